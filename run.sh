@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# LawTrail's one entry point for people and CI.
+#   ./run.sh demo    set everything up and start the system with demo data
+#   ./run.sh test    set everything up and run every check and test
+#   ./run.sh bench   run the benchmarks and rewrite docs/performance.md
+#   ./run.sh lock    re-resolve requirements.lock from pyproject.toml (needs the registry)
+# Everything is installed by this script itself: Debian packages (deps/apt.txt), a
+# virtualenv in .venv, and the Python packages pinned with hashes in requirements.lock.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+VENV="$ROOT/.venv"
+
+log() { printf '\033[1m[lawtrail]\033[0m %s\n' "$*" >&2; }
+
+ensure_apt() {
+    local missing=() pkg
+    while read -r pkg; do
+        [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done < deps/apt.txt
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    log "installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+find_python() {
+    local c
+    for c in python3.11 python3; do
+        if command -v "$c" >/dev/null && "$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+            echo "$c"; return 0
+        fi
+    done
+    log "Python 3.11 is required (found: $(python3 --version 2>&1 || echo none))"
+    exit 2
+}
+
+ensure_venv() {
+    ensure_apt
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        log "creating virtualenv in .venv"
+        "$(find_python)" -m venv "$VENV"
+    fi
+    # Reinstall only when the lock or the project metadata changed.
+    local stamp
+    stamp=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+    if [[ "$(cat "$VENV/.lawtrail-stamp" 2>/dev/null)" != "$stamp" ]]; then
+        log "installing pinned Python packages (requirements.lock)"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+        echo "$stamp" > "$VENV/.lawtrail-stamp"
+    fi
+    export PATH="$VENV/bin:$PATH"
+}
+
+cmd_test() {
+    ensure_venv
+    log "ruff (lint + format)"
+    ruff check src tests benchmarks
+    ruff format --check src tests benchmarks
+    log "mypy (strict on the core)"
+    mypy
+    log "import-linter (the core stays pure)"
+    lint-imports
+    log "generated files are up to date"
+    python -m lawtrail.tools.generate --check
+    log "pytest"
+    python -m pytest -n 2 "$@"
+}
+
+cmd_demo() {
+    ensure_venv
+    log "demo: checking every example case with 'lawtrail check'"
+    local f rc
+    for f in examples/*/*.json; do
+        echo
+        echo "================ $f"
+        set +e; lawtrail check "$f"; rc=$?; set -e
+        echo "(exit $rc)"
+    done
+}
+
+cmd_bench() {
+    ensure_venv
+    python -m benchmarks "$@"
+}
+
+cmd_lock() {
+    ensure_venv
+    uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+        --universal -o requirements.lock
+}
+
+case "${1:-}" in
+    demo) shift; cmd_demo "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    bench) shift; cmd_bench "$@" ;;
+    lock) shift; cmd_lock "$@" ;;
+    setup) ensure_venv ;;
+    *) sed -n '2,8p' "$0"; exit 2 ;;
+esac
