@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -62,5 +62,4 @@ __all__ = [
     "parse_aware",
     "require_aware",
     "start_of_day",
-    "timedelta",
 ]
