@@ -1,0 +1,742 @@
+"""The case interchange format (``lawtrail-case/1``): JSON in, :class:`Case` out, and back.
+
+Reading is strict: unknown keys, unknown record kinds, times without an offset, dangling
+references and missing required fields are all errors, each naming the JSON path
+(``$.records[3].fields.method``) and what is wrong, in Chinese. All errors of a file are
+collected, so one run shows everything to fix. docs/case-format.md describes the format; the
+JSON Schema in ``lawtrail/schemas/case.schema.json`` is generated from the same definitions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from lawtrail.core.model import (
+    AvExemption,
+    Case,
+    Correction,
+    FieldValue,
+    Media,
+    OfficerPresence,
+    Party,
+    Person,
+    Record,
+    Refusal,
+    Signature,
+)
+from lawtrail.core.record_kinds import (
+    ACTS,
+    MEDIA_TYPES,
+    ORIGINS,
+    PROCEDURES,
+    RECORD_KINDS,
+    SIGNATURE_METHODS,
+    SIGNATURE_ROLES,
+    FieldSpec,
+    FieldType,
+)
+
+FORMAT = "lawtrail-case/1"
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$")
+MEDIA_SOURCES = ("body_camera", "cctv", "phone", "camera", "recorder", "screen", "other")
+LABEL_KEYS = ("case_number", "party", "handler")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FormatIssue:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class CaseFormatError(ValueError):
+    """The input is not a valid case file; `issues` says where and why."""
+
+    def __init__(self, issues: Sequence[FormatIssue]):
+        self.issues = list(issues)
+        super().__init__("; ".join(str(i) for i in self.issues))
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.issues: list[FormatIssue] = []
+
+    def error(self, path: str, message: str) -> None:
+        self.issues.append(FormatIssue(path, message))
+
+    # -- primitive readers; each returns None after recording an error
+    def obj(self, value: Any, path: str, allowed: Collection[str]) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.error(path, f"应为对象（JSON object），实际为 {_json_type(value)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                self.error(f"{path}.{key}", "未知的键（拼写错误？）")
+        return value
+
+    def required(self, data: Mapping[str, Any], key: str, path: str) -> Any:
+        if key not in data or data[key] is None:
+            self.error(f"{path}.{key}", "缺少必填项")
+            return None
+        return data[key]
+
+    def string(self, value: Any, path: str, *, non_empty: bool = True) -> str | None:
+        if not isinstance(value, str):
+            self.error(path, f"应为字符串，实际为 {_json_type(value)}")
+            return None
+        if non_empty and not value.strip():
+            self.error(path, "不能为空")
+            return None
+        return value
+
+    def ident(self, value: Any, path: str) -> str | None:
+        text = self.string(value, path)
+        if text is not None and not _ID.match(text):
+            self.error(path, f"标识 {text!r} 只能由字母、数字和 _ . : - 组成（1–64个字符）")
+            return None
+        return text
+
+    def boolean(self, value: Any, path: str) -> bool | None:
+        if not isinstance(value, bool):
+            self.error(path, f"应为 true 或 false，实际为 {_json_type(value)}")
+            return None
+        return value
+
+    def aware(self, value: Any, path: str) -> datetime | None:
+        text = self.string(value, path)
+        if text is None:
+            return None
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            self.error(
+                path, f"无法解析的时间 {text!r}（应为 ISO 8601，如 2026-10-09T14:30:00+08:00）"
+            )
+            return None
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            self.error(path, f"时间 {text!r} 缺少时区偏移（如 +08:00）：无法确定其法律时点")
+            return None
+        return parsed
+
+    def day(self, value: Any, path: str) -> date | None:
+        text = self.string(value, path)
+        if text is None:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.error(path, f"无法解析的日期 {text!r}（应为 YYYY-MM-DD）")
+            return None
+
+    def choice(self, value: Any, path: str, choices: Collection[str], what: str) -> str | None:
+        text = self.string(value, path)
+        if text is None:
+            return None
+        if text not in choices:
+            self.error(path, f"未知的{what} {text!r}；可选：{', '.join(sorted(choices))}")
+            return None
+        return text
+
+    def array(self, value: Any, path: str) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(path, f"应为数组，实际为 {_json_type(value)}")
+            return []
+        return value
+
+    def opt(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        reader: Callable[[Any, str], T | None],
+    ) -> T | None:
+        if key not in data or data[key] is None:
+            return None
+        return reader(data[key], f"{path}.{key}")
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "布尔值"
+    if isinstance(value, int | float):
+        return "数字"
+    if isinstance(value, str):
+        return "字符串"
+    if isinstance(value, list):
+        return "数组"
+    if isinstance(value, dict):
+        return "对象"
+    return type(value).__name__
+
+
+_CASE_KEYS = (
+    "format",
+    "agency",
+    "case_number",
+    "title",
+    "acts",
+    "procedure",
+    "origin",
+    "major",
+    "opened_at",
+    "parties",
+    "people",
+    "records",
+)
+_PERSON_KEYS = (
+    "id",
+    "name",
+    "title",
+    "certificate_number",
+    "certificate_valid_from",
+    "certificate_valid_until",
+)
+_PARTY_KEYS = ("id", "name", "kind", "id_number", "address", "contact")
+_RECORD_KEYS = (
+    "id",
+    "kind",
+    "at",
+    "recorded_at",
+    "fields",
+    "officers",
+    "signatures",
+    "refusals",
+    "media",
+    "av_exemption",
+    "corrects",
+    "note",
+)
+_SIGNATURE_KEYS = ("role", "name", "person", "party", "at", "method", "image_sha256")
+_REFUSAL_KEYS = ("role", "reason", "name", "party", "at")
+_MEDIA_KEYS = (
+    "id",
+    "type",
+    "sha256",
+    "sm3",
+    "size",
+    "captured_at",
+    "ingested_at",
+    "filename",
+    "source",
+    "uploader",
+    "labels",
+)
+
+
+def parse_case(data: Any, known_agencies: Collection[str] | None = None) -> Case:
+    """Build a :class:`Case` from decoded JSON, or raise :class:`CaseFormatError`."""
+    if known_agencies is None:
+        from lawtrail.core.rules import agency_ids
+
+        known_agencies = agency_ids()
+    r = _Reader()
+    root = r.obj(data, "$", _CASE_KEYS)
+    if root is None:
+        raise CaseFormatError(r.issues)
+
+    fmt = r.required(root, "format", "$")
+    if fmt is not None and fmt != FORMAT:
+        r.error("$.format", f"不支持的格式 {fmt!r}（应为 {FORMAT!r}）")
+    agency = r.required(root, "agency", "$")
+    if agency is not None:
+        agency = r.choice(agency, "$.agency", known_agencies, "执法机关")
+    case_number = r.required(root, "case_number", "$")
+    if case_number is not None:
+        case_number = r.string(case_number, "$.case_number")
+    acts: list[str] = []
+    raw_acts = r.required(root, "acts", "$")
+    if raw_acts is not None:
+        items = r.array(raw_acts, "$.acts")
+        if not items and isinstance(raw_acts, list):
+            r.error("$.acts", "至少应有一种行政执法行为")
+        for i, act in enumerate(items):
+            value = r.choice(act, f"$.acts[{i}]", ACTS, "行政执法行为")
+            if value is not None:
+                acts.append(value)
+    procedure = r.required(root, "procedure", "$")
+    if procedure is not None:
+        procedure = r.choice(procedure, "$.procedure", PROCEDURES, "程序")
+    origin = r.required(root, "origin", "$")
+    if origin is not None:
+        origin = r.choice(origin, "$.origin", ORIGINS, "启动方式")
+    opened_raw = r.required(root, "opened_at", "$")
+    opened_at = r.aware(opened_raw, "$.opened_at") if opened_raw is not None else None
+    major = r.opt(root, "major", "$", r.boolean)
+    title = r.opt(root, "title", "$", lambda v, p: r.string(v, p, non_empty=False))
+
+    people = _parse_list(r, root.get("people"), "$.people", _parse_person)
+    parties = _parse_list(r, root.get("parties"), "$.parties", _parse_party)
+    _check_unique(r, [p.id for p in people], "$.people", "人员")
+    _check_unique(r, [p.id for p in parties], "$.parties", "当事人")
+    person_ids = {p.id for p in people}
+    party_ids = {p.id for p in parties}
+
+    raw_records = r.array(root.get("records"), "$.records")
+    record_ids = {
+        rec["id"] for rec in raw_records if isinstance(rec, dict) and isinstance(rec.get("id"), str)
+    }
+    refs = _Refs(person_ids, party_ids, record_ids)
+    records: list[Record] = []
+    for i, raw in enumerate(raw_records):
+        record = _parse_record(r, raw, f"$.records[{i}]", refs)
+        if record is not None:
+            records.append(record)
+    _check_unique(r, [rec.id for rec in records], "$.records", "记录")
+    _check_unique(r, [m.id for rec in records for m in rec.media], "$.records[*].media", "音像文件")
+    by_id = {rec.id: rec for rec in records}
+    for i, rec in enumerate(records):
+        if rec.corrects is not None:
+            target = by_id.get(rec.corrects.record)
+            if target is not None and target.kind != rec.kind:
+                r.error(
+                    f"$.records[{i}].corrects.record",
+                    f"更正记录的类型 {rec.kind} 与被更正记录 {target.id} 的类型 {target.kind} 不同",
+                )
+            if rec.corrects.record == rec.id:
+                r.error(f"$.records[{i}].corrects.record", "记录不能更正自身")
+
+    if r.issues:
+        raise CaseFormatError(r.issues)
+    if agency is None or case_number is None or procedure is None:
+        raise AssertionError("unreachable: missing items were reported above")
+    if origin is None or opened_at is None:
+        raise AssertionError("unreachable: missing items were reported above")
+    return Case(
+        agency=agency,
+        case_number=case_number,
+        acts=tuple(acts),
+        procedure=procedure,
+        origin=origin,
+        opened_at=opened_at,
+        major=bool(major),
+        title=title or "",
+        parties=tuple(parties),
+        people=tuple(people),
+        records=tuple(records),
+    )
+
+
+@dataclass(frozen=True)
+class _Refs:
+    people: Collection[str]
+    parties: Collection[str]
+    records: Collection[str]
+
+
+def _parse_list(
+    r: _Reader, value: Any, path: str, parse: Callable[[_Reader, Any, str], T | None]
+) -> list[T]:
+    out: list[T] = []
+    for i, item in enumerate(r.array(value, path)):
+        parsed = parse(r, item, f"{path}[{i}]")
+        if parsed is not None:
+            out.append(parsed)
+    return out
+
+
+def _check_unique(r: _Reader, ids: Sequence[str], path: str, what: str) -> None:
+    seen: set[str] = set()
+    for ident in ids:
+        if ident in seen:
+            r.error(path, f"{what}标识 {ident!r} 重复")
+        seen.add(ident)
+
+
+def _text(r: _Reader, data: Mapping[str, Any], key: str, path: str) -> str:
+    value = r.opt(data, key, path, lambda v, p: r.string(v, p, non_empty=False))
+    return value or ""
+
+
+def _parse_person(r: _Reader, raw: Any, path: str) -> Person | None:
+    data = r.obj(raw, path, _PERSON_KEYS)
+    if data is None:
+        return None
+    pid = r.required(data, "id", path)
+    pid = r.ident(pid, f"{path}.id") if pid is not None else None
+    name = r.required(data, "name", path)
+    name = r.string(name, f"{path}.name") if name is not None else None
+    if pid is None or name is None:
+        return None
+    return Person(
+        id=pid,
+        name=name,
+        title=_text(r, data, "title", path),
+        certificate_number=_text(r, data, "certificate_number", path),
+        certificate_valid_from=r.opt(data, "certificate_valid_from", path, r.day),
+        certificate_valid_until=r.opt(data, "certificate_valid_until", path, r.day),
+    )
+
+
+def _parse_party(r: _Reader, raw: Any, path: str) -> Party | None:
+    data = r.obj(raw, path, _PARTY_KEYS)
+    if data is None:
+        return None
+    pid = r.required(data, "id", path)
+    pid = r.ident(pid, f"{path}.id") if pid is not None else None
+    name = r.required(data, "name", path)
+    name = r.string(name, f"{path}.name") if name is not None else None
+    kind = (
+        r.opt(
+            data,
+            "kind",
+            path,
+            lambda v, p: r.choice(v, p, ("organization", "person"), "当事人类型"),
+        )
+        or "organization"
+    )
+    if pid is None or name is None:
+        return None
+    return Party(
+        id=pid,
+        name=name,
+        kind=kind,
+        id_number=_text(r, data, "id_number", path),
+        address=_text(r, data, "address", path),
+        contact=_text(r, data, "contact", path),
+    )
+
+
+def _ref(r: _Reader, value: Any, path: str, known: Collection[str], what: str) -> str | None:
+    text = r.string(value, path)
+    if text is not None and text not in known:
+        r.error(path, f"引用了不存在的{what} {text!r}")
+        return None
+    return text
+
+
+def _parse_record(r: _Reader, raw: Any, path: str, refs: _Refs) -> Record | None:
+    data = r.obj(raw, path, _RECORD_KEYS)
+    if data is None:
+        return None
+    rid = r.required(data, "id", path)
+    rid = r.ident(rid, f"{path}.id") if rid is not None else None
+    kind_id = r.required(data, "kind", path)
+    kind = None
+    if kind_id is not None:
+        kind_id = r.choice(kind_id, f"{path}.kind", RECORD_KINDS, "记录类型")
+        kind = RECORD_KINDS.get(kind_id) if kind_id else None
+    at_raw = r.required(data, "at", path)
+    at = r.aware(at_raw, f"{path}.at") if at_raw is not None else None
+    recorded_at = r.opt(data, "recorded_at", path, r.aware)
+    if at is not None and recorded_at is not None and recorded_at < at:
+        r.error(f"{path}.recorded_at", "录入时间早于行为发生时间")
+
+    fields: dict[str, FieldValue] = {}
+    raw_fields = data.get("fields", {})
+    if kind is not None:
+        fmap = r.obj(raw_fields, f"{path}.fields", [f.name for f in kind.fields])
+        if fmap is not None:
+            for spec in kind.fields:
+                fpath = f"{path}.fields.{spec.name}"
+                if spec.name not in fmap or fmap[spec.name] is None:
+                    if spec.required:
+                        r.error(fpath, f"缺少必填字段「{spec.label}」")
+                    continue
+                value = _parse_field(r, spec, fmap[spec.name], fpath, refs)
+                if value is not None:
+                    fields[spec.name] = value
+
+    officers: list[OfficerPresence] = []
+    for i, item in enumerate(r.array(data.get("officers"), f"{path}.officers")):
+        opath = f"{path}.officers[{i}]"
+        odata = r.obj(item, opath, ("person", "certificate_shown"))
+        if odata is None:
+            continue
+        person = r.required(odata, "person", opath)
+        person = _ref(r, person, f"{opath}.person", refs.people, "人员") if person else None
+        shown = r.opt(odata, "certificate_shown", opath, r.boolean)
+        if person is not None:
+            officers.append(OfficerPresence(person, shown))
+    if officers and kind is not None and not kind.has_officers:
+        r.error(f"{path}.officers", f"{kind.label}不记录执法人员出示证件情况")
+
+    signatures = _parse_list(
+        r, data.get("signatures"), f"{path}.signatures", lambda r_, v, p: _sig(r_, v, p, refs)
+    )
+    refusals = _parse_list(
+        r, data.get("refusals"), f"{path}.refusals", lambda r_, v, p: _refusal(r_, v, p, refs)
+    )
+    media = _parse_list(r, data.get("media"), f"{path}.media", _media)
+
+    exemption = None
+    if data.get("av_exemption") is not None:
+        epath = f"{path}.av_exemption"
+        edata = r.obj(data["av_exemption"], epath, ("reason", "approved_by"))
+        if edata is not None:
+            reason = r.required(edata, "reason", epath)
+            reason = r.string(reason, f"{epath}.reason") if reason is not None else None
+            if reason is not None:
+                exemption = AvExemption(reason, _text(r, edata, "approved_by", epath))
+
+    corrects = None
+    if data.get("corrects") is not None:
+        cpath = f"{path}.corrects"
+        cdata = r.obj(data["corrects"], cpath, ("record", "reason"))
+        if cdata is not None:
+            target = r.required(cdata, "record", cpath)
+            target = _ref(r, target, f"{cpath}.record", refs.records, "记录") if target else None
+            reason = r.required(cdata, "reason", cpath)
+            reason = r.string(reason, f"{cpath}.reason") if reason is not None else None
+            if target is not None and reason is not None:
+                corrects = Correction(target, reason)
+
+    if rid is None or kind is None or at is None:
+        return None
+    return Record(
+        id=rid,
+        kind=kind.id,
+        at=at,
+        recorded_at=recorded_at,
+        fields=fields,
+        officers=tuple(officers),
+        signatures=tuple(signatures),
+        refusals=tuple(refusals),
+        media=tuple(media),
+        av_exemption=exemption,
+        corrects=corrects,
+        note=_text(r, data, "note", path),
+    )
+
+
+def _parse_field(
+    r: _Reader, spec: FieldSpec, value: Any, path: str, refs: _Refs
+) -> FieldValue | None:
+    t = spec.type
+    if t is FieldType.TEXT:
+        return r.string(value, path, non_empty=False)
+    if t is FieldType.TEXT_LIST:
+        items = [
+            r.string(v, f"{path}[{i}]", non_empty=False) for i, v in enumerate(r.array(value, path))
+        ]
+        return tuple(i for i in items if i is not None)
+    if t is FieldType.BOOL:
+        return r.boolean(value, path)
+    if t is FieldType.INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            r.error(path, f"应为整数，实际为 {_json_type(value)}")
+            return None
+        return value
+    if t is FieldType.AMOUNT:
+        text = r.string(value, path)
+        if text is None:
+            return None
+        if not _AMOUNT.match(text):
+            r.error(path, f'金额 {text!r} 应为元，最多两位小数的十进制字符串，如 "5000.00"')
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the regex already guards this
+            r.error(path, f"无法解析的金额 {text!r}")
+            return None
+    if t is FieldType.DATE:
+        return r.day(value, path)
+    if t is FieldType.DATETIME:
+        return r.aware(value, path)
+    if t is FieldType.CHOICE:
+        return r.choice(value, path, spec.choices, f"「{spec.label}」取值")
+    if t is FieldType.CHOICES:
+        chosen = [
+            r.choice(v, f"{path}[{i}]", spec.choices, f"「{spec.label}」取值")
+            for i, v in enumerate(r.array(value, path))
+        ]
+        return tuple(c for c in chosen if c is not None)
+    if t is FieldType.PERSON:
+        return _ref(r, value, path, refs.people, "人员")
+    if t is FieldType.PERSONS:
+        people = [
+            _ref(r, v, f"{path}[{i}]", refs.people, "人员")
+            for i, v in enumerate(r.array(value, path))
+        ]
+        return tuple(p for p in people if p is not None)
+    if t is FieldType.PARTY:
+        return _ref(r, value, path, refs.parties, "当事人")
+    if t is FieldType.RECORD:
+        return _ref(r, value, path, refs.records, "记录")
+    raise AssertionError(f"unhandled field type {t}")  # pragma: no cover
+
+
+def _sig(r: _Reader, raw: Any, path: str, refs: _Refs) -> Signature | None:
+    data = r.obj(raw, path, _SIGNATURE_KEYS)
+    if data is None:
+        return None
+    role = r.required(data, "role", path)
+    role = r.choice(role, f"{path}.role", SIGNATURE_ROLES, "签名角色") if role else None
+    person = r.opt(data, "person", path, lambda v, p: _ref(r, v, p, refs.people, "人员"))
+    party = r.opt(data, "party", path, lambda v, p: _ref(r, v, p, refs.parties, "当事人"))
+    name = _text(r, data, "name", path)
+    if not (name or person or party) and "person" not in data and "party" not in data:
+        r.error(path, "签名应写明签名人：name、person 或 party 至少其一")
+    method = (
+        r.opt(data, "method", path, lambda v, p: r.choice(v, p, SIGNATURE_METHODS, "签名方式"))
+        or "handwritten"
+    )
+    image = _text(r, data, "image_sha256", path)
+    if image and not _HEX64.match(image):
+        r.error(f"{path}.image_sha256", "应为64位小写十六进制 SHA-256 摘要")
+    if role is None:
+        return None
+    return Signature(
+        role=role,
+        name=name,
+        person=person or "",
+        party=party or "",
+        at=r.opt(data, "at", path, r.aware),
+        method=method,
+        image_sha256=image,
+    )
+
+
+def _refusal(r: _Reader, raw: Any, path: str, refs: _Refs) -> Refusal | None:
+    data = r.obj(raw, path, _REFUSAL_KEYS)
+    if data is None:
+        return None
+    role = r.required(data, "role", path)
+    role = r.choice(role, f"{path}.role", SIGNATURE_ROLES, "签名角色") if role else None
+    reason = r.required(data, "reason", path)
+    reason = r.string(reason, f"{path}.reason") if reason is not None else None
+    party = r.opt(data, "party", path, lambda v, p: _ref(r, v, p, refs.parties, "当事人"))
+    if role is None or reason is None:
+        return None
+    return Refusal(
+        role=role,
+        reason=reason,
+        name=_text(r, data, "name", path),
+        party=party or "",
+        at=r.opt(data, "at", path, r.aware),
+    )
+
+
+def _media(r: _Reader, raw: Any, path: str) -> Media | None:
+    data = r.obj(raw, path, _MEDIA_KEYS)
+    if data is None:
+        return None
+    mid = r.required(data, "id", path)
+    mid = r.ident(mid, f"{path}.id") if mid is not None else None
+    mtype = r.required(data, "type", path)
+    mtype = r.choice(mtype, f"{path}.type", MEDIA_TYPES, "音像类型") if mtype else None
+    sha = r.required(data, "sha256", path)
+    if sha is not None:
+        sha = r.string(sha, f"{path}.sha256")
+        if sha is not None and not _HEX64.match(sha):
+            r.error(f"{path}.sha256", "应为64位小写十六进制 SHA-256 摘要")
+            sha = None
+    sm3 = _text(r, data, "sm3", path)
+    if sm3 and not _HEX64.match(sm3):
+        r.error(f"{path}.sm3", "应为64位小写十六进制 SM3 摘要")
+    captured = r.required(data, "captured_at", path)
+    captured = r.aware(captured, f"{path}.captured_at") if captured is not None else None
+    ingested = r.required(data, "ingested_at", path)
+    ingested = r.aware(ingested, f"{path}.ingested_at") if ingested is not None else None
+    if captured and ingested and ingested < captured:
+        r.error(f"{path}.ingested_at", "入库时间早于拍摄时间（请核对设备时钟）")
+    size = data.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        r.error(f"{path}.size", "应为非负整数（字节数）")
+        size = None
+    source = r.opt(data, "source", path, lambda v, p: r.choice(v, p, MEDIA_SOURCES, "来源")) or ""
+    labels: dict[str, str] = {}
+    if data.get("labels") is not None:
+        lmap = r.obj(data["labels"], f"{path}.labels", LABEL_KEYS)
+        for key, value in (lmap or {}).items():
+            if key in LABEL_KEYS:
+                text = r.string(value, f"{path}.labels.{key}", non_empty=False)
+                if text is not None:
+                    labels[key] = text
+    if mid is None or mtype is None or sha is None or captured is None or ingested is None:
+        return None
+    return Media(
+        id=mid,
+        type=mtype,
+        sha256=sha,
+        sm3=sm3,
+        size=size,
+        captured_at=captured,
+        ingested_at=ingested,
+        filename=_text(r, data, "filename", path),
+        source=source,
+        uploader=_text(r, data, "uploader", path),
+        labels=labels,
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+def case_to_json(case: Case) -> dict[str, Any]:
+    """The inverse of :func:`parse_case`: a dict that `json.dumps` writes as a case file."""
+    out: dict[str, Any] = {
+        "format": FORMAT,
+        "agency": case.agency,
+        "case_number": case.case_number,
+    }
+    if case.title:
+        out["title"] = case.title
+    out |= {
+        "acts": list(case.acts),
+        "procedure": case.procedure,
+        "origin": case.origin,
+        "major": case.major,
+        "opened_at": case.opened_at.isoformat(),
+        "parties": [_drop_empty(vars(p)) for p in case.parties],
+        "people": [_drop_empty(vars(p)) for p in case.people],
+        "records": [_record_json(rec) for rec in case.records],
+    }
+    return out
+
+
+def _record_json(rec: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": rec.id, "kind": rec.kind, "at": rec.at.isoformat()}
+    if rec.recorded_at:
+        out["recorded_at"] = rec.recorded_at.isoformat()
+    if rec.fields:
+        out["fields"] = {k: _value_json(v) for k, v in rec.fields.items()}
+    if rec.officers:
+        out["officers"] = [_drop_empty(vars(o)) for o in rec.officers]
+    if rec.signatures:
+        out["signatures"] = [_drop_empty(vars(s)) for s in rec.signatures]
+    if rec.refusals:
+        out["refusals"] = [_drop_empty(vars(s)) for s in rec.refusals]
+    if rec.media:
+        out["media"] = [_drop_empty(vars(m)) for m in rec.media]
+    if rec.av_exemption:
+        out["av_exemption"] = _drop_empty(vars(rec.av_exemption))
+    if rec.corrects:
+        out["corrects"] = vars(rec.corrects).copy()
+    if rec.note:
+        out["note"] = rec.note
+    return out
+
+
+def _value_json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_value_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _value_json(v) for k, v in value.items()}
+    return value
+
+
+def _drop_empty(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: _value_json(v)
+        for k, v in data.items()
+        if v is not None and v != "" and v != {} and v != () and v != []
+    }

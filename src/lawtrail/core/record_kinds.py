@@ -1,0 +1,781 @@
+"""Record kinds: what each act of a case records, as data.
+
+One definition per kind (DOMAIN.md §2). The web forms, the JSON Schema of the case file and
+the rule packs are all derived from or checked against these definitions, so a field exists in
+exactly one place.
+
+Structural ``required`` fields are the minimum without which a record is not a record of its
+kind (a service without a method, an enforcement without a type). Everything the regulations
+demand beyond that (a lodging service's refusal reason, a decision's legal basis …) is optional
+here and enforced by the rule packs, so that a missing item becomes a finding that cites its
+article instead of a record the officer cannot save at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    INITIATION = "initiation"
+    INVESTIGATION = "investigation"
+    DECISION = "decision"
+    SERVICE = "service"
+    ENFORCEMENT = "enforcement"
+    CLOSURE = "closure"
+    INTERNAL = "internal"
+
+
+STAGE_LABELS: Mapping[Stage, str] = {
+    Stage.INITIATION: "程序启动",
+    Stage.INVESTIGATION: "调查取证",
+    Stage.DECISION: "审查决定",
+    Stage.SERVICE: "送达",
+    Stage.ENFORCEMENT: "执行",
+    Stage.CLOSURE: "归档管理",
+    Stage.INTERNAL: "内部审批",
+}
+
+
+class FieldType(StrEnum):
+    TEXT = "text"  # one line or a paragraph of text
+    TEXT_LIST = "text_list"  # a list of lines (item lists, document lists)
+    BOOL = "bool"
+    INTEGER = "integer"
+    AMOUNT = "amount"  # money in yuan, a decimal string such as "5000.00"
+    DATE = "date"  # a calendar day, ISO "2026-10-09"
+    DATETIME = "datetime"  # an aware instant, ISO with offset
+    CHOICE = "choice"  # one of `choices`
+    CHOICES = "choices"  # a subset of `choices`
+    PERSON = "person"  # id of an agency person (case.people)
+    PERSONS = "persons"
+    PARTY = "party"  # id of a party (case.parties)
+    RECORD = "record"  # id of another record of the same case
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str  # Chinese label shown in forms and reports
+    type: FieldType = FieldType.TEXT
+    required: bool = False
+    choices: Mapping[str, str] = field(default_factory=dict)  # value -> Chinese label
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    id: str
+    label: str
+    stage: Stage
+    fields: tuple[FieldSpec, ...] = ()
+    # Investigation records name the officers present and whether they showed certificates
+    # (000 art. 9, 001 art. 9, 002 art. 10, 003 art. 8).
+    has_officers: bool = False
+
+    def field(self, name: str) -> FieldSpec:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"记录类型 {self.id} 没有字段 {name}")
+
+    def has_field(self, name: str) -> bool:
+        return any(spec.name == name for spec in self.fields)
+
+
+def _f(
+    name: str,
+    label: str,
+    type: FieldType = FieldType.TEXT,
+    *,
+    required: bool = False,
+    choices: Mapping[str, str] | None = None,
+    help: str = "",
+) -> FieldSpec:
+    return FieldSpec(name, label, type, required, dict(choices or {}), help)
+
+
+T = FieldType
+
+RIGHTS = {
+    "statement": "陈述",
+    "defense": "申辩",
+    "recusal": "申请回避",
+    "hearing": "听证",
+    "reconsideration": "申请行政复议",
+    "litigation": "提起行政诉讼",
+}
+
+SERVICE_METHODS = {
+    "direct": "直接送达",
+    "mail": "邮寄送达",
+    "lodging": "留置送达",
+    "entrusted": "委托送达",
+    "forwarded": "转交送达",
+    "announcement": "公告送达",
+    "electronic": "传真/电子邮件送达",
+}
+
+DOCUMENT_KINDS = {
+    "decision": "行政执法决定书",
+    "urge_notice": "催告书",
+    "rights_notice": "权利告知书",
+    "hearing_notice": "听证通知书",
+    "compulsory_decision": "行政强制措施决定书",
+    "enforcement_decision": "强制执行决定书",
+    "other": "其他文书",
+}
+
+ENFORCEMENT_METHODS = {
+    "surcharge": "加处罚款或滞纳金",
+    "transfer": "划拨存款、汇款",
+    "auction": "拍卖或依法处理查封、扣押的场所、设施或财物",
+    "remove_obstruction": "排除妨碍、恢复原状",
+    "substitute": "代履行",
+    "other": "其他强制执行方式",
+}
+
+COMPULSORY_MEASURES = {
+    "seal": "查封场所、设施或财物",
+    "seize": "扣押财物",
+    "restrict_liberty": "限制公民人身自由",
+    "freeze": "冻结存款、汇款",
+}
+
+_KINDS: tuple[RecordKind, ...] = (
+    # ---- initiation 程序启动
+    RecordKind(
+        "application_registration",
+        "申请登记",
+        Stage.INITIATION,
+        (
+            _f("applicant", "申请人", T.PARTY),
+            _f("matter", "申请事项"),
+            _f(
+                "application_mode",
+                "申请方式",
+                T.CHOICE,
+                choices={"written": "书面", "oral": "口头"},
+            ),
+            _f(
+                "outcome",
+                "处理结果",
+                T.CHOICE,
+                required=True,
+                choices={
+                    "accepted": "受理",
+                    "rejected": "不予受理",
+                    "supplement_required": "一次性告知补正",
+                },
+            ),
+            _f("rejection_reason", "不予受理理由"),
+            _f("corrected_on_spot", "当场更正的错误"),
+            _f("receipt_number", "书面凭证或回执编号"),
+            _f("missing_materials", "一次性告知需补正的全部内容"),
+        ),
+    ),
+    RecordKind(
+        "initiation_approval",
+        "程序启动审批表",
+        Stage.INITIATION,
+        (
+            _f("reason", "启动原因"),
+            _f("case_source", "案件来源"),
+            _f("party_info", "当事人基本情况"),
+            _f("case_summary", "基本案情"),
+            _f("handler_opinion", "承办人意见"),
+            _f("unit_opinion", "承办机构意见"),
+            _f("head_opinion", "行政机关负责人意见"),
+            _f("head", "批准负责人", T.PERSON),
+            _f("legality_review_opinion", "法制机构合法性审查意见"),
+            _f("approved", "是否批准", T.BOOL),
+        ),
+    ),
+    RecordKind(
+        "emergency_start",
+        "紧急先行启动",
+        Stage.INITIATION,
+        (
+            _f("reason", "紧急情况说明"),
+            _f("legal_basis", "先行启动的依据"),
+        ),
+    ),
+    RecordKind(
+        "complaint",
+        "投诉举报",
+        Stage.INITIATION,
+        (
+            _f("complainant", "投诉人、举报人"),
+            _f("real_name", "实名投诉举报", T.BOOL),
+            _f("content", "投诉举报内容"),
+            _f("taken_up", "是否启动执法程序", T.BOOL),
+            _f("review_opinion", "审查意见"),
+        ),
+    ),
+    RecordKind(
+        "complaint_reply",
+        "告知投诉人、举报人",
+        Stage.INITIATION,
+        (
+            _f("complaint", "所答复的投诉举报", T.RECORD),
+            _f("reply_content", "告知内容"),
+            _f("method", "告知方式"),
+            _f("written_record", "书面记录"),
+        ),
+    ),
+    # ---- investigation 调查取证
+    RecordKind(
+        "inquiry_record",
+        "询问笔录",
+        Stage.INVESTIGATION,
+        (
+            _f("interviewee", "被询问人"),
+            _f(
+                "interviewee_role",
+                "被询问人身份",
+                T.CHOICE,
+                choices={"party": "当事人", "witness": "证人", "other": "其他"},
+            ),
+            _f("location", "询问地点"),
+            _f("content", "询问内容"),
+            _f("rights_notified", "告知的权利", T.CHOICES, choices=RIGHTS),
+            _f("rights_notice_method", "权利告知方式"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "evidence_request",
+        "调取证据通知书",
+        Stage.INVESTIGATION,
+        (
+            _f("recipient", "被调取单位或个人"),
+            _f("evidence_items", "调取的书证、物证", T.TEXT_LIST),
+            _f("document_number", "文书编号"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "evidence_register",
+        "证据登记保存清单",
+        Stage.INVESTIGATION,
+        (
+            _f("items", "登记保存的证据", T.TEXT_LIST),
+            _f("keeper", "保存地点或保管人"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "site_inspection",
+        "现场检查(勘验)笔录",
+        Stage.INVESTIGATION,
+        (
+            _f("location", "检查地点"),
+            _f("findings", "检查情况"),
+            _f("present_persons", "在场人员"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "sampling",
+        "抽样取证",
+        Stage.INVESTIGATION,
+        (
+            _f("notice_number", "抽查取样通知书编号"),
+            _f("items", "抽样物品清单", T.TEXT_LIST),
+            _f("location", "抽样地点"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "rights_notice",
+        "权利告知书",
+        Stage.INVESTIGATION,
+        (
+            _f("rights", "告知的权利", T.CHOICES, choices=RIGHTS),
+            _f(
+                "method",
+                "告知方式",
+                T.CHOICE,
+                choices={
+                    "written_notice": "制作告知书",
+                    "in_record": "在笔录中告知",
+                    "oral": "口头告知（简易程序）",
+                },
+            ),
+            _f("document_number", "文书编号"),
+        ),
+    ),
+    RecordKind(
+        "statement_defense",
+        "陈述申辩笔录",
+        Stage.INVESTIGATION,
+        (
+            _f(
+                "concerns",
+                "针对",
+                T.CHOICE,
+                choices={"decision": "拟作出的决定", "urge_notice": "催告"},
+            ),
+            _f("waived", "放弃陈述申辩", T.BOOL),
+            _f("waiver_form", "放弃方式", T.CHOICE, choices={"oral": "口头", "written": "书面"}),
+            _f("content", "陈述申辩的事实、理由和证据"),
+            _f("review_opinion", "复核及处理意见"),
+            _f("adopted", "是否采纳", T.BOOL),
+            _f("adoption_reason", "采纳或不采纳的理由"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "hearing",
+        "听证",
+        Stage.INVESTIGATION,
+        (
+            _f("notice_number", "听证通知书（公告）编号"),
+            _f("notice_served_at", "听证通知送达时间", T.DATETIME),
+            _f("presiding_officer", "听证主持人", T.PERSON),
+            _f("transcript", "听证笔录"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "appraisal",
+        "鉴定、检验",
+        Stage.INVESTIGATION,
+        (
+            _f(
+                "form",
+                "文书",
+                T.CHOICE,
+                choices={
+                    "appraisal_opinion": "鉴定意见书",
+                    "commission": "检验（检测、检疫、鉴定、评审）委托书",
+                },
+            ),
+            _f("institution", "鉴定或检验机构"),
+            _f("subject", "鉴定、检验事项"),
+            _f("opinion", "鉴定意见"),
+        ),
+    ),
+    RecordKind(
+        "evidence_preservation",
+        "证据保全",
+        Stage.INVESTIGATION,
+        (
+            _f("reason", "证据保全的启动理由"),
+            _f("object", "证据保全的具体标的"),
+            _f(
+                "form",
+                "证据保全的形式",
+                T.CHOICES,
+                choices={
+                    "register_preservation": "先行登记保存证据法定文书",
+                    "copy": "复制",
+                    "av": "音像",
+                    "appraisal": "鉴定",
+                    "inspection": "勘验",
+                    "inquiry_record": "制作询问笔录",
+                },
+            ),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "compulsory_measure",
+        "行政强制措施",
+        Stage.INVESTIGATION,
+        (
+            _f("measure", "强制措施", T.CHOICE, required=True, choices=COMPULSORY_MEASURES),
+            _f("decision_number", "强制措施决定书编号"),
+            _f("items", "查封（扣押）物品（财产）清单", T.TEXT_LIST),
+            _f("site_record", "现场笔录"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "refusal",
+        "拒绝接受调查或提供证据",
+        Stage.INVESTIGATION,
+        (
+            _f("refusing_person", "拒绝人"),
+            _f(
+                "refused_act",
+                "拒绝事项",
+                T.CHOICE,
+                choices={
+                    "investigation": "拒绝接受调查",
+                    "inspection": "拒绝接受行政检查",
+                    "evidence": "拒绝提供证据",
+                },
+            ),
+            _f("circumstances", "具体情况"),
+        ),
+        has_officers=True,
+    ),
+    # ---- decision 审查决定
+    RecordKind(
+        "decision_draft",
+        "草拟行政执法决定",
+        Stage.DECISION,
+        (
+            _f("drafter", "起草人（承办人）", T.PERSON),
+            _f("unit_reviewer", "起草机构审查人", T.PERSON),
+            _f("legal_basis", "决定形成的法律依据"),
+            _f("evidence", "证据材料"),
+            _f("factors", "应考虑的有关因素"),
+        ),
+    ),
+    RecordKind(
+        "legal_review",
+        "法制审核",
+        Stage.DECISION,
+        (
+            _f("reviewer", "法制审核人员", T.PERSON),
+            _f("opinion", "审查意见"),
+            _f("suggestions", "审查建议"),
+            _f(
+                "form",
+                "载体",
+                T.CHOICE,
+                choices={
+                    "opinion_document": "法制审核意见书",
+                    "on_approval_form": "在内部审批件上载明",
+                },
+            ),
+        ),
+    ),
+    RecordKind(
+        "expert_argument",
+        "专家论证",
+        Stage.DECISION,
+        (
+            _f(
+                "form",
+                "文书",
+                T.CHOICE,
+                choices={"minutes": "专家论证会议纪要", "expert_opinion": "专家意见书"},
+            ),
+            _f("experts", "参加专家"),
+            _f("content", "论证意见"),
+        ),
+    ),
+    RecordKind(
+        "collective_discussion",
+        "集体讨论",
+        Stage.DECISION,
+        (
+            _f(
+                "form",
+                "文书",
+                T.CHOICE,
+                choices={"discussion_record": "集体讨论记录", "minutes": "会议纪要"},
+            ),
+            _f("participants", "参加人员"),
+            _f("minutes", "讨论情况"),
+            _f("conclusion", "讨论结论"),
+        ),
+    ),
+    RecordKind(
+        "head_approval",
+        "负责人审批",
+        Stage.DECISION,
+        (
+            _f("head", "负责人", T.PERSON),
+            _f("opinion", "负责人签署意见"),
+        ),
+    ),
+    RecordKind(
+        "decision",
+        "行政执法决定书",
+        Stage.DECISION,
+        (
+            _f("document_number", "文号"),
+            _f("decision_type", "决定类型"),
+            _f("facts", "认定的事实"),
+            _f("reasons", "决定的理由"),
+            _f("legal_basis", "法律依据"),
+            _f("content", "决定内容"),
+            _f("amount", "罚没金额（元）", T.AMOUNT),
+            _f("rectification_ordered", "责令改正", T.BOOL),
+            _f("rectification_deadline", "改正期限", T.DATE),
+            _f("performance_deadline", "履行期限", T.DATE),
+        ),
+    ),
+    RecordKind(
+        "simplified_procedure",
+        "简易程序记录",
+        Stage.DECISION,
+        (
+            _f("factual_basis", "适用简易程序的事实依据"),
+            _f("legal_conditions", "适用简易程序的法律依据的具体条件"),
+            _f("steps_documents", "实施简易程序的程序步骤及法定文书"),
+            _f("statement_record", "当事人陈述、申辩的记录"),
+            _f("statement_review", "对陈述、申辩的复核及处理，是否采纳的理由"),
+            _f("on_the_spot_fine", "当场收缴罚款的实施过程"),
+            _f("dispute_prone", "容易引起行政争议", T.BOOL),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "filing",
+        "备案",
+        Stage.DECISION,
+        (
+            _f(
+                "filed_with",
+                "备案机关",
+                T.CHOICE,
+                choices={"agency": "所属行政机关（本机关）", "legal_office": "所属法制机构"},
+            ),
+            _f("content", "备案的内容"),
+        ),
+    ),
+    # ---- service 送达
+    RecordKind(
+        "service",
+        "送达",
+        Stage.SERVICE,
+        (
+            _f("method", "送达方式", T.CHOICE, required=True, choices=SERVICE_METHODS),
+            _f("document", "送达的文书", T.RECORD),
+            _f("document_kind", "文书种类", T.CHOICE, choices=DOCUMENT_KINDS),
+            _f("recipient", "受送达人"),
+            _f("receipt_number", "送达回证编号"),
+            _f(
+                "mail_type",
+                "邮寄方式",
+                T.CHOICE,
+                choices={"registered": "挂号信", "express": "特快专递", "ordinary": "平信"},
+            ),
+            _f("mail_registration", "邮寄送达登记"),
+            _f("postage_receipt", "付邮凭证"),
+            _f("return_receipt", "回执"),
+            _f("returned", "被邮政企业退回", T.BOOL),
+            _f("return_circumstances", "退回的具体情况"),
+            _f("refusal_reason", "拒收事由"),
+            _f("refusal_date", "拒收日期", T.DATE),
+            _f("lodged_at", "留置地点（受送达人住所）"),
+            _f("reason", "委托、转交原因"),
+            _f("other_methods_failed", "其他方式均无法送达的情况"),
+            _f("announcement_medium", "公告的方式和载体"),
+            _f("announcement_kept", "留存书面公告", T.BOOL),
+            _f("case_file_note", "案卷中记明的原因和经过"),
+            _f(
+                "electronic_channel",
+                "电子送达渠道",
+                T.CHOICE,
+                choices={"fax": "传真", "email": "电子邮件"},
+            ),
+            _f(
+                "electronic_evidence",
+                "电子送达的记录方式",
+                T.CHOICES,
+                choices={
+                    "phone_recording": "电话录音",
+                    "sms": "短信",
+                    "screenshot": "截屏截图",
+                    "screen_recording": "屏幕录像",
+                },
+            ),
+            _f("fax_time", "传真时间", T.DATETIME),
+            _f("fax_number", "受送达人传真号码"),
+        ),
+    ),
+    # ---- enforcement 执行
+    RecordKind(
+        "performance",
+        "履行情况",
+        Stage.ENFORCEMENT,
+        (
+            _f(
+                "status",
+                "履行情况",
+                T.CHOICE,
+                choices={
+                    "performed": "已履行",
+                    "partially": "部分履行",
+                    "not_performed": "逾期未履行",
+                },
+            ),
+            _f("details", "具体情况"),
+        ),
+    ),
+    RecordKind(
+        "rectification_check",
+        "责令改正核查",
+        Stage.ENFORCEMENT,
+        (
+            _f("result", "核查结果", T.CHOICE, choices={"rectified": "已改正", "not": "未改正"}),
+            _f("details", "核查情况"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "urge_notice",
+        "催告书",
+        Stage.ENFORCEMENT,
+        (
+            _f("document_number", "文号"),
+            _f("content", "催告内容"),
+            _f("performance_deadline", "履行期限", T.DATE),
+        ),
+    ),
+    RecordKind(
+        "enforcement",
+        "强制执行",
+        Stage.ENFORCEMENT,
+        (
+            _f("method", "强制执行方式", T.CHOICE, required=True, choices=ENFORCEMENT_METHODS),
+            _f("decision_number", "强制执行决定书文号"),
+            _f("site_record", "现场笔录"),
+            _f("details", "执行情况"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "court_enforcement",
+        "申请法院强制执行",
+        Stage.ENFORCEMENT,
+        (
+            _f("application_document", "强制执行申请书"),
+            _f("court", "受理法院"),
+            _f("result", "强制执行结果"),
+        ),
+    ),
+    # ---- closure & archive 归档管理
+    RecordKind(
+        "closure",
+        "执法行为终结",
+        Stage.CLOSURE,
+        (_f("reason", "终结情形"),),
+    ),
+    RecordKind(
+        "case_file",
+        "案卷归档",
+        Stage.CLOSURE,
+        (
+            _f("archivist", "档案管理员", T.PERSON),
+            _f("volume_number", "案卷号"),
+            _f("documents", "卷内文件", T.TEXT_LIST),
+            _f("retention", "保管期限"),
+        ),
+    ),
+    RecordKind(
+        "copy_request",
+        "当事人申请查阅、复制",
+        Stage.CLOSURE,
+        (
+            _f("requester", "申请人", T.PARTY),
+            _f("scope", "申请查阅、复制的内容"),
+            _f(
+                "request_type",
+                "申请类型",
+                T.CHOICES,
+                choices={"inspect": "查阅", "copy": "复制"},
+            ),
+            _f("head", "同意的行政机关负责人", T.PERSON),
+            _f("approved", "负责人是否同意", T.BOOL),
+            _f("secrets_excluded", "已排除依法应保密的内容", T.BOOL),
+        ),
+    ),
+    RecordKind(
+        "access",
+        "查阅记录",
+        Stage.CLOSURE,
+        (
+            _f("viewer", "查阅人"),
+            _f("target", "查阅的记录", T.RECORD),
+            _f("action", "操作", T.CHOICE, choices={"view": "查看", "download": "下载"}),
+            _f("purpose", "用途"),
+        ),
+    ),
+    # ---- internal approval 内部审批
+    RecordKind(
+        "internal_approval",
+        "内部审批",
+        Stage.INTERNAL,
+        (
+            _f("subject", "审批事项"),
+            _f("handler", "承办人", T.PERSON),
+            _f("handler_opinion", "承办人意见"),
+            _f("handler_reason", "承办人理由"),
+            _f("reviewer", "审核人", T.PERSON),
+            _f("reviewer_opinion", "审核意见"),
+            _f("reviewed_at", "审核时间", T.DATETIME),
+            _f("approver", "批准人", T.PERSON),
+            _f("approver_opinion", "批准意见"),
+            _f("approved_at", "批准时间", T.DATETIME),
+        ),
+    ),
+    # ---- corrections: a void is a record that points at the record it withdraws
+    RecordKind(
+        "void",
+        "作废声明",
+        Stage.INTERNAL,
+        (
+            _f("target", "作废的记录", T.RECORD, required=True),
+            _f("reason", "作废理由", required=True),
+        ),
+    ),
+)
+
+RECORD_KINDS: Mapping[str, RecordKind] = {kind.id: kind for kind in _KINDS}
+
+# Records the regulations call 调查笔录 / 调查取证文书: they name the officers and their
+# certificates (000 art. 9 …) and are signed by officers and the party (000 art. 11 …).
+INVESTIGATION_KINDS: tuple[str, ...] = tuple(
+    kind.id for kind in _KINDS if kind.stage is Stage.INVESTIGATION
+)
+
+MEDIA_TYPES: Mapping[str, str] = {"photo": "照片", "audio": "录音", "video": "录像"}
+
+SIGNATURE_ROLES: Mapping[str, str] = {
+    "officer": "执法人员",
+    "party": "当事人",
+    "present_person": "有关在场人员",
+    "witness": "见证人",
+    "server": "送达人",
+    "recipient": "受送达人",
+    "signatory": "符合法定条件的签收人",
+    "head": "负责人",
+    "reviewer": "审核人",
+    "legal_reviewer": "法制审核人员",
+    "appraiser": "鉴定机构",
+    "expert": "专家",
+    "archivist": "档案管理员",
+}
+
+SIGNATURE_METHODS: Mapping[str, str] = {
+    "handwritten": "手写签名",
+    "seal": "盖章",
+    "fingerprint": "捺印",
+    "screen": "屏幕签名",
+}
+
+ACTS: Mapping[str, str] = {
+    "license": "行政许可",
+    "penalty": "行政处罚",
+    "compulsory": "行政强制",
+    "levy": "行政征收",
+    "fee": "行政收费",
+    "inspection": "行政检查",
+    "confirmation": "行政确认",
+    "other": "其他行政执法行为",
+}
+
+ORIGINS: Mapping[str, str] = {
+    "application": "依申请",
+    "ex_officio": "依职权",
+    "complaint": "投诉举报",
+    "emergency": "紧急先行启动",
+}
+
+PROCEDURES: Mapping[str, str] = {"general": "一般程序", "simplified": "简易程序"}
+
+
+def record_kind(kind_id: str) -> RecordKind:
+    try:
+        return RECORD_KINDS[kind_id]
+    except KeyError:
+        raise KeyError(f"未知的记录类型: {kind_id}") from None

@@ -1,0 +1,552 @@
+"""Rule packs: each agency's regulation turned into data the generic engine evaluates.
+
+One TOML file per agency in ``lawtrail/rulepacks/`` (docs/architecture.md says how to add
+one). Every rule names the regulation file, the article and a short quote of it; a pack also
+lists, for every article without a rule, why it has no machine-checkable requirement, so that
+docs/rule-coverage.md can account for each article of each regulation.
+
+A rule selects records (by kind, field values and case attributes) and applies one *check*.
+The checks are a closed, generic set (see :data:`CHECK_TYPES`); nothing here knows any agency.
+Loading validates a pack completely — unknown keys, kinds, fields or check types fail loudly,
+with the file and the rule named — so a typo in a pack can never silently disable a rule.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lawtrail.core.deadlines import Period
+from lawtrail.core.record_kinds import (
+    ACTS,
+    MEDIA_TYPES,
+    ORIGINS,
+    PROCEDURES,
+    RECORD_KINDS,
+    SIGNATURE_ROLES,
+    FieldType,
+)
+
+
+class PackError(ValueError):
+    """A rule pack that cannot be used as written."""
+
+
+class Severity(StrEnum):
+    VIOLATION = "violation"  # the regulation is not met
+    WARNING = "warning"  # needs a person's look: cannot be decided, or outside the pack's scope
+
+
+SEVERITY_LABELS = {Severity.VIOLATION: "违规", Severity.WARNING: "提示"}
+
+
+@dataclass(frozen=True)
+class Citation:
+    regulation: str  # file name in rulepacks/regulations, e.g. "002_414a546ea0455888.txt"
+    article: int
+    quote: str
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+@dataclass(frozen=True)
+class FieldsCheck:
+    """The record states every one of `fields` (or at least one, with ``any = true``)."""
+
+    fields: tuple[str, ...]
+    any: bool = False
+
+
+@dataclass(frozen=True)
+class IncludesCheck:
+    """A multiple-choice field includes every one of `values` (e.g. the rights notified)."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ValuesCheck:
+    """A field holds one of `allowed` (mail service only by registered letter or EMS …)."""
+
+    field: str
+    allowed: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class SignatureGroup:
+    roles: tuple[str, ...]  # any one of these roles satisfies the group
+    refusal_allowed: bool = True  # a recorded refusal to sign by such a role also satisfies it
+
+
+@dataclass(frozen=True)
+class SignaturesCheck:
+    groups: tuple[SignatureGroup, ...]
+
+
+@dataclass(frozen=True)
+class AvCheck:
+    """Audio/video attached, or a recorded reason why recording was unsuitable."""
+
+    media_types: tuple[str, ...] = tuple(MEDIA_TYPES)
+    exemption_allowed: bool = True
+
+
+@dataclass(frozen=True)
+class OfficersCheck:
+    """Officers named with certificate numbers, and whether each showed the certificate."""
+
+    min_count: int = 1
+
+
+@dataclass(frozen=True)
+class PrecededByCheck:
+    """Another act (of `kinds`, matching `where`) happened no later than this record."""
+
+    kinds: tuple[str, ...]
+    where: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FollowedByCheck:
+    """Another act must follow this record; within `within` when the regulation sets a period.
+
+    Without a period the act is pending until the case is closed, and missing after closure.
+    """
+
+    kinds: tuple[str, ...]
+    where: Mapping[str, Any] = field(default_factory=dict)
+    within: Period | None = None
+
+
+@dataclass(frozen=True)
+class MediaIngestCheck:
+    """Every attached file reached the information system within `within` of capture."""
+
+    within: Period
+
+
+@dataclass(frozen=True)
+class MediaLabelsCheck:
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApprovalChainCheck:
+    """承办人 → 审核人 → 批准人: each step names a person and an opinion, in time order."""
+
+    steps: tuple[tuple[str, str, str], ...]  # (person field, opinion field, time field or "")
+
+
+@dataclass(frozen=True)
+class ExistsCheck:
+    """Case-level: an act of `kinds` must be recorded (pending until closure)."""
+
+    kinds: tuple[str, ...]
+    where: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActsCoveredCheck:
+    """Case-level: the case's acts are ones the regulation covers (art. 2)."""
+
+
+Check = (
+    FieldsCheck
+    | IncludesCheck
+    | ValuesCheck
+    | SignaturesCheck
+    | AvCheck
+    | OfficersCheck
+    | PrecededByCheck
+    | FollowedByCheck
+    | MediaIngestCheck
+    | MediaLabelsCheck
+    | ApprovalChainCheck
+    | ExistsCheck
+    | ActsCoveredCheck
+)
+
+CHECK_TYPES = (
+    "fields",
+    "includes",
+    "values",
+    "signatures",
+    "av",
+    "officers",
+    "preceded_by",
+    "followed_by",
+    "media_ingest",
+    "media_labels",
+    "approval_chain",
+    "exists",
+    "acts_covered",
+)
+CASE_LEVEL_CHECKS = ("exists", "acts_covered")
+CASE_FILTER_KEYS = ("procedure", "origin", "major", "acts")
+ANY_KIND = "*"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str  # the requirement, in Chinese, as a reader of the report needs it
+    severity: Severity
+    citation: Citation
+    check: Check
+    kinds: tuple[str, ...] = ()  # records the rule applies to; () = the case as a whole
+    where: Mapping[str, Any] = field(default_factory=dict)  # field filter on those records
+    case: Mapping[str, Any] = field(default_factory=dict)  # filter on the case
+    scope: str = "each"  # "each" matching record, or only the "first"
+    note: str = ""  # why the rule reads the article this way, where that is not obvious
+
+
+@dataclass(frozen=True)
+class NoRule:
+    articles: tuple[int, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class RulePack:
+    agency: str
+    name: str
+    regulation: str
+    acts_covered: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    no_rules: tuple[NoRule, ...] = ()
+    source: str = ""
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _packs_dir() -> Any:
+    return resources.files("lawtrail.rulepacks")
+
+
+@cache
+def agency_ids() -> tuple[str, ...]:
+    names = sorted(
+        entry.name.removesuffix(".toml")
+        for entry in _packs_dir().iterdir()
+        if entry.name.endswith(".toml")
+    )
+    return tuple(names)
+
+
+@cache
+def load_pack(agency: str) -> RulePack:
+    if agency not in agency_ids():
+        raise PackError(f"未知的执法机关 {agency!r}；已有规则包：{', '.join(agency_ids())}")
+    entry = _packs_dir() / f"{agency}.toml"
+    return parse_pack(entry.read_text(encoding="utf-8"), source=f"rulepacks/{agency}.toml")
+
+
+def load_pack_file(path: Path) -> RulePack:
+    return parse_pack(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def all_packs() -> tuple[RulePack, ...]:
+    return tuple(load_pack(agency) for agency in agency_ids())
+
+
+def parse_pack(text: str, source: str = "<pack>") -> RulePack:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(f"{source}: TOML 语法错误：{exc}") from exc
+    _keys(data, ("agency", "rule", "no_rule"), source)
+    agency = data.get("agency")
+    if not isinstance(agency, dict):
+        raise PackError(f"{source}: 缺少 [agency] 表")
+    _keys(agency, ("id", "name", "regulation", "acts_covered"), f"{source} [agency]")
+    acts = tuple(_list(agency, "acts_covered", f"{source} [agency]"))
+    for act in acts:
+        if act not in ACTS:
+            raise PackError(f"{source} [agency]: 未知的行政执法行为 {act!r}")
+    regulation = _str(agency, "regulation", f"{source} [agency]")
+    rules = tuple(
+        _parse_rule(raw, f"{source} rule #{i + 1}", regulation)
+        for i, raw in enumerate(data.get("rule", []))
+    )
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise PackError(f"{source}: 规则标识重复 {rule.id!r}")
+        seen.add(rule.id)
+    pack = RulePack(
+        agency=_str(agency, "id", f"{source} [agency]"),
+        name=_str(agency, "name", f"{source} [agency]"),
+        regulation=regulation,
+        acts_covered=acts,
+        rules=rules,
+        no_rules=tuple(
+            _parse_no_rule(raw, f"{source} no_rule #{i + 1}")
+            for i, raw in enumerate(data.get("no_rule", []))
+        ),
+        source=source,
+    )
+    return pack
+
+
+_RULE_KEYS = (
+    "id",
+    "title",
+    "severity",
+    "article",
+    "quote",
+    "kinds",
+    "where",
+    "case",
+    "scope",
+    "check",
+    "note",
+)
+
+
+def _parse_rule(raw: Any, where: str, regulation: str) -> Rule:
+    if not isinstance(raw, dict):
+        raise PackError(f"{where}: 应为表")
+    _keys(raw, _RULE_KEYS, where)
+    rule_id = _str(raw, "id", where)
+    where = f"{where} ({rule_id})"
+    kinds = tuple(_list(raw, "kinds", where, required=False))
+    for kind in kinds:
+        if kind != ANY_KIND and kind not in RECORD_KINDS:
+            raise PackError(f"{where}: 未知的记录类型 {kind!r}")
+    record_where = raw.get("where", {})
+    _check_where(record_where, kinds, where)
+    case_filter = raw.get("case", {})
+    if not isinstance(case_filter, dict):
+        raise PackError(f"{where}: case 应为表")
+    _keys(case_filter, CASE_FILTER_KEYS, f"{where} case")
+    _check_case_filter(case_filter, where)
+    severity_text = raw.get("severity", "violation")
+    try:
+        severity = Severity(severity_text)
+    except ValueError:
+        raise PackError(f"{where}: 未知的严重程度 {severity_text!r}") from None
+    article = raw.get("article")
+    if not isinstance(article, int) or article < 1:
+        raise PackError(f"{where}: article 应为正整数（条号）")
+    scope = raw.get("scope", "each")
+    if scope not in ("each", "first"):
+        raise PackError(f"{where}: scope 只能是 each 或 first")
+    check = _parse_check(raw.get("check"), kinds, where)
+    is_case_level = isinstance(check, ExistsCheck | ActsCoveredCheck)
+    if is_case_level and kinds:
+        raise PackError(f"{where}: 案件级检查不应指定 kinds")
+    if not is_case_level and not kinds:
+        raise PackError(f"{where}: 记录级检查须指定 kinds")
+    return Rule(
+        id=rule_id,
+        title=_str(raw, "title", where),
+        severity=severity,
+        citation=Citation(
+            regulation=regulation,
+            article=article,
+            quote=_str(raw, "quote", where),
+        ),
+        check=check,
+        kinds=kinds,
+        where=dict(record_where),
+        case=dict(case_filter),
+        scope=scope,
+        note=str(raw.get("note", "")),
+    )
+
+
+def _parse_no_rule(raw: Any, where: str) -> NoRule:
+    if not isinstance(raw, dict):
+        raise PackError(f"{where}: 应为表")
+    _keys(raw, ("articles", "reason"), where)
+    articles = tuple(_list(raw, "articles", where))
+    if not all(isinstance(a, int) and a > 0 for a in articles):
+        raise PackError(f"{where}: articles 应为正整数列表")
+    return NoRule(articles, _str(raw, "reason", where))
+
+
+def _parse_check(raw: Any, kinds: tuple[str, ...], where: str) -> Check:
+    if not isinstance(raw, dict):
+        raise PackError(f"{where}: 缺少 check 表")
+    ctype = raw.get("type")
+    if ctype not in CHECK_TYPES:
+        raise PackError(f"{where}: 未知的检查类型 {ctype!r}；可选：{', '.join(CHECK_TYPES)}")
+    w = f"{where} check"
+
+    def fields_of(names: list[Any]) -> tuple[str, ...]:
+        for name in names:
+            _require_field(kinds, name, w)
+        return tuple(names)
+
+    if ctype == "fields":
+        _keys(raw, ("type", "fields", "any"), w)
+        return FieldsCheck(fields_of(_list(raw, "fields", w)), bool(raw.get("any", False)))
+    if ctype == "includes":
+        _keys(raw, ("type", "field", "values"), w)
+        name = _str(raw, "field", w)
+        _require_field(kinds, name, w, FieldType.CHOICES)
+        values = tuple(_list(raw, "values", w))
+        for kind in kinds:
+            choices = RECORD_KINDS[kind].field(name).choices
+            for value in values:
+                if value not in choices:
+                    raise PackError(f"{w}: 字段 {name} 没有取值 {value!r}")
+        return IncludesCheck(name, values)
+    if ctype == "values":
+        _keys(raw, ("type", "field", "allowed"), w)
+        name = _str(raw, "field", w)
+        allowed = _list(raw, "allowed", w)
+        _check_where({name: allowed}, kinds, w)
+        return ValuesCheck(name, tuple(allowed))
+    if ctype == "signatures":
+        _keys(raw, ("type", "groups"), w)
+        groups = []
+        for g in _list(raw, "groups", w):
+            _keys(g, ("roles", "refusal_allowed"), w)
+            roles = tuple(_list(g, "roles", w))
+            for role in roles:
+                if role not in SIGNATURE_ROLES:
+                    raise PackError(f"{w}: 未知的签名角色 {role!r}")
+            groups.append(SignatureGroup(roles, bool(g.get("refusal_allowed", True))))
+        return SignaturesCheck(tuple(groups))
+    if ctype == "av":
+        _keys(raw, ("type", "media_types", "exemption_allowed"), w)
+        types = tuple(raw.get("media_types", tuple(MEDIA_TYPES)))
+        for t in types:
+            if t not in MEDIA_TYPES:
+                raise PackError(f"{w}: 未知的音像类型 {t!r}")
+        return AvCheck(types, bool(raw.get("exemption_allowed", True)))
+    if ctype == "officers":
+        _keys(raw, ("type", "min_count"), w)
+        for kind in kinds:
+            if kind != ANY_KIND and not RECORD_KINDS[kind].has_officers:
+                raise PackError(f"{w}: {kind} 不记录执法人员")
+        return OfficersCheck(int(raw.get("min_count", 1)))
+    if ctype in ("preceded_by", "followed_by", "exists"):
+        extra: tuple[str, ...] = ("within",) if ctype == "followed_by" else ()
+        _keys(raw, ("type", "kinds", "where", *extra), w)
+        targets = tuple(_list(raw, "kinds", w))
+        for kind in targets:
+            if kind not in RECORD_KINDS:
+                raise PackError(f"{w}: 未知的记录类型 {kind!r}")
+        target_where = raw.get("where", {})
+        _check_where(target_where, targets, w)
+        if ctype == "preceded_by":
+            return PrecededByCheck(targets, dict(target_where))
+        if ctype == "exists":
+            return ExistsCheck(targets, dict(target_where))
+        within = _period(raw["within"], w) if "within" in raw else None
+        return FollowedByCheck(targets, dict(target_where), within)
+    if ctype == "media_ingest":
+        _keys(raw, ("type", "within"), w)
+        return MediaIngestCheck(_period(raw.get("within"), w))
+    if ctype == "media_labels":
+        _keys(raw, ("type", "labels"), w)
+        labels = tuple(_list(raw, "labels", w))
+        for label in labels:
+            if label not in ("case_number", "party", "handler"):
+                raise PackError(f"{w}: 未知的标注 {label!r}")
+        return MediaLabelsCheck(labels)
+    if ctype == "approval_chain":
+        _keys(raw, ("type", "steps"), w)
+        steps = []
+        for step in _list(raw, "steps", w):
+            if not (isinstance(step, list) and len(step) == 3):
+                raise PackError(f"{w}: 每一步应为 [人员字段, 意见字段, 时间字段或空串]")
+            for name in step:
+                if name:
+                    _require_field(kinds, name, w)
+            steps.append((str(step[0]), str(step[1]), str(step[2])))
+        return ApprovalChainCheck(tuple(steps))
+    _keys(raw, ("type",), w)
+    return ActsCoveredCheck()
+
+
+def _period(value: Any, where: str) -> Period:
+    if not isinstance(value, str):
+        raise PackError(f'{where}: within 应为期限字符串，如 "24h"、"30d"、"2wd"')
+    try:
+        return Period.parse(value)
+    except ValueError as exc:
+        raise PackError(f"{where}: {exc}") from None
+
+
+def _require_field(
+    kinds: tuple[str, ...], name: Any, where: str, ftype: FieldType | None = None
+) -> None:
+    if not isinstance(name, str):
+        raise PackError(f"{where}: 字段名应为字符串")
+    for kind in kinds:
+        if kind == ANY_KIND:
+            raise PackError(f"{where}: kinds = ['*'] 的规则不能检查字段")
+        spec = RECORD_KINDS[kind]
+        if not spec.has_field(name):
+            raise PackError(f"{where}: 记录类型 {kind} 没有字段 {name!r}")
+        if ftype is not None and spec.field(name).type is not ftype:
+            raise PackError(f"{where}: 字段 {kind}.{name} 的类型不是 {ftype}")
+
+
+def _check_where(value: Any, kinds: tuple[str, ...], where: str) -> None:
+    if not isinstance(value, dict):
+        raise PackError(f"{where}: where 应为表")
+    for name, expected in value.items():
+        _require_field(kinds, name, f"{where} where")
+        for kind in kinds:
+            spec = RECORD_KINDS[kind].field(name)
+            wanted = expected if isinstance(expected, list) else [expected]
+            for item in wanted:
+                if spec.choices and item not in spec.choices:
+                    raise PackError(f"{where} where: 字段 {kind}.{name} 没有取值 {item!r}")
+                if spec.type is FieldType.BOOL and not isinstance(item, bool):
+                    raise PackError(f"{where} where: 字段 {kind}.{name} 应与 true/false 比较")
+
+
+def _check_case_filter(value: Mapping[str, Any], where: str) -> None:
+    vocab: Mapping[str, Any] = {"procedure": PROCEDURES, "origin": ORIGINS, "acts": ACTS}
+    for key, expected in value.items():
+        if key == "major":
+            if not isinstance(expected, bool):
+                raise PackError(f"{where} case: major 应为 true/false")
+            continue
+        for item in expected if isinstance(expected, list) else [expected]:
+            if item not in vocab[key]:
+                raise PackError(f"{where} case: {key} 没有取值 {item!r}")
+
+
+def _keys(data: Any, allowed: tuple[str, ...], where: str) -> None:
+    if not isinstance(data, dict):
+        raise PackError(f"{where}: 应为表")
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        raise PackError(f"{where}: 未知的键 {', '.join(unknown)}")
+
+
+def _str(data: Mapping[str, Any], key: str, where: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise PackError(f"{where}: 缺少 {key}（非空字符串）")
+    return value
+
+
+def _list(data: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> list[Any]:
+    value = data.get(key)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or (required and not value):
+        raise PackError(f"{where}: {key} 应为非空列表")
+    return value

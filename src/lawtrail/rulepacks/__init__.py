@@ -1,0 +1,1 @@
+"""Rule packs (one TOML file per agency) and the regulation texts they cite."""
