@@ -1,0 +1,1 @@
+"""Benchmarks: `./run.sh bench` runs them all and rewrites their sections of docs/performance.md."""

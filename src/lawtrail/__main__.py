@@ -1,0 +1,7 @@
+"""`python -m lawtrail` is the `lawtrail` command."""
+
+import sys
+
+from lawtrail.cli import main
+
+sys.exit(main())
