@@ -7,6 +7,7 @@ facts its rule is about. Investigation kinds get two officers who showed their c
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -57,7 +58,8 @@ def refusal(role: str, reason: str = "当事人拒绝签字") -> Refusal:
 
 def video(captured: str, ingested: str | None = None, **kw: Any) -> Media:
     at = t(captured)
-    digest = f"{abs(hash((captured, ingested, repr(kw)))):064x}"[-64:]
+    # Deterministic digest (hash() is salted per process): same inputs, same media id.
+    digest = hashlib.sha256(repr((captured, ingested, sorted(kw.items()))).encode()).hexdigest()
     return Media(
         id=kw.pop("id", f"m{digest[:8]}"),
         type=kw.pop("type", "video"),

@@ -240,3 +240,24 @@ def test_required_acts_are_sorted_by_deadline() -> None:
     dues = [r.due for r in ev.required]
     assert dues[0] == t("2026-09-02 10:00")
     assert all(d is None for d in dues[1:])
+
+
+def test_ingest_period_runs_from_the_end_of_a_long_recording() -> None:
+    from tests.builders import video
+
+    b = CaseBuilder("tonghua-market")
+    long_video = video("2026-09-01 08:00", "2026-09-03 09:00", completed_at=t("2026-09-01 18:00"))
+    b.add("site_inspection", "2026-09-01 08:00", media=[long_video])
+    # 2 working days from the end (Tue 1 Sep 18:00) end on Thu 3 Sep: on time.
+    assert not fired(run(b, "2026-09-10 00:00"), "t.ingest")
+
+
+def test_unknown_year_is_no_concern_when_the_act_came_within_as_many_calendar_days() -> None:
+    from tests.builders import video
+
+    b = CaseBuilder("tonghua-market")
+    b.add(
+        "site_inspection", "2026-12-31 10:00", media=[video("2026-12-31 10:00", "2027-01-02 09:00")]
+    )
+    ev = run(b, "2027-01-10 00:00")
+    assert not fired(ev, "t.ingest")

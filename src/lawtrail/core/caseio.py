@@ -230,6 +230,7 @@ _MEDIA_KEYS = (
     "sm3",
     "size",
     "captured_at",
+    "completed_at",
     "ingested_at",
     "filename",
     "source",
@@ -642,6 +643,11 @@ def _media(r: _Reader, raw: Any, path: str) -> Media | None:
     captured = r.aware(captured, f"{path}.captured_at") if captured is not None else None
     ingested = r.required(data, "ingested_at", path)
     ingested = r.aware(ingested, f"{path}.ingested_at") if ingested is not None else None
+    completed = r.opt(data, "completed_at", path, r.aware)
+    if captured and completed and completed < captured:
+        r.error(f"{path}.completed_at", "录制结束时间早于开始时间")
+    if completed and ingested and ingested < completed:
+        r.error(f"{path}.ingested_at", "入库时间早于录制结束时间（请核对设备时钟）")
     if captured and ingested and ingested < captured:
         r.error(f"{path}.ingested_at", "入库时间早于拍摄时间（请核对设备时钟）")
     size = data.get("size")
@@ -664,6 +670,7 @@ def _media(r: _Reader, raw: Any, path: str) -> Media | None:
         type=mtype,
         sha256=sha,
         sm3=sm3,
+        completed_at=completed,
         size=size,
         captured_at=captured,
         ingested_at=ingested,

@@ -20,7 +20,7 @@ from typing import Any
 
 from lawtrail.core import timeutil
 from lawtrail.core.calendar import CalendarUnknownError, WorkdayCalendar
-from lawtrail.core.deadlines import Period, due_at
+from lawtrail.core.deadlines import Period, PeriodUnit, due_at
 from lawtrail.core.model import Case, Record
 from lawtrail.core.record_kinds import ACTS, MEDIA_TYPES, RECORD_KINDS, SIGNATURE_ROLES
 from lawtrail.core.rules import (
@@ -163,8 +163,18 @@ def _value_label(choices: Mapping[str, str], value: Any) -> str:
     return choices.get(str(value), str(value))
 
 
-def _kind_labels(kinds: Iterable[str]) -> str:
-    return "、".join(f"「{RECORD_KINDS[k].label}」" for k in kinds)
+def _kind_labels(kinds: Iterable[str], where: Mapping[str, Any] | None = None) -> str:
+    """「送达」（文书种类：催告书）: the kinds, and the field values a match must have."""
+    kinds = list(kinds)
+    text = "、".join(f"「{RECORD_KINDS[k].label}」" for k in kinds)
+    conditions = []
+    for name, expected in (where or {}).items():
+        spec = RECORD_KINDS[kinds[0]].field(name)
+        wanted = expected if isinstance(expected, list) else [expected]
+        conditions.append(
+            f"{spec.label}：{'或'.join(_value_label(spec.choices, v) for v in wanted)}"
+        )
+    return text + (f"（{'；'.join(conditions)}）" if conditions else "")
 
 
 class _Context:
@@ -221,11 +231,26 @@ class _Context:
             )
         )
 
-    def due(self, rule: Rule, anchor: datetime, period: Period, record: Record) -> datetime | None:
-        """The deadline, or None after reporting that the calendar cannot tell."""
+    def due(
+        self,
+        rule: Rule,
+        anchor: datetime,
+        period: Period,
+        record: Record,
+        done_at: datetime | None = None,
+    ) -> datetime | None:
+        """The deadline, or None after reporting that the calendar cannot tell.
+
+        When the calendar lacks a year but the act was done within as many *calendar* days,
+        it was certainly in time (N working days never end sooner), so nothing is reported.
+        """
         try:
             return due_at(anchor, period, self.calendar)
         except CalendarUnknownError as exc:
+            if period.unit is PeriodUnit.WORKING_DAYS and done_at is not None:
+                floor = due_at(anchor, Period(period.amount, PeriodUnit.DAYS), self.calendar)
+                if done_at <= floor:
+                    return floor
             self.find(
                 rule,
                 f"无法判定期限「{period.label_zh()}」是否遵守：{exc}",
@@ -300,17 +325,18 @@ class _Context:
                 and _record_matches(r, check.kinds, check.where)
             ]
             if not before:
-                self.find(rule, f"{label}之前没有{_kind_labels(check.kinds)}", record)
+                wanted = _kind_labels(check.kinds, check.where)
+                self.find(rule, f"{label}之前没有{wanted}", record)
         elif isinstance(check, FollowedByCheck):
             self.check_followed_by(rule, check, record, label)
         elif isinstance(check, MediaIngestCheck):
             for media in record.media:
-                due = self.due(rule, media.captured_at, check.within, record)
+                due = self.due(rule, media.made_at, check.within, record, media.ingested_at)
                 if due is not None and media.ingested_at > due:
                     self.find(
                         rule,
-                        f"{label}的音像文件 {media.filename or media.id} 拍摄于 "
-                        f"{timeutil.format_local(media.captured_at)}，"
+                        f"{label}的音像文件 {media.filename or media.id} 制作完成于 "
+                        f"{timeutil.format_local(media.made_at)}，"
                         f"{timeutil.format_local(media.ingested_at)} 才存入执法信息系统，"
                         f"超过{check.within.label_zh()}（应不晚于 {timeutil.format_local(due)}）",
                         record,
@@ -358,6 +384,9 @@ class _Context:
             name = person.name if person else presence.person
             if person is None or not person.certificate_number:
                 problems.append(f"执法人员{name}未记载执法证件编号")
+            elif not person.certificate_valid_on(timeutil.local_date(record.at)):
+                # A certificate outside its validity is no enforcement certificate at all.
+                problems.append(f"执法人员{name}的执法证件在行为当日不在有效期内")
             if presence.certificate_shown is None:
                 problems.append(f"未记录执法人员{name}是否出示执法证件")
         if problems:
@@ -373,8 +402,9 @@ class _Context:
             and r.at >= record.at
             and _record_matches(r, check.kinds, check.where)
         ]
-        wanted = _kind_labels(check.kinds)
-        due = self.due(rule, record.at, check.within, record) if check.within else None
+        wanted = _kind_labels(check.kinds, check.where)
+        done_at = after[0].at if after else None
+        due = self.due(rule, record.at, check.within, record, done_at) if check.within else None
         if after:
             first = after[0]
             if due is not None and first.at > due:
@@ -438,7 +468,7 @@ class _Context:
     def check_exists(self, rule: Rule, check: ExistsCheck) -> None:
         if any(_record_matches(r, check.kinds, check.where) for r in self.records):
             return
-        wanted = _kind_labels(check.kinds)
+        wanted = _kind_labels(check.kinds, check.where)
         if self.closed_at is not None:
             self.find(rule, f"本案应有{wanted}，执法行为已终结仍未见", None)
         else:

@@ -87,11 +87,19 @@ class Media:
     captured_at: datetime  # the device clock
     ingested_at: datetime  # the server clock, when it reached the information system
     sm3: str = ""
+    # When the recording ended (音像记录制作完成): the ingest period runs from here. For a
+    # photo, or when not given, the capture instant.
+    completed_at: datetime | None = None
     size: int | None = None
     filename: str = ""
     source: str = ""  # body_camera | cctv | phone | camera | other
     uploader: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)  # case_number, party, handler
+
+    @property
+    def made_at(self) -> datetime:
+        """音像记录制作完成: the moment the storage period starts."""
+        return self.completed_at or self.captured_at
 
 
 @dataclass(frozen=True)

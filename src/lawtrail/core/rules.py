@@ -483,7 +483,7 @@ def _period(value: Any, where: str) -> Period:
     try:
         return Period.parse(value)
     except ValueError as exc:
-        raise PackError(f"{where}: {exc}") from None
+        raise PackError(f"{where}: within 无效：{exc}") from None
 
 
 def _require_field(

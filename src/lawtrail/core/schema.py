@@ -106,6 +106,7 @@ def case_schema() -> dict[str, Any]:
             "sm3": HEX64,
             "size": {"type": "integer", "minimum": 0},
             "captured_at": DATETIME,
+            "completed_at": DATETIME,
             "ingested_at": DATETIME,
             "filename": TEXT,
             "source": _enum(MEDIA_SOURCES),
