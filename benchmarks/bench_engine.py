@@ -111,6 +111,6 @@ def markdown(result: dict[str, Any]) -> str:
             f"**{result['engine_cases_per_s']:,.0f}** |",
             "| baseline: cases read per second (json.loads + parse_case) | "
             f"{result['read_cases_per_s']:,.0f} |",
-            f"| ratio: judging costs × reading | {result['ratio']:.1f}× |",
+            f"| ratio to baseline: time to judge ÷ time to read | {result['ratio']:.2f} |",
         ]
     )

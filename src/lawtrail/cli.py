@@ -20,7 +20,7 @@ from lawtrail.core import timeutil
 from lawtrail.core.caseio import CaseFormatError, FormatIssue, parse_case
 from lawtrail.core.engine import Evaluation, evaluate
 from lawtrail.core.record_kinds import ACTS, ORIGINS, PROCEDURES, RECORD_KINDS
-from lawtrail.core.regulations import load_regulation
+from lawtrail.core.regulations import article_label, load_regulation
 from lawtrail.core.rules import SEVERITY_LABELS, Severity
 
 EXIT_OK = 0
@@ -187,7 +187,7 @@ def evaluation_text(evaluation: Evaluation, file: str | None = None) -> str:
         lines += ["", f"【{SEVERITY_LABELS[severity]}】"]
         for i, f in enumerate(items, 1):
             where = f"记录 {f.record}" if f.record else "全案"
-            lines.append(f"{i:>3}. 第{f.article}条｜{where}｜{f.title}")
+            lines.append(f"{i:>3}. {article_label(f.article)}｜{where}｜{f.title}")
             lines.append(f"     {f.message}")
             lines.append(f"     依据：“{f.quote}”（规则 {f.rule}）")
     if evaluation.required:
@@ -195,7 +195,7 @@ def evaluation_text(evaluation: Evaluation, file: str | None = None) -> str:
         for r in evaluation.required:
             due = f"截止 {timeutil.format_local(r.due)}" if r.due else "无法定期限"
             kinds = "、".join(RECORD_KINDS[k].label for k in r.kinds)
-            lines.append(f"  - {due}｜{kinds}｜第{r.article}条｜{r.message}")
+            lines.append(f"  - {due}｜{kinds}｜{article_label(r.article)}｜{r.message}")
     return "\n".join(lines) + "\n"
 
 

@@ -322,3 +322,21 @@ def test_regulation_articles_cannot_be_modified() -> None:
     regulation: Regulation = load_regulation(F003)
     with pytest.raises(TypeError):
         regulation.articles[99] = regulation.article(1)  # type: ignore[index]
+
+
+@pytest.mark.parametrize("number", [1, 9, 10, 11, 14, 20, 25, 30, 38, 40, 100, 101, 110, 222])
+def test_chinese_numeral_round_trips_through_the_parser(number: int) -> None:
+    from lawtrail.core.regulations import chinese_numeral
+
+    assert parse_chinese_numeral(chinese_numeral(number)) == number
+
+
+def test_article_labels_read_as_in_the_regulations() -> None:
+    from lawtrail.core.regulations import article_label
+
+    assert [article_label(n) for n in (8, 10, 13, 32)] == [
+        "第八条",
+        "第十条",
+        "第十三条",
+        "第三十二条",
+    ]

@@ -143,6 +143,29 @@ def parse_chinese_numeral(text: str) -> int:
     return value
 
 
+def chinese_numeral(number: int) -> str:
+    """1 → 一, 10 → 十, 14 → 十四, 32 → 三十二, 101 → 一百零一: article numbers as written."""
+    if not 0 < number < 1000:
+        raise ValueError(f"article number out of range: {number}")
+    digits = "零一二三四五六七八九"
+    hundreds, rest = divmod(number, 100)
+    tens, ones = divmod(rest, 10)
+    out = f"{digits[hundreds]}百" if hundreds else ""
+    if tens:
+        if hundreds or tens > 1:
+            out += digits[tens]
+        out += "十"
+    elif hundreds and ones:
+        out += "零"
+    if ones:
+        out += digits[ones]
+    return out
+
+
+def article_label(number: int) -> str:
+    return f"第{chinese_numeral(number)}条"
+
+
 @dataclass
 class _Segment:
     number: int
