@@ -156,6 +156,17 @@ class _Reader:
             return []
         return value
 
+    def need(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        reader: Callable[[Any, str], T | None],
+    ) -> T | None:
+        """A required key read with `reader`; a missing one is reported and gives None."""
+        value = self.required(data, key, path)
+        return None if value is None else reader(value, f"{path}.{key}")
+
     def opt(
         self,
         data: Mapping[str, Any],
@@ -253,12 +264,8 @@ def parse_case(data: Any, known_agencies: Collection[str] | None = None) -> Case
     fmt = r.required(root, "format", "$")
     if fmt is not None and fmt != FORMAT:
         r.error("$.format", f"不支持的格式 {fmt!r}（应为 {FORMAT!r}）")
-    agency = r.required(root, "agency", "$")
-    if agency is not None:
-        agency = r.choice(agency, "$.agency", known_agencies, "执法机关")
-    case_number = r.required(root, "case_number", "$")
-    if case_number is not None:
-        case_number = r.string(case_number, "$.case_number")
+    agency = r.need(root, "agency", "$", lambda v, p: r.choice(v, p, known_agencies, "执法机关"))
+    case_number = r.need(root, "case_number", "$", r.string)
     acts: list[str] = []
     raw_acts = r.required(root, "acts", "$")
     if raw_acts is not None:
@@ -269,14 +276,9 @@ def parse_case(data: Any, known_agencies: Collection[str] | None = None) -> Case
             value = r.choice(act, f"$.acts[{i}]", ACTS, "行政执法行为")
             if value is not None:
                 acts.append(value)
-    procedure = r.required(root, "procedure", "$")
-    if procedure is not None:
-        procedure = r.choice(procedure, "$.procedure", PROCEDURES, "程序")
-    origin = r.required(root, "origin", "$")
-    if origin is not None:
-        origin = r.choice(origin, "$.origin", ORIGINS, "启动方式")
-    opened_raw = r.required(root, "opened_at", "$")
-    opened_at = r.aware(opened_raw, "$.opened_at") if opened_raw is not None else None
+    procedure = r.need(root, "procedure", "$", lambda v, p: r.choice(v, p, PROCEDURES, "程序"))
+    origin = r.need(root, "origin", "$", lambda v, p: r.choice(v, p, ORIGINS, "启动方式"))
+    opened_at = r.need(root, "opened_at", "$", r.aware)
     major = r.opt(root, "major", "$", r.boolean)
     title = r.opt(root, "title", "$", lambda v, p: r.string(v, p, non_empty=False))
 
@@ -367,10 +369,8 @@ def _parse_person(r: _Reader, raw: Any, path: str) -> Person | None:
     data = r.obj(raw, path, _PERSON_KEYS)
     if data is None:
         return None
-    pid = r.required(data, "id", path)
-    pid = r.ident(pid, f"{path}.id") if pid is not None else None
-    name = r.required(data, "name", path)
-    name = r.string(name, f"{path}.name") if name is not None else None
+    pid = r.need(data, "id", path, r.ident)
+    name = r.need(data, "name", path, r.string)
     if pid is None or name is None:
         return None
     return Person(
@@ -387,10 +387,8 @@ def _parse_party(r: _Reader, raw: Any, path: str) -> Party | None:
     data = r.obj(raw, path, _PARTY_KEYS)
     if data is None:
         return None
-    pid = r.required(data, "id", path)
-    pid = r.ident(pid, f"{path}.id") if pid is not None else None
-    name = r.required(data, "name", path)
-    name = r.string(name, f"{path}.name") if name is not None else None
+    pid = r.need(data, "id", path, r.ident)
+    name = r.need(data, "name", path, r.string)
     kind = (
         r.opt(
             data,
@@ -424,15 +422,10 @@ def _parse_record(r: _Reader, raw: Any, path: str, refs: _Refs) -> Record | None
     data = r.obj(raw, path, _RECORD_KEYS)
     if data is None:
         return None
-    rid = r.required(data, "id", path)
-    rid = r.ident(rid, f"{path}.id") if rid is not None else None
-    kind_id = r.required(data, "kind", path)
-    kind = None
-    if kind_id is not None:
-        kind_id = r.choice(kind_id, f"{path}.kind", RECORD_KINDS, "记录类型")
-        kind = RECORD_KINDS.get(kind_id) if kind_id else None
-    at_raw = r.required(data, "at", path)
-    at = r.aware(at_raw, f"{path}.at") if at_raw is not None else None
+    rid = r.need(data, "id", path, r.ident)
+    kind_id = r.need(data, "kind", path, lambda v, p: r.choice(v, p, RECORD_KINDS, "记录类型"))
+    kind = RECORD_KINDS.get(kind_id) if kind_id else None
+    at = r.need(data, "at", path, r.aware)
     recorded_at = r.opt(data, "recorded_at", path, r.aware)
     if at is not None and recorded_at is not None and recorded_at < at:
         r.error(f"{path}.recorded_at", "录入时间早于行为发生时间")
@@ -458,8 +451,7 @@ def _parse_record(r: _Reader, raw: Any, path: str, refs: _Refs) -> Record | None
         odata = r.obj(item, opath, ("person", "certificate_shown"))
         if odata is None:
             continue
-        person = r.required(odata, "person", opath)
-        person = _ref(r, person, f"{opath}.person", refs.people, "人员") if person else None
+        person = r.need(odata, "person", opath, lambda v, p: _ref(r, v, p, refs.people, "人员"))
         shown = r.opt(odata, "certificate_shown", opath, r.boolean)
         if person is not None:
             officers.append(OfficerPresence(person, shown))
@@ -479,8 +471,7 @@ def _parse_record(r: _Reader, raw: Any, path: str, refs: _Refs) -> Record | None
         epath = f"{path}.av_exemption"
         edata = r.obj(data["av_exemption"], epath, ("reason", "approved_by"))
         if edata is not None:
-            reason = r.required(edata, "reason", epath)
-            reason = r.string(reason, f"{epath}.reason") if reason is not None else None
+            reason = r.need(edata, "reason", epath, r.string)
             if reason is not None:
                 exemption = AvExemption(reason, _text(r, edata, "approved_by", epath))
 
@@ -489,10 +480,10 @@ def _parse_record(r: _Reader, raw: Any, path: str, refs: _Refs) -> Record | None
         cpath = f"{path}.corrects"
         cdata = r.obj(data["corrects"], cpath, ("record", "reason"))
         if cdata is not None:
-            target = r.required(cdata, "record", cpath)
-            target = _ref(r, target, f"{cpath}.record", refs.records, "记录") if target else None
-            reason = r.required(cdata, "reason", cpath)
-            reason = r.string(reason, f"{cpath}.reason") if reason is not None else None
+            target = r.need(
+                cdata, "record", cpath, lambda v, p: _ref(r, v, p, refs.records, "记录")
+            )
+            reason = r.need(cdata, "reason", cpath, r.string)
             if target is not None and reason is not None:
                 corrects = Correction(target, reason)
 
@@ -575,8 +566,7 @@ def _sig(r: _Reader, raw: Any, path: str, refs: _Refs) -> Signature | None:
     data = r.obj(raw, path, _SIGNATURE_KEYS)
     if data is None:
         return None
-    role = r.required(data, "role", path)
-    role = r.choice(role, f"{path}.role", SIGNATURE_ROLES, "签名角色") if role else None
+    role = r.need(data, "role", path, lambda v, p: r.choice(v, p, SIGNATURE_ROLES, "签名角色"))
     person = r.opt(data, "person", path, lambda v, p: _ref(r, v, p, refs.people, "人员"))
     party = r.opt(data, "party", path, lambda v, p: _ref(r, v, p, refs.parties, "当事人"))
     name = _text(r, data, "name", path)
@@ -606,10 +596,8 @@ def _refusal(r: _Reader, raw: Any, path: str, refs: _Refs) -> Refusal | None:
     data = r.obj(raw, path, _REFUSAL_KEYS)
     if data is None:
         return None
-    role = r.required(data, "role", path)
-    role = r.choice(role, f"{path}.role", SIGNATURE_ROLES, "签名角色") if role else None
-    reason = r.required(data, "reason", path)
-    reason = r.string(reason, f"{path}.reason") if reason is not None else None
+    role = r.need(data, "role", path, lambda v, p: r.choice(v, p, SIGNATURE_ROLES, "签名角色"))
+    reason = r.need(data, "reason", path, r.string)
     party = r.opt(data, "party", path, lambda v, p: _ref(r, v, p, refs.parties, "当事人"))
     if role is None or reason is None:
         return None
@@ -626,10 +614,8 @@ def _media(r: _Reader, raw: Any, path: str) -> Media | None:
     data = r.obj(raw, path, _MEDIA_KEYS)
     if data is None:
         return None
-    mid = r.required(data, "id", path)
-    mid = r.ident(mid, f"{path}.id") if mid is not None else None
-    mtype = r.required(data, "type", path)
-    mtype = r.choice(mtype, f"{path}.type", MEDIA_TYPES, "音像类型") if mtype else None
+    mid = r.need(data, "id", path, r.ident)
+    mtype = r.need(data, "type", path, lambda v, p: r.choice(v, p, MEDIA_TYPES, "音像类型"))
     sha = r.required(data, "sha256", path)
     if sha is not None:
         sha = r.string(sha, f"{path}.sha256")
@@ -639,10 +625,8 @@ def _media(r: _Reader, raw: Any, path: str) -> Media | None:
     sm3 = _text(r, data, "sm3", path)
     if sm3 and not _HEX64.match(sm3):
         r.error(f"{path}.sm3", "应为64位小写十六进制 SM3 摘要")
-    captured = r.required(data, "captured_at", path)
-    captured = r.aware(captured, f"{path}.captured_at") if captured is not None else None
-    ingested = r.required(data, "ingested_at", path)
-    ingested = r.aware(ingested, f"{path}.ingested_at") if ingested is not None else None
+    captured = r.need(data, "captured_at", path, r.aware)
+    ingested = r.need(data, "ingested_at", path, r.aware)
     completed = r.opt(data, "completed_at", path, r.aware)
     if captured and completed and completed < captured:
         r.error(f"{path}.completed_at", "录制结束时间早于开始时间")
