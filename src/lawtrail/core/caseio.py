@@ -40,6 +40,7 @@ from lawtrail.core.record_kinds import (
     FieldSpec,
     FieldType,
 )
+from lawtrail.core.timeutil import SHANGHAI
 
 FORMAT = "lawtrail-case/1"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -127,7 +128,9 @@ class _Reader:
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             self.error(path, f"时间 {text!r} 缺少时区偏移（如 +08:00）：无法确定其法律时点")
             return None
-        return parsed
+        # One representation per instant: the same act written with another offset must
+        # serialise (and hash, in the ledger) identically.
+        return parsed.astimezone(SHANGHAI)
 
     def day(self, value: Any, path: str) -> date | None:
         text = self.string(value, path)
@@ -685,12 +688,12 @@ def case_to_json(case: Case) -> dict[str, Any]:
         "opened_at": case.opened_at.isoformat(),
         "parties": [_drop_empty(vars(p)) for p in case.parties],
         "people": [_drop_empty(vars(p)) for p in case.people],
-        "records": [_record_json(rec) for rec in case.records],
+        "records": [record_to_json(rec) for rec in case.records],
     }
     return out
 
 
-def _record_json(rec: Record) -> dict[str, Any]:
+def record_to_json(rec: Record) -> dict[str, Any]:
     out: dict[str, Any] = {"id": rec.id, "kind": rec.kind, "at": rec.at.isoformat()}
     if rec.recorded_at:
         out["recorded_at"] = rec.recorded_at.isoformat()
