@@ -31,6 +31,7 @@ from lawtrail.core.model import (
 )
 from lawtrail.core.record_kinds import (
     ACTS,
+    MEDIA_LABELS,
     MEDIA_TYPES,
     ORIGINS,
     PROCEDURES,
@@ -47,7 +48,7 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$")
 MEDIA_SOURCES = ("body_camera", "cctv", "phone", "camera", "recorder", "screen", "other")
-LABEL_KEYS = ("case_number", "party", "handler")
+LABEL_KEYS = tuple(MEDIA_LABELS)
 
 T = TypeVar("T")
 

@@ -22,7 +22,13 @@ from lawtrail.core import timeutil
 from lawtrail.core.calendar import CalendarUnknownError, WorkdayCalendar
 from lawtrail.core.deadlines import Period, PeriodUnit, due_at
 from lawtrail.core.model import Case, Record
-from lawtrail.core.record_kinds import ACTS, MEDIA_TYPES, RECORD_KINDS, SIGNATURE_ROLES
+from lawtrail.core.record_kinds import (
+    ACTS,
+    MEDIA_LABELS,
+    MEDIA_TYPES,
+    RECORD_KINDS,
+    SIGNATURE_ROLES,
+)
 from lawtrail.core.rules import (
     ANY_KIND,
     ActsCoveredCheck,
@@ -43,8 +49,6 @@ from lawtrail.core.rules import (
     ValuesCheck,
     load_pack,
 )
-
-LABEL_NAMES = {"case_number": "案号", "party": "当事人", "handler": "承办人"}
 
 
 @dataclass(frozen=True)
@@ -345,7 +349,7 @@ class _Context:
             for media in record.media:
                 lacking = [k for k in check.labels if not media.labels.get(k, "").strip()]
                 if lacking:
-                    names = "、".join(LABEL_NAMES[k] for k in lacking)
+                    names = "、".join(MEDIA_LABELS[k] for k in lacking)
                     self.find(
                         rule,
                         f"{label}的音像文件 {media.filename or media.id} 未标明：{names}",

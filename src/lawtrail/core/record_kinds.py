@@ -730,6 +730,9 @@ INVESTIGATION_KINDS: tuple[str, ...] = tuple(
 
 MEDIA_TYPES: Mapping[str, str] = {"photo": "照片", "audio": "录音", "video": "录像"}
 
+# What a media file is labelled with (004 art. 14: 案号、当事人姓名或者名称、承办人姓名).
+MEDIA_LABELS: Mapping[str, str] = {"case_number": "案号", "party": "当事人", "handler": "承办人"}
+
 SIGNATURE_ROLES: Mapping[str, str] = {
     "officer": "执法人员",
     "party": "当事人",
@@ -772,10 +775,3 @@ ORIGINS: Mapping[str, str] = {
 }
 
 PROCEDURES: Mapping[str, str] = {"general": "一般程序", "simplified": "简易程序"}
-
-
-def record_kind(kind_id: str) -> RecordKind:
-    try:
-        return RECORD_KINDS[kind_id]
-    except KeyError:
-        raise KeyError(f"未知的记录类型: {kind_id}") from None

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from lawtrail.core.deadlines import Period
 from lawtrail.core.record_kinds import (
     ACTS,
+    MEDIA_LABELS,
     MEDIA_TYPES,
     ORIGINS,
     PROCEDURES,
@@ -189,7 +189,6 @@ CHECK_TYPES = (
     "exists",
     "acts_covered",
 )
-CASE_LEVEL_CHECKS = ("exists", "acts_covered")
 CASE_FILTER_KEYS = ("procedure", "origin", "major", "acts")
 ANY_KIND = "*"
 
@@ -254,10 +253,6 @@ def load_pack(agency: str) -> RulePack:
         raise PackError(f"未知的执法机关 {agency!r}；已有规则包：{', '.join(agency_ids())}")
     entry = _packs_dir() / f"{agency}.toml"
     return parse_pack(entry.read_text(encoding="utf-8"), source=f"rulepacks/{agency}.toml")
-
-
-def load_pack_file(path: Path) -> RulePack:
-    return parse_pack(path.read_text(encoding="utf-8"), source=str(path))
 
 
 def all_packs() -> tuple[RulePack, ...]:
@@ -459,7 +454,7 @@ def _parse_check(raw: Any, kinds: tuple[str, ...], where: str) -> Check:
         _keys(raw, ("type", "labels"), w)
         labels = tuple(_list(raw, "labels", w))
         for label in labels:
-            if label not in ("case_number", "party", "handler"):
+            if label not in MEDIA_LABELS:
                 raise PackError(f"{w}: 未知的标注 {label!r}")
         return MediaLabelsCheck(labels)
     if ctype == "approval_chain":

@@ -38,10 +38,6 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=SHANGHAI)
 
 
-def start_of_day(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
-
-
 def now() -> datetime:
     return datetime.now(tz=SHANGHAI)
 
@@ -61,5 +57,4 @@ __all__ = [
     "now",
     "parse_aware",
     "require_aware",
-    "start_of_day",
 ]
