@@ -23,7 +23,14 @@ def one_record():  # type: ignore[no-untyped-def]
 
 
 def entry_bytes(record, recorded_at="2026-09-02 11:00") -> bytes:  # type: ignore[no-untyped-def]
-    return canonical_bytes(record_entry("tonghua-market", "测〔2026〕1号", record, t(recorded_at)))
+    return canonical_bytes(record_entry(
+            origin="lawtrail.local/tonghua-market",
+            index=0,
+            agency="tonghua-market",
+            case_number="测〔2026〕1号",
+            record=record,
+            recorded_at=t(recorded_at),
+        ))
 
 
 def test_canonical_json_sorts_keys_and_has_no_whitespace() -> None:
@@ -59,3 +66,20 @@ def test_the_same_instant_written_with_another_offset_hashes_identically() -> No
     a = parse_case(data).records[0]
     c = parse_case(utc).records[0]
     assert entry_bytes(a) == entry_bytes(c)
+
+
+def test_the_entry_names_its_position_so_a_moved_entry_hashes_differently() -> None:
+    record = one_record()
+    at = record_entry(
+        origin="lawtrail.local/tonghua-market",
+        index=0,
+        agency="tonghua-market",
+        case_number="测〔2026〕1号",
+        record=record,
+        recorded_at=t("2026-09-02 11:00"),
+    )
+    moved = {**at, "index": 1}
+    other_log = {**at, "log": "lawtrail.local/benxi-hrss"}
+    assert canonical_bytes(moved) != canonical_bytes(at)
+    assert canonical_bytes(other_log) != canonical_bytes(at)
+    assert at["recorded_at"] == "2026-09-02T11:00:00+08:00"

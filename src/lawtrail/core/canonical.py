@@ -1,39 +1,86 @@
 """The bytes a record is committed to in the ledger: RFC 8785 canonical JSON.
 
-A ledger entry names the agency and case and carries the whole record as the case format
-writes it — fields, officers, signatures, refusals, AV exemption, correction link and every
-media file's digests — plus when it was recorded, so that a later change to any of these,
-or a back-dated insertion, changes the leaf hash. RFC 8785 (JSON Canonicalization Scheme)
+A ledger entry names its log, its position in it, the agency and the case, and carries the
+whole record as the case format writes it — fields, officers, signatures, refusals, AV
+exemption, correction link and every media file's digests — plus when it was recorded, so
+that a later change to any of these, a move, or a back-dated insertion changes the leaf hash. RFC 8785 (JSON Canonicalization Scheme)
 makes the bytes independent of key order and number formatting; all instants are written in
 Asia/Shanghai (+08:00) so the same instant always gives the same bytes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import rfc8785
 
 from lawtrail.core import timeutil
-from lawtrail.core.caseio import record_to_json
-from lawtrail.core.model import Record
+from lawtrail.core.caseio import case_to_json, record_to_json
+from lawtrail.core.model import Case, Record
 
 ENTRY_FORMAT = "lawtrail-entry/1"
 
+# What one ledger entry carries: the case's header (when a case is opened or its parties and
+# people change), one record, or one media file's ingestion (its digests and both clocks).
+ENTRY_TYPES = ("case", "record", "media")
 
-def record_entry(
-    agency: str, case_number: str, record: Record, recorded_at: datetime
+
+def ledger_entry(
+    *,
+    origin: str,
+    index: int,
+    recorded_at: datetime,
+    agency: str,
+    case_number: str,
+    type: str,
+    body: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The ledger entry of one record, as a JSON-ready dict."""
-    body = record_to_json(record)
-    body["recorded_at"] = timeutil.local(recorded_at).isoformat()
+    """One ledger entry as a JSON-ready dict; its canonical bytes are the Merkle leaf data.
+
+    The entry names its own log (``origin``) and position (``index``), so that moving it —
+    swapping two rows, inserting one in between, renumbering after a deletion — is visible in
+    the entry itself, not only in the tree. ``recorded_at`` is the server clock when the ledger
+    accepted it.
+    """
+    if type not in ENTRY_TYPES:
+        raise ValueError(f"unknown ledger entry type {type!r}")
+    if index < 0:
+        raise ValueError(f"ledger index {index} is negative")
     return {
         "format": ENTRY_FORMAT,
+        "log": origin,
+        "index": index,
+        "recorded_at": timeutil.local(recorded_at).isoformat(),
         "agency": agency,
         "case_number": case_number,
-        "record": body,
+        "type": type,
+        type: dict(body),
     }
+
+
+def record_entry(
+    *, origin: str, index: int, agency: str, case_number: str, record: Record, recorded_at: datetime
+) -> dict[str, Any]:
+    """The ledger entry of one record (with its media digests, signatures, correction link …)."""
+    return ledger_entry(
+        origin=origin,
+        index=index,
+        recorded_at=recorded_at,
+        agency=agency,
+        case_number=case_number,
+        type="record",
+        body=record_to_json(record),
+    )
+
+
+def case_header(case: Case) -> dict[str, Any]:
+    """The case-level part of the case format (everything but the records)."""
+    header = case_to_json(case)
+    for key in ("format", "agency", "case_number", "records"):
+        header.pop(key, None)
+    return header
 
 
 def canonical_bytes(value: Any) -> bytes:

@@ -1,0 +1,63 @@
+"""Settings from the environment, read in one place, failing loudly (after healthchecks).
+
+Every setting has a default that makes the embedded system work out of the box (SQLite and local
+files under ``./var``); a value that is set but wrong raises :class:`ConfigError` naming the
+variable, instead of being ignored.
+
+    LAWTRAIL_DATA_DIR          base directory for the embedded defaults          (./var)
+    DATABASE_URL               sqlite:///abs/path.sqlite3 | postgresql://…       (<data>/lawtrail.sqlite3)
+    LAWTRAIL_MEDIA_STORE       file:///abs/dir | s3://bucket/prefix?endpoint=…   (<data>/media)
+    LAWTRAIL_KEYS_DIR          the agencies' checkpoint signing keys             (<data>/keys)
+    LAWTRAIL_LOG_ORIGIN_BASE   origin prefix of every agency's log               (lawtrail.local)
+    LAWTRAIL_WITNESS_STATE     a witness's state directory, for `lawtrail verify` (unset)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """A setting is present but unusable; the message names the variable."""
+
+
+def env_str(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if not value.strip():
+        raise ConfigError(f"环境变量 {name} 已设置但为空")
+    return value.strip()
+
+
+def env_path(name: str, default: Path) -> Path:
+    return Path(env_str(name, str(default))).expanduser().absolute()
+
+
+def data_dir() -> Path:
+    return env_path("LAWTRAIL_DATA_DIR", Path("var"))
+
+
+def database_url() -> str:
+    return env_str("DATABASE_URL", f"sqlite:///{data_dir() / 'lawtrail.sqlite3'}")
+
+
+def media_store_url() -> str:
+    return env_str("LAWTRAIL_MEDIA_STORE", f"file://{data_dir() / 'media'}")
+
+
+def keys_dir() -> Path:
+    return env_path("LAWTRAIL_KEYS_DIR", data_dir() / "keys")
+
+
+def log_origin_base() -> str:
+    base = env_str("LAWTRAIL_LOG_ORIGIN_BASE", "lawtrail.local")
+    if any(ch.isspace() for ch in base) or "+" in base:
+        raise ConfigError("环境变量 LAWTRAIL_LOG_ORIGIN_BASE 不能含空白或“+”")
+    return base.rstrip("/")
+
+
+def witness_state_dir() -> Path | None:
+    value = os.environ.get("LAWTRAIL_WITNESS_STATE")
+    return env_path("LAWTRAIL_WITNESS_STATE", Path()) if value is not None else None
