@@ -1,6 +1,7 @@
 """The `lawtrail` command line.
 
     lawtrail check CASE.json [--at ISO-TIME] [--format text|json]
+    lawtrail verify | ledger | media | witness …   (see lawtrail.ledger_cli)
 
 Exit codes (stable, scripts rely on them): 0 no violation, 1 violations found, 2 the input
 could not be read — with a message naming the file, the JSON path and what is wrong.
@@ -60,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="输出格式：text（中文报告，默认）或 json（稳定的机器可读结构）",
     )
+    from lawtrail import ledger_cli
+
+    ledger_cli.add_commands(sub)
     return parser
 
 
@@ -67,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
         return cmd_check(args.case_file, args.at, args.format, sys.stdout, sys.stderr)
-    raise AssertionError(args.command)  # pragma: no cover - argparse enforces the choices
+    from lawtrail import ledger_cli
+
+    return ledger_cli.run(args, sys.stdout, sys.stderr)
 
 
 def cmd_check(file: str, at: str | None, fmt: str, out: TextIO, err: TextIO) -> int:

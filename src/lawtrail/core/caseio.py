@@ -669,7 +669,20 @@ def _media(r: _Reader, raw: Any, path: str) -> Media | None:
     )
 
 
+def parse_media(data: Any, path: str = "$") -> Media:
+    """One media item of the case format (e.g. a ledger's media ingestion entry)."""
+    r = _Reader()
+    media = _media(r, data, path)
+    if r.issues or media is None:
+        raise CaseFormatError(r.issues or [FormatIssue(path, "无效的音像文件信息")])
+    return media
+
+
 # ---------------------------------------------------------------- writing
+
+
+def media_to_json(media: Media) -> dict[str, Any]:
+    return _drop_empty(vars(media))
 
 
 def case_to_json(case: Case) -> dict[str, Any]:
@@ -707,7 +720,7 @@ def record_to_json(rec: Record) -> dict[str, Any]:
     if rec.refusals:
         out["refusals"] = [_drop_empty(vars(s)) for s in rec.refusals]
     if rec.media:
-        out["media"] = [_drop_empty(vars(m)) for m in rec.media]
+        out["media"] = [media_to_json(m) for m in rec.media]
     if rec.av_exemption:
         out["av_exemption"] = _drop_empty(vars(rec.av_exemption))
     if rec.corrects:

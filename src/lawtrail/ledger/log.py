@@ -103,14 +103,20 @@ _ENTRY_COLUMNS = "agency, seq, recorded_at, case_number, type, ref, body, leaf_h
 _CHECKPOINT_COLUMNS = "agency, size, root, note, signed_at"
 
 
+def _blob(value: Any) -> bytes:
+    # Someone editing the database by hand can leave text where bytes belong (SQLite is
+    # dynamically typed); read it as its UTF-8 bytes so verification reports it, not crashes.
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
 def _entry(row: Sequence[Any]) -> StoredEntry:
     return StoredEntry(
-        row[0], int(row[1]), row[2], row[3], row[4], row[5], bytes(row[6]), bytes(row[7])
+        row[0], int(row[1]), row[2], row[3], row[4], row[5], _blob(row[6]), _blob(row[7])
     )
 
 
 def _checkpoint(row: Sequence[Any]) -> StoredCheckpoint:
-    return StoredCheckpoint(row[0], int(row[1]), bytes(row[2]), row[3], row[4])
+    return StoredCheckpoint(row[0], int(row[1]), _blob(row[2]), row[3], row[4])
 
 
 def node_key(level: int, index: int) -> tuple[int, int]:
@@ -180,15 +186,22 @@ class Ledger:
 
     # ------------------------------------------------------------------ appending
 
-    def append(self, agency: str, entries: Sequence[NewEntry]) -> list[Receipt]:
-        """Append entries in one durable transaction, covered by one new signed checkpoint."""
+    def append(
+        self, agency: str, entries: Sequence[NewEntry], *, recorded_at: datetime | None = None
+    ) -> list[Receipt]:
+        """Append entries in one durable transaction, covered by one new signed checkpoint.
+
+        ``recorded_at`` (default: the ledger's clock) is the server time the entries carry.
+        """
         if not entries:
             raise LedgerError("没有要写入的记录")
         self.ensure_log(agency)
         with self.db.write():
-            return self.append_in_transaction(agency, entries)
+            return self.append_in_transaction(agency, entries, recorded_at=recorded_at)
 
-    def append_in_transaction(self, agency: str, entries: Sequence[NewEntry]) -> list[Receipt]:
+    def append_in_transaction(
+        self, agency: str, entries: Sequence[NewEntry], *, recorded_at: datetime | None = None
+    ) -> list[Receipt]:
         """The body of :meth:`append`, for a service that writes other rows in the same
         transaction (it must have opened it with ``db.write()``)."""
         info = self.log_info(agency)
@@ -201,8 +214,7 @@ class Ledger:
         size, last_time = self._head(agency)
         previous = self._check_head(agency, info, size)
 
-        recorded_at = self.clock()
-        timeutil.require_aware(recorded_at)
+        recorded_at = timeutil.require_aware(recorded_at or self.clock())
         if last_time is not None and recorded_at < last_time:
             # The server clock went backwards (NTP step): keep the log's time monotonic rather
             # than write an entry that looks back-dated.

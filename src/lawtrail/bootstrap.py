@@ -1,0 +1,22 @@
+"""Dependencies wired in one place: settings → database, ledger, keys, media store."""
+
+from __future__ import annotations
+
+from lawtrail import config
+from lawtrail.evidence.store import MediaStore, media_store_from_url
+from lawtrail.ledger.db import Database
+from lawtrail.ledger.keys import KeyDirectory
+from lawtrail.ledger.log import Ledger
+
+
+def key_directory() -> KeyDirectory:
+    return KeyDirectory(config.keys_dir())
+
+
+def open_ledger(database_url: str | None = None) -> Ledger:
+    db = Database(database_url or config.database_url())
+    return Ledger(db, key_directory(), config.log_origin_base())
+
+
+def open_media_store(url: str | None = None) -> MediaStore:
+    return media_store_from_url(url or config.media_store_url())

@@ -1,0 +1,1 @@
+"""The agency's append-only ledger: storage, checkpoints, witnesses, verification."""

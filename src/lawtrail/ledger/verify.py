@@ -1,0 +1,691 @@
+"""`lawtrail verify`: recompute everything the ledger claims and name every discrepancy.
+
+For each agency log, in one consistent snapshot of the database, streaming (memory does not
+grow with the log):
+
+1. every entry: its bytes hash to the stored leaf hash; it names its own log, position,
+   agency and case as the row does; its time is not earlier than its predecessor's (a
+   back-dated insertion); the sequence has no gaps;
+2. the tree: every stored perfect-subtree hash (what proofs are read from) equals the one
+   recomputed from the leaves;
+3. every checkpoint: signed by the agency key *from the key directory* (not the copy in the
+   database), and its root equals the root recomputed at its size. Matching every checkpoint
+   against one recomputed tree is stronger than checking consecutive pairs with consistency
+   proofs: it implies every pair is consistent, and it locates the first changed entry;
+4. the latest checkpoint covers every entry (the ledger signs in the same transaction as it
+   appends, so an uncovered entry was put there behind its back);
+5. every witness cosignature verifies over the checkpoint it names; with a witness's state
+   directory, the log has not been rolled back or forked behind the witness;
+6. RFC 3161 tokens, when trust roots are configured, cover their checkpoints;
+7. with ``media``: every stored file referenced by an entry still has its digests.
+
+``case`` narrows 1 to that case's entries and replaces 2–4 by an inclusion proof of each of
+them in the latest signed checkpoint, read from the stored subtrees (O(log n) each).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lawtrail.core import merkle, notes, timeutil
+from lawtrail.evidence.store import MediaStore
+from lawtrail.ledger.keys import KeyDirectory, KeyFileError
+from lawtrail.ledger.log import Ledger, LedgerError, LogInfo, StoredCheckpoint, StoredEntry
+from lawtrail.ledger.witness import WitnessError, read_state
+
+# Ranges of consecutive entries with the same problem are reported once, naming at most this
+# many entries one by one.
+NAMED_ENTRIES = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str  # Chinese, names the record or file
+    agency: str = ""
+    seq: int | None = None
+    case_number: str = ""
+    record: str = ""  # record id (or media sha256 for a media ingestion entry)
+    media: str = ""  # sha256 of a media file
+    checkpoint_size: int | None = None
+
+
+@dataclass
+class LogSummary:
+    agency: str
+    origin: str
+    entries: int = 0
+    checkpoints: int = 0
+    latest_checkpoint: int | None = None
+    cosignatures: int = 0
+    timestamps: int = 0
+    media_checked: int = 0
+    scope: str = "log"  # log | case
+
+
+@dataclass
+class Report:
+    logs: list[LogSummary] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "intact": self.intact,
+            "logs": [asdict(s) for s in self.logs],
+            "problems": [asdict(p) for p in self.problems],
+            "notes": list(self.notes),
+        }
+
+
+def _describe(entry: StoredEntry) -> str:
+    what = {"case": "立案信息", "record": "记录", "media": "媒体入库"}.get(entry.type, entry.type)
+    ref = f" {entry.ref}" if entry.type != "case" else ""
+    return f"第 {entry.seq} 条（案号 {entry.case_number}，{what}{ref}）"
+
+
+class _Peek:
+    """An iterator with one item of look-ahead."""
+
+    def __init__(self, items: Iterator[Any]) -> None:
+        self._items = items
+        self._next: Any = None
+        self._done = False
+        self._advance()
+
+    def _advance(self) -> None:
+        try:
+            self._next = next(self._items)
+        except StopIteration:
+            self._next, self._done = None, True
+
+    @property
+    def head(self) -> Any:
+        return None if self._done else self._next
+
+    def pop(self) -> Any:
+        value = self._next
+        self._advance()
+        return value
+
+
+class _Verifier:
+    def __init__(
+        self,
+        ledger: Ledger,
+        keys: KeyDirectory,
+        report: Report,
+        media_store: MediaStore | None,
+        witness_state: Path | None,
+        tsa_roots: Sequence[bytes] | None,
+    ) -> None:
+        self.ledger = ledger
+        self.keys = keys
+        self.report = report
+        self.media_store = media_store
+        self.witness_state = witness_state
+        self.tsa_roots = tsa_roots
+        self.witnesses = {v.name: v for v in keys.witness_verifiers()}
+
+    def problem(self, code: str, message: str, **where: Any) -> None:
+        self.report.problems.append(Problem(code=code, message=message, **where))
+
+    # ------------------------------------------------------------------ one log
+
+    def log_key(self, info: LogInfo) -> notes.Ed25519Verifier | None:
+        try:
+            verifier = self.keys.verifier(info.agency)
+        except KeyFileError as exc:
+            self.report.notes.append(f"{exc}；改用数据库中登记的公钥，签名核验的可信度降低")
+            return notes.Ed25519Verifier.from_verifier_key_string(info.public_key)
+        if verifier.verifier_key() != info.public_key:
+            self.problem(
+                "key_mismatch",
+                f"数据库登记的日志公钥与密钥目录中的不同（{info.public_key} ≠ "
+                f"{verifier.verifier_key()}）：有人替换了登记的公钥",
+                agency=info.agency,
+            )
+        return verifier
+
+    def verify_log(self, info: LogInfo) -> None:
+        summary = LogSummary(agency=info.agency, origin=info.origin)
+        self.report.logs.append(summary)
+        verifier = self.log_key(info)
+        agency = info.agency
+        entries = self.ledger.entries(agency)
+        nodes = _Peek(
+            self.ledger.db.stream(
+                "SELECT size, level, hash FROM ledger_node WHERE agency = ? ORDER BY size, level",
+                (agency,),
+            )
+        )
+        checkpoints = _Peek(self.ledger.checkpoints(agency))
+        stack: list[tuple[int, bytes]] = []  # a compact range: perfect subtrees, largest first
+        stored_stack: list[tuple[int, bytes]] = []
+        count = 0
+        last_time: Any = None
+        last_good_size = 0
+        bad_run: list[StoredCheckpoint] = []
+        moved: list[StoredEntry] = []
+        recent: list[StoredEntry] = []  # the first entries after the last matching checkpoint
+        latest: StoredCheckpoint | None = None
+
+        def flush_moved() -> None:
+            if moved:
+                self._report_moved(agency, moved)
+                moved.clear()
+
+        def flush_bad() -> None:
+            if bad_run:
+                self._report_bad_run(agency, bad_run, last_good_size, recent)
+                bad_run.clear()
+
+        for entry in entries:
+            if entry.seq != count:
+                flush_moved()
+                self.problem(
+                    "entry_missing",
+                    f"日志第 {count}–{entry.seq - 1} 条记录缺失（被删除）",
+                    agency=agency,
+                    seq=count,
+                )
+            self._check_entry(info, entry, count, moved, flush_moved)
+            time = _time(entry.recorded_at)
+            if time is not None and last_time is not None and time < last_time:
+                self.problem(
+                    "time_regression",
+                    f"{_describe(entry)}的入账时间 {entry.recorded_at} 早于前一条记录："
+                    "疑似倒签插入",
+                    agency=agency,
+                    seq=entry.seq,
+                    case_number=entry.case_number,
+                    record=entry.ref,
+                )
+            last_time = time or last_time
+            # Two compact ranges: one over the leaves recomputed from the entries (compared
+            # with the checkpoints), one over the stored leaf hashes (compared with the stored
+            # subtrees, which is what proofs are read from).
+            _push(stack, merkle.leaf_hash(entry.body))
+            for level, digest in _push(stored_stack, entry.leaf_hash):
+                self._check_node(agency, nodes, count + 1, level, digest)
+            count += 1
+            if len(recent) < NAMED_ENTRIES:
+                recent.append(entry)
+            while checkpoints.head is not None and checkpoints.head.size <= count:
+                cp = checkpoints.pop()
+                latest = cp
+                summary.checkpoints += 1
+                if cp.size < count:  # a checkpoint inside a gap: it cannot match
+                    bad_run.append(cp)
+                    continue
+                if self._check_checkpoint(info, verifier, cp, _fold(stack)):
+                    flush_bad()
+                    last_good_size = cp.size
+                    recent.clear()
+                else:
+                    bad_run.append(cp)
+        flush_moved()
+        while checkpoints.head is not None:
+            cp = checkpoints.pop()
+            latest = cp
+            summary.checkpoints += 1
+            bad_run.append(cp)
+        if bad_run:
+            if bad_run[-1].size > count:
+                self.problem(
+                    "entries_missing_at_end",
+                    f"已签名的检查点覆盖 {bad_run[-1].size} 条记录，但日志只剩 {count} 条："
+                    "末尾的记录被删除或日志被截断",
+                    agency=agency,
+                    seq=count,
+                    checkpoint_size=bad_run[-1].size,
+                )
+            flush_bad()
+        for extra in nodes_left(nodes):
+            self.problem(
+                "node_unexpected",
+                f"子树哈希表中有不属于该日志的行（树大小 {extra[0]}，层 {extra[1]}）",
+                agency=agency,
+            )
+        summary.entries = count
+        summary.latest_checkpoint = latest.size if latest else None
+        if latest is None and count:
+            self.problem(
+                "unsigned_entries",
+                f"日志有 {count} 条记录却没有任何已签名的检查点",
+                agency=agency,
+                seq=0,
+            )
+        elif latest is not None and latest.size < count:
+            self._report_unsigned(agency, latest.size, count)
+        self._check_cosignatures(info, summary)
+        self._check_timestamps(info, summary)
+        self._check_witness(info, latest)
+
+    def _check_entry(
+        self,
+        info: LogInfo,
+        entry: StoredEntry,
+        position: int,
+        moved: list[StoredEntry],
+        flush_moved: Any,
+    ) -> None:
+        agency = info.agency
+        where = {
+            "agency": agency,
+            "seq": entry.seq,
+            "case_number": entry.case_number,
+            "record": entry.ref,
+        }
+        if merkle.leaf_hash(entry.body) != entry.leaf_hash:
+            self.problem(
+                "entry_altered",
+                f"{_describe(entry)}的内容与入账时的哈希不符：记录被改动",
+                **where,
+            )
+        try:
+            data = json.loads(entry.body)
+            claimed = {
+                "log": data["log"],
+                "index": data["index"],
+                "agency": data["agency"],
+                "case_number": data["case_number"],
+                "type": data["type"],
+                "recorded_at": data["recorded_at"],
+            }
+        except (ValueError, KeyError, TypeError):
+            self.problem("entry_unreadable", f"{_describe(entry)}的内容无法解析", **where)
+            return
+        if claimed["index"] != entry.seq:
+            moved.append(entry)
+        else:
+            flush_moved()
+        row = {
+            "log": info.origin,
+            "agency": agency,
+            "case_number": entry.case_number,
+            "type": entry.type,
+            "recorded_at": entry.recorded_at,
+        }
+        for key, value in row.items():
+            if claimed[key] != value:
+                self.problem(
+                    "entry_header_mismatch",
+                    f"{_describe(entry)}的 {key} 列为 {value!r}，而入账内容为 {claimed[key]!r}："
+                    "记录的索引字段被改动",
+                    **where,
+                )
+
+    def _report_moved(self, agency: str, moved: list[StoredEntry]) -> None:
+        first, last = moved[0], moved[-1]
+        claims = json.loads(first.body).get("index")
+        named = "、".join(_describe(e) for e in moved[:NAMED_ENTRIES])
+        more = f"等 {len(moved)} 条" if len(moved) > NAMED_ENTRIES else ""
+        self.problem(
+            "entry_moved",
+            f"第 {first.seq}–{last.seq} 条记录不在入账时的位置（如第 {first.seq} 条入账时"
+            f"位于第 {claims} 条）：记录被调换、插入或删除后重新编号。涉及 {named}{more}",
+            agency=agency,
+            seq=first.seq,
+            case_number=first.case_number,
+            record=first.ref,
+        )
+
+    def _check_node(
+        self, agency: str, nodes: _Peek, size: int, level: int, digest: bytes
+    ) -> None:
+        while nodes.head is not None and (int(nodes.head[0]), int(nodes.head[1])) < (size, level):
+            extra = nodes.pop()
+            self.problem(
+                "node_unexpected",
+                f"子树哈希表中有多余的行（树大小 {extra[0]}，层 {extra[1]}）",
+                agency=agency,
+            )
+        head = nodes.head
+        if head is None or (int(head[0]), int(head[1])) != (size, level):
+            self.problem(
+                "node_missing",
+                f"缺少子树哈希（树大小 {size}，层 {level}）：证明无法从存储中读出",
+                agency=agency,
+            )
+            return
+        nodes.pop()
+        if bytes(head[2]) != digest:
+            self.problem(
+                "node_altered",
+                f"存储的子树哈希（树大小 {size}，层 {level}）与由记录重算的不同："
+                "从存储读出的证明将是错误的",
+                agency=agency,
+            )
+
+    def _check_checkpoint(
+        self,
+        info: LogInfo,
+        verifier: notes.Verifier | None,
+        cp: StoredCheckpoint,
+        root: bytes,
+    ) -> bool:
+        """True when the checkpoint is well signed and matches the recomputed tree."""
+        where = {"agency": info.agency, "checkpoint_size": cp.size}
+        try:
+            note, checkpoint = cp.parsed()
+            signed = verifier is not None and bool(notes.verify_note(note, [verifier]))
+        except notes.NoteError as exc:
+            self.problem(
+                "checkpoint_signature_invalid",
+                f"大小为 {cp.size} 的检查点签名无效或格式错误（{exc}）：检查点被替换或篡改",
+                **where,
+            )
+            return True  # reported; do not also count it as a tree mismatch
+        if not signed:
+            self.problem(
+                "checkpoint_signature_invalid",
+                f"大小为 {cp.size} 的检查点没有该机关密钥的签名：检查点被替换",
+                **where,
+            )
+            return True
+        if (checkpoint.origin, checkpoint.size, checkpoint.root) != (
+            info.origin,
+            cp.size,
+            cp.root,
+        ):
+            self.problem(
+                "checkpoint_row_mismatch",
+                f"大小为 {cp.size} 的检查点行与其签名内容不符（来源、大小或根哈希被改动）",
+                **where,
+            )
+            return True
+        return checkpoint.root == root
+
+    def _report_bad_run(
+        self,
+        agency: str,
+        run: list[StoredCheckpoint],
+        good_size: int,
+        recent: list[StoredEntry],
+    ) -> None:
+        first = run[0]
+        suspects = [e for e in recent if good_size <= e.seq < first.size]
+        named = "、".join(_describe(e) for e in suspects[:NAMED_ENTRIES])
+        where = f"；变化位于第 {good_size}–{first.size - 1} 条之间" + (f"：{named}" if named else "")
+        count = f"（共 {len(run)} 个检查点，至大小 {run[-1].size}）" if len(run) > 1 else ""
+        prev = f"，与上一个相符的检查点（大小 {good_size}）不一致" if good_size else ""
+        self.problem(
+            "checkpoint_mismatch",
+            f"已签名的检查点（大小 {first.size}）{count}与由现存记录重算的日志树不符{prev}"
+            f"{where}",
+            agency=agency,
+            seq=good_size,
+            checkpoint_size=first.size,
+            case_number=suspects[0].case_number if suspects else "",
+            record=suspects[0].ref if suspects else "",
+        )
+
+    def _report_unsigned(self, agency: str, signed: int, count: int) -> None:
+        extra = [self.ledger.entry(agency, seq) for seq in range(signed, min(count, signed + 5))]
+        named = "、".join(_describe(e) for e in extra if e is not None)
+        self.problem(
+            "unsigned_entries",
+            f"第 {signed}–{count - 1} 条记录不在任何已签名的检查点中（账本在追加的同一事务中签名，"
+            f"这些记录是绕过系统写入的）：{named}",
+            agency=agency,
+            seq=signed,
+            case_number=extra[0].case_number if extra and extra[0] else "",
+            record=extra[0].ref if extra and extra[0] else "",
+        )
+
+    # ------------------------------------------------------------------ witnesses, TSA
+
+    def _check_cosignatures(self, info: LogInfo, summary: LogSummary) -> None:
+        for size, witness, line in self.ledger.cosignatures(info.agency):
+            summary.cosignatures += 1
+            where = {"agency": info.agency, "checkpoint_size": size}
+            verifier = self.witnesses.get(witness)
+            if verifier is None:
+                self.report.notes.append(
+                    f"见证方 {witness} 的公钥不在密钥目录中，未核验其对大小 {size} 的联署"
+                )
+                continue
+            cp = self.ledger.checkpoint(info.agency, size)
+            if cp is None:
+                self.problem(
+                    "cosignature_orphan",
+                    f"见证方 {witness} 联署过大小 {size} 的检查点，但该检查点已不在库中",
+                    **where,
+                )
+                continue
+            try:
+                note, _ = cp.parsed()
+                cosigned = notes.parse_note(note.text + "\n" + line)
+                ok = bool(notes.verify_note(cosigned, [verifier]))
+            except notes.NoteError:
+                ok = False
+            if not ok:
+                self.problem(
+                    "cosignature_invalid",
+                    f"见证方 {witness} 对大小 {size} 的检查点的联署无法验证：检查点在联署后被替换",
+                    **where,
+                )
+
+    def _check_timestamps(self, info: LogInfo, summary: LogSummary) -> None:
+        stamps = self.ledger.timestamps(info.agency)
+        summary.timestamps = len(stamps)
+        if not stamps:
+            return
+        if not self.tsa_roots:
+            self.report.notes.append(
+                f"{info.agency} 有 {len(stamps)} 个 RFC 3161 时间戳，未配置 LAWTRAIL_TSA_ROOTS，未核验"
+            )
+            return
+        from lawtrail.ledger.tsa import TimestampError, verify_timestamp
+
+        for size, token, _gen_time, tsa in stamps:
+            cp = self.ledger.checkpoint(info.agency, size)
+            try:
+                if cp is None:
+                    raise TimestampError("对应的检查点不在库中")
+                verify_timestamp(token, cp.note.encode("utf-8"), roots=self.tsa_roots)
+            except TimestampError as exc:
+                self.problem(
+                    "timestamp_invalid",
+                    f"大小为 {size} 的检查点的可信时间戳（{tsa}）无法验证：{exc}",
+                    agency=info.agency,
+                    checkpoint_size=size,
+                )
+
+    def _check_witness(self, info: LogInfo, latest: StoredCheckpoint | None) -> None:
+        if self.witness_state is None:
+            return
+        try:
+            state = read_state(self.witness_state, info.origin)
+        except WitnessError as exc:
+            self.report.notes.append(str(exc))
+            return
+        if state is None:
+            self.report.notes.append(f"见证方状态中没有日志 {info.origin}")
+            return
+        where = {"agency": info.agency, "checkpoint_size": state.size}
+        size = latest.size if latest else 0
+        if size < state.size:
+            self.problem(
+                "log_rolled_back",
+                f"日志被回退：见证方已于 {state.cosigned_at} 联署大小为 {state.size} 的检查点，"
+                f"而库中最新的检查点只有 {size}",
+                **where,
+            )
+            return
+        try:
+            assert latest is not None
+            proof = self.ledger.consistency_proof(info.agency, state.size, size)
+            merkle.verify_consistency(state.size, size, state.root, latest.root, proof)
+        except (merkle.ProofError, LedgerError, ValueError) as exc:
+            self.problem(
+                "log_forked",
+                f"日志与见证方已联署的检查点（大小 {state.size}）不一致：历史被改写后重新签名"
+                f"（{exc}）",
+                **where,
+            )
+
+    # ------------------------------------------------------------------ one case
+
+    def verify_case(self, info: LogInfo, case_number: str) -> list[StoredEntry]:
+        summary = LogSummary(agency=info.agency, origin=info.origin, scope="case")
+        self.report.logs.append(summary)
+        verifier = self.log_key(info)
+        latest = self.ledger.latest_checkpoint(info.agency)
+        entries = list(self.ledger.entries(info.agency, case_number=case_number))
+        summary.entries = len(entries)
+        if latest is None:
+            self.problem("unsigned_entries", "日志没有任何已签名的检查点", agency=info.agency)
+            return entries
+        summary.latest_checkpoint = latest.size
+        summary.checkpoints = 1
+        if not self._check_checkpoint(info, verifier, latest, latest.root):
+            return entries  # pragma: no cover - root compared with itself
+        for entry in entries:
+            self._check_entry(info, entry, entry.seq, [], lambda: None)
+            where = {
+                "agency": info.agency,
+                "seq": entry.seq,
+                "case_number": entry.case_number,
+                "record": entry.ref,
+            }
+            if entry.seq >= latest.size:
+                self.problem(
+                    "unsigned_entries",
+                    f"{_describe(entry)}不在最新的已签名检查点（大小 {latest.size}）中",
+                    **where,
+                )
+                continue
+            try:
+                proof = self.ledger.inclusion_proof(info.agency, entry.seq, latest.size)
+                merkle.verify_inclusion(
+                    merkle.leaf_hash(entry.body), entry.seq, latest.size, proof, latest.root
+                )
+            except (merkle.ProofError, LedgerError) as exc:
+                self.problem(
+                    "inclusion_failed",
+                    f"{_describe(entry)}无法证明包含在已签名的检查点（大小 {latest.size}）中："
+                    f"记录被改动或移动（{exc}）",
+                    **where,
+                )
+        self._check_witness(info, latest)
+        return entries
+
+    # ------------------------------------------------------------------ media
+
+    def verify_media(self, info: LogInfo, entries: Iterator[StoredEntry]) -> None:
+        assert self.media_store is not None
+        wanted: dict[str, tuple[str, int | None]] = {}
+        users: dict[str, list[StoredEntry]] = defaultdict(list)
+        for entry in entries:
+            if entry.type not in ("media", "record"):
+                continue
+            data = json.loads(entry.body)
+            items = [data["media"]] if entry.type == "media" else data["record"].get("media", [])
+            for item in items:
+                sha = item.get("sha256", "")
+                users[sha].append(entry)
+                known_sm3, known_size = wanted.get(sha, ("", None))
+                wanted[sha] = (item.get("sm3") or known_sm3, item.get("size", known_size))
+        summary = self.report.logs[-1]
+        for sha, (sm3, size) in sorted(wanted.items()):
+            summary.media_checked += 1
+            found = self.media_store.check(sha, sm3, size)
+            if found is None:
+                continue
+            refs = users[sha]
+            named = "、".join(_describe(e) for e in refs[:NAMED_ENTRIES])
+            self.problem(
+                f"media_{found.code}",
+                f"{found.message}（登记于 {named}）",
+                agency=info.agency,
+                seq=refs[0].seq,
+                case_number=refs[0].case_number,
+                record=refs[0].ref,
+                media=sha,
+            )
+
+
+def nodes_left(nodes: _Peek) -> Iterator[tuple[Any, ...]]:
+    while nodes.head is not None:
+        yield nodes.pop()
+
+
+def _push(stack: list[tuple[int, bytes]], leaf: bytes) -> list[tuple[int, bytes]]:
+    """Append a leaf to a compact range; return the (level, hash) of the subtrees it completes."""
+    completed = []
+    level, digest = 0, leaf
+    while stack and stack[-1][0] == level:
+        digest = merkle.node_hash(stack.pop()[1], digest)
+        level += 1
+        completed.append((level, digest))
+    stack.append((level, digest))
+    return completed
+
+
+def _fold(stack: list[tuple[int, bytes]]) -> bytes:
+    return merkle.fold_root([digest for _, digest in stack])
+
+
+def _time(text: str) -> Any:
+    try:
+        return timeutil.parse_aware(text)
+    except ValueError:
+        return None
+
+
+def verify(
+    ledger: Ledger,
+    keys: KeyDirectory,
+    *,
+    agency: str | None = None,
+    case_number: str | None = None,
+    media_store: MediaStore | None = None,
+    witness_state: Path | None = None,
+    tsa_roots: Sequence[bytes] | None = None,
+) -> Report:
+    """Verify one agency's log (or all), optionally one case and the media files."""
+    report = Report()
+    verifier = _Verifier(ledger, keys, report, media_store, witness_state, tsa_roots)
+    with ledger.db.snapshot():
+        logs = ledger.logs()
+        if agency is not None:
+            logs = [info for info in logs if info.agency == agency]
+            if not logs:
+                raise LedgerError(f"账本中没有机关 {agency} 的日志")
+        if case_number is not None:
+            logs = [
+                info
+                for info in logs
+                if ledger.db.one(
+                    "SELECT 1 FROM ledger_entry WHERE agency = ? AND case_number = ? LIMIT 1",
+                    (info.agency, case_number),
+                )
+            ]
+            if not logs:
+                raise LedgerError(f"账本中没有案件 {case_number} 的记录")
+        for info in logs:
+            if case_number is not None:
+                scoped = verifier.verify_case(info, case_number)
+                if media_store is not None:
+                    verifier.verify_media(info, iter(scoped))
+            else:
+                verifier.verify_log(info)
+                if media_store is not None:
+                    verifier.verify_media(info, ledger.entries(info.agency))
+    if witness_state is None:
+        report.notes.append(
+            "未提供见证方状态（--witness-state），无法发现整库回退到旧状态；"
+            "请由监督机关的见证方状态复核"
+        )
+    return report

@@ -1,0 +1,285 @@
+"""The ledger's commands of the `lawtrail` CLI.
+
+    lawtrail verify [--agency A] [--case N] [--media] [--witness-state DIR] [--format text|json]
+    lawtrail ledger import CASE.json …        take over case files (migration, demo data)
+    lawtrail ledger checkpoint --agency A     print the latest signed checkpoint
+    lawtrail ledger timestamp --agency A      RFC 3161 token on the latest checkpoint
+    lawtrail media ingest FILE --agency A --case N --type video --captured-at T --uploader U
+    lawtrail witness keygen --name NAME --out FILE
+    lawtrail witness cosign --agency A --key FILE --state DIR
+
+`verify` exit codes: 0 everything intact, 1 tampering found, 2 verification could not run
+(no database, unknown agency, unreadable key …).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from lawtrail import bootstrap, config
+from lawtrail.core import notes, timeutil
+from lawtrail.core.caseio import CaseFormatError, parse_case
+from lawtrail.evidence.store import MediaStoreError
+from lawtrail.ledger.db import DatabaseError
+from lawtrail.ledger.keys import KeyFileError
+from lawtrail.ledger.log import LedgerError
+from lawtrail.ledger.verify import Report, verify
+from lawtrail.ledger.witness import Witness, WitnessError
+from lawtrail.services import ServiceError, do_import_case, do_ingest_media
+
+EXIT_OK = 0
+EXIT_TAMPERED = 1
+EXIT_CANNOT_RUN = 2
+
+# Errors that mean "could not run", reported in Chinese with exit code 2.
+_RUN_ERRORS = (
+    DatabaseError,
+    LedgerError,
+    KeyFileError,
+    MediaStoreError,
+    WitnessError,
+    ServiceError,
+    config.ConfigError,
+    OSError,
+)
+
+
+def add_commands(sub: Any) -> None:
+    v = sub.add_parser(
+        "verify",
+        help="核验账本：记录、日志树、检查点、见证联署和媒体文件是否完整未被篡改",
+        description="重算每条记录的叶哈希和日志树，核对已签名的检查点、见证方联署和（--media）"
+        "每个媒体文件的摘要，逐项列出被改动、删除、调换、倒签插入或回退之处。"
+        "退出码：0 完整，1 发现篡改，2 无法核验。",
+    )
+    v.add_argument("--agency", help="只核验该机关的日志（默认全部）")
+    v.add_argument("--case", dest="case_number", metavar="案号", help="只核验该案件的记录")
+    v.add_argument("--media", action="store_true", help="同时核验所涉媒体文件的摘要")
+    v.add_argument(
+        "--witness-state",
+        metavar="DIR",
+        help="监督机关见证方的状态目录，用于发现整库回退（默认 LAWTRAIL_WITNESS_STATE）",
+    )
+    v.add_argument("--database", metavar="URL", help="数据库地址（默认 DATABASE_URL）")
+    v.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
+
+    ledger = sub.add_parser("ledger", help="账本管理：导入案件、查看检查点、可信时间戳")
+    lsub = ledger.add_subparsers(dest="ledger_command", required=True, metavar="子命令")
+    imp = lsub.add_parser("import", help="把案件文件（lawtrail-case/1）导入账本")
+    imp.add_argument("files", nargs="+", metavar="CASE.json")
+    imp.add_argument("--database", metavar="URL")
+    cp = lsub.add_parser("checkpoint", help="打印机关日志最新的已签名检查点")
+    cp.add_argument("--agency", required=True)
+    cp.add_argument("--database", metavar="URL")
+    ts = lsub.add_parser("timestamp", help="为最新检查点申请 RFC 3161 可信时间戳")
+    ts.add_argument("--agency", required=True)
+    ts.add_argument("--database", metavar="URL")
+
+    media = sub.add_parser("media", help="音像资料入库")
+    msub = media.add_subparsers(dest="media_command", required=True, metavar="子命令")
+    ing = msub.add_parser("ingest", help="把一个音像文件存入证据库并登记到账本")
+    ing.add_argument("file", metavar="FILE")
+    ing.add_argument("--agency", required=True)
+    ing.add_argument("--case", dest="case_number", required=True, metavar="案号")
+    ing.add_argument("--type", required=True, choices=("photo", "audio", "video"))
+    ing.add_argument("--captured-at", required=True, metavar="ISO-TIME", help="设备时钟的拍摄时间")
+    ing.add_argument("--completed-at", metavar="ISO-TIME", help="录制结束时间")
+    ing.add_argument("--uploader", required=True, help="上传人")
+    ing.add_argument("--device", default="", help="来源设备：body_camera、cctv、phone …")
+    ing.add_argument(
+        "--label", action="append", default=[], metavar="KEY=VALUE", help="标注（可重复）"
+    )
+    ing.add_argument("--database", metavar="URL")
+
+    w = sub.add_parser("witness", help="监督机关见证方：生成密钥、核验一致性并联署检查点")
+    wsub = w.add_subparsers(dest="witness_command", required=True, metavar="子命令")
+    kg = wsub.add_parser("keygen", help="生成见证方密钥，打印其公钥")
+    kg.add_argument("--name", required=True, help="见证方名称，如 yifazhishi.tonghua.gov.cn")
+    kg.add_argument("--out", required=True, metavar="FILE", help="私钥文件（0600）")
+    cs = wsub.add_parser("cosign", help="核验与上次联署的一致性后联署最新检查点")
+    cs.add_argument("--agency", required=True)
+    cs.add_argument("--key", required=True, metavar="FILE", help="见证方私钥文件")
+    cs.add_argument("--state", required=True, metavar="DIR", help="见证方状态目录")
+    cs.add_argument("--database", metavar="URL")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        if args.command == "verify":
+            return cmd_verify(args, out)
+        if args.command == "ledger":
+            return cmd_ledger(args, out)
+        if args.command == "media":
+            return cmd_media(args, out)
+        if args.command == "witness":
+            return cmd_witness(args, out)
+    except _RUN_ERRORS as exc:
+        err.write(f"lawtrail {args.command}: 错误：{exc}\n")
+        return EXIT_CANNOT_RUN
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    ledger = bootstrap.open_ledger(args.database)
+    store = bootstrap.open_media_store() if args.media else None
+    state = Path(args.witness_state) if args.witness_state else config.witness_state_dir()
+    tsa_roots = _tsa_roots()
+    try:
+        report = verify(
+            ledger,
+            ledger.keys,
+            agency=args.agency,
+            case_number=args.case_number,
+            media_store=store,
+            witness_state=state,
+            tsa_roots=tsa_roots,
+        )
+    finally:
+        ledger.db.close()
+    if args.format == "json":
+        json.dump(report.to_json(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(report_text(report))
+    return EXIT_OK if report.intact else EXIT_TAMPERED
+
+
+def _tsa_roots() -> list[bytes] | None:
+    path = os.environ.get("LAWTRAIL_TSA_ROOTS")
+    return [Path(path).read_bytes()] if path else None
+
+
+def report_text(report: Report) -> str:
+    lines = []
+    for s in report.logs:
+        scope = "（仅一个案件）" if s.scope == "case" else ""
+        lines.append(
+            f"日志 {s.origin}{scope}：{s.entries} 条记录，{s.checkpoints} 个检查点"
+            f"（最新大小 {s.latest_checkpoint}），{s.cosignatures} 个见证联署，"
+            f"{s.timestamps} 个可信时间戳" + (f"，核验媒体 {s.media_checked} 个" if s.media_checked else "")
+        )
+    if not report.logs:
+        lines.append("账本中还没有任何日志。")
+    lines.append("")
+    if report.intact:
+        lines.append("结论：完整，未发现篡改。")
+    else:
+        lines.append(f"结论：发现 {len(report.problems)} 处篡改或损坏：")
+        for i, p in enumerate(report.problems, 1):
+            lines.append(f"{i:>3}. [{p.code}] {p.agency}：{p.message}")
+    for note in report.notes:
+        lines.append(f"注：{note}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
+    ledger = bootstrap.open_ledger(args.database)
+    try:
+        if args.ledger_command == "import":
+            for file in args.files:
+                try:
+                    case = parse_case(json.loads(Path(file).read_text("utf-8")))
+                except (CaseFormatError, ValueError) as exc:
+                    raise ServiceError(f"{file} 不是有效的案件文件：{exc}") from exc
+                receipts = do_import_case(ledger, case)
+                out.write(
+                    f"已导入 {case.case_number}（{case.agency}）：第 {receipts[0].seq}–"
+                    f"{receipts[-1].seq} 条，检查点大小 {receipts[-1].checkpoint_size}\n"
+                )
+        elif args.ledger_command == "checkpoint":
+            latest = ledger.latest_checkpoint(args.agency)
+            if latest is None:
+                raise LedgerError(f"机关 {args.agency} 尚无检查点")
+            out.write(latest.note)
+        elif args.ledger_command == "timestamp":
+            from lawtrail.ledger.tsa import request_timestamp, tsa_from_env
+
+            tsa = tsa_from_env()
+            if tsa is None:
+                raise LedgerError("未配置可信时间戳服务（LAWTRAIL_TSA_URL）")
+            latest = ledger.latest_checkpoint(args.agency)
+            if latest is None:
+                raise LedgerError(f"机关 {args.agency} 尚无检查点")
+            token = request_timestamp(latest.note.encode("utf-8"), tsa[0])
+            ledger.add_timestamp(
+                args.agency, latest.size, token.token, token.gen_time.isoformat(), token.tsa
+            )
+            out.write(f"检查点（大小 {latest.size}）已加盖时间戳：{token.gen_time.isoformat()}\n")
+    finally:
+        ledger.db.close()
+    return EXIT_OK
+
+
+def cmd_media(args: argparse.Namespace, out: TextIO) -> int:
+    ledger = bootstrap.open_ledger(args.database)
+    store = bootstrap.open_media_store()
+    labels = {}
+    for item in args.label:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ServiceError(f"标注 {item!r} 应写成 KEY=VALUE")
+        labels[key] = value
+    try:
+        with open(args.file, "rb") as fh:
+            result = do_ingest_media(
+                ledger,
+                store,
+                args.agency,
+                args.case_number,
+                fh,
+                type=args.type,
+                captured_at=_time(args.captured_at, "--captured-at"),
+                completed_at=_time(args.completed_at, "--completed-at")
+                if args.completed_at
+                else None,
+                uploader=args.uploader,
+                filename=Path(args.file).name,
+                device=args.device,
+                labels=labels,
+            )
+    finally:
+        ledger.db.close()
+    m = result.media
+    out.write(
+        f"已入库：{m.filename} sha256 {m.sha256} SM3 {m.sm3} {m.size} 字节，"
+        f"入库时间 {timeutil.format_local(m.ingested_at)}，账本第 {result.receipt.seq} 条\n"
+    )
+    return EXIT_OK
+
+
+def _time(text: str, option: str) -> Any:
+    try:
+        return timeutil.parse_aware(text)
+    except ValueError:
+        raise ServiceError(f"{option} 的时间 {text!r} 无效：应带时区偏移，如 2026-11-23T09:30:00+08:00") from None
+
+
+def cmd_witness(args: argparse.Namespace, out: TextIO) -> int:
+    if args.witness_command == "keygen":
+        signer = notes.CosignatureSigner.generate(args.name)
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(signer.private_key_string() + "\n")
+        out.write(signer.verifier_key() + "\n")
+        return EXIT_OK
+    key = Path(args.key).read_text("utf-8").strip()
+    try:
+        signer = notes.CosignatureSigner.from_private_key_string(key)
+    except notes.NoteError as exc:
+        raise WitnessError(f"见证方私钥 {args.key} 无效：{exc}") from exc
+    ledger = bootstrap.open_ledger(args.database)
+    try:
+        state = Witness(signer, Path(args.state)).cosign(ledger, args.agency)
+    finally:
+        ledger.db.close()
+    out.write(f"已联署 {state.origin} 大小 {state.size} 的检查点\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(2)

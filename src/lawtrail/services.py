@@ -1,0 +1,219 @@
+"""Services: the only writers. Each ``do_*`` validates, appends to the agency's ledger and
+returns — one transaction per call, so a call either lands completely or not at all.
+
+The ledger *is* the store of record: a case is its entries, read back by :func:`load_case`.
+(The Django shell of issue #4 keeps query tables beside it, written in the same transaction.)
+Validation is the case format's strict reader (:func:`lawtrail.core.caseio.parse_case`) run on
+the case as it would be after the write, so the same Chinese messages with JSON paths reach the
+CLI, the forms and the API, and nothing half-valid is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from lawtrail.core import timeutil
+from lawtrail.core.canonical import case_header
+from lawtrail.core.caseio import (
+    FORMAT,
+    CaseFormatError,
+    FormatIssue,
+    media_to_json,
+    parse_case,
+    parse_media,
+    record_to_json,
+)
+from lawtrail.core.model import Case, Media
+from lawtrail.core.record_kinds import MEDIA_TYPES
+from lawtrail.evidence.store import MediaStore
+from lawtrail.ledger.log import Ledger, NewEntry, Receipt
+
+
+class ServiceError(Exception):
+    """The request is refused; ``issues`` say what is wrong, in Chinese, with JSON paths."""
+
+    def __init__(self, message: str, issues: Iterable[FormatIssue] = ()) -> None:
+        self.issues = list(issues)
+        detail = "；".join(f"{i.path}：{i.message}" for i in self.issues)
+        super().__init__(f"{message}：{detail}" if detail else message)
+
+
+@dataclass(frozen=True)
+class IngestedMedia:
+    media: Media
+    receipt: Receipt
+    created: bool  # False when the same bytes were already in the store
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def case_json(ledger: Ledger, agency: str, case_number: str) -> dict[str, Any] | None:
+    """The case in the lawtrail-case/1 format, as the ledger holds it (None if not opened)."""
+    header: dict[str, Any] | None = None
+    records: list[dict[str, Any]] = []
+    for entry in ledger.entries(agency, case_number=case_number, types=("case", "record")):
+        data = entry.data()
+        if entry.type == "case":
+            header = data["case"]
+        else:
+            records.append(data["record"])
+    if header is None:
+        return None
+    return {
+        "format": FORMAT,
+        "agency": agency,
+        "case_number": case_number,
+        **header,
+        "records": records,
+    }
+
+
+def load_case(ledger: Ledger, agency: str, case_number: str) -> Case:
+    data = case_json(ledger, agency, case_number)
+    if data is None:
+        raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+    return parse_case(data)
+
+
+def ingested_media(ledger: Ledger, agency: str, sha256: str) -> Media | None:
+    """The media ingestion entry of these bytes for this agency (the first, if several)."""
+    for entry in ledger.entries(agency, types=("media",)):
+        if entry.ref == sha256:
+            data = entry.data()["media"]
+            return parse_media({k: v for k, v in data.items() if k != "location"})
+    return None
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def _validated(data: Mapping[str, Any], what: str) -> Case:
+    try:
+        return parse_case(data)
+    except CaseFormatError as exc:
+        raise ServiceError(f"{what}未通过校验", exc.issues) from exc
+
+
+def do_open_case(ledger: Ledger, case: Case, *, now: datetime | None = None) -> Receipt:
+    """Open a case: its header (acts, procedure, origin, parties, people) as the first entry."""
+    now = timeutil.require_aware(now or ledger.clock())
+    if case.records:
+        raise ServiceError("立案时不应附带记录：请逐条追加")
+    if case_json(ledger, case.agency, case.case_number) is not None:
+        raise ServiceError(f"案号 {case.case_number} 已存在，不能重复立案")
+    header = {"format": FORMAT, "agency": case.agency, "case_number": case.case_number}
+    _validated({**header, **case_header(case), "records": []}, "案件信息")
+    entry = NewEntry(case.case_number, "case", case.case_number, case_header(case))
+    return ledger.append(case.agency, [entry], recorded_at=now)[0]
+
+
+def do_append_record(
+    ledger: Ledger,
+    agency: str,
+    case_number: str,
+    record: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+) -> Receipt:
+    """Append one record (in the case format's JSON shape) to an open case.
+
+    The record's ``recorded_at`` is the server clock, whatever the client sent. Each media
+    item names an ingested file by ``sha256``; its metadata (both clocks, uploader, labels)
+    comes from the ingestion entry, never from the client, so it cannot be back-dated.
+    """
+    now = timeutil.require_aware(now or ledger.clock())
+    current = case_json(ledger, agency, case_number)
+    if current is None:
+        raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+    raw = dict(record)
+    raw["recorded_at"] = timeutil.local(now).isoformat()
+    media = []
+    for index, item in enumerate(raw.get("media") or []):
+        sha = item.get("sha256") if isinstance(item, Mapping) else None
+        stored = ingested_media(ledger, agency, sha) if isinstance(sha, str) else None
+        if stored is None:
+            issue = FormatIssue(f"$.media[{index}].sha256", "该媒体文件尚未入库，请先上传")
+            raise ServiceError("记录未通过校验", [issue])
+        media.append(media_to_json(stored))
+    if media:
+        raw["media"] = media
+    candidate = {**current, "records": [*current["records"], raw]}
+    case = _validated(candidate, "记录")
+    new = case.records[-1]
+    entry = NewEntry(case_number, "record", new.id, record_to_json(new))
+    return ledger.append(agency, [entry], recorded_at=now)[0]
+
+
+def do_import_case(ledger: Ledger, case: Case, *, now: datetime | None = None) -> list[Receipt]:
+    """Take over a whole case from a case file (migration from another system, examples):
+    header and records in one transaction. The records keep their own times; the entries
+    carry the import time."""
+    now = timeutil.require_aware(now or ledger.clock())
+    if case_json(ledger, case.agency, case.case_number) is not None:
+        raise ServiceError(f"案号 {case.case_number} 已存在，不能重复导入")
+    entries = [NewEntry(case.case_number, "case", case.case_number, case_header(case))]
+    entries += [
+        NewEntry(case.case_number, "record", rec.id, record_to_json(rec)) for rec in case.records
+    ]
+    return ledger.append(case.agency, entries, recorded_at=now)
+
+
+def do_ingest_media(
+    ledger: Ledger,
+    store: MediaStore,
+    agency: str,
+    case_number: str,
+    source: BinaryIO | Iterable[bytes],
+    *,
+    type: str,
+    captured_at: datetime,
+    uploader: str,
+    completed_at: datetime | None = None,
+    filename: str = "",
+    device: str = "",
+    labels: Mapping[str, str] | None = None,
+    max_size: int | None = None,
+    now: datetime | None = None,
+) -> IngestedMedia:
+    """Store a photo, audio or video file (content-addressed, write-once) and append its
+    ingestion — digests, device clock, server clock, uploader, case, labels — to the ledger.
+
+    The server clock at the end of the upload is the ingestion time the storage deadline is
+    judged by (24 hours, or 2 working days for 004 art. 13).
+    """
+    if type not in MEDIA_TYPES:
+        raise ServiceError(f"不支持的音像类型 {type!r}")
+    timeutil.require_aware(captured_at)
+    if completed_at is not None:
+        timeutil.require_aware(completed_at)
+    if case_json(ledger, agency, case_number) is None:
+        raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+    stored = store.put(source, max_size=max_size)
+    ingested_at = timeutil.require_aware(now or ledger.clock())
+    media = Media(
+        id=f"m-{stored.sha256[:16]}",
+        type=type,
+        sha256=stored.sha256,
+        sm3=stored.sm3,
+        size=stored.size,
+        captured_at=captured_at,
+        completed_at=completed_at,
+        ingested_at=ingested_at,
+        filename=filename,
+        source=device,
+        uploader=uploader,
+        labels=dict(labels or {}),
+    )
+    body = media_to_json(media)
+    try:
+        parse_media(body)  # the case format's checks: clocks in order, labels known …
+    except CaseFormatError as exc:
+        raise ServiceError("媒体信息未通过校验", exc.issues) from exc
+    body["location"] = stored.location
+    entry = NewEntry(case_number, "media", stored.sha256, body)
+    receipt = ledger.append(agency, [entry], recorded_at=ingested_at)[0]
+    return IngestedMedia(media=media, receipt=receipt, created=stored.created)
