@@ -13,9 +13,11 @@ def key_directory() -> KeyDirectory:
     return KeyDirectory(config.keys_dir())
 
 
-def open_ledger(database_url: str | None = None) -> Ledger:
+def open_ledger(database_url: str | None = None, *, install_schema: bool = True) -> Ledger:
+    """The ledger on the configured database; `install_schema=False` for read-only use
+    (verification must not repair what it is judging)."""
     db = Database(database_url or config.database_url())
-    return Ledger(db, key_directory(), config.log_origin_base())
+    return Ledger(db, key_directory(), config.log_origin_base(), install_schema=install_schema)
 
 
 def open_media_store(url: str | None = None) -> MediaStore:

@@ -125,7 +125,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
-    ledger = bootstrap.open_ledger(args.database)
+    ledger = bootstrap.open_ledger(args.database, install_schema=False)
     store = bootstrap.open_media_store() if args.media else None
     state = Path(args.witness_state) if args.witness_state else config.witness_state_dir()
     tsa_roots = _tsa_roots()

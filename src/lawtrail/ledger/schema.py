@@ -23,7 +23,11 @@ the same statements serve both databases.
 
 from __future__ import annotations
 
+import logging
+
 from lawtrail.ledger.db import SQLITE, Database
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
@@ -176,8 +180,45 @@ def ddl(dialect: str) -> str:
     return "\n".join(parts)
 
 
+def expected_triggers(dialect: str) -> set[str]:
+    names = {"ledger_entry_next_seq", "ledger_checkpoint_grows"}
+    suffixes = ("no_update", "no_delete") if dialect == SQLITE else ("append_only", "no_truncate")
+    return names | {f"{table}_{suffix}" for table in APPEND_ONLY_TABLES for suffix in suffixes}
+
+
+def has_schema(db: Database) -> bool:
+    if db.dialect == SQLITE:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_meta'"
+    else:
+        sql = "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'ledger_meta'"
+    return db.one(sql) is not None
+
+
+def missing_triggers(db: Database) -> list[str]:
+    """The append-only triggers that are missing or disabled (the fence is down)."""
+    if db.dialect == SQLITE:
+        rows = db.all("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    else:
+        rows = db.all(
+            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' "
+            "AND c.relnamespace = current_schema()::regnamespace"
+        )
+    present = {row[0] for row in rows}
+    return sorted(expected_triggers(db.dialect) - present)
+
+
 def install(db: Database) -> None:
-    """Create the ledger's tables and triggers if they are missing (safe to run every start)."""
+    """Create the ledger's tables and triggers if anything is missing (safe at every start).
+
+    When all is in place nothing is executed: DDL takes table locks that would stall writers.
+    A missing or disabled trigger is put back (and logged).
+    """
+    if has_schema(db):
+        missing = missing_triggers(db)
+        if not missing:
+            return
+        log.warning("ledger triggers missing or disabled, reinstalling: %s", ", ".join(missing))
     if db.dialect != SQLITE:
         # Serialise concurrent installers: CREATE … IF NOT EXISTS is not race-free in PostgreSQL.
         with db.write():

@@ -36,6 +36,7 @@ from lawtrail.core import merkle, notes, timeutil
 from lawtrail.evidence.store import MediaStore
 from lawtrail.ledger.keys import KeyDirectory, KeyFileError
 from lawtrail.ledger.log import Ledger, LedgerError, LogInfo, StoredCheckpoint, StoredEntry
+from lawtrail.ledger.schema import has_schema, missing_triggers
 from lawtrail.ledger.witness import WitnessError, read_state
 
 # Ranges of consecutive entries with the same problem are reported once, naming at most this
@@ -657,6 +658,14 @@ def verify(
     """Verify one agency's log (or all), optionally one case and the media files."""
     report = Report()
     verifier = _Verifier(ledger, keys, report, media_store, witness_state, tsa_roots)
+    if not has_schema(ledger.db):
+        raise LedgerError(f"数据库 {ledger.db.url} 中没有账本（尚未写入任何记录？）")
+    missing = missing_triggers(ledger.db)
+    if missing:
+        report.notes.append(
+            "账本表的追加保护触发器缺失或被禁用（" + "、".join(missing) + "）："
+            "数据库已不再拒绝修改和删除，请查明原因并重新启动系统以恢复"
+        )
     with ledger.db.snapshot():
         logs = ledger.logs()
         if agency is not None:

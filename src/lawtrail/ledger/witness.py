@@ -172,5 +172,5 @@ class Witness:
             ) from exc
 
     def _cosignature_line(self, note: notes.Note) -> str:
-        cosigned = notes.add_signatures(notes.Note(text=note.text, signatures=()), self.signer)
-        return cosigned.signatures[0].to_line()
+        payload = self.signer.sign(note.text_bytes)
+        return notes.Signature(self.signer.name, self.signer.key_id, payload).to_line()
