@@ -16,7 +16,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-POSTGRES_URL = os.environ.get("LAWTRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from lawtrail.ledger.db import SQLITE, Database
+from lawtrail.ledger.schema import APPEND_ONLY_TABLES
+
+POSTGRES_URL = os.environ.get(
+    "LAWTRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 def _postgres_unavailable() -> str | None:
@@ -59,3 +64,29 @@ def sqlite_url(tmp_path: Path) -> str:
 def database_url(request: pytest.FixtureRequest) -> str:
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(name))
+
+
+class RawSQL:
+    """A connection with the ledger's append-only triggers switched off: the attacker."""
+
+    def __init__(self, url: str) -> None:
+        self.db = Database(url)
+        if self.db.dialect == SQLITE:
+            for table in APPEND_ONLY_TABLES:
+                self.db.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+                self.db.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+            self.db.execute("DROP TRIGGER IF EXISTS ledger_entry_next_seq")
+            self.db.execute("DROP TRIGGER IF EXISTS ledger_checkpoint_grows")
+            self.db.execute("PRAGMA foreign_keys = OFF")
+        else:
+            for table in APPEND_ONLY_TABLES:
+                self.db.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+
+    def __call__(self, sql: str, params: tuple = ()) -> None:  # type: ignore[type-arg]
+        self.db.execute(sql, params)
+
+    def close(self) -> None:
+        if self.db.dialect != SQLITE:
+            for table in APPEND_ONLY_TABLES:
+                self.db.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
+        self.db.close()

@@ -5,7 +5,7 @@ files under ``./var``); a value that is set but wrong raises :class:`ConfigError
 variable, instead of being ignored.
 
     LAWTRAIL_DATA_DIR          base directory for the embedded defaults          (./var)
-    DATABASE_URL               sqlite:///abs/path.sqlite3 | postgresql://…       (<data>/lawtrail.sqlite3)
+    DATABASE_URL               sqlite:///path.sqlite3 | postgresql://…    (<data>/lawtrail.sqlite3)
     LAWTRAIL_MEDIA_STORE       file:///abs/dir | s3://bucket/prefix?endpoint=…   (<data>/media)
     LAWTRAIL_KEYS_DIR          the agencies' checkpoint signing keys             (<data>/keys)
     LAWTRAIL_LOG_ORIGIN_BASE   origin prefix of every agency's log               (lawtrail.local)

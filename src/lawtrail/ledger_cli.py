@@ -161,7 +161,8 @@ def report_text(report: Report) -> str:
         lines.append(
             f"日志 {s.origin}{scope}：{s.entries} 条记录，{s.checkpoints} 个检查点"
             f"（最新大小 {s.latest_checkpoint}），{s.cosignatures} 个见证联署，"
-            f"{s.timestamps} 个可信时间戳" + (f"，核验媒体 {s.media_checked} 个" if s.media_checked else "")
+            f"{s.timestamps} 个可信时间戳"
+            + (f"，核验媒体 {s.media_checked} 个" if s.media_checked else "")
         )
     if not report.logs:
         lines.append("账本中还没有任何日志。")
@@ -256,7 +257,9 @@ def _time(text: str, option: str) -> Any:
     try:
         return timeutil.parse_aware(text)
     except ValueError:
-        raise ServiceError(f"{option} 的时间 {text!r} 无效：应带时区偏移，如 2026-11-23T09:30:00+08:00") from None
+        raise ServiceError(
+            f"{option} 的时间 {text!r} 无效：应带时区偏移，如 2026-11-23T09:30:00+08:00"
+        ) from None
 
 
 def cmd_witness(args: argparse.Namespace, out: TextIO) -> int:

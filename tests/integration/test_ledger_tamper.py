@@ -26,14 +26,14 @@ from lawtrail.core import merkle, notes
 from lawtrail.core.canonical import canonical_bytes
 from lawtrail.core.caseio import parse_case
 from lawtrail.evidence.store import LocalMediaStore
-from lawtrail.ledger.db import SQLITE, Database, IntegrityViolation
+from lawtrail.ledger.db import Database, IntegrityViolation
 from lawtrail.ledger.keys import KeyDirectory
 from lawtrail.ledger.log import Ledger
-from lawtrail.ledger.schema import APPEND_ONLY_TABLES
 from lawtrail.ledger.verify import Report, verify
 from lawtrail.ledger.witness import Witness
 from lawtrail.services import do_append_record, do_import_case, do_ingest_media, do_open_case
 from tests.builders import t
+from tests.dbfixtures import RawSQL
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENCY = "tonghua-market"
@@ -133,32 +133,6 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
         database_url, tmp_path, ledger, keys, store, witness_dir, witness, ingested.media.sha256
     )
     ledger.db.close()
-
-
-class RawSQL:
-    """A connection with the ledger's append-only triggers switched off: the attacker."""
-
-    def __init__(self, url: str) -> None:
-        self.db = Database(url)
-        if self.db.dialect == SQLITE:
-            for table in APPEND_ONLY_TABLES:
-                self.db.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-                self.db.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-            self.db.execute("DROP TRIGGER IF EXISTS ledger_entry_next_seq")
-            self.db.execute("DROP TRIGGER IF EXISTS ledger_checkpoint_grows")
-            self.db.execute("PRAGMA foreign_keys = OFF")
-        else:
-            for table in APPEND_ONLY_TABLES:
-                self.db.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
-
-    def __call__(self, sql: str, params: tuple = ()) -> None:  # type: ignore[type-arg]
-        self.db.execute(sql, params)
-
-    def close(self) -> None:
-        if self.db.dialect != SQLITE:
-            for table in APPEND_ONLY_TABLES:
-                self.db.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
-        self.db.close()
 
 
 @pytest.fixture

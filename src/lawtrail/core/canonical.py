@@ -3,9 +3,10 @@
 A ledger entry names its log, its position in it, the agency and the case, and carries the
 whole record as the case format writes it — fields, officers, signatures, refusals, AV
 exemption, correction link and every media file's digests — plus when it was recorded, so
-that a later change to any of these, a move, or a back-dated insertion changes the leaf hash. RFC 8785 (JSON Canonicalization Scheme)
-makes the bytes independent of key order and number formatting; all instants are written in
-Asia/Shanghai (+08:00) so the same instant always gives the same bytes.
+that a later change to any of these, a move, or a back-dated insertion changes the leaf hash.
+RFC 8785 (JSON Canonicalization Scheme) makes the bytes independent of key order and number
+formatting; all instants are written in Asia/Shanghai (+08:00) so the same instant always
+gives the same bytes.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ Readers that need one consistent view across several queries (verification) use
 from __future__ import annotations
 
 import re
-import uuid
 import sqlite3
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path

@@ -418,9 +418,7 @@ class Ledger:
         if types:
             where.append(f"type IN ({', '.join('?' * len(types))})")
             params.extend(types)
-        sql = (
-            f"SELECT {_ENTRY_COLUMNS} FROM ledger_entry WHERE {' AND '.join(where)} ORDER BY seq"
-        )
+        sql = f"SELECT {_ENTRY_COLUMNS} FROM ledger_entry WHERE {' AND '.join(where)} ORDER BY seq"
         return (_entry(row) for row in self.db.stream(sql, params))
 
     def latest_checkpoint(self, agency: str) -> StoredCheckpoint | None:
@@ -439,9 +437,7 @@ class Ledger:
         return None if row is None else _checkpoint(row)
 
     def checkpoints(self, agency: str) -> Iterator[StoredCheckpoint]:
-        sql = (
-            f"SELECT {_CHECKPOINT_COLUMNS} FROM ledger_checkpoint WHERE agency = ? ORDER BY size"
-        )
+        sql = f"SELECT {_CHECKPOINT_COLUMNS} FROM ledger_checkpoint WHERE agency = ? ORDER BY size"
         return (_checkpoint(row) for row in self.db.stream(sql, (agency,)))
 
     def add_cosignature(self, agency: str, size: int, witness: str, line: str) -> None:

@@ -6,8 +6,8 @@ Tables (one row set per agency log, keyed by the agency id):
     ledger_entry       one row per leaf: seq (0-based, no gaps), recorded_at, case, type, the
                        canonical JSON body and its RFC 9162 leaf hash
     ledger_node        every *perfect* subtree hash above the leaves, keyed by the tree size
-                       at which it completed (its last leaf + 1) and its level, so a proof at any size is
-                       read with O(log n) primary-key lookups, never recomputed
+                       at which it completed (its last leaf + 1) and its level, so a proof at
+                       any size is read with O(log n) primary-key lookups, never recomputed
     ledger_checkpoint  every signed checkpoint (C2SP tlog-checkpoint in a signed note)
     ledger_cosignature every witness cosignature line, with the checkpoint size it covers
     ledger_timestamp   RFC 3161 time-stamp tokens on checkpoints (optional)
@@ -113,7 +113,9 @@ BEGIN SELECT RAISE(ABORT, 'lawtrail: ledger_entry seq must be the next one (no g
 CREATE TRIGGER IF NOT EXISTS ledger_checkpoint_grows BEFORE INSERT ON ledger_checkpoint
 WHEN NEW.size <= COALESCE((SELECT MAX(size) FROM ledger_checkpoint WHERE agency = NEW.agency), -1)
   OR NEW.size > COALESCE((SELECT MAX(seq) FROM ledger_entry WHERE agency = NEW.agency), -1) + 1
-BEGIN SELECT RAISE(ABORT, 'lawtrail: a checkpoint must grow the tree and cover only stored entries'); END;
+BEGIN
+    SELECT RAISE(ABORT, 'lawtrail: a checkpoint must grow the tree and cover only stored entries');
+END;
 """
 
 _PG_FUNCTIONS = """
@@ -190,7 +192,10 @@ def has_schema(db: Database) -> bool:
     if db.dialect == SQLITE:
         sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_meta'"
     else:
-        sql = "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'ledger_meta'"
+        sql = (
+            "SELECT 1 FROM pg_tables "
+            "WHERE schemaname = current_schema() AND tablename = 'ledger_meta'"
+        )
     return db.one(sql) is not None
 
 

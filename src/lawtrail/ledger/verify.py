@@ -341,9 +341,7 @@ class _Verifier:
             record=first.ref,
         )
 
-    def _check_node(
-        self, agency: str, nodes: _Peek, size: int, level: int, digest: bytes
-    ) -> None:
+    def _check_node(self, agency: str, nodes: _Peek, size: int, level: int, digest: bytes) -> None:
         while nodes.head is not None and (int(nodes.head[0]), int(nodes.head[1])) < (size, level):
             extra = nodes.pop()
             self.problem(
@@ -417,13 +415,14 @@ class _Verifier:
         first = run[0]
         suspects = [e for e in recent if good_size <= e.seq < first.size]
         named = "、".join(_describe(e) for e in suspects[:NAMED_ENTRIES])
-        where = f"；变化位于第 {good_size}–{first.size - 1} 条之间" + (f"：{named}" if named else "")
+        where = f"；变化位于第 {good_size}–{first.size - 1} 条之间" + (
+            f"：{named}" if named else ""
+        )
         count = f"（共 {len(run)} 个检查点，至大小 {run[-1].size}）" if len(run) > 1 else ""
         prev = f"，与上一个相符的检查点（大小 {good_size}）不一致" if good_size else ""
         self.problem(
             "checkpoint_mismatch",
-            f"已签名的检查点（大小 {first.size}）{count}与由现存记录重算的日志树不符{prev}"
-            f"{where}",
+            f"已签名的检查点（大小 {first.size}）{count}与由现存记录重算的日志树不符{prev}{where}",
             agency=agency,
             seq=good_size,
             checkpoint_size=first.size,
@@ -484,7 +483,8 @@ class _Verifier:
             return
         if not self.tsa_roots:
             self.report.notes.append(
-                f"{info.agency} 有 {len(stamps)} 个 RFC 3161 时间戳，未配置 LAWTRAIL_TSA_ROOTS，未核验"
+                f"{info.agency} 有 {len(stamps)} 个 RFC 3161 时间戳，"
+                "未配置 LAWTRAIL_TSA_ROOTS，未核验"
             )
             return
         from lawtrail.ledger.tsa import TimestampError, verify_timestamp
