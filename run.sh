@@ -79,6 +79,32 @@ cmd_demo() {
         set +e; lawtrail check "$f"; rc=$?; set -e
         echo "(exit $rc)"
     done
+
+    # The ledger: a fresh demo ledger under var/demo (SQLite + local media + keys).
+    export LAWTRAIL_DATA_DIR="$ROOT/var/demo"
+    rm -rf "$LAWTRAIL_DATA_DIR"
+    mkdir -p "$LAWTRAIL_DATA_DIR"
+    log "demo: importing the examples into the ledger ($LAWTRAIL_DATA_DIR)"
+    lawtrail ledger import examples/*/*.json
+    log "demo: ingesting a video into the evidence store"
+    head -c 3000000 /dev/urandom > "$LAWTRAIL_DATA_DIR/DJI_0042.MP4"
+    lawtrail media ingest "$LAWTRAIL_DATA_DIR/DJI_0042.MP4" --agency tonghua-market \
+        --case "通市监罚〔2026〕12号" --type video --captured-at "$(date -Iseconds)" \
+        --uploader 刘建国 --device body_camera --label "case_number=通市监罚〔2026〕12号" \
+        --label party=通化市鑫盛达商贸有限公司 --label handler=刘建国
+    log "demo: the supervisor's witness cosigns every agency's latest checkpoint"
+    lawtrail witness keygen --name yifazhishi.demo --out "$LAWTRAIL_DATA_DIR/witness.key" \
+        > "$LAWTRAIL_DATA_DIR/witness.vkey"
+    mkdir -p "$LAWTRAIL_DATA_DIR/keys/witnesses"
+    cp "$LAWTRAIL_DATA_DIR/witness.vkey" "$LAWTRAIL_DATA_DIR/keys/witnesses/yifazhishi.demo.vkey"
+    local agency
+    for agency in tonghua-postal tonghua-gazetteer tonghua-market benxi-hrss luanchuan-stats; do
+        lawtrail witness cosign --agency "$agency" --key "$LAWTRAIL_DATA_DIR/witness.key" \
+            --state "$LAWTRAIL_DATA_DIR/witness-state"
+    done
+    log "demo: lawtrail verify (records, tree, checkpoints, cosignatures, rollback)"
+    lawtrail verify --witness-state "$LAWTRAIL_DATA_DIR/witness-state"
+    lawtrail ledger checkpoint --agency tonghua-market
 }
 
 cmd_bench() {
