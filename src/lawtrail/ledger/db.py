@@ -24,7 +24,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -178,11 +178,13 @@ class Database:
         self._in_transaction = True
         try:
             yield self
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        else:
             self._conn.execute("COMMIT")
+        except BaseException:
+            # Whatever failed (the body or COMMIT itself), leave no transaction open — and do
+            # not let a failing ROLLBACK (a dead connection) hide the original error.
+            with suppress(Exception):
+                self._conn.execute("ROLLBACK")
+            raise
         finally:
             self._in_transaction = False
 

@@ -15,6 +15,7 @@ module) can replace the Ed25519 file key here without touching the log.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from lawtrail.core.notes import CosignatureVerifier, Ed25519Signer, Ed25519Verifier, NoteError
@@ -22,6 +23,25 @@ from lawtrail.core.notes import CosignatureVerifier, Ed25519Signer, Ed25519Verif
 
 class KeyFileError(Exception):
     """A key file is missing or unreadable; the message (Chinese) names the file."""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_durably(folder: Path, text: str, mode: int = 0o644) -> Path:
+    """Write `text` to a new, uniquely named file in `folder`, fsynced; return its path."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".key-")
+    os.fchmod(fd, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return Path(tmp)
 
 
 class KeyDirectory:
@@ -52,21 +72,28 @@ class KeyDirectory:
     def _generate(self, agency: str, origin: str) -> Ed25519Signer:
         self.root.mkdir(parents=True, exist_ok=True)
         signer = Ed25519Signer.generate(origin)
-        path = self._key_path(agency)
-        # O_EXCL: two processes creating the same log at once must not end with two keys.
+        # Two processes may create the same log at once: each writes a complete key file under
+        # a temporary name, then publishes it with link(), which fails if the other was first —
+        # so the key file is never seen half-written and exactly one key wins.
+        key_tmp = _write_durably(self.root, signer.private_key_string(), mode=0o600)
+        vkey_tmp = _write_durably(self.root, signer.verifier_key())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(key_tmp, self._key_path(agency))
         except FileExistsError:
+            vkey_tmp.unlink()
             return self.signer(agency, origin)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(signer.private_key_string() + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        self._vkey_path(agency).write_text(signer.verifier_key() + "\n", "utf-8")
+        finally:
+            key_tmp.unlink()
+        os.replace(vkey_tmp, self._vkey_path(agency))
+        _fsync_dir(self.root)
         return signer
 
     def verifier(self, agency: str) -> Ed25519Verifier:
         path = self._vkey_path(agency)
+        if not path.exists() and self._key_path(agency).exists():
+            # The key's creator is between publishing .key and .vkey: derive it from the key.
+            text = self._key_path(agency).read_text("utf-8").strip()
+            return Ed25519Signer.from_private_key_string(text).verifier()
         try:
             return Ed25519Verifier.from_verifier_key_string(path.read_text("utf-8").strip())
         except FileNotFoundError as exc:
