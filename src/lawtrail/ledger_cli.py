@@ -28,6 +28,7 @@ from lawtrail.evidence.store import MediaStoreError
 from lawtrail.ledger.db import DatabaseError
 from lawtrail.ledger.keys import KeyFileError
 from lawtrail.ledger.log import LedgerError
+from lawtrail.ledger.tsa import TimestampError, request_timestamp, tsa_from_env
 from lawtrail.ledger.verify import Report, verify
 from lawtrail.ledger.witness import Witness, WitnessError
 from lawtrail.services import ServiceError, do_import_case, do_ingest_media
@@ -43,6 +44,7 @@ _RUN_ERRORS = (
     KeyFileError,
     MediaStoreError,
     WitnessError,
+    TimestampError,
     ServiceError,
     config.ConfigError,
     OSError,
@@ -198,8 +200,6 @@ def cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
                 raise LedgerError(f"机关 {args.agency} 尚无检查点")
             out.write(latest.note)
         elif args.ledger_command == "timestamp":
-            from lawtrail.ledger.tsa import request_timestamp, tsa_from_env
-
             tsa = tsa_from_env()
             if tsa is None:
                 raise LedgerError("未配置可信时间戳服务（LAWTRAIL_TSA_URL）")

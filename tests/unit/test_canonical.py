@@ -23,14 +23,16 @@ def one_record():  # type: ignore[no-untyped-def]
 
 
 def entry_bytes(record, recorded_at="2026-09-02 11:00") -> bytes:  # type: ignore[no-untyped-def]
-    return canonical_bytes(record_entry(
+    return canonical_bytes(
+        record_entry(
             origin="lawtrail.local/tonghua-market",
             index=0,
             agency="tonghua-market",
             case_number="测〔2026〕1号",
             record=record,
             recorded_at=t(recorded_at),
-        ))
+        )
+    )
 
 
 def test_canonical_json_sorts_keys_and_has_no_whitespace() -> None:
