@@ -8,6 +8,9 @@ facts its rule is about. Investigation kinds get two officers who showed their c
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,6 +36,18 @@ from lawtrail.core.timeutil import SHANGHAI
 def t(text: str) -> datetime:
     """'2026-10-09 14:30' as a Shanghai time."""
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+def run_lawtrail(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `lawtrail` command (as `python -m lawtrail`) with extra environment variables."""
+    return subprocess.run(
+        [sys.executable, "-m", "lawtrail", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=300,
+        check=False,
+    )
 
 
 PEOPLE = (

@@ -8,24 +8,13 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from lawtrail.evidence.s3 import S3MediaStore
+from tests.builders import run_lawtrail
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE_FILE = ROOT / "examples" / "luanchuan-stats" / "compliant-false-statistics-penalty.json"
-
-
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lawtrail", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=300,
-        check=False,
-    )
 
 
 def _problems(result: subprocess.CompletedProcess[str]) -> list[dict]:  # type: ignore[type-arg]
@@ -59,10 +48,10 @@ def test_media_in_s3_verify_and_a_flipped_or_deleted_object_is_named(
         record.pop("media", None)  # illustrative digests: no files behind them
     case_file = tmp_path / "case.json"
     case_file.write_text(json.dumps(case, ensure_ascii=False), "utf-8")
-    assert _run(env, "ledger", "import", str(case_file)).returncode == 0
+    assert run_lawtrail(env, "ledger", "import", str(case_file)).returncode == 0
     video = tmp_path / "VID_0001.MP4"
     video.write_bytes(os.urandom(12 * 1024 * 1024))  # > one 8 MiB part: a multipart upload
-    ingested = _run(
+    ingested = run_lawtrail(
         env, "media", "ingest", str(video), "--agency", "luanchuan-stats",
         "--case", case["case_number"], "--type", "video",
         "--captured-at", "2026-11-20T09:00:00+08:00", "--uploader", "王强",
@@ -71,7 +60,7 @@ def test_media_in_s3_verify_and_a_flipped_or_deleted_object_is_named(
     sha = hashlib.sha256(video.read_bytes()).hexdigest()
     assert sha in ingested.stdout
 
-    ok = _run(env, "verify", "--media", "--format", "json")
+    ok = run_lawtrail(env, "verify", "--media", "--format", "json")
     assert ok.returncode == 0, ok.stdout
     assert json.loads(ok.stdout)["logs"][0]["media_checked"] == 1
 
@@ -80,14 +69,14 @@ def test_media_in_s3_verify_and_a_flipped_or_deleted_object_is_named(
     data = bytearray(client.get_object(Bucket=bucket, Key=key)["Body"].read())
     data[5_000_000] ^= 0x01
     client.put_object(Bucket=bucket, Key=key, Body=bytes(data))
-    flipped = _run(env, "verify", "--media", "--format", "json")
+    flipped = run_lawtrail(env, "verify", "--media", "--format", "json")
     assert flipped.returncode == 1
     [problem] = _problems(flipped)
     assert (problem["code"], problem["media"]) == ("media_digest_mismatch", sha)
 
     client.delete_object(Bucket=bucket, Key=key)
-    deleted = _run(env, "verify", "--media", "--format", "json")
+    deleted = run_lawtrail(env, "verify", "--media", "--format", "json")
     assert deleted.returncode == 1
     [problem] = _problems(deleted)
     assert (problem["code"], problem["media"]) == ("media_missing", sha)
-    assert _run(env, "verify").returncode == 0  # the log itself is untouched
+    assert run_lawtrail(env, "verify").returncode == 0  # the log itself is untouched

@@ -10,11 +10,9 @@ function and, for the CLI's contract, the installed `lawtrail verify` command.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,7 +30,7 @@ from lawtrail.ledger.log import Ledger
 from lawtrail.ledger.verify import Report, verify
 from lawtrail.ledger.witness import Witness
 from lawtrail.services import do_append_record, do_import_case, do_ingest_media, do_open_case
-from tests.builders import t
+from tests.builders import run_lawtrail, t
 from tests.dbfixtures import RawSQL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,6 +86,12 @@ def _example(name: str) -> dict:  # type: ignore[type-arg]
 
 @pytest.fixture
 def world(database_url: str, tmp_path: Path) -> Iterator[World]:
+    built = build_world(database_url, tmp_path)
+    yield built
+    built.ledger.db.close()
+
+
+def build_world(database_url: str, tmp_path: Path) -> World:
     keys = KeyDirectory(tmp_path / "keys")
     ledger = Ledger(Database(database_url), keys, "lawtrail.local")
     store = LocalMediaStore(tmp_path / "media")
@@ -129,10 +133,9 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
     keys.add_witness(signer.verifier().verifier_key())
     witness = Witness(signer, witness_dir)
     witness.cosign(ledger, AGENCY)
-    yield World(
+    return World(
         database_url, tmp_path, ledger, keys, store, witness_dir, witness, ingested.media.sha256
     )
-    ledger.db.close()
 
 
 @pytest.fixture
@@ -140,6 +143,13 @@ def raw(world: World) -> Iterator[RawSQL]:
     attacker = RawSQL(world.url)
     yield attacker
     attacker.close()
+
+
+def roll_back(raw: RawSQL, size: int) -> None:
+    """Cut the log back to `size` entries, as a database restored from a backup would be."""
+    raw("DELETE FROM ledger_entry WHERE agency = ? AND seq >= ?", (AGENCY, size))
+    for table in ("ledger_node", "ledger_checkpoint", "ledger_cosignature"):
+        raw(f"DELETE FROM {table} WHERE agency = ? AND size > ?", (AGENCY, size))
 
 
 def codes(report: Report) -> set[str]:
@@ -385,14 +395,7 @@ def test_a_log_rolled_back_to_an_earlier_state_is_caught_through_the_witness(
 ) -> None:
     cut = world.entry_seq("av3")
     cosigned = world.size()
-    for table, column in (
-        ("ledger_entry", "seq"),
-        ("ledger_checkpoint", "size"),
-        ("ledger_cosignature", "size"),
-    ):
-        op = ">=" if column == "seq" else ">"
-        raw(f"DELETE FROM {table} WHERE agency = ? AND {column} {op} ?", (AGENCY, cut))
-    raw("DELETE FROM ledger_node WHERE agency = ? AND size > ?", (AGENCY, cut))
+    roll_back(raw, cut)
     # The rolled-back log is internally consistent: only the witness can tell.
     unwitnessed = Ledger(Database(world.url), world.keys, "lawtrail.local")
     assert verify(unwitnessed, world.keys, agency=AGENCY).problems == []
@@ -405,14 +408,7 @@ def test_a_log_rolled_back_to_an_earlier_state_is_caught_through_the_witness(
 
 def test_a_log_rolled_back_and_rewritten_is_caught_as_a_fork(world: World, raw: RawSQL) -> None:
     cut = world.entry_seq("av3")
-    for table, column in (
-        ("ledger_entry", "seq"),
-        ("ledger_checkpoint", "size"),
-        ("ledger_cosignature", "size"),
-    ):
-        op = ">=" if column == "seq" else ">"
-        raw(f"DELETE FROM {table} WHERE agency = ? AND {column} {op} ?", (AGENCY, cut))
-    raw("DELETE FROM ledger_node WHERE agency = ? AND size > ?", (AGENCY, cut))
+    roll_back(raw, cut)
     fresh = Ledger(Database(world.url), world.keys, "lawtrail.local")
     for i in range(5):  # a different history, as long as the one the witness saw
         do_append_record(
@@ -434,9 +430,10 @@ def test_a_log_rolled_back_and_rewritten_is_caught_as_a_fork(world: World, raw: 
         world.witness.cosign(world.ledger, AGENCY)
 
 
-def test_sqlite_file_restored_from_an_old_backup_is_caught(world: World) -> None:
-    if not world.url.startswith("sqlite"):
-        pytest.skip("a file-level restore is specific to the embedded SQLite database")
+def test_sqlite_file_restored_from_an_old_backup_is_caught(sqlite_url: str, tmp_path: Path) -> None:
+    # A file-level restore is specific to the embedded database; the PostgreSQL equivalent is
+    # the rollback through raw SQL above.
+    world = build_world(sqlite_url, tmp_path)
     path = world.url.removeprefix("sqlite:///")
     backup = world.tmp / "backup.sqlite3"
     src, dst = sqlite3.connect(path), sqlite3.connect(backup)
@@ -459,7 +456,6 @@ def test_sqlite_file_restored_from_an_old_backup_is_caught(world: World) -> None
     for suffix in ("-wal", "-shm"):
         Path(path + suffix).unlink(missing_ok=True)
     shutil.copy(backup, path)
-    world.ledger = Ledger(Database(world.url), world.keys, "lawtrail.local")
     assert problem(world.verify(), "log_rolled_back")
 
 
@@ -468,20 +464,12 @@ def test_sqlite_file_restored_from_an_old_backup_is_caught(world: World) -> None
 
 def _cli(world: World, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
-        **os.environ,
         "DATABASE_URL": world.url,
         "LAWTRAIL_KEYS_DIR": str(world.tmp / "keys"),
         "LAWTRAIL_MEDIA_STORE": f"file://{world.tmp / 'media'}",
         "LAWTRAIL_WITNESS_STATE": str(world.witness_dir),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "lawtrail", "verify", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_lawtrail(env, "verify", *args)
 
 
 def test_verify_command_exit_codes_and_json_report(world: World, raw: RawSQL) -> None:

@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,21 +11,11 @@ import pytest
 from lawtrail.ledger.db import Database
 from lawtrail.ledger.keys import KeyDirectory
 from lawtrail.ledger.log import Ledger
+from tests.builders import run_lawtrail
 from tests.dbfixtures import RawSQL
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "benxi-hrss" / "compliant-wage-arrears.json"
-
-
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lawtrail", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=120,
-        check=False,
-    )
 
 
 def test_a_checkpoint_time_stamped_by_a_tsa_verifies_and_a_damaged_token_is_caught(
@@ -45,12 +32,12 @@ def test_a_checkpoint_time_stamped_by_a_tsa_verifies_and_a_damaged_token_is_caug
         "LAWTRAIL_TSA_URL": tsa_authority.url,
         "LAWTRAIL_TSA_ROOTS": str(roots),
     }
-    assert _run(env, "ledger", "import", str(EXAMPLE)).returncode == 0
-    stamped = _run(env, "ledger", "timestamp", "--agency", "benxi-hrss")
+    assert run_lawtrail(env, "ledger", "import", str(EXAMPLE)).returncode == 0
+    stamped = run_lawtrail(env, "ledger", "timestamp", "--agency", "benxi-hrss")
     assert stamped.returncode == 0, stamped.stderr
     assert "已加盖时间戳" in stamped.stdout
 
-    ok = _run(env, "verify", "--format", "json")
+    ok = run_lawtrail(env, "verify", "--format", "json")
     assert ok.returncode == 0, ok.stdout
     assert json.loads(ok.stdout)["logs"][0]["timestamps"] == 1
 
@@ -62,7 +49,7 @@ def test_a_checkpoint_time_stamped_by_a_tsa_verifies_and_a_damaged_token_is_caug
     attacker = RawSQL(database_url)
     attacker("UPDATE ledger_timestamp SET token = ? WHERE size = ?", (bytes(damaged), size))
     attacker.close()
-    bad = _run(env, "verify", "--format", "json")
+    bad = run_lawtrail(env, "verify", "--format", "json")
     assert bad.returncode == 1
     [problem] = json.loads(bad.stdout)["problems"]
     assert (problem["code"], problem["checkpoint_size"]) == ("timestamp_invalid", size)
@@ -76,7 +63,7 @@ def test_time_stamping_without_a_configured_tsa_is_a_clear_error(
         "LAWTRAIL_KEYS_DIR": str(tmp_path / "keys"),
     }
     monkeypatch.delenv("LAWTRAIL_TSA_URL", raising=False)
-    assert _run(env, "ledger", "import", str(EXAMPLE)).returncode == 0
-    result = _run(env, "ledger", "timestamp", "--agency", "benxi-hrss")
+    assert run_lawtrail(env, "ledger", "import", str(EXAMPLE)).returncode == 0
+    result = run_lawtrail(env, "ledger", "timestamp", "--agency", "benxi-hrss")
     assert result.returncode == 2
     assert "LAWTRAIL_TSA_URL" in result.stderr

@@ -37,8 +37,7 @@ from lawtrail.evidence.store import (
     MediaProblem,
     MediaStoreError,
     StoredMedia,
-    compare_digests,
-    missing_problem,
+    check_by_reading,
     normalize_sha256,
     size_limited_sink,
 )
@@ -419,15 +418,4 @@ class S3MediaStore:
         return self._head(self.key(sha256)) is not None
 
     def check(self, sha256: str, sm3: str = "", size: int | None = None) -> MediaProblem | None:
-        hex_ = normalize_sha256(sha256)
-        location = self.location(hex_)
-        try:
-            stream = self.open(hex_)
-        except MediaNotFoundError:
-            return missing_problem(hex_, location)
-        try:
-            with stream:
-                actual = digest_stream(stream, chunk_size=_READ_CHUNK)
-        except OSError as exc:
-            raise MediaStoreError(f"读取媒体文件 {location} 失败：{exc}") from exc
-        return compare_digests(hex_, sm3, size, actual, location)
+        return check_by_reading(self, sha256, sm3, size, _READ_CHUNK)

@@ -152,6 +152,24 @@ def compare_digests(
     return None
 
 
+def check_by_reading(
+    store: MediaStore, sha256: str, sm3: str, size: int | None, chunk_size: int
+) -> MediaProblem | None:
+    """Re-read a stored object in one streaming pass and compare it with its registration."""
+    hex_ = normalize_sha256(sha256)
+    location = store.location(hex_)
+    try:
+        stream = store.open(hex_)
+    except MediaNotFoundError:
+        return missing_problem(hex_, location)
+    try:
+        with stream:
+            actual = digest_stream(stream, chunk_size=chunk_size)
+    except OSError as exc:
+        raise MediaStoreError(f"读取媒体文件 {location} 失败：{exc}") from exc
+    return compare_digests(hex_, sm3, size, actual, location)
+
+
 def missing_problem(sha256: str, location: str) -> MediaProblem:
     return MediaProblem(
         sha256=sha256,
@@ -290,15 +308,7 @@ class LocalMediaStore:
             return False
 
     def check(self, sha256: str, sm3: str = "", size: int | None = None) -> MediaProblem | None:
-        hex_ = normalize_sha256(sha256)
-        location = self.location(hex_)
-        try:
-            stream = self.open(hex_)
-        except MediaNotFoundError:
-            return missing_problem(hex_, location)
-        with stream, _os_errors(f"读取媒体文件 {location}"):
-            actual = digest_stream(stream, chunk_size=_READ_CHUNK)
-        return compare_digests(hex_, sm3, size, actual, location)
+        return check_by_reading(self, sha256, sm3, size, _READ_CHUNK)
 
 
 # --- choosing a backend by URL --------------------------------------------------------------
