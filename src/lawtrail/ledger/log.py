@@ -342,16 +342,21 @@ class Ledger:
                 f"SELECT seq, leaf_hash FROM ledger_entry WHERE agency = ? AND seq IN ({marks})",
                 (agency, *leaves),
             ):
-                cache[(0, int(seq))] = bytes(leaf)
+                cache[(0, int(seq))] = _blob(leaf)
         if nodes:
-            marks = " OR ".join(["(size = ? AND level = ?)"] * len(nodes))
-            params = [value for key in nodes for value in key]
+            # `size IN (…)` is a range scan on the primary key's prefix in both databases (an
+            # OR of (size, level) pairs is not: SQLite scans the table). It returns every level
+            # completed at those sizes — at most log2(n) rows each — and we keep those wanted.
+            wanted_nodes = set(nodes)
+            sizes = sorted({size for size, _ in nodes})
+            marks = ", ".join("?" * len(sizes))
             for size, level, digest in self.db.all(
-                f"SELECT size, level, hash FROM ledger_node WHERE agency = ? AND ({marks})",
-                (agency, *params),
+                f"SELECT size, level, hash FROM ledger_node WHERE agency = ? AND size IN ({marks})",
+                (agency, *sizes),
             ):
-                level = int(level)
-                cache[(level, (int(size) >> level) - 1)] = bytes(digest)
+                size, level = int(size), int(level)
+                if (size, level) in wanted_nodes:
+                    cache[(level, (size >> level) - 1)] = _blob(digest)
         missing = [k for k in wanted if k not in cache]
         if missing:
             level, index = missing[0]
