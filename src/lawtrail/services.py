@@ -81,10 +81,9 @@ def load_case(ledger: Ledger, agency: str, case_number: str) -> Case:
 
 def ingested_media(ledger: Ledger, agency: str, sha256: str) -> Media | None:
     """The media ingestion entry of these bytes for this agency (the first, if several)."""
-    for entry in ledger.entries(agency, types=("media",)):
-        if entry.ref == sha256:
-            data = entry.data()["media"]
-            return parse_media({k: v for k, v in data.items() if k != "location"})
+    for entry in ledger.entries(agency, types=("media",), ref=sha256):
+        data = entry.data()["media"]
+        return parse_media({k: v for k, v in data.items() if k != "location"})
     return None
 
 

@@ -144,6 +144,8 @@ class Ledger:
         # The last checkpoint this process signed or verified, per agency: skips re-verifying
         # a signature it has already checked when nobody else appended in between.
         self._trusted: dict[str, StoredCheckpoint] = {}
+        self._logs: dict[str, LogInfo] = {}
+        self._signers: dict[str, notes.Signer] = {}
 
     # ------------------------------------------------------------------ logs
 
@@ -151,11 +153,16 @@ class Ledger:
         return f"{self.origin_base}/{agency}"
 
     def log_info(self, agency: str) -> LogInfo | None:
-        row = self.db.one(
-            "SELECT agency, origin, public_key, created_at FROM ledger_log WHERE agency = ?",
-            (agency,),
-        )
-        return None if row is None else LogInfo(*row)
+        # A log's row is never changed (append-only), so once read it is kept.
+        if agency not in self._logs:
+            row = self.db.one(
+                "SELECT agency, origin, public_key, created_at FROM ledger_log WHERE agency = ?",
+                (agency,),
+            )
+            if row is None:
+                return None
+            self._logs[agency] = LogInfo(*row)
+        return self._logs[agency]
 
     def logs(self) -> list[LogInfo]:
         rows = self.db.all(
@@ -210,7 +217,9 @@ class Ledger:
         if self.db.dialect == POSTGRESQL:
             # Writers of one log queue here; SQLite's BEGIN IMMEDIATE already serialises them.
             self.db.execute("SELECT agency FROM ledger_log WHERE agency = ? FOR UPDATE", (agency,))
-        signer = self.keys.signer(agency, info.origin)
+        if agency not in self._signers:  # read the key file once, not at every append
+            self._signers[agency] = self.keys.signer(agency, info.origin)
+        signer = self._signers[agency]
         size, last_time = self._head(agency)
         previous = self._check_head(agency, info, size)
 
@@ -413,10 +422,18 @@ class Ledger:
         return None if row is None else _entry(row)
 
     def entries(
-        self, agency: str, *, case_number: str | None = None, types: Sequence[str] = ()
+        self,
+        agency: str,
+        *,
+        case_number: str | None = None,
+        types: Sequence[str] = (),
+        ref: str | None = None,
     ) -> Iterator[StoredEntry]:
         """Entries in log order (streamed)."""
         where, params = ["agency = ?"], [agency]
+        if ref is not None:
+            where.append("ref = ?")
+            params.append(ref)
         if case_number is not None:
             where.append("case_number = ?")
             params.append(case_number)

@@ -402,12 +402,21 @@ def tsa_from_env() -> tuple[str, list[bytes]] | None:
     if not url:
         return None
     _check_url(url, source=f"环境变量 {ENV_URL}")
-    roots_path = os.environ.get(ENV_ROOTS, "").strip()
-    if not roots_path:
+    roots = tsa_roots_from_env()
+    if roots is None:
         raise TimestampError(
             f"已设置 {ENV_URL}，但未设置 {ENV_ROOTS}：请指向时间戳服务根证书的 PEM 文件，"
             "否则时间戳无法验证"
         )
+    return url, roots
+
+
+def tsa_roots_from_env() -> list[bytes] | None:
+    """The PEM root certificates named by ``LAWTRAIL_TSA_ROOTS`` (None when unset), one per
+    certificate; an unreadable file or one without certificates raises ``TimestampError``."""
+    roots_path = os.environ.get(ENV_ROOTS, "").strip()
+    if not roots_path:
+        return None
     try:
         pem = Path(roots_path).read_bytes()
     except OSError as exc:
@@ -418,7 +427,7 @@ def tsa_from_env() -> tuple[str, list[bytes]] | None:
         raise TimestampError(
             f"{ENV_ROOTS} 指定的文件 {roots_path} 中没有可用的 PEM 证书：{exc}"
         ) from exc
-    return url, [cert.public_bytes(Encoding.PEM) for cert in certificates]
+    return [cert.public_bytes(Encoding.PEM) for cert in certificates]
 
 
 __all__ = [
@@ -429,5 +438,6 @@ __all__ = [
     "normalize_der",
     "request_timestamp",
     "tsa_from_env",
+    "tsa_roots_from_env",
     "verify_timestamp",
 ]

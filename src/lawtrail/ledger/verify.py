@@ -199,7 +199,11 @@ class _Verifier:
                     agency=agency,
                     seq=count,
                 )
-            self._check_entry(info, entry, count, moved, flush_moved)
+            leaf, in_place = self._check_entry(info, entry)
+            if in_place is False:
+                moved.append(entry)
+            elif in_place:
+                flush_moved()
             time = _time(entry.recorded_at)
             if time is not None and last_time is not None and time < last_time:
                 self.problem(
@@ -215,7 +219,7 @@ class _Verifier:
             # Two compact ranges: one over the leaves recomputed from the entries (compared
             # with the checkpoints), one over the stored leaf hashes (compared with the stored
             # subtrees, which is what proofs are read from).
-            _push(stack, merkle.leaf_hash(entry.body))
+            _push(stack, leaf)
             for level, digest in _push(stored_stack, entry.leaf_hash):
                 self._check_node(agency, nodes, count + 1, level, digest)
             count += 1
@@ -272,14 +276,9 @@ class _Verifier:
         self._check_timestamps(info, summary)
         self._check_witness(info, latest)
 
-    def _check_entry(
-        self,
-        info: LogInfo,
-        entry: StoredEntry,
-        position: int,
-        moved: list[StoredEntry],
-        flush_moved: Any,
-    ) -> None:
+    def _check_entry(self, info: LogInfo, entry: StoredEntry) -> tuple[bytes, bool | None]:
+        """Check one entry against its row; return its recomputed leaf hash and whether it
+        claims the position it is stored at (None when its content cannot be read)."""
         agency = info.agency
         where = {
             "agency": agency,
@@ -287,7 +286,8 @@ class _Verifier:
             "case_number": entry.case_number,
             "record": entry.ref,
         }
-        if merkle.leaf_hash(entry.body) != entry.leaf_hash:
+        leaf = merkle.leaf_hash(entry.body)
+        if leaf != entry.leaf_hash:
             self.problem(
                 "entry_altered",
                 f"{_describe(entry)}的内容与入账时的哈希不符：记录被改动",
@@ -305,11 +305,7 @@ class _Verifier:
             }
         except (ValueError, KeyError, TypeError):
             self.problem("entry_unreadable", f"{_describe(entry)}的内容无法解析", **where)
-            return
-        if claimed["index"] != entry.seq:
-            moved.append(entry)
-        else:
-            flush_moved()
+            return leaf, None
         row = {
             "log": info.origin,
             "agency": agency,
@@ -325,6 +321,7 @@ class _Verifier:
                     "记录的索引字段被改动",
                     **where,
                 )
+        return leaf, claimed["index"] == entry.seq
 
     def _report_moved(self, agency: str, moved: list[StoredEntry]) -> None:
         first, last = moved[0], moved[-1]
@@ -553,7 +550,7 @@ class _Verifier:
         if not self._check_checkpoint(info, verifier, latest, latest.root):
             return entries  # pragma: no cover - root compared with itself
         for entry in entries:
-            self._check_entry(info, entry, entry.seq, [], lambda: None)
+            leaf, _ = self._check_entry(info, entry)
             where = {
                 "agency": info.agency,
                 "seq": entry.seq,
@@ -569,9 +566,7 @@ class _Verifier:
                 continue
             try:
                 proof = self.ledger.inclusion_proof(info.agency, entry.seq, latest.size)
-                merkle.verify_inclusion(
-                    merkle.leaf_hash(entry.body), entry.seq, latest.size, proof, latest.root
-                )
+                merkle.verify_inclusion(leaf, entry.seq, latest.size, proof, latest.root)
             except (merkle.ProofError, LedgerError) as exc:
                 self.problem(
                     "inclusion_failed",

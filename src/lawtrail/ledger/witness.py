@@ -61,16 +61,6 @@ def read_state(state_dir: Path, origin: str) -> WitnessedState | None:
     )
 
 
-def read_states(state_dir: Path) -> list[WitnessedState]:
-    states = []
-    for path in sorted(state_dir.glob("*.json")):
-        origin = json.loads(path.read_text("utf-8")).get("origin", "")
-        state = read_state(state_dir, origin)
-        if state is not None:
-            states.append(state)
-    return states
-
-
 def _write_state(state_dir: Path, state: WitnessedState, checkpoint_text: str) -> None:
     """Atomically replace the state file (write, fsync, rename, fsync the directory)."""
     state_dir.mkdir(parents=True, exist_ok=True)
