@@ -65,8 +65,13 @@ cmd_test() {
     mypy
     log "import-linter (the core stays pure)"
     lint-imports
-    log "pytest"
+    log "django (migrations match the models, system checks)"
+    LAWTRAIL_DATA_DIR="$(mktemp -d)" python -m django makemigrations --check --dry-run \
+        --settings tests.django_settings >/dev/null
+    log "pytest (web tests on SQLite)"
     python -m pytest -n 2 "$@"
+    log "pytest (web tests again on PostgreSQL)"
+    LAWTRAIL_TEST_WEB_DB=postgresql python -m pytest -n 2 tests/integration/web "$@"
 }
 
 cmd_demo() {

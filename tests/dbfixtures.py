@@ -19,9 +19,7 @@ import pytest
 from lawtrail.ledger.db import SQLITE, Database
 from lawtrail.ledger.schema import APPEND_ONLY_TABLES
 
-POSTGRES_URL = os.environ.get(
-    "LAWTRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+from tests.pgurl import POSTGRES_URL
 
 
 def _postgres_unavailable() -> str | None:

@@ -61,17 +61,25 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="输出格式：text（中文报告，默认）或 json（稳定的机器可读结构）",
     )
-    from lawtrail import ledger_cli
+    from lawtrail import ledger_cli, web_cli
 
     ledger_cli.add_commands(sub)
+    web_cli.add_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from lawtrail import web_cli
+
+    if argv[:1] == ["manage"]:  # everything after it belongs to Django
+        return web_cli.manage(argv[1:])
     args = _parser().parse_args(argv)
+    if args.command in ("serve", "demo"):
+        return web_cli.run(args)
     if args.command == "check":
         return cmd_check(args.case_file, args.at, args.format, sys.stdout, sys.stderr)
-    from lawtrail import ledger_cli
+    from lawtrail import ledger_cli, web_cli
 
     return ledger_cli.run(args, sys.stdout, sys.stderr)
 

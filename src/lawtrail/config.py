@@ -31,6 +31,46 @@ def env_str(name: str, default: str) -> str:
     return value.strip()
 
 
+def env_optional(name: str) -> str | None:
+    value = os.environ.get(name)
+    return None if value is None else env_str(name, "")
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"环境变量 {name} 应为 true 或 false，而不是 {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ConfigError(f"环境变量 {name} 应为整数，而不是 {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"环境变量 {name} 不能为负数")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items:
+        raise ConfigError(f"环境变量 {name} 已设置但为空")
+    return items
+
+
 def env_path(name: str, default: Path) -> Path:
     return Path(env_str(name, str(default))).expanduser().absolute()
 

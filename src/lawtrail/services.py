@@ -26,7 +26,7 @@ from lawtrail.core.caseio import (
     parse_media,
     record_to_json,
 )
-from lawtrail.core.model import Case, Media
+from lawtrail.core.model import Case, Media, Person
 from lawtrail.core.record_kinds import MEDIA_TYPES
 from lawtrail.evidence.store import MediaStore
 from lawtrail.ledger.log import Ledger, NewEntry, Receipt
@@ -143,8 +143,70 @@ def do_append_record(
     candidate = {**current, "records": [*current["records"], raw]}
     case = _validated(candidate, "记录")
     new = case.records[-1]
+    _check_certificates(case, new.id)
     entry = NewEntry(case_number, "record", new.id, record_to_json(new))
     return ledger.append(agency, [entry], recorded_at=now)[0]
+
+
+def _check_certificates(case: Case, record_id: str) -> None:
+    """An officer may be recorded as acting only with a certificate valid on the act's day
+    (000 art. 9, 001 art. 9, 002 art. 10, 003 art. 8: 出示执法证件). Imports of historical
+    case files are judged by the rule packs instead; a live recording is refused."""
+    record = case.record(record_id)
+    assert record is not None
+    day = timeutil.local(record.at).date()
+    issues = []
+    for index, presence in enumerate(record.officers):
+        person = case.person(presence.person)
+        if person is None or person.certificate_valid_on(day):
+            continue
+        if not person.certificate_number:
+            why = "没有执法证件"
+        else:
+            until = person.certificate_valid_until
+            why = f"执法证件（{person.certificate_number}）" + (
+                f"有效期至 {until.isoformat()}，已过期" if until and day > until else "在当日无效"
+            )
+        issues.append(
+            FormatIssue(
+                f"$.officers[{index}].person",
+                f"{person.name}{why}，不能作为执法人员记录（{day.isoformat()}）",
+            )
+        )
+    if issues:
+        raise ServiceError("记录未通过校验", issues)
+
+
+def do_update_people(
+    ledger: Ledger,
+    agency: str,
+    case_number: str,
+    people: Iterable[Person],
+    *,
+    now: datetime | None = None,
+) -> Receipt | None:
+    """Add people to a case, or refresh their details (title, certificate), as a new header
+    entry; the earlier header stays in the ledger. None when nothing changed."""
+    now = timeutil.require_aware(now or ledger.clock())
+    current = case_json(ledger, agency, case_number)
+    if current is None:
+        raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+    merged = {p["id"]: p for p in current.get("people", [])}
+    for person in people:
+        merged[person.id] = {k: v for k, v in _person_json(person).items()}
+    if list(merged.values()) == current.get("people", []):
+        return None
+    case = _validated({**current, "people": list(merged.values())}, "案件人员")
+    entry = NewEntry(case_number, "case", case_number, case_header(case))
+    return ledger.append(agency, [entry], recorded_at=now)[0]
+
+
+def _person_json(person: Person) -> dict[str, Any]:
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in vars(person).items()
+        if v not in (None, "")
+    }
 
 
 def do_import_case(ledger: Ledger, case: Case, *, now: datetime | None = None) -> list[Receipt]:

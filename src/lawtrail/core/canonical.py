@@ -24,8 +24,9 @@ from lawtrail.core.model import Case, Record
 ENTRY_FORMAT = "lawtrail-entry/1"
 
 # What one ledger entry carries: the case's header (when a case is opened or its parties and
-# people change), one record, or one media file's ingestion (its digests and both clocks).
-ENTRY_TYPES = ("case", "record", "media")
+# people change), one record, one media file's ingestion (its digests and both clocks), or one
+# access: who viewed or downloaded what of the case, or was refused (issue #4).
+ENTRY_TYPES = ("case", "record", "media", "access")
 
 
 def ledger_entry(

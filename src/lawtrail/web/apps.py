@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LawtrailConfig(AppConfig):
+    name = "lawtrail.web"
+    label = "lawtrail"
+    verbose_name = "执法留痕"
+    default_auto_field = "django.db.models.BigAutoField"

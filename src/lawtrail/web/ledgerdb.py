@@ -1,0 +1,86 @@
+"""The ledger on Django's own database connection.
+
+The ledger's :class:`~lawtrail.ledger.db.Database` normally owns a connection. In the web
+application it borrows Django's (the current thread's), and its transactions are Django's
+``atomic`` blocks, so that a service's ledger append and the query tables the shell writes
+beside it (the case index) commit together or not at all — and on SQLite there is never a
+second connection waiting on the first one's write lock.
+
+Durability and serialisation are set on Django's connection instead (settings.py): SQLite in WAL
+with ``synchronous=FULL`` and ``BEGIN IMMEDIATE`` for every atomic block, PostgreSQL with
+``synchronous_commit=on``; the ledger's ``SELECT … FOR UPDATE`` on the log row still queues
+PostgreSQL writers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connections, transaction
+
+from lawtrail.ledger.db import POSTGRESQL, SQLITE, Database
+
+
+class DjangoDatabase(Database):
+    def __init__(self, alias: str = "default") -> None:  # no super(): no connection of our own
+        self.alias = alias
+        self.url = f"django:{alias}"
+        vendor = connections[alias].vendor
+        if vendor not in ("sqlite", "postgresql"):
+            raise RuntimeError(f"the ledger does not support the {vendor} backend")
+        self.dialect = SQLITE if vendor == "sqlite" else POSTGRESQL
+
+    @property
+    def _conn(self) -> Any:  # type: ignore[override]
+        wrapper = connections[self.alias]
+        wrapper.ensure_connection()
+        return wrapper.connection
+
+    @property
+    def _in_transaction(self) -> bool:  # type: ignore[override]
+        return connections[self.alias].in_atomic_block
+
+    def executescript(self, script: str) -> None:
+        if self.dialect == POSTGRESQL:
+            self._conn.execute(script)
+            return
+        # sqlite3's executescript would COMMIT Django's open transaction first: run the script
+        # statement by statement inside an atomic block instead (its own BEGIN/COMMIT dropped).
+        with transaction.atomic(using=self.alias):
+            for statement in _sqlite_statements(script):
+                if statement.upper().rstrip(";").strip() in ("BEGIN IMMEDIATE", "BEGIN", "COMMIT"):
+                    continue
+                self._conn.execute(statement)
+
+    def close(self) -> None:
+        """Django owns the connection."""
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        # Nested in a service's atomic block this is a savepoint; the outermost block commits.
+        with transaction.atomic(using=self.alias):
+            yield self
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Database]:
+        outermost = not connections[self.alias].in_atomic_block
+        with transaction.atomic(using=self.alias):
+            if self.dialect == POSTGRESQL and outermost:
+                self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield self
+
+
+def _sqlite_statements(script: str) -> Iterator[str]:
+    """Complete SQL statements of a script (trigger bodies with inner semicolons stay whole)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()

@@ -1,0 +1,21 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from lawtrail.web import actions, wiring
+
+
+class Command(BaseCommand):
+    help = "从账本重建案件索引（案件列表与待办）"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        ledger = wiring.ledger()
+        count = 0
+        for log in ledger.logs():
+            numbers = dict.fromkeys(e.case_number for e in ledger.entries(log.agency, types=("case",)))
+            for number in numbers:
+                with transaction.atomic():
+                    actions.project(log.agency, number)
+                count += 1
+        self.stdout.write(f"已重建 {count} 个案件的索引")

@@ -1,0 +1,153 @@
+"""The Django shell's tables: agencies, users with roles, API tokens, and the case index.
+
+The ledger (tables ``ledger_*``, created by migration 0002 and written only through
+:mod:`lawtrail.services`) is the store of record. :class:`CaseIndex` is a projection of it for
+lists and inboxes — rewritten by :mod:`lawtrail.web.actions` in the same transaction as every
+ledger write, and rebuildable from the ledger (``lawtrail manage reindex``). Nothing a user
+records lives only here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from lawtrail.core.model import Person
+from lawtrail.web.roles import ROLE_LABELS, SUPERVISOR
+
+
+class Agency(models.Model):
+    code = models.SlugField("机关代码", primary_key=True, max_length=64)
+    name = models.CharField("机关名称", max_length=200)
+    regulation = models.CharField("适用制度文件", max_length=200)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "执法机关"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def validate_roles(value: Any) -> None:
+    if not isinstance(value, list) or any(r not in ROLE_LABELS for r in value):
+        raise ValidationError(f"角色应为以下代码的列表：{'、'.join(ROLE_LABELS)}")
+
+
+class User(AbstractUser):
+    name = models.CharField("姓名", max_length=100)
+    title = models.CharField("职务", max_length=200, blank=True)
+    agency = models.ForeignKey(
+        Agency, verbose_name="所属机关", null=True, blank=True, on_delete=models.PROTECT
+    )
+    roles = models.JSONField("角色", default=list, blank=True, validators=[validate_roles])
+    certificate_number = models.CharField("执法证件编号", max_length=64, blank=True)
+    certificate_valid_from = models.DateField("证件有效期起", null=True, blank=True)
+    certificate_valid_until = models.DateField("证件有效期至", null=True, blank=True)
+    supervised_agencies = models.ManyToManyField(
+        Agency, verbose_name="监督的机关", blank=True, related_name="supervisors"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return f"{self.name or self.username}（{self.username}）"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [ROLE_LABELS[r] for r in self.roles if r in ROLE_LABELS]
+
+    def readable_agencies(self) -> set[str]:
+        """Agencies whose cases this user may read: its own, plus the supervised ones."""
+        codes = {self.agency_id} if self.agency_id else set()
+        if SUPERVISOR in self.roles:
+            codes |= set(self.supervised_agencies.values_list("code", flat=True))
+        return codes
+
+    def as_person(self) -> Person:
+        """This user as a person of a case (the case file keeps a copy of these details)."""
+        return Person(
+            id=self.username,
+            name=self.display_name,
+            title=self.title,
+            certificate_number=self.certificate_number,
+            certificate_valid_from=self.certificate_valid_from,
+            certificate_valid_until=self.certificate_valid_until,
+        )
+
+    def certificate_valid_on(self, day: date) -> bool:
+        return self.as_person().certificate_valid_on(day)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE)
+    label = models.CharField("用途", max_length=100)
+    prefix = models.CharField("前缀", max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口令牌"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, label: str) -> tuple[ApiToken, str]:
+        key = "lt_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, label=label, prefix=key[:10], key_hash=cls.hash(key))
+        return token, key
+
+
+class CaseIndex(models.Model):
+    """One case as a row, for lists and inboxes (a projection of the ledger, see module doc)."""
+
+    agency = models.ForeignKey(Agency, verbose_name="执法机关", on_delete=models.PROTECT)
+    case_number = models.CharField("案号", max_length=100)
+    title = models.CharField("案由", max_length=300, blank=True)
+    origin = models.CharField("启动方式", max_length=20)
+    procedure = models.CharField("程序", max_length=20)
+    acts = models.JSONField("行政执法行为", default=list)
+    major = models.BooleanField("重大行政执法决定", default=False)
+    opened_at = models.DateTimeField("立案时间")
+    handler = models.ForeignKey(
+        User, verbose_name="承办人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    stage = models.CharField("当前阶段", max_length=20, blank=True)
+    records = models.PositiveIntegerField("记录数", default=0)
+    violations = models.PositiveIntegerField("违规项", default=0)
+    warnings = models.PositiveIntegerField("提示项", default=0)
+    closed = models.BooleanField("已终结", default=False)
+    archived = models.BooleanField("已归档", default=False)
+    next_due = models.DateTimeField("最近期限", null=True, blank=True)
+    # What waits for whom: [{"role", "title", "due", "article", "record"}] (lawtrail.web.inbox)
+    pending = models.JSONField("待办", default=list)
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案件索引"
+        ordering = ["-opened_at", "case_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "case_number"], name="case_number_unique")
+        ]
+        indexes = [models.Index(fields=["agency", "-opened_at"])]
+
+    def __str__(self) -> str:
+        return self.case_number

@@ -1,0 +1,167 @@
+"""Django settings, read from the environment through :mod:`lawtrail.config` (fail loudly).
+
+The embedded default needs nothing: SQLite and local media under ``LAWTRAIL_DATA_DIR`` (./var),
+a secret key generated once into that directory. A server sets ``DATABASE_URL`` (PostgreSQL),
+``LAWTRAIL_MEDIA_STORE`` (s3://…), ``LAWTRAIL_SECRET_KEY`` and ``LAWTRAIL_ALLOWED_HOSTS``.
+The Django shell shares one database connection with the ledger (:mod:`lawtrail.web.ledgerdb`),
+so a record, its ledger entry and the query tables are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from lawtrail import config
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = config.data_dir()
+
+
+def _secret_key() -> str:
+    """LAWTRAIL_SECRET_KEY, or a key generated once and kept (0600) in the data directory."""
+    explicit = config.env_optional("LAWTRAIL_SECRET_KEY")
+    if explicit:
+        return explicit
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+        tmp.write_text(secrets.token_urlsafe(50))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # never overwrites: two first starts agree on one key
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+def _database() -> dict[str, Any]:
+    url = config.database_url()
+    db: dict[str, Any] = dict(dj_database_url.parse(url))
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        db["OPTIONS"] = {
+            # One writer at a time takes the write lock before reading the log's head (as the
+            # ledger's own connection does with BEGIN IMMEDIATE); WAL lets readers go on; FULL
+            # makes every commit durable.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 60,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+            ),
+        }
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        # A server-wide synchronous_commit=off would acknowledge commits before they are durable.
+        db["OPTIONS"] = {"options": "-c synchronous_commit=on", "connect_timeout": 10}
+        db["CONN_MAX_AGE"] = config.env_int("LAWTRAIL_DB_CONN_MAX_AGE", 60)
+        db["CONN_HEALTH_CHECKS"] = True
+    else:
+        raise config.ConfigError(f"DATABASE_URL 只支持 sqlite 和 postgresql：{db['ENGINE']}")
+    db["ATOMIC_REQUESTS"] = False
+    return db
+
+
+SECRET_KEY = _secret_key()
+DEBUG = config.env_bool("LAWTRAIL_DEBUG", False)
+ALLOWED_HOSTS = config.env_list("LAWTRAIL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = config.env_list("LAWTRAIL_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI from its own static files (no CDN)
+    "lawtrail.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lawtrail.web.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "lawtrail.web.urls"
+WSGI_APPLICATION = "lawtrail.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "lawtrail.web.views.common.navigation",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database()}
+AUTH_USER_MODEL = "lawtrail.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = config.env_path("LAWTRAIL_STATIC_ROOT", DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Without collectstatic (tests, the demo) WhiteNoise serves from the apps' static folders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = config.env_int("LAWTRAIL_SESSION_SECONDS", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SECURE = config.env_bool("LAWTRAIL_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Form posts without files stay small; media are streamed (lawtrail.web.views.media) and limited
+# by LAWTRAIL_MAX_UPLOAD_BYTES instead.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+LAWTRAIL_MAX_UPLOAD_BYTES = config.env_int("LAWTRAIL_MAX_UPLOAD_BYTES", 20 * 1024**3)
+LAWTRAIL_MAX_SIGNATURE_BYTES = 5 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "lawtrail": {"handlers": ["console"], "level": "INFO"},
+        "django.request": {"handlers": ["console"], "level": "WARNING"},
+    },
+}

@@ -1,0 +1,34 @@
+"""URL map. Every page needs a login; each view checks the agency of what it shows."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from lawtrail.web.api import api
+from lawtrail.web.views import cases, common, inbox, media, supervision
+
+urlpatterns = [
+    path("", common.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="lawtrail/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/new/", cases.case_new, name="case_new"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/records/new/<slug:kind>/", cases.record_new, name="record_new"),
+    path("cases/<int:pk>/records/<str:record_id>/", cases.record_detail, name="record_detail"),
+    path("cases/<int:pk>/approvals/<str:record_id>/", inbox.approval_step, name="approval_step"),
+    path("cases/<int:pk>/media/", media.media_page, name="media_page"),
+    path("cases/<int:pk>/media/upload/", media.media_upload, name="media_upload"),
+    path("cases/<int:pk>/media/<str:sha256>/", media.media_file, name="media_file"),
+    path("supervision/access/", supervision.access_log, name="access_log"),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "lawtrail.web.views.errors.forbidden"
+handler404 = "lawtrail.web.views.errors.not_found"

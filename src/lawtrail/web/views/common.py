@@ -1,0 +1,71 @@
+"""What every page shares: the navigation, the client address, and the one way a view gets a
+case — which checks the user may read it and logs the access (or the refused attempt)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
+
+from lawtrail.web import actions
+from lawtrail.web.models import CaseIndex, User
+from lawtrail.web.roles import ROLE_LABELS, SUPERVISOR
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    assert isinstance(user, User)
+    return {
+        "nav_roles": "、".join(ROLE_LABELS[r] for r in user.roles if r in ROLE_LABELS),
+        "nav_is_supervisor": user.has_role(SUPERVISOR),
+        "nav_agency": user.agency.name if user.agency else "",
+    }
+
+
+def client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def current_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User), "login_required guards every view"
+    return user
+
+
+def case_for(
+    request: HttpRequest, pk: int, *, action: str, target: str = "", channel: str = "web"
+) -> CaseIndex:
+    """The case ``pk`` if the user may read it; every call is an access in the ledger.
+
+    A user of another agency gets 403 and the attempt is appended to the ledger of the agency
+    whose case it was (its supervisors see it) — never the case itself.
+    """
+    user = current_user(request)
+    try:
+        index = CaseIndex.objects.select_related("agency", "handler").get(pk=pk)
+    except CaseIndex.DoesNotExist:
+        raise Http404("案件不存在") from None
+    allowed = actions.can_read(user, index.agency_id)
+    actions.do_log_access(
+        user,
+        index.agency_id,
+        index.case_number,
+        action=action,
+        target=target,
+        allowed=allowed,
+        ip=client_ip(request),
+        channel=channel,
+    )
+    if not allowed:
+        raise PermissionDenied("您无权查看其他机关的案件，本次尝试已记录")
+    return index
+
+
+@login_required
+def home(request: HttpRequest) -> Any:
+    return redirect("inbox")

@@ -1,0 +1,85 @@
+"""`lawtrail manage|serve|demo`: the Django shell behind the one `lawtrail` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+SETTINGS = "lawtrail.web.settings"
+
+
+def setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    import django
+
+    django.setup()
+
+
+def manage(argv: Sequence[str]) -> int:
+    """Any Django management command: `lawtrail manage migrate`, `… createsuperuser` …"""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["lawtrail manage", *argv])
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="启动 Web 服务（gunicorn）")
+    _serve_options(serve)
+    demo = sub.add_parser("demo", help="迁移数据库、载入演示数据并启动 Web 服务")
+    _serve_options(demo)
+    sub.add_parser("manage", help="Django 管理命令（migrate、createsuperuser、reindex …）")
+
+
+def _serve_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bind", default="127.0.0.1:8000", help="监听地址（默认 127.0.0.1:8000）")
+    p.add_argument("--workers", type=int, default=2, help="进程数（默认 2）")
+    p.add_argument("--threads", type=int, default=8, help="每进程线程数（默认 8）")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        setup()
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("seed_demo")
+    return serve(args.bind, args.workers, args.threads)
+
+
+def serve(bind: str, workers: int, threads: int) -> int:
+    """gunicorn with threaded workers: request bodies reach the app as a stream (uploads of
+    several GB are never buffered whole), and a long upload does not count as a hung worker."""
+    setup()
+    from django.core.management import call_command
+    from gunicorn.app.base import BaseApplication
+
+    from lawtrail.web.wsgi import application
+
+    call_command("check", deploy=False)
+
+    class App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": bind,
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": 120,
+                "graceful_timeout": 30,
+                "accesslog": "-",
+                "limit_request_line": 8190,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    print(f"执法留痕 Web 服务：http://{bind}/", file=sys.stderr, flush=True)
+    App().run()
+    return 0

@@ -1,0 +1,44 @@
+"""The shell's wiring: pages answer, the ledger is shared with Django's transaction, the demo
+data is complete and verifiable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from lawtrail.ledger.verify import verify
+from lawtrail.web import wiring
+from lawtrail.web.models import CaseIndex
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_cases_are_indexed_and_the_ledger_verifies(demo_cases: None) -> None:
+    assert CaseIndex.objects.count() == 11
+    report = verify(wiring.ledger(), wiring.keys())
+    assert report.problems == []
+
+
+def test_a_rolled_back_transaction_leaves_no_ledger_entry(demo_cases: None) -> None:
+    ledger = wiring.ledger()
+    before = ledger.size("tonghua-market")
+    from lawtrail.ledger.log import NewEntry
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ledger.append("tonghua-market", [NewEntry("X", "access", "X", {"user": "t"})])
+        raise RuntimeError("the request failed after the append")
+    assert ledger.size("tonghua-market") == before
+    # and the next append still finds a consistent, signed head
+    ledger.append("tonghua-market", [NewEntry("X", "access", "X", {"user": "t"})])
+    assert verify(ledger, wiring.keys(), agency="tonghua-market").problems == []
+
+
+def test_case_list_shows_only_the_users_agency(
+    demo_cases: None, login: Callable[[str], Client]
+) -> None:
+    page = login("market.handler").get("/cases/").content.decode()
+    assert "通市监罚〔2026〕12号" in page
+    assert "本人社监罚" not in page
