@@ -18,7 +18,6 @@ import pytest
 
 from lawtrail.ledger.db import SQLITE, Database
 from lawtrail.ledger.schema import APPEND_ONLY_TABLES
-
 from tests.pgurl import POSTGRES_URL
 
 

@@ -193,7 +193,7 @@ def do_update_people(
         raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
     merged = {p["id"]: p for p in current.get("people", [])}
     for person in people:
-        merged[person.id] = {k: v for k, v in _person_json(person).items()}
+        merged[person.id] = _person_json(person)
     if list(merged.values()) == current.get("people", []):
         return None
     case = _validated({**current, "people": list(merged.values())}, "案件人员")

@@ -62,7 +62,7 @@ def serve(bind: str, workers: int, threads: int) -> int:
 
     call_command("check", deploy=False)
 
-    class App(BaseApplication):  # type: ignore[misc]
+    class App(BaseApplication):
         def load_config(self) -> None:
             options = {
                 "bind": bind,

@@ -89,7 +89,9 @@ class Report:
 
 
 def _describe(entry: StoredEntry) -> str:
-    what = {"case": "立案信息", "record": "记录", "media": "媒体入库", "access": "查阅记录"}.get(entry.type, entry.type)
+    what = {"case": "立案信息", "record": "记录", "media": "媒体入库", "access": "查阅记录"}.get(
+        entry.type, entry.type
+    )
     ref = f" {entry.ref}" if entry.type != "case" else ""
     return f"第 {entry.seq} 条（案号 {entry.case_number}，{what}{ref}）"
 

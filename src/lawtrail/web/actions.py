@@ -83,7 +83,9 @@ def do_log_access(
         "channel": channel,
     }
     if not allowed:
-        log.warning("access denied: %s %s %s/%s %s", user.username, action, agency, case_number, target)
+        log.warning(
+            "access denied: %s %s %s/%s %s", user.username, action, agency, case_number, target
+        )
     ledger = wiring.ledger()
     ledger.ensure_log(agency)
     entry = NewEntry(case_number, "access", target or case_number, body)
@@ -186,8 +188,12 @@ class Upload:
 
 
 def do_ingest_media(
-    user: User, index: CaseIndex, source: BinaryIO | Iterable[bytes], upload: Upload,
-    *, max_size: int | None = None,
+    user: User,
+    index: CaseIndex,
+    source: BinaryIO | Iterable[bytes],
+    upload: Upload,
+    *,
+    max_size: int | None = None,
 ) -> services.IngestedMedia:
     """Stream one file into the evidence store and register it in the agency's ledger, labelled
     with the case number, the party and the handler (000 art. 14 …)."""

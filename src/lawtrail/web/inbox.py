@@ -73,9 +73,13 @@ def pending_tasks(case: Case, evaluation: Evaluation) -> list[Task]:
         after = kinds[draft + 1 :]
         draft_id = effective[draft].id
         if case.major and "legal_review" not in after:
-            tasks.append(Task(LEGAL, "legal_review", "法制审核：重大行政执法决定草案", record=draft_id))
+            tasks.append(
+                Task(LEGAL, "legal_review", "法制审核：重大行政执法决定草案", record=draft_id)
+            )
         elif "head_approval" not in after:
-            tasks.append(Task(APPROVER, "head_approval", "负责人审批：行政执法决定草案", record=draft_id))
+            tasks.append(
+                Task(APPROVER, "head_approval", "负责人审批：行政执法决定草案", record=draft_id)
+            )
     if "closure" in kinds and "case_file" not in kinds:
         tasks.append(Task(ARCHIVIST, "case_file", "案卷归档"))
     seen = {(t.role, t.kind) for t in tasks}

@@ -34,7 +34,7 @@ class DjangoDatabase(Database):
         self.dialect = SQLITE if vendor == "sqlite" else POSTGRESQL
 
     @property
-    def _conn(self) -> Any:  # type: ignore[override]
+    def _conn(self) -> Any:
         wrapper = connections[self.alias]
         wrapper.ensure_connection()
         return wrapper.connection

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
 from lawtrail.web.api import api
 from lawtrail.web.views import cases, common, inbox, media, supervision

@@ -55,4 +55,3 @@ def login(demo_users: list[tuple[str, str, str]]) -> Callable[[str], Client]:
         return client
 
     return make
-

@@ -27,9 +27,13 @@ def test_a_rolled_back_transaction_leaves_no_ledger_entry(demo_cases: None) -> N
     before = ledger.size("tonghua-market")
     from lawtrail.ledger.log import NewEntry
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        ledger.append("tonghua-market", [NewEntry("X", "access", "X", {"user": "t"})])
-        raise RuntimeError("the request failed after the append")
+    def failing_request() -> None:
+        with transaction.atomic():
+            ledger.append("tonghua-market", [NewEntry("X", "access", "X", {"user": "t"})])
+            raise RuntimeError("the request failed after the append")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
     assert ledger.size("tonghua-market") == before
     # and the next append still finds a consistent, signed head
     ledger.append("tonghua-market", [NewEntry("X", "access", "X", {"user": "t"})])

@@ -4,110 +4,263 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import lawtrail.web.models
 from django.conf import settings
 from django.db import migrations, models
 
+import lawtrail.web.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('code', models.SlugField(max_length=64, primary_key=True, serialize=False, verbose_name='机关代码')),
-                ('name', models.CharField(max_length=200, verbose_name='机关名称')),
-                ('regulation', models.CharField(max_length=200, verbose_name='适用制度文件')),
+                (
+                    "code",
+                    models.SlugField(
+                        max_length=64, primary_key=True, serialize=False, verbose_name="机关代码"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="机关名称")),
+                ("regulation", models.CharField(max_length=200, verbose_name="适用制度文件")),
             ],
             options={
-                'verbose_name': '执法机关',
-                'verbose_name_plural': '执法机关',
-                'ordering': ['code'],
+                "verbose_name": "执法机关",
+                "verbose_name_plural": "执法机关",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('name', models.CharField(max_length=100, verbose_name='姓名')),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='职务')),
-                ('roles', models.JSONField(blank=True, default=list, validators=[lawtrail.web.models.validate_roles], verbose_name='角色')),
-                ('certificate_number', models.CharField(blank=True, max_length=64, verbose_name='执法证件编号')),
-                ('certificate_valid_from', models.DateField(blank=True, null=True, verbose_name='证件有效期起')),
-                ('certificate_valid_until', models.DateField(blank=True, null=True, verbose_name='证件有效期至')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='lawtrail.agency', verbose_name='所属机关')),
-                ('supervised_agencies', models.ManyToManyField(blank=True, related_name='supervisors', to='lawtrail.agency', verbose_name='监督的机关')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="姓名")),
+                ("title", models.CharField(blank=True, max_length=200, verbose_name="职务")),
+                (
+                    "roles",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        validators=[lawtrail.web.models.validate_roles],
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "certificate_number",
+                    models.CharField(blank=True, max_length=64, verbose_name="执法证件编号"),
+                ),
+                (
+                    "certificate_valid_from",
+                    models.DateField(blank=True, null=True, verbose_name="证件有效期起"),
+                ),
+                (
+                    "certificate_valid_until",
+                    models.DateField(blank=True, null=True, verbose_name="证件有效期至"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="lawtrail.agency",
+                        verbose_name="所属机关",
+                    ),
+                ),
+                (
+                    "supervised_agencies",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="supervisors",
+                        to="lawtrail.agency",
+                        verbose_name="监督的机关",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=100, verbose_name='用途')),
-                ('prefix', models.CharField(editable=False, max_length=12, verbose_name='前缀')),
-                ('key_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=100, verbose_name="用途")),
+                ("prefix", models.CharField(editable=False, max_length=12, verbose_name="前缀")),
+                ("key_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '接口令牌',
-                'verbose_name_plural': '接口令牌',
+                "verbose_name": "接口令牌",
+                "verbose_name_plural": "接口令牌",
             },
         ),
         migrations.CreateModel(
-            name='CaseIndex',
+            name="CaseIndex",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case_number', models.CharField(max_length=100, verbose_name='案号')),
-                ('title', models.CharField(blank=True, max_length=300, verbose_name='案由')),
-                ('origin', models.CharField(max_length=20, verbose_name='启动方式')),
-                ('procedure', models.CharField(max_length=20, verbose_name='程序')),
-                ('acts', models.JSONField(default=list, verbose_name='行政执法行为')),
-                ('major', models.BooleanField(default=False, verbose_name='重大行政执法决定')),
-                ('opened_at', models.DateTimeField(verbose_name='立案时间')),
-                ('stage', models.CharField(blank=True, max_length=20, verbose_name='当前阶段')),
-                ('records', models.PositiveIntegerField(default=0, verbose_name='记录数')),
-                ('violations', models.PositiveIntegerField(default=0, verbose_name='违规项')),
-                ('warnings', models.PositiveIntegerField(default=0, verbose_name='提示项')),
-                ('closed', models.BooleanField(default=False, verbose_name='已终结')),
-                ('archived', models.BooleanField(default=False, verbose_name='已归档')),
-                ('next_due', models.DateTimeField(blank=True, null=True, verbose_name='最近期限')),
-                ('pending', models.JSONField(default=list, verbose_name='待办')),
-                ('updated_at', models.DateTimeField(verbose_name='更新时间')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='lawtrail.agency', verbose_name='执法机关')),
-                ('handler', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='承办人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("case_number", models.CharField(max_length=100, verbose_name="案号")),
+                ("title", models.CharField(blank=True, max_length=300, verbose_name="案由")),
+                ("origin", models.CharField(max_length=20, verbose_name="启动方式")),
+                ("procedure", models.CharField(max_length=20, verbose_name="程序")),
+                ("acts", models.JSONField(default=list, verbose_name="行政执法行为")),
+                ("major", models.BooleanField(default=False, verbose_name="重大行政执法决定")),
+                ("opened_at", models.DateTimeField(verbose_name="立案时间")),
+                ("stage", models.CharField(blank=True, max_length=20, verbose_name="当前阶段")),
+                ("records", models.PositiveIntegerField(default=0, verbose_name="记录数")),
+                ("violations", models.PositiveIntegerField(default=0, verbose_name="违规项")),
+                ("warnings", models.PositiveIntegerField(default=0, verbose_name="提示项")),
+                ("closed", models.BooleanField(default=False, verbose_name="已终结")),
+                ("archived", models.BooleanField(default=False, verbose_name="已归档")),
+                ("next_due", models.DateTimeField(blank=True, null=True, verbose_name="最近期限")),
+                ("pending", models.JSONField(default=list, verbose_name="待办")),
+                ("updated_at", models.DateTimeField(verbose_name="更新时间")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="lawtrail.agency",
+                        verbose_name="执法机关",
+                    ),
+                ),
+                (
+                    "handler",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="承办人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '案件索引',
-                'verbose_name_plural': '案件索引',
-                'ordering': ['-opened_at', 'case_number'],
-                'indexes': [models.Index(fields=['agency', '-opened_at'], name='lawtrail_ca_agency__46b2f9_idx')],
-                'constraints': [models.UniqueConstraint(fields=('agency', 'case_number'), name='case_number_unique')],
+                "verbose_name": "案件索引",
+                "verbose_name_plural": "案件索引",
+                "ordering": ["-opened_at", "case_number"],
+                "indexes": [
+                    models.Index(
+                        fields=["agency", "-opened_at"], name="lawtrail_ca_agency__46b2f9_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agency", "case_number"), name="case_number_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -15,10 +15,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     cases = CaseIndex.objects.filter(agency_id=user.agency_id)
     tasks = [
-        (index, task)
-        for index in cases
-        for task in index.pending
-        if task["role"] in user.roles
+        (index, task) for index in cases for task in index.pending if task["role"] in user.roles
     ]
     return render(request, "lawtrail/inbox.html", {"tasks": tasks})
 

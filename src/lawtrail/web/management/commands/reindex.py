@@ -13,7 +13,9 @@ class Command(BaseCommand):
         ledger = wiring.ledger()
         count = 0
         for log in ledger.logs():
-            numbers = dict.fromkeys(e.case_number for e in ledger.entries(log.agency, types=("case",)))
+            numbers = dict.fromkeys(
+                e.case_number for e in ledger.entries(log.agency, types=("case",))
+            )
             for number in numbers:
                 with transaction.atomic():
                     actions.project(log.agency, number)

@@ -18,6 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         examples = None if options["no_examples"] else options["examples"]
         accounts = demo.seed(examples if examples and examples.is_dir() else None)
-        self.stdout.write("\n演示账号（密码均为 %s）：" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"\n演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for username, name, what in accounts:
             self.stdout.write(f"  {username:<22} {name:<8} {what}")
