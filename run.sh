@@ -76,40 +76,30 @@ cmd_test() {
 
 cmd_demo() {
     ensure_venv
-    log "demo: checking every example case with 'lawtrail check'"
-    local f rc
-    for f in examples/*/*.json; do
-        echo
-        echo "================ $f"
-        set +e; lawtrail check "$f"; rc=$?; set -e
-        echo "(exit $rc)"
-    done
-
-    # The ledger: a fresh demo ledger under var/demo (SQLite + local media + keys).
-    export LAWTRAIL_DATA_DIR="$ROOT/var/demo"
-    rm -rf "$LAWTRAIL_DATA_DIR"
+    # The embedded default: SQLite + local media + keys under var/demo (kept between runs; the
+    # demo data is loaded once, `rm -rf var/demo` starts over).
+    export LAWTRAIL_DATA_DIR="${LAWTRAIL_DATA_DIR:-$ROOT/var/demo}"
     mkdir -p "$LAWTRAIL_DATA_DIR"
-    log "demo: importing the examples into the ledger ($LAWTRAIL_DATA_DIR)"
-    lawtrail ledger import examples/*/*.json
-    log "demo: ingesting a video into the evidence store"
-    head -c 3000000 /dev/urandom > "$LAWTRAIL_DATA_DIR/DJI_0042.MP4"
-    lawtrail media ingest "$LAWTRAIL_DATA_DIR/DJI_0042.MP4" --agency tonghua-market \
-        --case "通市监罚〔2026〕12号" --type video --captured-at "$(date -Iseconds)" \
-        --uploader 刘建国 --device body_camera --label "case_number=通市监罚〔2026〕12号" \
-        --label party=通化市鑫盛达商贸有限公司 --label handler=刘建国
-    log "demo: the supervisor's witness cosigns every agency's latest checkpoint"
-    lawtrail witness keygen --name yifazhishi.demo --out "$LAWTRAIL_DATA_DIR/witness.key" \
-        > "$LAWTRAIL_DATA_DIR/witness.vkey"
-    mkdir -p "$LAWTRAIL_DATA_DIR/keys/witnesses"
-    cp "$LAWTRAIL_DATA_DIR/witness.vkey" "$LAWTRAIL_DATA_DIR/keys/witnesses/yifazhishi.demo.vkey"
-    local agency
-    for agency in tonghua-postal tonghua-gazetteer tonghua-market benxi-hrss luanchuan-stats; do
-        lawtrail witness cosign --agency "$agency" --key "$LAWTRAIL_DATA_DIR/witness.key" \
-            --state "$LAWTRAIL_DATA_DIR/witness-state"
-    done
-    log "demo: lawtrail verify (records, tree, checkpoints, cosignatures, rollback)"
-    lawtrail verify --witness-state "$LAWTRAIL_DATA_DIR/witness-state"
-    lawtrail ledger checkpoint --agency tonghua-market
+    log "demo: migrating the database ($LAWTRAIL_DATA_DIR)"
+    lawtrail manage migrate --no-input -v 0
+    log "demo: demo accounts and the example cases (imported into the ledger)"
+    lawtrail manage seed_demo
+    if [[ ! -f "$LAWTRAIL_DATA_DIR/witness.key" ]]; then
+        log "demo: the supervisor's witness cosigns every agency's latest checkpoint"
+        lawtrail witness keygen --name yifazhishi.demo --out "$LAWTRAIL_DATA_DIR/witness.key" \
+            > "$LAWTRAIL_DATA_DIR/witness.vkey"
+        mkdir -p "$LAWTRAIL_DATA_DIR/keys/witnesses"
+        cp "$LAWTRAIL_DATA_DIR/witness.vkey" "$LAWTRAIL_DATA_DIR/keys/witnesses/yifazhishi.demo.vkey"
+        local agency
+        for agency in tonghua-postal tonghua-gazetteer tonghua-market benxi-hrss luanchuan-stats; do
+            lawtrail witness cosign --agency "$agency" --key "$LAWTRAIL_DATA_DIR/witness.key" \
+                --state "$LAWTRAIL_DATA_DIR/witness-state"
+        done
+    fi
+    log "demo: lawtrail verify (records, tree, checkpoints, cosignatures)"
+    lawtrail verify --witness-state "$LAWTRAIL_DATA_DIR/witness-state" | tail -n 3
+    log "demo: serving at http://${LAWTRAIL_BIND:-127.0.0.1:8000}/  (log in with an account above; Ctrl-C stops)"
+    exec lawtrail serve --bind "${LAWTRAIL_BIND:-127.0.0.1:8000}"
 }
 
 cmd_bench() {

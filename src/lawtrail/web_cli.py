@@ -73,6 +73,9 @@ def serve(bind: str, workers: int, threads: int) -> int:
                 "graceful_timeout": 30,
                 "accesslog": "-",
                 "limit_request_line": 8190,
+                # No control socket in the user's home: several servers may run side by side
+                # (tests, a demo next to production), and nothing here uses it.
+                "control_socket_disable": True,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
