@@ -5,24 +5,31 @@
     lawtrail ledger checkpoint --agency A     print the latest signed checkpoint
     lawtrail ledger timestamp --agency A      RFC 3161 token on the latest checkpoint
     lawtrail media ingest FILE --agency A --case N --type video --captured-at T --uploader U
+    lawtrail media import-folder DIR --agency A --case N --uploader U [--device body_camera]
     lawtrail witness keygen --name NAME --out FILE
     lawtrail witness cosign --agency A --key FILE --state DIR
 
 `verify` exit codes: 0 everything intact, 1 tampering found, 2 verification could not run
-(no database, unknown agency, unreadable key …).
+(no database, unknown agency, unreadable key …). `media import-folder`: 0 every file imported
+(or already there), 1 some files refused, 2 the import could not run.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from lawtrail import bootstrap, config
 from lawtrail.core import notes, timeutil
-from lawtrail.core.caseio import CaseFormatError, parse_case
+from lawtrail.core.caseio import MEDIA_SOURCES, CaseFormatError, parse_case
+from lawtrail.core.model import Case
+from lawtrail.evidence import filetypes
 from lawtrail.evidence.store import MediaStoreError
 from lawtrail.ledger.db import DatabaseError
 from lawtrail.ledger.keys import KeyFileError
@@ -35,10 +42,11 @@ from lawtrail.ledger.tsa import (
 )
 from lawtrail.ledger.verify import Report, verify
 from lawtrail.ledger.witness import Witness, WitnessError
-from lawtrail.services import ServiceError, do_import_case, do_ingest_media
+from lawtrail.services import ServiceError, do_import_case, do_ingest_media, load_case
 
 EXIT_OK = 0
 EXIT_TAMPERED = 1
+EXIT_REFUSED = 1
 EXIT_CANNOT_RUN = 2
 
 # Errors that mean "could not run", reported in Chinese with exit code 2.
@@ -101,6 +109,29 @@ def add_commands(sub: Any) -> None:
         "--label", action="append", default=[], metavar="KEY=VALUE", help="标注（可重复）"
     )
     ing.add_argument("--database", metavar="URL")
+    fold = msub.add_parser(
+        "import-folder",
+        help="把一个文件夹（如执法记录仪导出的目录）中的音像文件逐个入库",
+        description="按文件路径顺序递归导入文件夹中的照片、录音和录像（只接受 "
+        f"{filetypes.allowed_list()}，且文件内容须与扩展名相符），标注案号、当事人和承办人。"
+        "拍摄时间取文件名中的时间（如 20260304_093012，按北京时间），没有则取文件修改时间。"
+        "本案已登记的相同文件跳过。退出码：0 全部导入，1 有文件被拒绝，2 无法执行。",
+    )
+    fold.add_argument("folder", metavar="DIR")
+    fold.add_argument("--agency", required=True)
+    fold.add_argument("--case", dest="case_number", required=True, metavar="案号")
+    fold.add_argument("--uploader", required=True, help="上传人（用户名）")
+    fold.add_argument(
+        "--device", default="body_camera", choices=MEDIA_SOURCES, help="来源设备（默认执法记录仪）"
+    )
+    fold.add_argument(
+        "--type",
+        default="auto",
+        choices=("auto", "photo", "audio", "video"),
+        help="音像类型（默认按扩展名判断）",
+    )
+    fold.add_argument("--handler", help="标注的承办人姓名（默认：上传人在案件人员中的姓名）")
+    fold.add_argument("--database", metavar="URL")
 
     w = sub.add_parser("witness", help="监督机关见证方：生成密钥、核验一致性并联署检查点")
     wsub = w.add_subparsers(dest="witness_command", required=True, metavar="子命令")
@@ -221,6 +252,8 @@ def cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_media(args: argparse.Namespace, out: TextIO) -> int:
+    if args.media_command == "import-folder":
+        return cmd_media_folder(args, out)
     ledger = bootstrap.open_ledger(args.database)
     store = bootstrap.open_media_store()
     labels = {}
@@ -255,6 +288,139 @@ def cmd_media(args: argparse.Namespace, out: TextIO) -> int:
         f"入库时间 {timeutil.format_local(m.ingested_at)}，账本第 {result.receipt.seq} 条\n"
     )
     return EXIT_OK
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str  # "imported" | "skipped" | "refused"
+    line: str
+
+
+_STATUS_WORDS = {"imported": "已导入", "skipped": "已跳过", "refused": "已拒绝"}
+
+
+def cmd_media_folder(args: argparse.Namespace, out: TextIO) -> int:
+    """Import every media file of a folder into one case, one line per file and a summary."""
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise ServiceError(f"文件夹 {folder} 不存在或不是文件夹")
+    files = _folder_files(folder)
+    ledger = bootstrap.open_ledger(args.database)
+    try:
+        store = bootstrap.open_media_store()
+        case = load_case(ledger, args.agency, args.case_number)
+        labels = _labels(case, args.uploader, args.handler)
+        counts = dict.fromkeys(_STATUS_WORDS, 0)
+        for path in files:
+            shown = path.relative_to(folder).as_posix()
+            outcome = _import_file(ledger, store, args, path, labels)
+            counts[outcome.status] += 1
+            out.write(f"{_STATUS_WORDS[outcome.status]} {shown}：{outcome.line}\n")
+            out.flush()
+    finally:
+        ledger.db.close()
+    if not files:
+        out.write(f"文件夹 {folder} 中没有文件。\n")
+    out.write(
+        f"共 {len(files)} 个文件：导入 {counts['imported']} 个，"
+        f"跳过 {counts['skipped']} 个（本案已登记），拒绝 {counts['refused']} 个。\n"
+    )
+    return EXIT_REFUSED if counts["refused"] else EXIT_OK
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """Regular files below `folder`, by relative path; hidden files and folders (.DS_Store,
+    .Trash …) are left out, symbolic links to folders are not followed."""
+    found = []
+    for directory, subdirs, names in os.walk(folder):
+        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+        for name in names:
+            path = Path(directory, name)
+            if not name.startswith(".") and path.is_file():
+                found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def _labels(case: Case, uploader: str, handler: str | None) -> dict[str, str]:
+    """The labels the web upload gives (004 art. 14: 案号、当事人、承办人)."""
+    labels = {"case_number": case.case_number}
+    if case.parties:
+        labels["party"] = "、".join(p.name for p in case.parties)
+    person = case.person(uploader)
+    labels["handler"] = handler or (person.name if person is not None else uploader)
+    return labels
+
+
+def _registered_seq(ledger: Any, agency: str, case_number: str, sha256: str) -> int | None:
+    entries = list(ledger.entries(agency, case_number=case_number, types=("media",), ref=sha256))
+    return entries[0].seq if entries else None
+
+
+def _import_file(
+    ledger: Any, store: Any, args: argparse.Namespace, path: Path, labels: dict[str, str]
+) -> _Outcome:
+    try:
+        name = filetypes.check_filename(path.name)
+        kind = filetypes.kind_of(name)
+        media_type = filetypes.media_type(kind, args.type)
+        with open(path, "rb") as fh:
+            filetypes.check_content(kind, fh.read(filetypes.HEAD_SIZE))
+            fh.seek(0)
+            sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+            seq = _registered_seq(ledger, args.agency, args.case_number, sha256)
+            if seq is not None:
+                return _Outcome(
+                    "skipped", f"本案已登记相同内容的文件（sha256 {sha256[:16]}…，账本第 {seq} 条）"
+                )
+            captured_at, whence = _captured_at(path)
+            now = timeutil.now()
+            if captured_at > now:
+                return _Outcome(
+                    "refused",
+                    f"拍摄时间 {_clock(captured_at)}（{whence}）晚于当前时间 {_clock(now)}，"
+                    "请核对设备时钟",
+                )
+            fh.seek(0)
+            result = do_ingest_media(
+                ledger,
+                store,
+                args.agency,
+                args.case_number,
+                fh,
+                type=media_type,
+                captured_at=captured_at,
+                uploader=args.uploader,
+                filename=name,
+                device=args.device,
+                labels=labels,
+            )
+    except filetypes.FileTypeError as exc:
+        return _Outcome("refused", exc.message)
+    except ServiceError as exc:
+        return _Outcome("refused", str(exc))
+    except OSError as exc:
+        return _Outcome("refused", f"无法读取文件：{exc.strerror or exc}")
+    m = result.media
+    return _Outcome(
+        "imported",
+        f"{filetypes.MEDIA_TYPE_LABELS[m.type]}，sha256 {m.sha256}，{m.size} 字节，"
+        f"拍摄时间 {_clock(m.captured_at)}（{whence}），账本第 {result.receipt.seq} 条"
+        + ("" if result.created else "（证据库中已有相同内容）"),
+    )
+
+
+def _captured_at(path: Path) -> tuple[datetime, str]:
+    """When the recording was made: the time in the file name (Beijing time) if the camera
+    wrote one, else the file's modification time."""
+    named = filetypes.timestamp_in_name(path.name)
+    if named is not None:
+        return named, "取自文件名"
+    modified = datetime.fromtimestamp(path.stat().st_mtime, tz=timeutil.SHANGHAI)
+    return modified.replace(microsecond=0), "取自文件修改时间"
+
+
+def _clock(value: datetime) -> str:
+    return timeutil.local(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _time(text: str, option: str) -> Any:

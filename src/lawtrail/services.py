@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from lawtrail.core import timeutil
-from lawtrail.core.canonical import case_header
+from lawtrail.core.canonical import canonical_bytes, case_header
 from lawtrail.core.caseio import (
     FORMAT,
     CaseFormatError,
@@ -92,12 +92,37 @@ def ingested_media(ledger: Ledger, agency: str, sha256: str) -> Media | None:
 
 def _validated(data: Mapping[str, Any], what: str) -> Case:
     try:
-        return parse_case(data)
+        case = parse_case(data)
     except CaseFormatError as exc:
         raise ServiceError(f"{what}未通过校验", exc.issues) from exc
+    _check_storable(data, what)
+    return case
 
 
-def do_open_case(ledger: Ledger, case: Case, *, now: datetime | None = None) -> Receipt:
+def _check_storable(value: Any, what: str, path: str = "$") -> None:
+    """What the ledger cannot commit to, refused with its path instead of failing later: values
+    RFC 8785 cannot canonicalise (integers beyond ±2^53, NaN, unpaired surrogates) and NUL
+    characters (which PostgreSQL cannot store in text)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_storable(item, what, f"{path}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_storable(item, what, f"{path}[{i}]")
+        return
+    if isinstance(value, str) and "\x00" in value:
+        raise ServiceError(f"{what}未通过校验", [FormatIssue(path, "不能包含空字符（NUL）")])
+    try:
+        canonical_bytes(value)
+    except ValueError as exc:
+        issue = FormatIssue(path, f"该值无法存入账本（{exc}）")
+        raise ServiceError(f"{what}未通过校验", [issue]) from exc
+
+
+def do_open_case(
+    ledger: Ledger, case: Case, *, now: datetime | None = None, actor: str = ""
+) -> Receipt:
     """Open a case: its header (acts, procedure, origin, parties, people) as the first entry."""
     now = timeutil.require_aware(now or ledger.clock())
     if case.records:
@@ -106,7 +131,7 @@ def do_open_case(ledger: Ledger, case: Case, *, now: datetime | None = None) -> 
         raise ServiceError(f"案号 {case.case_number} 已存在，不能重复立案")
     header = {"format": FORMAT, "agency": case.agency, "case_number": case.case_number}
     _validated({**header, **case_header(case), "records": []}, "案件信息")
-    entry = NewEntry(case.case_number, "case", case.case_number, case_header(case))
+    entry = NewEntry(case.case_number, "case", case.case_number, case_header(case), actor)
     return ledger.append(case.agency, [entry], recorded_at=now)[0]
 
 
@@ -117,6 +142,7 @@ def do_append_record(
     record: Mapping[str, Any],
     *,
     now: datetime | None = None,
+    actor: str = "",
 ) -> Receipt:
     """Append one record (in the case format's JSON shape) to an open case.
 
@@ -144,7 +170,7 @@ def do_append_record(
     case = _validated(candidate, "记录")
     new = case.records[-1]
     _check_certificates(case, new.id)
-    entry = NewEntry(case_number, "record", new.id, record_to_json(new))
+    entry = NewEntry(case_number, "record", new.id, record_to_json(new), actor)
     return ledger.append(agency, [entry], recorded_at=now)[0]
 
 
@@ -184,6 +210,7 @@ def do_update_people(
     people: Iterable[Person],
     *,
     now: datetime | None = None,
+    actor: str = "",
 ) -> Receipt | None:
     """Add people to a case, or refresh their details (title, certificate), as a new header
     entry; the earlier header stays in the ledger. None when nothing changed."""
@@ -197,7 +224,7 @@ def do_update_people(
     if list(merged.values()) == current.get("people", []):
         return None
     case = _validated({**current, "people": list(merged.values())}, "案件人员")
-    entry = NewEntry(case_number, "case", case_number, case_header(case))
+    entry = NewEntry(case_number, "case", case_number, case_header(case), actor)
     return ledger.append(agency, [entry], recorded_at=now)[0]
 
 
@@ -275,6 +302,6 @@ def do_ingest_media(
     except CaseFormatError as exc:
         raise ServiceError("媒体信息未通过校验", exc.issues) from exc
     body["location"] = stored.location
-    entry = NewEntry(case_number, "media", stored.sha256, body)
+    entry = NewEntry(case_number, "media", stored.sha256, body, uploader)
     receipt = ledger.append(agency, [entry], recorded_at=ingested_at)[0]
     return IngestedMedia(media=media, receipt=receipt, created=stored.created)

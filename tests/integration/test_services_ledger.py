@@ -283,3 +283,19 @@ def test_the_ledger_refuses_to_sign_when_its_stored_tree_no_longer_matches(
     assert fresh.size("tonghua-market") == 1
     assert fresh.latest_checkpoint("tonghua-market").size == 1  # type: ignore[union-attr]
     fresh.db.close()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("\ud800", "无法存入账本"), ("含\x00空字符", "空字符")],
+)
+def test_values_the_ledger_cannot_commit_to_are_refused_with_their_path(
+    ledger: Ledger, value: object, message: str
+) -> None:
+    open_case(ledger, "tonghua-market")
+    size = ledger.size("tonghua-market")
+    record = {**CLOSURE, "fields": {"reason": value}}
+    with pytest.raises(ServiceError, match=message) as caught:
+        do_append_record(ledger, "tonghua-market", CASE, record)
+    assert caught.value.issues[0].path.endswith("fields.reason")
+    assert ledger.size("tonghua-market") == size

@@ -38,19 +38,21 @@ def ledger_entry(
     case_number: str,
     type: str,
     body: Mapping[str, Any],
+    actor: str = "",
 ) -> dict[str, Any]:
     """One ledger entry as a JSON-ready dict; its canonical bytes are the Merkle leaf data.
 
     The entry names its own log (``origin``) and position (``index``), so that moving it —
     swapping two rows, inserting one in between, renumbering after a deletion — is visible in
     the entry itself, not only in the tree. ``recorded_at`` is the server clock when the ledger
-    accepted it.
+    accepted it; ``actor``, when known, the account that made the entry (the signed-in user of
+    the web application), so that who entered each record is as tamper-evident as the record.
     """
     if type not in ENTRY_TYPES:
         raise ValueError(f"unknown ledger entry type {type!r}")
     if index < 0:
         raise ValueError(f"ledger index {index} is negative")
-    return {
+    entry = {
         "format": ENTRY_FORMAT,
         "log": origin,
         "index": index,
@@ -60,6 +62,9 @@ def ledger_entry(
         "type": type,
         type: dict(body),
     }
+    if actor:
+        entry["actor"] = actor
+    return entry
 
 
 def record_entry(

@@ -49,6 +49,7 @@ class NewEntry:
     type: str  # case | record | media (lawtrail.core.canonical.ENTRY_TYPES)
     ref: str  # the record id, the media sha256, or the case number
     body: Mapping[str, Any]
+    actor: str = ""  # the account that made the entry, when there is one
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ class Ledger:
                 case_number=new.case_number,
                 type=new.type,
                 body=new.body,
+                actor=new.actor,
             )
             body = canonical_bytes(data)
             leaf = merkle.leaf_hash(body)
@@ -428,8 +430,10 @@ class Ledger:
         case_number: str | None = None,
         types: Sequence[str] = (),
         ref: str | None = None,
+        newest_first: bool = False,
     ) -> Iterator[StoredEntry]:
-        """Entries in log order (streamed)."""
+        """Entries in log order (streamed); ``newest_first`` walks the same indexes backwards,
+        so a reader that wants the latest page stops after it without reading the rest."""
         where, params = ["agency = ?"], [agency]
         if ref is not None:
             where.append("ref = ?")
@@ -441,6 +445,8 @@ class Ledger:
             where.append(f"type IN ({', '.join('?' * len(types))})")
             params.extend(types)
         sql = f"SELECT {_ENTRY_COLUMNS} FROM ledger_entry WHERE {' AND '.join(where)} ORDER BY seq"
+        if newest_first:
+            sql += " DESC"
         return (_entry(row) for row in self.db.stream(sql, params))
 
     def latest_checkpoint(self, agency: str) -> StoredCheckpoint | None:

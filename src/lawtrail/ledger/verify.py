@@ -537,12 +537,14 @@ class _Verifier:
 
     # ------------------------------------------------------------------ one case
 
-    def verify_case(self, info: LogInfo, case_number: str) -> list[StoredEntry]:
+    def verify_case(
+        self, info: LogInfo, case_number: str, types: Sequence[str] = ()
+    ) -> list[StoredEntry]:
         summary = LogSummary(agency=info.agency, origin=info.origin, scope="case")
         self.report.logs.append(summary)
         verifier = self.log_key(info)
         latest = self.ledger.latest_checkpoint(info.agency)
-        entries = list(self.ledger.entries(info.agency, case_number=case_number))
+        entries = list(self.ledger.entries(info.agency, case_number=case_number, types=types))
         summary.entries = len(entries)
         if latest is None:
             self.problem("unsigned_entries", "日志没有任何已签名的检查点", agency=info.agency)
@@ -651,8 +653,12 @@ def verify(
     media_store: MediaStore | None = None,
     witness_state: Path | None = None,
     tsa_roots: Sequence[bytes] | None = None,
+    entry_types: Sequence[str] = (),
 ) -> Report:
-    """Verify one agency's log (or all), optionally one case and the media files."""
+    """Verify one agency's log (or all), optionally one case and the media files.
+
+    ``entry_types`` narrows a case's check to those entry types (the case page proves the
+    case's header, records and media, not every access to it)."""
     report = Report()
     verifier = _Verifier(ledger, keys, report, media_store, witness_state, tsa_roots)
     if not has_schema(ledger.db):
@@ -682,7 +688,7 @@ def verify(
                 raise LedgerError(f"账本中没有案件 {case_number} 的记录")
         for info in logs:
             if case_number is not None:
-                scoped = verifier.verify_case(info, case_number)
+                scoped = verifier.verify_case(info, case_number, entry_types)
                 if media_store is not None:
                     verifier.verify_media(info, iter(scoped))
             else:

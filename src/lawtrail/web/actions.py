@@ -23,10 +23,11 @@ from lawtrail import services
 from lawtrail.core import timeutil
 from lawtrail.core.caseio import FORMAT, CaseFormatError, parse_case
 from lawtrail.core.model import Case
+from lawtrail.core.record_kinds import RECORD_KINDS
 from lawtrail.ledger.log import NewEntry, Receipt
 from lawtrail.web import inbox, wiring
 from lawtrail.web.models import Agency, CaseIndex, User
-from lawtrail.web.roles import ADMIN
+from lawtrail.web.roles import ADMIN, APPROVER, ARCHIVIST, LEGAL
 
 log = logging.getLogger("lawtrail.access")
 
@@ -101,7 +102,11 @@ def _people_refreshed(user: User, agency: str, case_number: str, usernames: Iter
     names = {user.username, *usernames}
     staff = User.objects.filter(agency_id=agency, username__in=names)
     services.do_update_people(
-        wiring.ledger(), agency, case_number, [member.as_person() for member in staff]
+        wiring.ledger(),
+        agency,
+        case_number,
+        [member.as_person() for member in staff],
+        actor=user.username,
     )
 
 
@@ -145,9 +150,10 @@ def do_open_case(
         raise PermissionDenied("您不属于任何执法机关，不能立案")
     require_write(user, agency)
     data = {
+        **header,
+        # Never from the request: the user's own agency, the user as the case's first person.
         "format": FORMAT,
         "agency": agency,
-        **header,
         "people": [services._person_json(user.as_person())],
         "records": [],
     }
@@ -158,7 +164,7 @@ def do_open_case(
     ledger = wiring.ledger()
     ledger.ensure_log(agency)  # its own short transaction, before the case's
     with transaction.atomic():
-        services.do_open_case(ledger, case)
+        services.do_open_case(ledger, case, actor=user.username)
         if first_record is not None:
             _append(user, agency, case.case_number, first_record)
         return project(agency, case.case_number, handler=user)
@@ -173,9 +179,65 @@ def do_append_record(user: User, index: CaseIndex, record: Mapping[str, Any]) ->
         return receipt
 
 
-def _append(user: User, agency: str, case_number: str, record: Mapping[str, Any]) -> Receipt:
+# Acts of the decision chain and the archive that only a role may record, and the field that
+# names who acted — which must then be the signed-in user, so no one records another person's
+# review or approval in their name: 法制审核 by the legal reviewer, 负责人审批 by the head,
+# 案卷归档 by the archivist (each pack's rules on these kinds cite the agency's article).
+RECORDED_BY_ROLE = {
+    "legal_review": (LEGAL, "reviewer", "法制审核人员"),
+    "head_approval": (APPROVER, "head", "负责人"),
+    "case_file": (ARCHIVIST, "archivist", "档案管理员"),
+}
+# The internal approval's later steps; they are taken only through do_approval_step.
+CHAIN_STEP_FIELDS = (
+    "reviewer",
+    "reviewer_opinion",
+    "reviewed_at",
+    "approver",
+    "approver_opinion",
+    "approved_at",
+)
+
+
+def _who_records(user: User, record: Mapping[str, Any], *, approval_step: bool) -> dict[str, Any]:
+    """The record with its acting person set to the user, after checking the user may record
+    it; raises PermissionDenied (Chinese) otherwise."""
+    data = dict(record)
+    raw = data.get("fields", {})
+    if not isinstance(raw, Mapping):
+        return data  # not a record at all: the case reader refuses it with its path
+    fields = dict(raw)
+    kind = data.get("kind")
+    if kind in RECORDED_BY_ROLE:
+        role, person_field, label = RECORDED_BY_ROLE[kind]
+        if not user.has_role(role):
+            raise PermissionDenied(f"只有{label}可以记录“{RECORD_KINDS[kind].label}”")
+        if fields.get(person_field) not in (None, "", user.username):
+            raise PermissionDenied(f"“{RECORD_KINDS[kind].label}”只能以本人名义记录")
+        fields[person_field] = user.username
+    if kind == "internal_approval" and not approval_step:
+        if any(fields.get(name) not in (None, "") for name in CHAIN_STEP_FIELDS):
+            raise PermissionDenied("审核、批准意见只能由审核人、批准人在审批页面中办理")
+        if fields.get("handler") not in (None, "", user.username):
+            raise PermissionDenied("内部审批只能由承办人本人提交")
+        fields["handler"] = user.username
+    data["fields"] = fields
+    return data
+
+
+def _append(
+    user: User,
+    agency: str,
+    case_number: str,
+    record: Mapping[str, Any],
+    *,
+    approval_step: bool = False,
+) -> Receipt:
+    record = _who_records(user, record, approval_step=approval_step)
     _people_refreshed(user, agency, case_number, _staff_named(record))
-    return services.do_append_record(wiring.ledger(), agency, case_number, record)
+    return services.do_append_record(
+        wiring.ledger(), agency, case_number, record, actor=user.username
+    )
 
 
 @dataclass(frozen=True)
@@ -265,3 +327,145 @@ def project(agency: str, case_number: str, *, handler: User | None = None) -> Ca
         agency_id=agency, case_number=case_number, defaults=values
     )
     return index
+
+
+# ---------------------------------------------------------------------------- internal approval
+
+
+def do_approval_step(
+    user: User, index: CaseIndex, record_id: str, *, opinion: str, approve: bool
+) -> Receipt:
+    """Take the next step of an internal approval (承办人 → 审核人 → 批准人, 000 art. 37,
+    001 art. 31, 002 art. 38, 003 art. 28): review it (a reviewer) or approve it (an approver).
+
+    Records are immutable, so the step is a new ``internal_approval`` record that corrects the
+    approval's latest version (``corrects.reason`` 审核意见 / 批准意见): the earlier fields
+    copied, the step's person (this user), opinion (同意/不同意 first) and server time added, the
+    act's time kept (the chain's times run from it). Refused, with nothing stored: another
+    agency's case, a user without the step's role, the handler reviewing their own submission,
+    one person in two steps, approving before the review, a step taken twice (the record given
+    is no longer the latest version, or the chain is complete), an empty opinion.
+    """
+    from lawtrail.core.caseio import record_to_json
+    from lawtrail.ledger.db import POSTGRESQL
+
+    require_write(user, index.agency_id)
+    text = opinion.strip()
+    if not text:
+        raise services.ServiceError("请填写意见")
+    ledger = wiring.ledger()
+    with transaction.atomic():
+        if ledger.db.dialect == POSTGRESQL:
+            # Two people taking the same step at once: the second waits here, then sees the first's
+            # record and is refused (SQLite's BEGIN IMMEDIATE already serialises the block).
+            ledger.db.execute(
+                "SELECT agency FROM ledger_log WHERE agency = ? FOR UPDATE", (index.agency_id,)
+            )
+        case = case_of(index)
+        record = case.record(record_id)
+        if record is None or record.kind != "internal_approval":
+            raise services.ServiceError(f"本案没有内部审批记录 {record_id}")
+        head = inbox.chain_head(case, record_id)
+        assert head is not None
+        if head.id != record_id:
+            raise PermissionDenied("该审批已有新的审批环节，请刷新页面后再办理")
+        refusal = inbox.step_refusal(user.username, list(user.roles), head)
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+        step = inbox.next_step(head)
+        assert step is not None
+        _role, person_field, opinion_field, time_field = inbox.CHAIN_STEPS[step]
+        data = record_to_json(head)
+        data.pop("recorded_at", None)
+        existing = {r.id for r in case.records}
+        number = len(case.records) + 1
+        while f"r{number:02d}" in existing:
+            number += 1
+        decision = inbox.AGREE if approve else inbox.DISAGREE
+        data["id"] = f"r{number:02d}"
+        data["fields"] = {
+            **data.get("fields", {}),
+            person_field: user.username,
+            opinion_field: f"{decision}：{text}",
+            time_field: timeutil.now().isoformat(),
+        }
+        data["corrects"] = {"record": head.id, "reason": inbox.STEP_REASONS[step]}
+        receipt = _append(user, index.agency_id, index.case_number, data, approval_step=True)
+        project(index.agency_id, index.case_number)
+        return receipt
+
+
+# ---------------------------------------------------------------------------- signed records
+# (the case pages: a record and the images of its signatures land together or not at all)
+
+
+@dataclass(frozen=True)
+class SignatureImage:
+    """The image of one signature of a record: a scan or photo of the signed paper, or the
+    signature drawn on screen. Checked (type, size) by the form before it gets here."""
+
+    signature: int  # index in the record's ``signatures``
+    source: BinaryIO
+    filename: str  # generated by the form, never the client's file name
+    device: str  # "screen" for a drawing on the tablet, "other" for an uploaded scan
+
+
+def do_append_record_with_signatures(
+    user: User,
+    index: CaseIndex,
+    record: Mapping[str, Any],
+    images: Iterable[SignatureImage] = (),
+) -> Receipt:
+    """:func:`do_append_record`, storing each signature image first (as a photo of the case,
+    through :func:`do_ingest_media`) and writing its SHA-256 into the signature's
+    ``image_sha256`` — in one transaction: a refused record leaves no media entry behind (at
+    most an unreferenced file in the write-once store)."""
+    require_write(user, index.agency_id)
+    with transaction.atomic():
+        receipt = _append_signed(user, index, record, images)
+        project(index.agency_id, index.case_number)
+        return receipt
+
+
+def do_open_case_with_signatures(
+    user: User,
+    header: Mapping[str, Any],
+    first_record: Mapping[str, Any],
+    images: Iterable[SignatureImage] = (),
+) -> CaseIndex:
+    """:func:`do_open_case` with a first record whose signatures may carry images."""
+    agency = user.agency_id
+    if agency is None:
+        raise PermissionDenied("您不属于任何执法机关，不能立案")
+    require_write(user, agency)
+    wiring.ledger().ensure_log(agency)
+    with transaction.atomic():
+        index = do_open_case(user, header)
+        _append_signed(user, index, first_record, images)
+        return project(agency, index.case_number, handler=user)
+
+
+def _append_signed(
+    user: User, index: CaseIndex, record: Mapping[str, Any], images: Iterable[SignatureImage]
+) -> Receipt:
+    from django.conf import settings
+
+    data = dict(record)
+    signatures = [dict(s) for s in data.get("signatures") or []]
+    for image in images:
+        ingested = do_ingest_media(
+            user,
+            index,
+            image.source,
+            Upload(
+                type="photo",
+                captured_at=timeutil.now(),
+                filename=image.filename,
+                device=image.device,
+            ),
+            max_size=settings.LAWTRAIL_MAX_SIGNATURE_BYTES,
+        )
+        signatures[image.signature]["image_sha256"] = ingested.media.sha256
+    if signatures:
+        data["signatures"] = signatures
+    return _append(user, index.agency_id, index.case_number, data)

@@ -1,40 +1,294 @@
-"""Case pages (list, start, detail, record forms). Owned by the case-pages work of issue #4."""
+"""Case pages: the list, starting a case, the case page (timeline with proof status, what is
+required next, findings), record forms generated from the record kinds, a record's page.
+
+Nothing is edited or deleted: the only writes are a new case and a new record (a correction or
+a void is a new record too); every other page answers GET only. A page that shows a case gets
+it through :func:`case_for`, which appends the access to the ledger. A POST that appends checks
+the permission itself and logs only a refused attempt: an accepted one is itself a ledger
+entry, and a rejected one (bad input) stores nothing at all.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
 
+from lawtrail.core import timeutil
+from lawtrail.core.engine import evaluate
+from lawtrail.core.record_kinds import MEDIA_TYPES, ORIGINS, RECORD_KINDS, SIGNATURE_ROLES
+from lawtrail.core.rules import load_pack
+from lawtrail.services import ServiceError
+from lawtrail.web import actions, casepage, wiring
+from lawtrail.web.forms import ORIGIN_KINDS, CaseForm, next_record_id, record_form
 from lawtrail.web.models import CaseIndex
-from lawtrail.web.views.common import case_for, current_user
+from lawtrail.web.views.common import case_for, client_ip, current_user
+
+STATUSES = [
+    ("", "全部"),
+    ("open", "办理中"),
+    ("closed", "已终结"),
+    ("archived", "已归档"),
+    ("overdue", "已逾期"),
+    ("violations", "有违规"),
+]
 
 
+@require_safe
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    cases = CaseIndex.objects.filter(agency__in=user.readable_agencies()).select_related(
-        "agency", "handler"
+    agencies = user.readable_agencies()
+    cases = CaseIndex.objects.filter(agency__in=agencies).select_related("agency", "handler")
+    q = request.GET.get("q", "").strip()
+    if q:
+        cases = cases.filter(Q(case_number__icontains=q) | Q(title__icontains=q))
+    now = timeutil.now()
+    status = request.GET.get("status", "")
+    filters = {
+        "open": Q(closed=False),
+        "closed": Q(closed=True),
+        "archived": Q(archived=True),
+        "overdue": Q(next_due__lt=now),
+        "violations": Q(violations__gt=0),
+    }
+    if status in filters:
+        cases = cases.filter(filters[status])
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "index": index,
+            "stage": casepage.stage_label(index.stage),
+            "overdue": index.next_due is not None and index.next_due < now,
+        }
+        for index in page
+    ]
+    return render(
+        request,
+        "lawtrail/case_list.html",
+        {
+            "rows": rows,
+            "page": page,
+            "q": q,
+            "status": status,
+            "statuses": STATUSES,
+            "show_agency": len(agencies) > 1,
+            "can_open": bool(user.agency_id) and actions.can_write(user, user.agency_id),
+        },
     )
-    return render(request, "lawtrail/case_list.html", {"cases": cases})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    agency = user.agency_id
+    if not agency or not actions.can_write(user, agency):
+        raise PermissionDenied("您无权立案：只有执法机关的工作人员可以在本机关立案")
+    origin = request.GET.get("origin", "ex_officio")
+    if origin not in ORIGIN_KINDS:
+        raise Http404("未知的启动方式")
+    kind = RECORD_KINDS[ORIGIN_KINDS[origin]]
+    posted = request.method == "POST"
+    data = request.POST if posted else None
+    case_form = CaseForm(
+        load_pack(agency).acts_covered,
+        origin,
+        lambda number: CaseIndex.objects.filter(agency_id=agency, case_number=number).exists(),
+        data=data,
+    )
+    first = record_form(
+        kind,
+        None,
+        casepage.agency_users(agency),
+        parties=CaseForm.party_choices(),
+        data=data,
+        files=request.FILES if posted else None,
+    )
+    errors: list[str] = []
+    if posted and case_form.is_valid() & first.is_valid():  # both, to show all errors at once
+        try:
+            index = actions.do_open_case_with_signatures(
+                user, case_form.header(), first.record("r1"), first.images
+            )
+        except ServiceError as exc:
+            errors = first.apply_issues(case_form.apply_issues(exc.issues))
+            if not exc.issues:
+                errors.append(str(exc))
+        except actions.PermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, f"已立案：{index.case_number}")
+            return redirect("case_detail", index.pk)
+    origins = [(value, ORIGINS[value], RECORD_KINDS[k].label) for value, k in ORIGIN_KINDS.items()]
+    return render(
+        request,
+        "lawtrail/case_new.html",
+        {
+            "case_form": case_form,
+            "form": first,
+            "kind": kind,
+            "origin": origin,
+            "origins": origins,
+            "errors": errors,
+        },
+    )
+
+
+@require_safe
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     index = case_for(request, pk, action="view_case")
-    return render(request, "lawtrail/case_detail.html", {"index": index})
+    user = current_user(request)
+    case = actions.case_of(index)
+    now = timeutil.now()
+    evaluation = evaluate(case, at=now)
+    findings = casepage.finding_rows(evaluation.findings)
+    names = casepage.names_of(case, casepage.agency_users(index.agency_id))
+    proof = casepage.proof_report(index.agency_id, index.case_number)
+    entries = wiring.ledger().entries(
+        index.agency_id, case_number=index.case_number, types=casepage.SHOWN_TYPES
+    )
+    rows = casepage.timeline(case, entries, names, findings, proof)
+    return render(
+        request,
+        "lawtrail/case_detail.html",
+        {
+            "index": index,
+            "case": case,
+            "labels": casepage.header_labels(case),
+            "parties": [(p, casepage.party_kind_label(p.kind)) for p in case.parties],
+            "rows": rows,
+            "proof": proof,
+            "proof_elsewhere": proof.elsewhere(row.seq for row in rows),
+            "required": casepage.required_rows(evaluation, now),
+            "case_findings": findings.get(None, []),
+            "violations": len(evaluation.violations),
+            "warnings": len(evaluation.warnings),
+            "menu": casepage.kind_menu(),
+            "can_write": actions.can_write(user, index.agency_id),
+        },
+    )
 
 
-@login_required
-def case_new(request: HttpRequest) -> HttpResponse:
-    raise Http404
+def _case_to_write(request: HttpRequest, pk: int, *, action: str, target: str) -> CaseIndex:
+    """The case ``pk`` for a user who may record in it. A user who may not is refused (403)
+    and the attempt is appended to the case's agency ledger."""
+    user = current_user(request)
+    index = CaseIndex.objects.select_related("agency", "handler").filter(pk=pk).first()
+    if index is None:
+        raise Http404("案件不存在")
+    if actions.can_write(user, index.agency_id):
+        return index
+    if not actions.can_read(user, index.agency_id):
+        case_for(request, pk, action=action, target=target)  # logs, raises 403
+    actions.do_log_access(
+        user,
+        index.agency_id,
+        index.case_number,
+        action=action,
+        target=target,
+        allowed=False,
+        ip=client_ip(request),
+    )
+    raise PermissionDenied("您无权在该案件中记录：只有本机关的执法工作人员可以记录")
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    raise Http404
+    spec = RECORD_KINDS.get(kind)
+    if spec is None:
+        raise Http404("未知的记录类型")
+    user = current_user(request)
+    posted = request.method == "POST"
+    action = "append_record" if posted else "record_form"
+    index = _case_to_write(request, pk, action=action, target=kind)
+    if not posted:
+        case_for(request, pk, action=action, target=kind)
+    case = actions.case_of(index)
+    correcting = None
+    if request.GET.get("corrects"):
+        correcting = case.record(request.GET["corrects"])
+        if correcting is None or correcting.kind != kind:
+            raise Http404("要更正的记录不存在，或与该记录类型不同")
+    form = record_form(
+        spec,
+        case,
+        casepage.agency_users(index.agency_id),
+        media=casepage.case_media(index.agency_id, index.case_number),
+        correcting=correcting,
+        data=request.POST if posted else None,
+        files=request.FILES if posted else None,
+        initial={k: v for k, v in request.GET.items() if k.startswith("f_")},
+    )
+    errors: list[str] = []
+    if posted and form.is_valid():
+        record = form.record(next_record_id(case))
+        try:
+            receipt = actions.do_append_record_with_signatures(user, index, record, form.images)
+        except ServiceError as exc:
+            errors = form.apply_issues(exc.issues)
+            if not exc.issues:
+                errors.append(str(exc))
+        except actions.PermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(
+                request, f"已记录{spec.label}（{record['id']}，账本第 {receipt.seq} 条）"
+            )
+            return redirect("record_detail", pk, record["id"])
+    return render(
+        request,
+        "lawtrail/record_form.html",
+        {"index": index, "kind": spec, "form": form, "correcting": correcting, "errors": errors},
+    )
 
 
+@require_safe
 @login_required
 def record_detail(request: HttpRequest, pk: int, record_id: str) -> HttpResponse:
-    raise Http404
+    index = case_for(request, pk, action="view_record", target=record_id)
+    user = current_user(request)
+    case = actions.case_of(index)
+    record = case.record(record_id)
+    if record is None:
+        raise Http404("记录不存在")
+    corrected, voided = casepage.supersessions(case)
+    findings = casepage.finding_rows(evaluate(case).findings).get(record_id, [])
+    entry = casepage.record_entry(index.agency_id, index.case_number, record_id)
+    context: dict[str, Any] = {
+        "index": index,
+        "case": case,
+        "record": record,
+        "kind": RECORD_KINDS[record.kind],
+        "fields": casepage.shown_fields(case, record),
+        "officers": [
+            (case.person(o.person), o.person, o.certificate_shown) for o in record.officers
+        ],
+        "signatures": casepage.shown_signatures(case, record),
+        "refusals": [
+            (r, SIGNATURE_ROLES.get(r.role, r.role), case.party(r.party)) for r in record.refusals
+        ],
+        "media": [(m, MEDIA_TYPES.get(m.type, m.type)) for m in record.media],
+        "av_approver": (
+            casepage.names_of(case, []).get(record.av_exemption.approved_by, "")
+            if record.av_exemption and record.av_exemption.approved_by
+            else ""
+        ),
+        "entry": entry,
+        "leaf_hash": entry.leaf_hash.hex() if entry else "",
+        "corrected_by": corrected.get(record_id, []),
+        "voided_by": voided.get(record_id, []),
+        "effective": any(r.id == record_id for r in case.effective_records()),
+        "findings": findings,
+        "can_write": actions.can_write(user, index.agency_id),
+    }
+    return render(request, "lawtrail/record_detail.html", context)

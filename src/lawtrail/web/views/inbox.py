@@ -1,25 +1,298 @@
-"""The 待办 inbox and the approval steps. Owned by the approvals work of issue #4."""
+"""The 待办 inbox and the steps of the internal approval chain (承办人 → 审核人 → 批准人).
+
+The inbox reads the case index's ``pending`` (written by :func:`lawtrail.web.actions.project`
+in the same transaction as every ledger write, see :mod:`lawtrail.web.inbox`); whether a task is
+overdue is decided here, at request time, from its deadline.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from lawtrail.web.models import CaseIndex
-from lawtrail.web.views.common import current_user
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from lawtrail import services
+from lawtrail.core import timeutil
+from lawtrail.core.engine import evaluate
+from lawtrail.core.model import Case, Record
+from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.core.regulations import article_label
+from lawtrail.web import actions, wiring
+from lawtrail.web.inbox import (
+    CHAIN_STEPS,
+    REVIEW,
+    STEP_LABELS,
+    chain_head,
+    chain_versions,
+    decision_of,
+    next_step,
+    step_refusal,
+)
+from lawtrail.web.models import CaseIndex, User
+from lawtrail.web.roles import HANDLER, ROLE_LABELS, SUPERVISOR
+from lawtrail.web.views.common import case_for, current_user
+
+# ---------------------------------------------------------------------------- inbox
+
+
+@dataclass(frozen=True)
+class Item:
+    index: CaseIndex
+    title: str
+    role: str
+    kind: str
+    due: datetime | None
+    overdue: bool
+    article: str
+    regulation: str
+    url: str  # the page that settles it ("" for a supervisor: read-only)
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (not self.overdue, self.due is None, self.due or 0, self.index.case_number)
+
+
+def _due(task: dict[str, Any]) -> datetime | None:
+    text = task.get("due")
+    return timeutil.local(timeutil.parse_aware(text)) if isinstance(text, str) else None
+
+
+def _item(index: CaseIndex, task: dict[str, Any], now: datetime, *, actionable: bool) -> Item:
+    due = _due(task)
+    url = ""
+    if actionable:
+        if task.get("step") and task.get("record"):
+            url = reverse("approval_step", args=[index.pk, task["record"]])
+        else:
+            url = reverse("record_new", args=[index.pk, task["kind"]])
+    article = task.get("article")
+    return Item(
+        index=index,
+        title=str(task.get("title", "")),
+        role=ROLE_LABELS.get(str(task.get("role")), str(task.get("role"))),
+        kind=RECORD_KINDS[task["kind"]].label if task.get("kind") in RECORD_KINDS else "",
+        due=due,
+        overdue=due is not None and due < now,
+        article=article_label(article) if isinstance(article, int) else "",
+        regulation=str(task.get("regulation") or ""),
+        url=url,
+    )
+
+
+def _is_mine(user: User, index: CaseIndex, task: dict[str, Any]) -> bool:
+    if task.get("role") not in user.roles:
+        return False
+    if user.username in task.get("not_by", ()):
+        return False  # an earlier step of the same approval was theirs
+    # a handler's acts are for the case's own handler (any handler when none is recorded)
+    return not (task.get("role") == HANDLER and index.handler_id not in (None, user.pk))
+
+
+def _with_tasks(agencies: Any) -> Any:
+    return (
+        CaseIndex.objects.filter(agency__in=agencies)
+        .exclude(pending=[])
+        .select_related("agency")
+        .only("pk", "agency__name", "case_number", "title", "handler_id", "pending")
+    )
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    cases = CaseIndex.objects.filter(agency_id=user.agency_id)
-    tasks = [
-        (index, task) for index in cases for task in index.pending if task["role"] in user.roles
+    now = timeutil.now()
+    mine: list[Item] = []
+    if user.agency_id is not None:
+        for index in _with_tasks([user.agency_id]):
+            mine += [
+                _item(index, task, now, actionable=True)
+                for task in index.pending
+                if _is_mine(user, index, task)
+            ]
+    supervised: list[Item] | None = None
+    if user.has_role(SUPERVISOR):
+        supervised = []
+        for index in _with_tasks(user.supervised_agencies.all()):
+            for task in index.pending:
+                item = _item(index, task, now, actionable=False)
+                if item.overdue:
+                    supervised.append(item)
+        supervised.sort(key=lambda i: (i.due, i.index.agency_id, i.index.case_number))
+    mine.sort(key=lambda i: i.sort_key)
+    return render(
+        request,
+        "lawtrail/inbox.html",
+        {
+            "items": mine,
+            "overdue_count": sum(1 for i in mine if i.overdue),
+            "supervised": supervised,
+            "now": now,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- approval steps
+
+
+class StepForm(forms.Form):
+    opinion = forms.CharField(
+        label="意见",
+        max_length=2000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "请填写意见",
+            "max_length": "意见不能超过 %(limit_value)d 个字（当前 %(show_value)d 个字）",
+        },
+    )
+    decision = forms.ChoiceField(
+        choices=[("agree", "同意"), ("disagree", "不同意")],
+        error_messages={
+            "required": "请选择同意或不同意",
+            "invalid_choice": "请选择同意或不同意",
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    step: str
+    person: str
+    opinion: str
+    reason: str
+    at: datetime | None
+    agreed: bool | None
+    done: bool
+
+
+def _person(case: Case, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        return ""
+    person = case.person(value)
+    return f"{person.name}（{value}）" if person else value
+
+
+def _moment(value: object) -> datetime | None:
+    return timeutil.local(value) if isinstance(value, datetime) else None
+
+
+def _chain_rows(case: Case, head: Record) -> list[ChainRow]:
+    opinion = head.value("handler_opinion")
+    rows = [
+        ChainRow(
+            step="承办人提出",
+            person=_person(case, head.value("handler")),
+            opinion=str(opinion or ""),
+            reason=str(head.value("handler_reason") or ""),
+            at=timeutil.local(head.at),
+            agreed=None,
+            done=head.has_value("handler_opinion"),
+        )
     ]
-    return render(request, "lawtrail/inbox.html", {"tasks": tasks})
+    for step, (_role, person_field, opinion_field, time_field) in CHAIN_STEPS.items():
+        opinion = head.value(opinion_field)
+        rows.append(
+            ChainRow(
+                step=("审核人" if step == REVIEW else "批准人") + STEP_LABELS[step],
+                person=_person(case, head.value(person_field)),
+                opinion=str(opinion or ""),
+                reason="",
+                at=_moment(head.value(time_field)),
+                agreed=decision_of(opinion),
+                done=head.has_value(opinion_field),
+            )
+        )
+    return rows
+
+
+def _waiting_for(head: Record) -> str:
+    step = next_step(head)
+    if step is None:
+        if head.has_value("approver_opinion"):
+            agreed = decision_of(head.value("approver_opinion"))
+            if agreed is None:
+                return "审批已结束：批准人已签署意见"
+            return "审批已结束：" + ("批准人同意" if agreed else "批准人不同意")
+        return "承办人尚未提出意见"
+    return f"等待{ROLE_LABELS[CHAIN_STEPS[step][0]]}{STEP_LABELS[step]}"
 
 
 @login_required
 def approval_step(request: HttpRequest, pk: int, record_id: str) -> HttpResponse:
-    raise Http404
+    posting = request.method == "POST"
+    index = case_for(
+        request, pk, action="approval_step" if posting else "view_approval", target=record_id
+    )
+    user = current_user(request)
+    case = actions.case_of(index)
+    record = case.record(record_id)
+    if record is None or record.kind != "internal_approval":
+        raise Http404("审批记录不存在")
+    head = chain_head(case, record_id)
+    assert head is not None
+    if head.id != record_id and not posting:
+        return redirect("approval_step", pk=index.pk, record_id=head.id)
+    refusal: str | None
+    if not actions.can_write(user, index.agency_id):
+        refusal = "您无权办理该机关的内部审批"
+    elif head.id != record_id:
+        refusal = "该审批已有新的审批环节，请在最新版本上办理"
+    else:
+        refusal = step_refusal(user.username, list(user.roles), head)
+    form = StepForm()
+    if posting:
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+        form = StepForm(request.POST)
+        if form.is_valid():
+            step = next_step(head)
+            try:
+                receipt = actions.do_approval_step(
+                    user,
+                    index,
+                    record_id,
+                    opinion=form.cleaned_data["opinion"],
+                    approve=form.cleaned_data["decision"] == "agree",
+                )
+            except actions.PermissionDenied as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except services.ServiceError as exc:
+                form.add_error(None, str(exc))
+            else:
+                assert step is not None
+                messages.success(
+                    request, f"已记录{STEP_LABELS[step]}意见（账本序号 {receipt.seq}）"
+                )
+                entry = wiring.ledger().entry(receipt.agency, receipt.seq)
+                new_id = entry.ref if entry is not None else record_id
+                return redirect("approval_step", pk=index.pk, record_id=new_id)
+    step = next_step(head)
+    findings = [
+        (article_label(f.article), f.message)
+        for f in evaluate(case, at=timeutil.now()).findings
+        if f.record == head.id
+    ]
+    return render(
+        request,
+        "lawtrail/approval.html",
+        {
+            "index": index,
+            "head": head,
+            "subject": str(head.value("subject") or "内部审批"),
+            "rows": _chain_rows(case, head),
+            "versions": chain_versions(case, head),
+            "waiting_for": _waiting_for(head),
+            "form": form if refusal is None else None,
+            "refusal": refusal,
+            "step_label": STEP_LABELS[step] if step else "",
+            "findings": findings,
+        },
+    )

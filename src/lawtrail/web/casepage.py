@@ -1,0 +1,428 @@
+"""What the case pages show, read from the ledger and judged by the engine: the timeline of a
+case with the proof status of every entry, the acts required next, the findings by record, a
+record's fields as a reader sees them, the menu of record kinds. Nothing here writes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lawtrail.core import timeutil
+from lawtrail.core.caseio import CaseFormatError, parse_media
+from lawtrail.core.engine import Evaluation, Finding
+from lawtrail.core.model import Case, FieldValue, Media, Record
+from lawtrail.core.record_kinds import (
+    ACTS,
+    MEDIA_TYPES,
+    ORIGINS,
+    PROCEDURES,
+    RECORD_KINDS,
+    SIGNATURE_METHODS,
+    SIGNATURE_ROLES,
+    STAGE_LABELS,
+    FieldSpec,
+    FieldType,
+    Stage,
+)
+from lawtrail.core.regulations import article_label, load_regulation
+from lawtrail.core.rules import SEVERITY_LABELS
+from lawtrail.ledger.log import LedgerError, StoredEntry
+from lawtrail.ledger.verify import Problem, verify
+from lawtrail.web import wiring
+from lawtrail.web.forms import SIGNATURE_FILE_PREFIX
+from lawtrail.web.models import User
+
+SHOWN_TYPES = ("case", "record", "media")  # access entries are the supervisors' (access log)
+
+
+def agency_users(agency: str) -> list[User]:
+    return list(User.objects.filter(agency_id=agency, is_active=True).order_by("username"))
+
+
+def names_of(case: Case, users: Iterable[User]) -> dict[str, str]:
+    """Display names by person id: the case's people, then the agency's users."""
+    names = {u.username: u.display_name for u in users}
+    names.update({p.id: p.name for p in case.people})
+    return names
+
+
+def media_of_entry(entry: StoredEntry) -> Media | None:
+    data = entry.data().get("media")
+    if not isinstance(data, dict):
+        return None
+    try:
+        return parse_media({k: v for k, v in data.items() if k != "location"})
+    except CaseFormatError:
+        return None
+
+
+def case_media(agency: str, case_number: str) -> list[Media]:
+    """The media ingested for the case (ledger entries of type ``media``), in ledger order."""
+    entries = wiring.ledger().entries(agency, case_number=case_number, types=("media",))
+    return [m for m in (media_of_entry(e) for e in entries) if m is not None]
+
+
+# ---------------------------------------------------------------------------- proof status
+
+
+@dataclass(frozen=True)
+class Proof:
+    ok: bool
+    text: str
+
+
+@dataclass
+class ProofReport:
+    """One verification of the case (:func:`lawtrail.ledger.verify.verify`) for the page."""
+
+    checkpoint: int | None = None
+    by_seq: dict[int, list[Problem]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.by_seq and not self.general
+
+    def for_seq(self, seq: int) -> Proof:
+        problems = self.by_seq.get(seq)
+        if problems:
+            return Proof(False, "；".join(p.message for p in problems))
+        if self.checkpoint is None or seq >= self.checkpoint:
+            return Proof(False, "未被已签名的检查点覆盖")
+        return Proof(True, f"已验证（检查点 {self.checkpoint}）")
+
+    def elsewhere(self, shown: Iterable[int]) -> list[str]:
+        """Problems not on a shown entry (e.g. on an access entry), and the general ones."""
+        seqs = set(shown)
+        others = [p.message for seq, ps in self.by_seq.items() if seq not in seqs for p in ps]
+        return [*self.general, *others]
+
+
+def proof_report(agency: str, case_number: str) -> ProofReport:
+    try:
+        report = verify(
+            wiring.ledger(),
+            wiring.keys(),
+            agency=agency,
+            case_number=case_number,
+            entry_types=("case", "record", "media"),
+        )
+    except LedgerError as exc:
+        return ProofReport(general=[f"无法验证：{exc}"])
+    out = ProofReport()
+    for summary in report.logs:
+        if summary.agency == agency:
+            out.checkpoint = summary.latest_checkpoint
+    for problem in report.problems:
+        if problem.seq is not None and problem.case_number in ("", case_number):
+            out.by_seq.setdefault(problem.seq, []).append(problem)
+        else:
+            out.general.append(problem.message)
+    return out
+
+
+# ---------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    severity: str  # violation | warning
+    severity_label: str
+    article: str
+    regulation: str
+    title: str
+    message: str
+    quote: str
+    record: str | None
+
+
+def regulation_title(file_name: str) -> str:
+    try:
+        return load_regulation(file_name).title
+    except (FileNotFoundError, KeyError):
+        return file_name
+
+
+def finding_rows(findings: Iterable[Finding]) -> dict[str | None, list[FindingRow]]:
+    """Findings by the record they concern (None: the case as a whole)."""
+    out: dict[str | None, list[FindingRow]] = defaultdict(list)
+    for f in findings:
+        out[f.record].append(
+            FindingRow(
+                severity=str(f.severity),
+                severity_label=SEVERITY_LABELS[f.severity],
+                article=article_label(f.article),
+                regulation=regulation_title(f.regulation),
+                title=f.title,
+                message=f.message,
+                quote=f.quote,
+                record=f.record,
+            )
+        )
+    return dict(out)
+
+
+@dataclass(frozen=True)
+class RequiredRow:
+    kinds: list[tuple[str, str]]  # (kind id, label)
+    due: datetime | None
+    overdue: bool
+    article: str
+    regulation: str
+    message: str
+    after: str | None
+
+
+def required_rows(evaluation: Evaluation, now: datetime) -> list[RequiredRow]:
+    return [
+        RequiredRow(
+            kinds=[(k, RECORD_KINDS[k].label) for k in req.kinds if k in RECORD_KINDS],
+            due=timeutil.local(req.due) if req.due else None,
+            overdue=req.due is not None and req.due < now,
+            article=article_label(req.article),
+            regulation=regulation_title(req.regulation),
+            message=req.message,
+            after=req.after,
+        )
+        for req in evaluation.required
+    ]
+
+
+# ---------------------------------------------------------------------------- timeline
+
+
+@dataclass
+class TimelineRow:
+    seq: int
+    recorded_at: datetime
+    type: str  # case | record | media
+    title: str
+    who: str
+    proof: Proof
+    entered_by: str = ""  # the account that made the entry (the ledger entry's actor)
+    record: Record | None = None
+    media: Media | None = None
+    corrected_by: list[str] = field(default_factory=list)
+    voided_by: list[str] = field(default_factory=list)
+    findings: list[FindingRow] = field(default_factory=list)
+    effective: bool = True
+
+
+def supersessions(case: Case) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Which records correct and which void each record (record id → ids)."""
+    corrected: dict[str, list[str]] = defaultdict(list)
+    voided: dict[str, list[str]] = defaultdict(list)
+    for rec in case.records:
+        if rec.corrects is not None:
+            corrected[rec.corrects.record].append(rec.id)
+        if rec.kind == "void" and rec.fields.get("target"):
+            voided[str(rec.fields["target"])].append(rec.id)
+    return dict(corrected), dict(voided)
+
+
+def staff_named(record: Record, names: Mapping[str, str]) -> list[str]:
+    """The agency people a record names: officers present, person fields, staff signers."""
+    ids = [o.person for o in record.officers]
+    kind = RECORD_KINDS[record.kind]
+    for spec in kind.fields:
+        value = record.fields.get(spec.name)
+        if spec.type is FieldType.PERSON and isinstance(value, str):
+            ids.append(value)
+        elif spec.type is FieldType.PERSONS and isinstance(value, tuple):
+            ids.extend(str(v) for v in value)
+    ids += [s.person for s in record.signatures if s.person]
+    out: list[str] = []
+    for ident in ids:
+        name = names.get(ident, ident)
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def timeline(
+    case: Case,
+    entries: Iterable[StoredEntry],
+    names: Mapping[str, str],
+    findings: Mapping[str | None, list[FindingRow]],
+    proof: ProofReport,
+) -> list[TimelineRow]:
+    """Every case, record and media entry of the case in ledger order."""
+    corrected, voided = supersessions(case)
+    effective = {r.id for r in case.effective_records()}
+    rows: list[TimelineRow] = []
+    people_before: list[str] | None = None
+    for entry in entries:
+        recorded_at = timeutil.local(timeutil.parse_aware(entry.recorded_at))
+        base: dict[str, Any] = {
+            "seq": entry.seq,
+            "recorded_at": recorded_at,
+            "type": entry.type,
+            "proof": proof.for_seq(entry.seq),
+        }
+        actor = str(entry.data().get("actor", ""))
+        base["entered_by"] = names.get(actor, actor)
+        if entry.type == "case":
+            header = entry.data().get("case") or {}
+            people = [str(p.get("name", "")) for p in header.get("people", [])]
+            if people_before is None:
+                title = f"立案：{ORIGINS.get(header.get('origin', ''), '')}"
+                who = "、".join(people)
+            else:
+                added = [p for p in people if p not in people_before]
+                title = "案件人员更新" + (f"：新增{'、'.join(added)}" if added else "")
+                who = "、".join(added)
+            people_before = people
+            rows.append(TimelineRow(title=title, who=who, **base))
+        elif entry.type == "record":
+            record = case.record(entry.ref)
+            if record is None:
+                continue
+            rows.append(
+                TimelineRow(
+                    title=RECORD_KINDS[record.kind].label,
+                    who="、".join(staff_named(record, names)),
+                    record=record,
+                    corrected_by=corrected.get(record.id, []),
+                    voided_by=voided.get(record.id, []),
+                    findings=list(findings.get(record.id, [])),
+                    effective=record.id in effective,
+                    **base,
+                )
+            )
+        elif entry.type == "media":
+            media = media_of_entry(entry)
+            if media is None:
+                continue
+            signature = media.filename.startswith(SIGNATURE_FILE_PREFIX)
+            what = "签名图像入库" if signature else f"{MEDIA_TYPES.get(media.type, '')}入库"
+            rows.append(
+                TimelineRow(
+                    title=what,
+                    who=names.get(media.uploader, media.uploader),
+                    media=media,
+                    **base,
+                )
+            )
+    return rows
+
+
+# ---------------------------------------------------------------------------- reading a record
+
+
+@dataclass(frozen=True)
+class ShownField:
+    label: str
+    text: str = ""
+    lines: tuple[str, ...] = ()
+    record: str = ""  # a referenced record's id (linked)
+
+
+def shown_value(spec: FieldSpec, value: FieldValue, case: Case) -> ShownField:
+    label, t = spec.label, spec.type
+    if t is FieldType.TEXT_LIST and isinstance(value, tuple):
+        return ShownField(label, lines=tuple(str(v) for v in value))
+    if t is FieldType.BOOL:
+        return ShownField(label, "是" if value is True else "否")
+    if t is FieldType.AMOUNT:
+        return ShownField(label, f"{value} 元")
+    if t is FieldType.DATETIME and isinstance(value, datetime):
+        return ShownField(label, timeutil.format_local(value))
+    if t is FieldType.CHOICE:
+        return ShownField(label, spec.choices.get(str(value), str(value)))
+    if t is FieldType.CHOICES and isinstance(value, tuple):
+        return ShownField(label, "、".join(spec.choices.get(v, v) for v in value))
+    if t is FieldType.PERSON:
+        person = case.person(str(value))
+        return ShownField(label, person.name if person else str(value))
+    if t is FieldType.PERSONS and isinstance(value, tuple):
+        people = [case.person(v) for v in value]
+        return ShownField(label, "、".join(p.name if p else "?" for p in people))
+    if t is FieldType.PARTY:
+        party = case.party(str(value))
+        return ShownField(label, party.name if party else str(value))
+    if t is FieldType.RECORD:
+        target = case.record(str(value))
+        kind = RECORD_KINDS[target.kind].label if target else ""
+        return ShownField(label, f"{value} {kind}", record=str(value))
+    if hasattr(value, "isoformat"):
+        return ShownField(label, value.isoformat())
+    return ShownField(label, str(value))
+
+
+def shown_fields(case: Case, record: Record) -> list[ShownField]:
+    kind = RECORD_KINDS[record.kind]
+    return [
+        shown_value(spec, record.fields[spec.name], case)
+        for spec in kind.fields
+        if spec.name in record.fields
+    ]
+
+
+@dataclass(frozen=True)
+class ShownSignature:
+    role: str
+    name: str
+    method: str
+    at: datetime | None
+    image_sha256: str
+
+
+def shown_signatures(case: Case, record: Record) -> list[ShownSignature]:
+    out = []
+    for s in record.signatures:
+        person = case.person(s.person) if s.person else None
+        party = case.party(s.party) if s.party else None
+        name = s.name or (person.name if person else "") or (party.name if party else "")
+        out.append(
+            ShownSignature(
+                role=SIGNATURE_ROLES.get(s.role, s.role),
+                name=name,
+                method=SIGNATURE_METHODS.get(s.method, s.method),
+                at=timeutil.local(s.at) if s.at else None,
+                image_sha256=s.image_sha256,
+            )
+        )
+    return out
+
+
+def record_entry(agency: str, case_number: str, record_id: str) -> StoredEntry | None:
+    entries = wiring.ledger().entries(
+        agency, case_number=case_number, types=("record",), ref=record_id
+    )
+    return next(iter(entries), None)
+
+
+# ---------------------------------------------------------------------------- labels
+
+
+def kind_menu() -> list[tuple[str, list[tuple[str, str]]]]:
+    """All record kinds grouped by stage (the menu of acts to record)."""
+    return [
+        (
+            STAGE_LABELS[stage],
+            [(k.id, k.label) for k in RECORD_KINDS.values() if k.stage is stage],
+        )
+        for stage in Stage
+    ]
+
+
+def header_labels(case: Case) -> dict[str, Any]:
+    return {
+        "acts": "、".join(ACTS.get(a, a) for a in case.acts),
+        "procedure": PROCEDURES.get(case.procedure, case.procedure),
+        "origin": ORIGINS.get(case.origin, case.origin),
+    }
+
+
+def stage_label(stage: str) -> str:
+    try:
+        return STAGE_LABELS[Stage(stage)]
+    except ValueError:
+        return stage
+
+
+def party_kind_label(kind: str) -> str:
+    return {"organization": "单位", "person": "个人"}.get(kind, kind)

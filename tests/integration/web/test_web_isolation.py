@@ -1,0 +1,212 @@
+"""Agency isolation on every page that takes a case: an officer of another agency gets 403 (404
+for what does not exist) and nothing of the case, and every refused attempt is in the ledger of
+the case's agency as a denied access — where that agency's supervisors read it.
+
+The pages are taken from the URL map itself, so a new case page is caught here until it is given
+its parameters below.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, reverse
+
+from lawtrail.core import timeutil
+from lawtrail.web import actions, urls, wiring
+from lawtrail.web.models import CaseIndex, User
+
+pytestmark = pytest.mark.django_db
+
+Login = Callable[[str], Client]
+MARKET = "tonghua-market"
+CASE_NUMBER = "通市监罚〔2026〕201号"
+TITLE = "鑫盛达商贸有限公司销售侵权运动鞋案"
+PARTY = "通化市鑫盛达商贸有限公司"
+OPINION = "拟没收侵权运动鞋185双并处罚款"
+PHOTO = b"\xff\xd8\xff\xe0" + b"JFIF-test-photo-of-the-shoes" * 40
+
+
+@dataclass(frozen=True)
+class Case:
+    index: CaseIndex
+    record_id: str  # the internal approval submitted by the handler
+    sha256: str  # a photo ingested into the case
+    secrets: tuple[str, ...]  # what must never reach an outsider
+
+
+@pytest.fixture
+def market_case(demo_users: list[tuple[str, str, str]]) -> Case:
+    handler = User.objects.get(username="market.handler")
+    header = {
+        "case_number": CASE_NUMBER,
+        "title": TITLE,
+        "acts": ["penalty"],
+        "procedure": "general",
+        "origin": "ex_officio",
+        "opened_at": timeutil.now().isoformat(),
+        "parties": [{"id": "p1", "name": PARTY}],
+    }
+    index = actions.do_open_case(handler, header)
+    actions.do_append_record(
+        handler,
+        index,
+        {
+            "id": "r1",
+            "kind": "internal_approval",
+            "at": timeutil.now().isoformat(),
+            "fields": {
+                "subject": "处罚决定审批",
+                "handler": "market.handler",
+                "handler_opinion": OPINION,
+                "handler_reason": "违反《商标法》第五十七条",
+            },
+        },
+    )
+    ingested = actions.do_ingest_media(
+        handler,
+        index,
+        io.BytesIO(PHOTO),
+        actions.Upload(type="photo", captured_at=timeutil.now(), filename="shoes.jpg"),
+    )
+    return Case(
+        index=index,
+        record_id="r1",
+        sha256=ingested.media.sha256,
+        secrets=(CASE_NUMBER, TITLE, PARTY, OPINION, "shoes.jpg", "JFIF-test-photo"),
+    )
+
+
+# Every route that takes a case pk, with the other parameters it needs.
+CASE_ROUTES = {
+    "case_detail",
+    "record_new",
+    "record_detail",
+    "approval_step",
+    "media_page",
+    "media_upload",
+    "media_file",
+}
+WRITING_ROUTES = {"record_new", "approval_step", "media_upload"}
+READING_ROUTES = CASE_ROUTES - {"media_upload"}  # media_upload only takes POST/PUT
+
+
+def case_urls(case: Case, pk: int | None = None) -> dict[str, str]:
+    """The path of every case route of the URL map, filled in for ``case``."""
+    values = {
+        "pk": str(case.index.pk if pk is None else pk),
+        "kind": "inquiry_record",
+        "record_id": case.record_id,
+        "sha256": case.sha256,
+    }
+    found = {}
+    for pattern in urls.urlpatterns:
+        if not isinstance(pattern, URLPattern) or "pk" not in pattern.pattern.converters:
+            continue
+        names = pattern.pattern.converters
+        unknown = set(names) - set(values)
+        assert not unknown, f"the isolation test does not know the parameters {unknown}"
+        found[pattern.name] = reverse(pattern.name, kwargs={n: values[n] for n in names})
+    return found
+
+
+def denied_attempts(username: str) -> list[dict[str, object]]:
+    entries = wiring.ledger().entries(MARKET, case_number=CASE_NUMBER, types=("access",))
+    bodies = [entry.data()["access"] for entry in entries]
+    return [b for b in bodies if b["user"] == username and b["outcome"] == "denied"]
+
+
+def stored(case: Case) -> list[tuple[str, str]]:
+    entries = wiring.ledger().entries(MARKET, case_number=CASE_NUMBER, types=("record", "media"))
+    return [(entry.type, entry.ref) for entry in entries]
+
+
+def test_the_case_routes_of_the_url_map_are_the_ones_this_test_covers(market_case: Case) -> None:
+    assert set(case_urls(market_case)) == CASE_ROUTES
+
+
+@pytest.mark.parametrize("name", sorted(READING_ROUTES))
+def test_an_officer_of_another_agency_gets_403_nothing_of_the_case_and_the_attempt_is_logged(
+    market_case: Case, login: Login, name: str
+) -> None:
+    url = case_urls(market_case)[name]
+    before = len(denied_attempts("postal.officer"))
+    response = login("postal.officer").get(url)
+    assert response.status_code == 403, (url, response.status_code)
+    text = response.content.decode()
+    assert "无权" in text
+    for secret in market_case.secrets:
+        assert secret not in text, (url, secret)
+    attempts = denied_attempts("postal.officer")
+    assert len(attempts) == before + 1, url
+    assert attempts[-1]["user_agency"] == "tonghua-postal"
+
+
+@pytest.mark.parametrize("name", sorted(WRITING_ROUTES))
+def test_a_post_by_an_officer_of_another_agency_is_refused_logged_and_stores_nothing(
+    market_case: Case, login: Login, name: str
+) -> None:
+    url = case_urls(market_case)[name]
+    before_records = stored(market_case)
+    before = len(denied_attempts("postal.reviewer"))
+    client = login("postal.reviewer")  # a reviewer: would be allowed to review in its own agency
+    if name == "media_upload":
+        response = client.post(
+            url, {"file": io.BytesIO(PHOTO), "type": "photo", "captured_at": "2026-11-20T10:00"}
+        )
+    else:
+        response = client.post(
+            url,
+            {
+                "opinion": "同意",
+                "decision": "agree",
+                "at": "2026-11-20T10:00",
+                "f_subject": "外机关的记录",
+            },
+        )
+    assert response.status_code == 403, (url, response.status_code)
+    text = response.content.decode()
+    for secret in market_case.secrets:
+        assert secret not in text, (url, secret)
+    assert stored(market_case) == before_records
+    assert len(denied_attempts("postal.reviewer")) == before + 1, url
+
+
+@pytest.mark.parametrize("name", sorted(READING_ROUTES))
+def test_an_unknown_case_is_404_for_everyone(market_case: Case, login: Login, name: str) -> None:
+    missing = CaseIndex.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
+    url = case_urls(market_case, pk=missing)[name]
+    for username in ("postal.officer", "market.handler"):
+        response = login(username).get(url)
+        assert response.status_code == 404, (username, url)
+        assert CASE_NUMBER not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", sorted(READING_ROUTES))
+def test_the_refused_pages_serve_the_cases_own_agency(
+    market_case: Case, login: Login, name: str
+) -> None:
+    """The control of the tests above: the same URLs answer the case's own staff."""
+    url = case_urls(market_case)[name]
+    response = login("market.handler").get(url, follow=True)
+    assert response.status_code == 200, (url, response.status_code)
+
+
+def test_a_supervisor_of_the_agency_reads_and_is_logged_as_allowed(
+    market_case: Case, login: Login
+) -> None:
+    url = case_urls(market_case)["approval_step"]
+    response = login("supervisor").get(url)
+    assert response.status_code == 200
+    assert OPINION in response.content.decode()
+    entries = wiring.ledger().entries(MARKET, case_number=CASE_NUMBER, types=("access",))
+    last = [entry.data()["access"] for entry in entries][-1]
+    assert (last["user"], last["outcome"], last["target"]) == (
+        "supervisor",
+        "allowed",
+        market_case.record_id,
+    )
