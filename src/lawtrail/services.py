@@ -10,7 +10,8 @@ CLI, the forms and the API, and nothing half-valid is stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -79,6 +80,16 @@ def load_case(ledger: Ledger, agency: str, case_number: str) -> Case:
     return parse_case(data)
 
 
+def next_record_id(case: Case) -> str:
+    """A new record id: r<n>, the first free one counting from the number of records (the
+    append still refuses a taken id, should another writer have used it first)."""
+    taken = {r.id for r in case.records}
+    n = len(case.records) + 1
+    while f"r{n}" in taken:
+        n += 1
+    return f"r{n}"
+
+
 def ingested_media(ledger: Ledger, agency: str, sha256: str) -> Media | None:
     """The media ingestion entry of these bytes for this agency (the first, if several)."""
     for entry in ledger.entries(agency, types=("media",), ref=sha256):
@@ -88,6 +99,18 @@ def ingested_media(ledger: Ledger, agency: str, sha256: str) -> Media | None:
 
 
 # ---------------------------------------------------------------------------- writing
+
+
+@contextmanager
+def _serialised(ledger: Ledger, agency: str) -> Iterator[None]:
+    """One write transaction holding the agency log's lock *before* the case is read: what is
+    checked (the case number is free, record ids are unique, the case as it would be is valid)
+    is still true when the entry is appended, even with two writers on PostgreSQL (SQLite's
+    BEGIN IMMEDIATE already serialises them)."""
+    ledger.ensure_log(agency)
+    with ledger.db.write():
+        ledger.lock(agency)
+        yield
 
 
 def _validated(data: Mapping[str, Any], what: str) -> Case:
@@ -127,12 +150,13 @@ def do_open_case(
     now = timeutil.require_aware(now or ledger.clock())
     if case.records:
         raise ServiceError("立案时不应附带记录：请逐条追加")
-    if case_json(ledger, case.agency, case.case_number) is not None:
-        raise ServiceError(f"案号 {case.case_number} 已存在，不能重复立案")
-    header = {"format": FORMAT, "agency": case.agency, "case_number": case.case_number}
-    _validated({**header, **case_header(case), "records": []}, "案件信息")
-    entry = NewEntry(case.case_number, "case", case.case_number, case_header(case), actor)
-    return ledger.append(case.agency, [entry], recorded_at=now)[0]
+    with _serialised(ledger, case.agency):
+        if case_json(ledger, case.agency, case.case_number) is not None:
+            raise ServiceError(f"案号 {case.case_number} 已存在，不能重复立案")
+        header = {"format": FORMAT, "agency": case.agency, "case_number": case.case_number}
+        _validated({**header, **case_header(case), "records": []}, "案件信息")
+        entry = NewEntry(case.case_number, "case", case.case_number, case_header(case), actor)
+        return ledger.append_in_transaction(case.agency, [entry], recorded_at=now)[0]
 
 
 def do_append_record(
@@ -151,27 +175,28 @@ def do_append_record(
     comes from the ingestion entry, never from the client, so it cannot be back-dated.
     """
     now = timeutil.require_aware(now or ledger.clock())
-    current = case_json(ledger, agency, case_number)
-    if current is None:
-        raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
-    raw = dict(record)
-    raw["recorded_at"] = timeutil.local(now).isoformat()
-    media = []
-    for index, item in enumerate(raw.get("media") or []):
-        sha = item.get("sha256") if isinstance(item, Mapping) else None
-        stored = ingested_media(ledger, agency, sha) if isinstance(sha, str) else None
-        if stored is None:
-            issue = FormatIssue(f"$.media[{index}].sha256", "该媒体文件尚未入库，请先上传")
-            raise ServiceError("记录未通过校验", [issue])
-        media.append(media_to_json(stored))
-    if media:
-        raw["media"] = media
-    candidate = {**current, "records": [*current["records"], raw]}
-    case = _validated(candidate, "记录")
-    new = case.records[-1]
-    _check_certificates(case, new.id)
-    entry = NewEntry(case_number, "record", new.id, record_to_json(new), actor)
-    return ledger.append(agency, [entry], recorded_at=now)[0]
+    with _serialised(ledger, agency):
+        current = case_json(ledger, agency, case_number)
+        if current is None:
+            raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+        raw = dict(record)
+        raw["recorded_at"] = timeutil.local(now).isoformat()
+        media = []
+        for index, item in enumerate(raw.get("media") or []):
+            sha = item.get("sha256") if isinstance(item, Mapping) else None
+            stored = ingested_media(ledger, agency, sha) if isinstance(sha, str) else None
+            if stored is None:
+                issue = FormatIssue(f"$.media[{index}].sha256", "该媒体文件尚未入库，请先上传")
+                raise ServiceError("记录未通过校验", [issue])
+            media.append(media_to_json(stored))
+        if media:
+            raw["media"] = media
+        candidate = {**current, "records": [*current["records"], raw]}
+        case = _validated(candidate, "记录")
+        new = case.records[-1]
+        _check_certificates(case, new.id)
+        entry = NewEntry(case_number, "record", new.id, record_to_json(new), actor)
+        return ledger.append_in_transaction(agency, [entry], recorded_at=now)[0]
 
 
 def _check_certificates(case: Case, record_id: str) -> None:
@@ -215,17 +240,18 @@ def do_update_people(
     """Add people to a case, or refresh their details (title, certificate), as a new header
     entry; the earlier header stays in the ledger. None when nothing changed."""
     now = timeutil.require_aware(now or ledger.clock())
-    current = case_json(ledger, agency, case_number)
-    if current is None:
-        raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
-    merged = {p["id"]: p for p in current.get("people", [])}
-    for person in people:
-        merged[person.id] = _person_json(person)
-    if list(merged.values()) == current.get("people", []):
-        return None
-    case = _validated({**current, "people": list(merged.values())}, "案件人员")
-    entry = NewEntry(case_number, "case", case_number, case_header(case), actor)
-    return ledger.append(agency, [entry], recorded_at=now)[0]
+    with _serialised(ledger, agency):
+        current = case_json(ledger, agency, case_number)
+        if current is None:
+            raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+        merged = {p["id"]: p for p in current.get("people", [])}
+        for person in people:
+            merged[person.id] = _person_json(person)
+        if list(merged.values()) == current.get("people", []):
+            return None
+        case = _validated({**current, "people": list(merged.values())}, "案件人员")
+        entry = NewEntry(case_number, "case", case_number, case_header(case), actor)
+        return ledger.append_in_transaction(agency, [entry], recorded_at=now)[0]
 
 
 def _person_json(person: Person) -> dict[str, Any]:
@@ -241,13 +267,15 @@ def do_import_case(ledger: Ledger, case: Case, *, now: datetime | None = None) -
     header and records in one transaction. The records keep their own times; the entries
     carry the import time."""
     now = timeutil.require_aware(now or ledger.clock())
-    if case_json(ledger, case.agency, case.case_number) is not None:
-        raise ServiceError(f"案号 {case.case_number} 已存在，不能重复导入")
-    entries = [NewEntry(case.case_number, "case", case.case_number, case_header(case))]
-    entries += [
-        NewEntry(case.case_number, "record", rec.id, record_to_json(rec)) for rec in case.records
-    ]
-    return ledger.append(case.agency, entries, recorded_at=now)
+    with _serialised(ledger, case.agency):
+        if case_json(ledger, case.agency, case.case_number) is not None:
+            raise ServiceError(f"案号 {case.case_number} 已存在，不能重复导入")
+        entries = [NewEntry(case.case_number, "case", case.case_number, case_header(case))]
+        entries += [
+            NewEntry(case.case_number, "record", rec.id, record_to_json(rec))
+            for rec in case.records
+        ]
+        return ledger.append_in_transaction(case.agency, entries, recorded_at=now)
 
 
 def do_ingest_media(

@@ -299,3 +299,38 @@ def test_values_the_ledger_cannot_commit_to_are_refused_with_their_path(
         do_append_record(ledger, "tonghua-market", CASE, record)
     assert caught.value.issues[0].path.endswith("fields.reason")
     assert ledger.size("tonghua-market") == size
+
+
+def test_two_writers_cannot_both_append_the_same_record_id(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The service reads the case only after taking the log's lock, so what it checked (the
+    record id is free) still holds when it appends: one writer wins, the other is refused, and
+    the case stays readable."""
+    import threading
+
+    keys = KeyDirectory(tmp_path / "keys")
+    with Database(database_url) as db:
+        open_case(Ledger(db, keys, "lawtrail.local"), "tonghua-market")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def write() -> None:
+        with Database(database_url) as db:  # one connection per thread, as in production
+            ledger = Ledger(db, keys, "lawtrail.local")
+            barrier.wait()
+            try:
+                do_append_record(ledger, "tonghua-market", CASE, CLOSURE)
+                outcomes.append("appended")
+            except ServiceError as exc:
+                outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=write) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("appended") == 1, outcomes
+    with Database(database_url) as db:
+        case = load_case(Ledger(db, keys, "lawtrail.local"), "tonghua-market", CASE)
+    assert [r.id for r in case.records] == ["r1"]

@@ -215,9 +215,7 @@ class Ledger:
         info = self.log_info(agency)
         if info is None:
             raise LedgerError(f"机关 {agency} 的日志尚未建立")
-        if self.db.dialect == POSTGRESQL:
-            # Writers of one log queue here; SQLite's BEGIN IMMEDIATE already serialises them.
-            self.db.execute("SELECT agency FROM ledger_log WHERE agency = ? FOR UPDATE", (agency,))
+        self.lock(agency)
         if agency not in self._signers:  # read the key file once, not at every append
             self._signers[agency] = self.keys.signer(agency, info.origin)
         signer = self._signers[agency]
@@ -278,6 +276,13 @@ class Ledger:
                 ) from exc
         self._sign_checkpoint(agency, info.origin, signer, new_size, new_root)
         return receipts
+
+    def lock(self, agency: str) -> None:
+        """Inside a write transaction: queue behind every other writer of the agency's log
+        (PostgreSQL: the log row FOR UPDATE; SQLite's BEGIN IMMEDIATE already holds the
+        database's write lock). A service that reads before it appends locks first."""
+        if self.db.dialect == POSTGRESQL:
+            self.db.execute("SELECT agency FROM ledger_log WHERE agency = ? FOR UPDATE", (agency,))
 
     def _head(self, agency: str) -> tuple[int, datetime | None]:
         row = self.db.one(

@@ -377,12 +377,8 @@ def do_approval_step(
         _role, person_field, opinion_field, time_field = inbox.CHAIN_STEPS[step]
         data = record_to_json(head)
         data.pop("recorded_at", None)
-        existing = {r.id for r in case.records}
-        number = len(case.records) + 1
-        while f"r{number:02d}" in existing:
-            number += 1
         decision = inbox.AGREE if approve else inbox.DISAGREE
-        data["id"] = f"r{number:02d}"
+        data["id"] = services.next_record_id(case)
         data["fields"] = {
             **data.get("fields", {}),
             person_field: user.username,

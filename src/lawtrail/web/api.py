@@ -64,7 +64,7 @@ from lawtrail.web import actions, wiring
 from lawtrail.web.models import ApiToken, CaseIndex, User
 from lawtrail.web.roles import ROLE_LABELS
 from lawtrail.web.uploads import UploadRejected, ingest_request
-from lawtrail.web.views.common import case_for, client_ip, current_user
+from lawtrail.web.views.common import case_for, case_to_write, current_user
 
 log = logging.getLogger("lawtrail.api")
 
@@ -803,23 +803,11 @@ def _readable(request: HttpRequest, case_id: int, *, action: str, target: str = 
 
 def _writable(request: HttpRequest, case_id: int, *, action: str) -> CaseIndex:
     """The case, if the user may record in it; a refused attempt is logged as denied."""
-    user = current_user(request)
-    index = _index(case_id)
-    if actions.can_write(user, index.agency_id):
-        return index
-    readable = actions.can_read(user, index.agency_id)
-    actions.do_log_access(
-        user,
-        index.agency_id,
-        index.case_number,
-        action=action,
-        allowed=False,
-        ip=client_ip(request),
-        channel="api",
-    )
-    if readable:
-        raise ApiError(403, "您无权在该案件中记录（只有本机关的执法人员可以记录）")
-    raise ApiError(403, "您无权查看或记录其他机关的案件，本次尝试已记录")
+    _index(case_id)  # 404 as the API's JSON error
+    try:
+        return case_to_write(request, case_id, action=action, channel="api")
+    except DjangoPermissionDenied as exc:
+        raise ApiError(403, str(exc)) from None
 
 
 def _local(value: datetime | None) -> datetime | None:

@@ -29,6 +29,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from lawtrail import services
 from lawtrail.core import timeutil
 from lawtrail.core.caseio import FormatIssue
 from lawtrail.core.model import Case, Media, Record
@@ -796,13 +797,7 @@ def initial_from_record(kind: RecordKind, record: Record) -> dict[str, Any]:
     return out
 
 
-def next_record_id(case: Case) -> str:
-    """A new record id: r<n>, the first free one counting from the number of records."""
-    taken = {r.id for r in case.records}
-    n = len(case.records) + 1
-    while f"r{n}" in taken:
-        n += 1
-    return f"r{n}"
+next_record_id = services.next_record_id
 
 
 # ---------------------------------------------------------------------------- signature images

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
 from lawtrail.web.api import api
 from lawtrail.web.views import cases, common, inbox, media, supervision
@@ -27,6 +28,8 @@ urlpatterns = [
     path("cases/<int:pk>/media/<str:sha256>/", media.media_file, name="media_file"),
     path("supervision/access/", supervision.access_log, name="access_log"),
     path("api/", api.urls),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url="/static/lawtrail/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
 ]
 

@@ -29,7 +29,7 @@ from lawtrail.services import ServiceError
 from lawtrail.web import actions, casepage, wiring
 from lawtrail.web.forms import ORIGIN_KINDS, CaseForm, next_record_id, record_form
 from lawtrail.web.models import CaseIndex
-from lawtrail.web.views.common import case_for, client_ip, current_user
+from lawtrail.web.views.common import case_for, case_to_write, current_user
 
 STATUSES = [
     ("", "全部"),
@@ -179,26 +179,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _case_to_write(request: HttpRequest, pk: int, *, action: str, target: str) -> CaseIndex:
-    """The case ``pk`` for a user who may record in it. A user who may not is refused (403)
-    and the attempt is appended to the case's agency ledger."""
-    user = current_user(request)
-    index = CaseIndex.objects.select_related("agency", "handler").filter(pk=pk).first()
-    if index is None:
-        raise Http404("案件不存在")
-    if actions.can_write(user, index.agency_id):
-        return index
-    if not actions.can_read(user, index.agency_id):
-        case_for(request, pk, action=action, target=target)  # logs, raises 403
-    actions.do_log_access(
-        user,
-        index.agency_id,
-        index.case_number,
-        action=action,
-        target=target,
-        allowed=False,
-        ip=client_ip(request),
-    )
-    raise PermissionDenied("您无权在该案件中记录：只有本机关的执法工作人员可以记录")
+    return case_to_write(request, pk, action=action, target=target)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

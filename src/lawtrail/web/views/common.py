@@ -66,6 +66,34 @@ def case_for(
     return index
 
 
+def case_to_write(
+    request: HttpRequest, pk: int, *, action: str, target: str = "", channel: str = "web"
+) -> CaseIndex:
+    """The case ``pk`` for a user who may record in it. Anyone else is refused (403, Chinese)
+    and the attempt is appended to the case's agency ledger as a denied access."""
+    user = current_user(request)
+    try:
+        index = CaseIndex.objects.select_related("agency", "handler").get(pk=pk)
+    except CaseIndex.DoesNotExist:
+        raise Http404("案件不存在") from None
+    if actions.can_write(user, index.agency_id):
+        return index
+    readable = actions.can_read(user, index.agency_id)
+    actions.do_log_access(
+        user,
+        index.agency_id,
+        index.case_number,
+        action=action,
+        target=target,
+        allowed=False,
+        ip=client_ip(request),
+        channel=channel,
+    )
+    if readable:
+        raise PermissionDenied("您无权在该案件中记录：只有本机关的执法工作人员可以记录")
+    raise PermissionDenied("您无权查看或记录其他机关的案件，本次尝试已记录")
+
+
 @login_required
 def home(request: HttpRequest) -> Any:
     return redirect("inbox")
