@@ -25,6 +25,7 @@ from lawtrail.core.caseio import (
     media_to_json,
     parse_case,
     parse_media,
+    person_to_json,
     record_to_json,
 )
 from lawtrail.core.model import Case, Media, Person
@@ -122,25 +123,39 @@ def _validated(data: Mapping[str, Any], what: str) -> Case:
     return case
 
 
-def _check_storable(value: Any, what: str, path: str = "$") -> None:
+def _check_storable(data: Mapping[str, Any], what: str) -> None:
     """What the ledger cannot commit to, refused with its path instead of failing later: values
     RFC 8785 cannot canonicalise (integers beyond ±2^53, NaN, unpaired surrogates) and NUL
-    characters (which PostgreSQL cannot store in text)."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_storable(item, what, f"{path}.{key}")
-        return
-    if isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _check_storable(item, what, f"{path}[{i}]")
-        return
-    if isinstance(value, str) and "\x00" in value:
-        raise ServiceError(f"{what}未通过校验", [FormatIssue(path, "不能包含空字符（NUL）")])
+    characters (which PostgreSQL cannot store in text). One canonical pass; the walk that names
+    the path runs only when something is wrong."""
     try:
-        canonical_bytes(value)
-    except ValueError as exc:
-        issue = FormatIssue(path, f"该值无法存入账本（{exc}）")
-        raise ServiceError(f"{what}未通过校验", [issue]) from exc
+        if b"\\u0000" not in canonical_bytes(data):
+            return
+    except ValueError:
+        pass
+    path, message = _unstorable(data, "$")
+    if path:  # else the bytes only spelled a backslash followed by "u0000"
+        raise ServiceError(f"{what}未通过校验", [FormatIssue(path, message)])
+
+
+def _unstorable(value: Any, path: str) -> tuple[str, str]:
+    if isinstance(value, Mapping):
+        items: Iterable[tuple[str, Any]] = ((f"{path}.{k}", v) for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    elif isinstance(value, str) and "\x00" in value:
+        return path, "不能包含空字符（NUL）"
+    else:
+        try:
+            canonical_bytes(value)
+        except ValueError as exc:
+            return path, f"该值无法存入账本（{exc}）"
+        return "", ""
+    for item_path, item in items:
+        found = _unstorable(item, item_path)
+        if found[0]:
+            return found
+    return "", ""
 
 
 def do_open_case(
@@ -246,20 +261,12 @@ def do_update_people(
             raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
         merged = {p["id"]: p for p in current.get("people", [])}
         for person in people:
-            merged[person.id] = _person_json(person)
+            merged[person.id] = person_to_json(person)
         if list(merged.values()) == current.get("people", []):
             return None
         case = _validated({**current, "people": list(merged.values())}, "案件人员")
         entry = NewEntry(case_number, "case", case_number, case_header(case), actor)
         return ledger.append_in_transaction(agency, [entry], recorded_at=now)[0]
-
-
-def _person_json(person: Person) -> dict[str, Any]:
-    return {
-        k: (v.isoformat() if hasattr(v, "isoformat") else v)
-        for k, v in vars(person).items()
-        if v not in (None, "")
-    }
 
 
 def do_import_case(ledger: Ledger, case: Case, *, now: datetime | None = None) -> list[Receipt]:

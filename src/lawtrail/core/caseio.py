@@ -685,6 +685,10 @@ def media_to_json(media: Media) -> dict[str, Any]:
     return _drop_empty(vars(media))
 
 
+def person_to_json(person: Person) -> dict[str, Any]:
+    return _drop_empty(vars(person))
+
+
 def case_to_json(case: Case) -> dict[str, Any]:
     """The inverse of :func:`parse_case`: a dict that `json.dumps` writes as a case file."""
     out: dict[str, Any] = {
@@ -701,7 +705,7 @@ def case_to_json(case: Case) -> dict[str, Any]:
         "major": case.major,
         "opened_at": case.opened_at.isoformat(),
         "parties": [_drop_empty(vars(p)) for p in case.parties],
-        "people": [_drop_empty(vars(p)) for p in case.people],
+        "people": [person_to_json(p) for p in case.people],
         "records": [record_to_json(rec) for rec in case.records],
     }
     return out

@@ -21,12 +21,14 @@ from django.db import transaction
 
 from lawtrail import services
 from lawtrail.core import timeutil
-from lawtrail.core.caseio import FORMAT, CaseFormatError, parse_case
+from lawtrail.core.caseio import FORMAT, CaseFormatError, parse_case, person_to_json, record_to_json
+from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case
-from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.core.record_kinds import RECORD_KINDS, FieldType
+from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import NewEntry, Receipt
 from lawtrail.web import inbox, wiring
-from lawtrail.web.models import Agency, CaseIndex, User
+from lawtrail.web.models import CaseIndex, User
 from lawtrail.web.roles import ADMIN, APPROVER, ARCHIVIST, LEGAL
 
 log = logging.getLogger("lawtrail.access")
@@ -87,10 +89,8 @@ def do_log_access(
         log.warning(
             "access denied: %s %s %s/%s %s", user.username, action, agency, case_number, target
         )
-    ledger = wiring.ledger()
-    ledger.ensure_log(agency)
     entry = NewEntry(case_number, "access", target or case_number, body)
-    return ledger.append(agency, [entry])[0]
+    return wiring.ledger().append(agency, [entry])[0]
 
 
 # ---------------------------------------------------------------------------- cases
@@ -112,8 +112,6 @@ def _people_refreshed(user: User, agency: str, case_number: str, usernames: Iter
 
 def _staff_named(record: Mapping[str, Any]) -> set[str]:
     """Usernames a record names as agency people (officers, signers, person fields)."""
-    from lawtrail.core.record_kinds import RECORD_KINDS, FieldType
-
     names: set[str] = set()
     for officer in record.get("officers") or []:
         if isinstance(officer, Mapping) and isinstance(officer.get("person"), str):
@@ -154,17 +152,15 @@ def do_open_case(
         # Never from the request: the user's own agency, the user as the case's first person.
         "format": FORMAT,
         "agency": agency,
-        "people": [services._person_json(user.as_person())],
+        "people": [person_to_json(user.as_person())],
         "records": [],
     }
     try:
         case = parse_case(data)
     except CaseFormatError as exc:
         raise services.ServiceError("案件信息未通过校验", exc.issues) from exc
-    ledger = wiring.ledger()
-    ledger.ensure_log(agency)  # its own short transaction, before the case's
     with transaction.atomic():
-        services.do_open_case(ledger, case, actor=user.username)
+        services.do_open_case(wiring.ledger(), case, actor=user.username)
         if first_record is not None:
             _append(user, agency, case.case_number, first_record)
         return project(agency, case.case_number, handler=user)
@@ -292,15 +288,11 @@ def case_of(index: CaseIndex) -> Case:
 
 def project(agency: str, case_number: str, *, handler: User | None = None) -> CaseIndex:
     """Rewrite the case's index row from the ledger (inside the caller's transaction)."""
-    from lawtrail.core.engine import evaluate
-
     case = services.load_case(wiring.ledger(), agency, case_number)
     now = timeutil.now()
     evaluation = evaluate(case, at=now)
     effective = case.effective_records()
     kinds = {r.kind for r in effective}
-    from lawtrail.core.record_kinds import RECORD_KINDS
-
     stage = RECORD_KINDS[effective[-1].kind].stage.value if effective else ""
     dues = [r.due for r in evaluation.required if r.due is not None]
     values: dict[str, Any] = {
@@ -322,7 +314,6 @@ def project(agency: str, case_number: str, *, handler: User | None = None) -> Ca
     }
     if handler is not None:
         values["handler"] = handler
-    Agency.objects.get_or_create(code=agency, defaults={"name": agency, "regulation": ""})
     index, _ = CaseIndex.objects.update_or_create(
         agency_id=agency, case_number=case_number, defaults=values
     )
@@ -346,9 +337,6 @@ def do_approval_step(
     one person in two steps, approving before the review, a step taken twice (the record given
     is no longer the latest version, or the chain is complete), an empty opinion.
     """
-    from lawtrail.core.caseio import record_to_json
-    from lawtrail.ledger.db import POSTGRESQL
-
     require_write(user, index.agency_id)
     text = opinion.strip()
     if not text:
@@ -434,7 +422,6 @@ def do_open_case_with_signatures(
     if agency is None:
         raise PermissionDenied("您不属于任何执法机关，不能立案")
     require_write(user, agency)
-    wiring.ledger().ensure_log(agency)
     with transaction.atomic():
         index = do_open_case(user, header)
         _append_signed(user, index, first_record, images)

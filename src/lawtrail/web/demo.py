@@ -61,9 +61,9 @@ def seed(examples: Path | None = None) -> list[tuple[str, str, str]]:
     accounts: list[tuple[str, str, str]] = []
     for number, (code, short) in enumerate(SHORT.items(), start=1):
         agency = Agency.objects.get(code=code)
-        for member in STAFF:
+        for position, member in enumerate(STAFF, start=1):
             username = f"{short}.{member.suffix}"
-            cert = f"2205{number:02d}{STAFF.index(member) + 1:05d}" if member.certificate else ""
+            cert = f"2205{number:02d}{position:05d}" if member.certificate else ""
             _user(
                 username,
                 member.name,
@@ -118,7 +118,6 @@ def import_examples(folder: Path) -> int:
         if CaseIndex.objects.filter(agency_id=case.agency, case_number=case.case_number).exists():
             continue
         handler = User.objects.filter(username=f"{SHORT[case.agency]}.handler").first()
-        ledger.ensure_log(case.agency)
         with transaction.atomic():
             services.do_import_case(ledger, case)
             actions.project(case.agency, case.case_number, handler=handler)

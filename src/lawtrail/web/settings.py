@@ -64,7 +64,6 @@ def _database() -> dict[str, Any]:
         db["CONN_HEALTH_CHECKS"] = True
     else:
         raise config.ConfigError(f"DATABASE_URL 只支持 sqlite 和 postgresql：{db['ENGINE']}")
-    db["ATOMIC_REQUESTS"] = False
     return db
 
 

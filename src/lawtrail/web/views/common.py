@@ -37,22 +37,18 @@ def current_user(request: HttpRequest) -> User:
     return user
 
 
-def case_for(
-    request: HttpRequest, pk: int, *, action: str, target: str = "", channel: str = "web"
-) -> CaseIndex:
-    """The case ``pk`` if the user may read it; every call is an access in the ledger.
-
-    A user of another agency gets 403 and the attempt is appended to the ledger of the agency
-    whose case it was (its supervisors see it) — never the case itself.
-    """
-    user = current_user(request)
+def _case(pk: int) -> CaseIndex:
     try:
-        index = CaseIndex.objects.select_related("agency", "handler").get(pk=pk)
+        return CaseIndex.objects.select_related("agency", "handler").get(pk=pk)
     except CaseIndex.DoesNotExist:
         raise Http404("案件不存在") from None
-    allowed = actions.can_read(user, index.agency_id)
+
+
+def _log(
+    request: HttpRequest, index: CaseIndex, action: str, target: str, allowed: bool, channel: str
+) -> None:
     actions.do_log_access(
-        user,
+        current_user(request),
         index.agency_id,
         index.case_number,
         action=action,
@@ -61,6 +57,19 @@ def case_for(
         ip=client_ip(request),
         channel=channel,
     )
+
+
+def case_for(
+    request: HttpRequest, pk: int, *, action: str, target: str = "", channel: str = "web"
+) -> CaseIndex:
+    """The case ``pk`` if the user may read it; every call is an access in the ledger.
+
+    A user of another agency gets 403 and the attempt is appended to the ledger of the agency
+    whose case it was (its supervisors see it) — never the case itself.
+    """
+    index = _case(pk)
+    allowed = actions.can_read(current_user(request), index.agency_id)
+    _log(request, index, action, target, allowed, channel)
     if not allowed:
         raise PermissionDenied("您无权查看其他机关的案件，本次尝试已记录")
     return index
@@ -72,24 +81,11 @@ def case_to_write(
     """The case ``pk`` for a user who may record in it. Anyone else is refused (403, Chinese)
     and the attempt is appended to the case's agency ledger as a denied access."""
     user = current_user(request)
-    try:
-        index = CaseIndex.objects.select_related("agency", "handler").get(pk=pk)
-    except CaseIndex.DoesNotExist:
-        raise Http404("案件不存在") from None
+    index = _case(pk)
     if actions.can_write(user, index.agency_id):
         return index
-    readable = actions.can_read(user, index.agency_id)
-    actions.do_log_access(
-        user,
-        index.agency_id,
-        index.case_number,
-        action=action,
-        target=target,
-        allowed=False,
-        ip=client_ip(request),
-        channel=channel,
-    )
-    if readable:
+    _log(request, index, action, target, False, channel)
+    if actions.can_read(user, index.agency_id):
         raise PermissionDenied("您无权在该案件中记录：只有本机关的执法工作人员可以记录")
     raise PermissionDenied("您无权查看或记录其他机关的案件，本次尝试已记录")
 
