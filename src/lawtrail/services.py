@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lawtrail.core import timeutil
 from lawtrail.core.canonical import canonical_bytes, case_header
@@ -33,6 +33,9 @@ from lawtrail.core.record_kinds import MEDIA_TYPES
 from lawtrail.evidence.store import MediaStore
 from lawtrail.ledger.log import Ledger, NewEntry, Receipt
 
+if TYPE_CHECKING:  # rendering pulls in WeasyPrint; the services only need its types
+    from lawtrail.documents import DocumentRenderer, RenderedDocument
+
 
 class ServiceError(Exception):
     """The request is refused; ``issues`` say what is wrong, in Chinese, with JSON paths."""
@@ -48,6 +51,20 @@ class IngestedMedia:
     media: Media
     receipt: Receipt
     created: bool  # False when the same bytes were already in the store
+
+
+@dataclass(frozen=True)
+class RecordedDocument:
+    """A generated document (文书 or 案卷) as the ledger holds it."""
+
+    body: Mapping[str, Any]  # the "document" entry's body: template, record, digests, pages …
+    seq: int
+    created: bool  # False when the same bytes were already recorded for the case
+    data: bytes = b""  # the bytes, when this call rendered them
+
+    @property
+    def sha256(self) -> str:
+        return str(self.body["sha256"])
 
 
 # ---------------------------------------------------------------------------- reading
@@ -340,3 +357,212 @@ def do_ingest_media(
     entry = NewEntry(case_number, "media", stored.sha256, body, uploader)
     receipt = ledger.append(agency, [entry], recorded_at=ingested_at)[0]
     return IngestedMedia(media=media, receipt=receipt, created=stored.created)
+
+
+# ---------------------------------------------------------------------------- documents
+
+
+def recorded_documents(
+    ledger: Ledger, agency: str, case_number: str
+) -> list[tuple[int, dict[str, Any]]]:
+    """Every document generated from the case, as (seq, entry body), oldest first."""
+    return [
+        (entry.seq, entry.data()["document"])
+        for entry in ledger.entries(agency, case_number=case_number, types=("document",))
+    ]
+
+
+def do_record_document(
+    ledger: Ledger,
+    store: MediaStore,
+    agency: str,
+    case_number: str,
+    rendered: RenderedDocument,
+    *,
+    record_id: str = "",
+    extra: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+    actor: str = "",
+) -> RecordedDocument:
+    """Keep a generated document: its bytes in the content-addressed store, its template,
+    record and digests in the ledger (issue #5: "a generated document is itself recorded").
+
+    Rendering is deterministic, so the same document of the same record gives the same bytes:
+    a second generation is not a second entry (the earlier one is returned)."""
+    now = timeutil.require_aware(now or ledger.clock())
+    stored = store.put(iter((rendered.data,)))
+    body: dict[str, Any] = {
+        "template": rendered.template,
+        "record": record_id,
+        "format": rendered.format,
+        "filename": rendered.filename,
+        "media_type": rendered.media_type,
+        "sha256": stored.sha256,
+        "sm3": stored.sm3,
+        "size": stored.size,
+        **({"pages": rendered.pages} if rendered.pages is not None else {}),
+        **dict(extra or {}),
+        "location": stored.location,
+    }
+    with _serialised(ledger, agency):
+        if case_json(ledger, agency, case_number) is None:
+            raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+        for seq, known in recorded_documents(ledger, agency, case_number):
+            if known["sha256"] == stored.sha256 and known.get("record", "") == record_id:
+                return RecordedDocument(known, seq, created=False, data=rendered.data)
+        _check_storable(body, "文书信息")
+        entry = NewEntry(case_number, "document", stored.sha256, body, actor)
+        receipt = ledger.append_in_transaction(agency, [entry], recorded_at=now)[0]
+    return RecordedDocument(body, receipt.seq, created=True, data=rendered.data)
+
+
+def do_generate_document(
+    ledger: Ledger,
+    store: MediaStore,
+    renderer: DocumentRenderer,
+    agency: str,
+    case_number: str,
+    template: str,
+    *,
+    record_id: str = "",
+    format: str = "pdf",
+    now: datetime | None = None,
+    actor: str = "",
+) -> RecordedDocument:
+    """Render one document of a case (a record's 文书, or the case-level ones) and record it.
+
+    The case is read before rendering and not locked meanwhile: records are only ever
+    appended, so what was rendered stays true of the record it names."""
+    from lawtrail.documents import DocumentError
+
+    case = load_case(ledger, agency, case_number)
+    record = None
+    if record_id:
+        record = case.record(record_id)
+        if record is None:
+            raise ServiceError(f"案件 {case_number} 中没有记录 {record_id}")
+    try:
+        rendered = renderer.render(template, case, record, format=format)
+    except DocumentError as exc:
+        raise ServiceError(str(exc)) from exc
+    return do_record_document(
+        ledger, store, agency, case_number, rendered, record_id=record_id, now=now, actor=actor
+    )
+
+
+def do_archive_case(
+    ledger: Ledger,
+    store: MediaStore,
+    renderer: DocumentRenderer,
+    agency: str,
+    case_number: str,
+    *,
+    archivist: str,
+    volume_number: str,
+    retention: str,
+    now: datetime | None = None,
+    actor: str = "",
+    reason: str = "",
+) -> tuple[RecordedDocument, Receipt]:
+    """形成案卷并归档: assemble the volume (cover, catalog with page numbers, every document,
+    remarks sheet), keep it, and append the ``case_file`` record naming it — in one
+    transaction, after the act's end (000 art. 31, 001 art. 26, 002 art. 32, 003 art. 24:
+    within 30 days of it, judged by the rule packs, so late archiving is a finding).
+
+    ``archivist`` is the id of the designated person in the case's people (000 art. 32 …).
+    A case archived before and recorded further since (a court's enforcement result, say) is
+    archived again: the new ``case_file`` record corrects the earlier one, which stays."""
+    from lawtrail.documents import DocumentError
+
+    now = timeutil.require_aware(now or ledger.clock())
+    case = load_case(ledger, agency, case_number)
+    person = case.person(archivist)
+    if person is None:
+        raise ServiceError(f"档案管理员 {archivist} 不是本案人员，请先将其加入案件人员")
+    if not volume_number.strip():
+        raise ServiceError("请填写案卷号")
+    effective = case.effective_records(now)
+    if not any(r.kind == "closure" for r in effective):
+        raise ServiceError("案件尚未终结（没有“执法行为终结”记录），不能归档")
+    previous = next((r for r in reversed(effective) if r.kind == "case_file"), None)
+    if previous is not None and not any(r.known_at > previous.known_at for r in case.records):
+        raise ServiceError(f"案件已于记录 {previous.id} 归档，此后没有新的记录，无需重新归档")
+    try:
+        volume = renderer.volume(
+            case,
+            volume_number=volume_number,
+            archivist=person.name,
+            retention=retention,
+            archived_at=now,
+        )
+    except DocumentError as exc:
+        raise ServiceError(str(exc)) from exc
+    catalog = [
+        {
+            "number": item.number,
+            "document_number": item.document_number,
+            "title": item.title,
+            "date": item.date.isoformat(),
+            "first_page": item.first_page,
+            "last_page": item.last_page,
+            "record": item.record_id or "",
+        }
+        for item in volume.catalog
+    ]
+    stored = store.put(iter((volume.pdf,)))
+    record_id = next_record_id(case)
+    document = {
+        "template": "case_volume",
+        "record": record_id,
+        "format": "pdf",
+        "filename": f"{case_number}-案卷.pdf",
+        "media_type": "application/pdf",
+        "sha256": stored.sha256,
+        "sm3": stored.sm3,
+        "size": stored.size,
+        "pages": volume.pages,
+        "volume_number": volume_number,
+        "catalog": catalog,
+        "location": stored.location,
+    }
+    record: dict[str, Any] = {
+        "id": record_id,
+        "kind": "case_file",
+        "at": timeutil.local(now).isoformat(),
+        "fields": {
+            "archivist": archivist,
+            "volume_number": volume_number,
+            "documents": [
+                f"{c['number']}. {c['title']}（{c['document_number']}，第{c['first_page']}"
+                + (f"-{c['last_page']}" if c["last_page"] != c["first_page"] else "")
+                + "页）"
+                for c in catalog
+            ],
+            "retention": retention,
+            "volume": stored.sha256,
+        },
+    }
+    if previous is not None:
+        record["corrects"] = {
+            "record": previous.id,
+            "reason": reason or "归档后有新的记录，重新组卷归档",
+        }
+    with _serialised(ledger, agency):
+        current = case_json(ledger, agency, case_number)
+        assert current is not None
+        if len(current["records"]) != len(case.records):
+            raise ServiceError("组卷期间案件有新的记录，请重新组卷")
+        candidate = {
+            **current,
+            "records": [
+                *current["records"],
+                {**record, "recorded_at": timeutil.local(now).isoformat()},
+            ],
+        }
+        archived = _validated(candidate, "案卷归档记录")
+        entries = [
+            NewEntry(case_number, "document", stored.sha256, document, actor),
+            NewEntry(case_number, "record", record_id, record_to_json(archived.records[-1]), actor),
+        ]
+        receipts = ledger.append_in_transaction(agency, entries, recorded_at=now)
+    return RecordedDocument(document, receipts[0].seq, True, volume.pdf), receipts[1]

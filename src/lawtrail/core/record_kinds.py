@@ -659,6 +659,9 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("volume_number", "案卷号"),
             _f("documents", "卷内文件", T.TEXT_LIST),
             _f("retention", "保管期限"),
+            # The SHA-256 of the assembled volume (案卷封面 + 卷内目录 + documents + 备考表), whose
+            # own "document" ledger entry carries its SM3, size and catalog (issue #5).
+            _f("volume", "案卷电子文件（SHA-256）"),
         ),
     ),
     RecordKind(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -60,15 +60,17 @@ def _chunks(source: BinaryIO | Iterable[bytes], chunk_size: int) -> Iterator[byt
         yield from source
 
 
-def digest_stream(
+def hash_stream(
     source: BinaryIO | Iterable[bytes],
+    algorithms: Sequence[str],
     *,
     sink: Callable[[bytes], object] | None = None,
     chunk_size: int = CHUNK_SIZE,
     max_pending: int = MAX_PENDING,
-) -> Digests:
-    """Digest everything `source` yields (a binary file or an iterable of byte chunks)."""
-    hashers = [_Hasher(name, max_pending) for name in ALGORITHMS]
+) -> tuple[dict[str, str], int]:
+    """Every digest in `algorithms` (hashlib names) of everything `source` yields, in one pass,
+    one thread per algorithm; returns ({algorithm: hex digest}, size)."""
+    hashers = [_Hasher(name, max_pending) for name in algorithms]
     for hasher in hashers:
         hasher.start()
     size = 0
@@ -90,8 +92,21 @@ def digest_stream(
     for hasher in hashers:
         if hasher.error is not None:
             raise hasher.error
-    sha256, sm3 = (h.hash.hexdigest() for h in hashers)
-    return Digests(sha256=sha256, sm3=sm3, size=size)
+    return {name: h.hash.hexdigest() for name, h in zip(algorithms, hashers, strict=True)}, size
+
+
+def digest_stream(
+    source: BinaryIO | Iterable[bytes],
+    *,
+    sink: Callable[[bytes], object] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    max_pending: int = MAX_PENDING,
+) -> Digests:
+    """Digest everything `source` yields (a binary file or an iterable of byte chunks)."""
+    digests, size = hash_stream(
+        source, ALGORITHMS, sink=sink, chunk_size=chunk_size, max_pending=max_pending
+    )
+    return Digests(sha256=digests["sha256"], sm3=digests["sm3"], size=size)
 
 
 def digest_bytes(data: bytes) -> Digests:

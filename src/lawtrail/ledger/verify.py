@@ -17,7 +17,8 @@ grow with the log):
 5. every witness cosignature verifies over the checkpoint it names; with a witness's state
    directory, the log has not been rolled back or forked behind the witness;
 6. RFC 3161 tokens, when trust roots are configured, cover their checkpoints;
-7. with ``media``: every stored file referenced by an entry still has its digests.
+7. with ``media``: every stored file referenced by an entry (media, generated documents) still
+   has its digests.
 
 ``case`` narrows 1 to that case's entries and replaces 2–4 by an inclusion proof of each of
 them in the latest signed checkpoint, read from the stored subtrees (O(log n) each).
@@ -89,9 +90,13 @@ class Report:
 
 
 def _describe(entry: StoredEntry) -> str:
-    what = {"case": "立案信息", "record": "记录", "media": "媒体入库", "access": "查阅记录"}.get(
-        entry.type, entry.type
-    )
+    what = {
+        "case": "立案信息",
+        "record": "记录",
+        "media": "媒体入库",
+        "access": "查阅记录",
+        "document": "文书",
+    }.get(entry.type, entry.type)
     ref = f" {entry.ref}" if entry.type != "case" else ""
     return f"第 {entry.seq} 条（案号 {entry.case_number}，{what}{ref}）"
 
@@ -588,10 +593,11 @@ class _Verifier:
         wanted: dict[str, tuple[str, int | None]] = {}
         users: dict[str, list[StoredEntry]] = defaultdict(list)
         for entry in entries:
-            if entry.type not in ("media", "record"):
+            if entry.type not in ("media", "record", "document"):
                 continue
             data = json.loads(entry.body)
-            items = [data["media"]] if entry.type == "media" else data["record"].get("media", [])
+            # A document's bytes (a generated 文书 or 案卷) live in the same store as media.
+            items = data["record"].get("media", []) if entry.type == "record" else [data[entry.type]]
             for item in items:
                 sha = item.get("sha256", "")
                 users[sha].append(entry)
