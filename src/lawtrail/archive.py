@@ -49,7 +49,7 @@ from lawtrail.core.engine import evaluate
 from lawtrail.core.regulations import article_label
 from lawtrail.core.rules import load_pack
 from lawtrail.evidence.hashing import hash_stream
-from lawtrail.evidence.store import MediaStore, MediaStoreError
+from lawtrail.evidence.store import MediaNotFoundError, MediaStore, MediaStoreError
 from lawtrail.ledger.keys import KeyDirectory, KeyFileError
 from lawtrail.ledger.log import Ledger, StoredCheckpoint, StoredEntry
 from lawtrail.services import case_json
@@ -158,8 +158,13 @@ class _Bag:
         for algorithm in TAG_ALGORITHMS:
             lines = "".join(f"{tag_digests[n][algorithm]}  {n}\n" for n in tag_files)
             (self.root / f"tagmanifest-{algorithm}.txt").write_text(lines, "utf-8")
-        # The agency signs the manifests (and through them every payload byte) and the tag
-        # files, with the key that signs its checkpoints.
+        # The agency signs the manifests (and through them every payload byte) and every tag
+        # file, tag manifests included, with the key that signs its checkpoints: no file of the
+        # bag can then change, go or come unseen.
+        for algorithm in TAG_ALGORITHMS:
+            name = f"tagmanifest-{algorithm}.txt"
+            tag_files.append(name)
+            tag_digests[name] = hash_stream([(self.root / name).read_bytes()], ["sha256"])[0]
         text = signed + "".join(f"{n} sha256:{tag_digests[n]['sha256']}\n" for n in tag_files)
         note = notes.sign_note(text, signer)
         (self.root / SIGNATURE_FILE).write_text(notes.format_note(note), "utf-8")
@@ -342,9 +347,11 @@ def _export(
     media_list, document_list = _copy_files(bag, store, entries, checks, allow_missing_media)
 
     bag.add_bytes(f"keys/{agency}.vkey", (verifier.verifier_key() + "\n").encode("utf-8"))
-    for witness in keys.witness_verifiers():
-        safe = witness.name.replace("/", "_")
-        bag.add_bytes(f"keys/witnesses/{safe}.vkey", (witness.verifier_key() + "\n").encode())
+    for witness_key in keys.witness_verifiers():
+        safe = witness_key.name.replace("/", "_")
+        bag.add_bytes(
+            f"keys/witnesses/{safe}.vkey", (witness_key.verifier_key() + "\n").encode("utf-8")
+        )
 
     proofs_doc = {
         "format": PROOFS_FORMAT,
@@ -604,8 +611,13 @@ def _copy_one(bag: _Bag, store: MediaStore, sha256: str, name: str) -> dict[str,
     try:
         with store.open(sha256) as source:
             return bag.add_stream(name, source)
+    except MediaNotFoundError as exc:
+        raise ExportError(
+            f"证据库中缺少账本登记的文件 {name}（SHA-256 {sha256}）；"
+            "确需导出不完整的档案包时加 --allow-missing-media"
+        ) from exc
     except (MediaStoreError, OSError) as exc:
-        raise ExportError(f"证据库中缺少或无法读取文件 {sha256}（{name}）：{exc}") from exc
+        raise ExportError(f"无法读取证据库中的文件 {name}：{exc}") from exc
 
 
 def _usability(checks: list[Check], bag: _Bag, files: Sequence[Mapping[str, Any]]) -> None:
