@@ -597,7 +597,9 @@ class _Verifier:
                 continue
             data = json.loads(entry.body)
             # A document's bytes (a generated 文书 or 案卷) live in the same store as media.
-            items = data["record"].get("media", []) if entry.type == "record" else [data[entry.type]]
+            items = (
+                data["record"].get("media", []) if entry.type == "record" else [data[entry.type]]
+            )
             for item in items:
                 sha = item.get("sha256", "")
                 users[sha].append(entry)
