@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lawtrail import config
 from lawtrail.evidence.store import MediaStore, media_store_from_url
 from lawtrail.ledger.db import Database
 from lawtrail.ledger.keys import KeyDirectory
 from lawtrail.ledger.log import Ledger
+
+if TYPE_CHECKING:
+    from lawtrail.documents import DocumentRenderer
 
 
 def key_directory() -> KeyDirectory:
@@ -22,3 +27,18 @@ def open_ledger(database_url: str | None = None, *, install_schema: bool = True)
 
 def open_media_store(url: str | None = None) -> MediaStore:
     return media_store_from_url(url or config.media_store_url())
+
+
+def document_renderer(store: MediaStore) -> DocumentRenderer:
+    """The 文书 renderer: the agency's replacement templates, if any, and signature images
+    (scans, on-screen drawings) read from the evidence store."""
+    from lawtrail.documents import DocumentRenderer
+
+    def image(sha256: str) -> bytes | None:
+        if not store.exists(sha256):
+            return None
+        with store.open(sha256) as fh:
+            data: bytes = fh.read()
+        return data
+
+    return DocumentRenderer(override_dir=config.templates_dir(), image=image)

@@ -98,6 +98,18 @@ def log_origin_base() -> str:
     return base.rstrip("/")
 
 
+def templates_dir() -> Path | None:
+    """An agency's replacement document templates (<dir>/<agency>/<template>.html|.docx, or
+    <dir>/<template>.…): LAWTRAIL_TEMPLATES_DIR, else <data dir>/templates when it exists."""
+    if os.environ.get("LAWTRAIL_TEMPLATES_DIR") is not None:
+        path = env_path("LAWTRAIL_TEMPLATES_DIR", Path())
+        if not path.is_dir():
+            raise ConfigError(f"环境变量 LAWTRAIL_TEMPLATES_DIR 指向的目录不存在：{path}")
+        return path
+    default = data_dir() / "templates"
+    return default if default.is_dir() else None
+
+
 def witness_state_dir() -> Path | None:
     value = os.environ.get("LAWTRAIL_WITNESS_STATE")
     return env_path("LAWTRAIL_WITNESS_STATE", Path()) if value is not None else None
