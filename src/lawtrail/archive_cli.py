@@ -16,7 +16,7 @@ import getpass
 from pathlib import Path
 from typing import Any, TextIO
 
-from lawtrail import archive, bootstrap, config
+from lawtrail import archive, bootstrap, config, services
 from lawtrail.core import timeutil
 from lawtrail.evidence.store import MediaStoreError
 from lawtrail.ledger.db import DatabaseError
@@ -28,7 +28,8 @@ from lawtrail.services import ServiceError
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_CANNOT_RUN = 2
-COMMANDS = ("export",)
+COMMANDS = ("export", "document", "archive")
+RETENTIONS = ("永久", "长期", "30年", "10年")
 
 _RUN_ERRORS = (
     DatabaseError,
@@ -61,11 +62,47 @@ def add_commands(sub: Any) -> None:
     )
     exp.add_argument("--actor", default="", help="导出人（默认：当前系统用户），记入查阅日志")
 
+    doc = sub.add_parser(
+        "document",
+        help="生成一份文书（PDF 或 Word），文书及其摘要记入账本",
+        description="按案件数据生成执法文书（A4，机关名称、文号、正文、签名和印章区、日期），"
+        "文件存入证据库，摘要记入账本；同一记录的同一文书再次生成时不重复登记。",
+    )
+    doc.add_argument("--agency", required=True, help="机关标识")
+    doc.add_argument("--case", dest="case_number", required=True, help="案号")
+    doc.add_argument(
+        "--template",
+        help="文书模板（默认按记录类型选择）：initiation_approval、inquiry_record、decision、"
+        "service、urge_notice、case_cover 等",
+    )
+    doc.add_argument("--record", default="", help="记录编号（记录类文书必填）")
+    doc.add_argument("--format", choices=("pdf", "docx"), default="pdf", help="格式（默认 pdf）")
+    doc.add_argument("--out", metavar="FILE", help="另存一份到此文件")
+    doc.add_argument("--actor", default="", help="生成人（默认：当前系统用户）")
+
+    arc = sub.add_parser(
+        "archive",
+        help="组卷归档：生成案卷（封面、卷内目录、文书、备考表）并登记案卷归档记录",
+        description="执法行为终结后组卷归档（30日内，见各机关办法的归档条款）：生成整卷 PDF，"
+        "卷内目录含页号，登记“案卷归档”记录。",
+    )
+    arc.add_argument("--agency", required=True, help="机关标识")
+    arc.add_argument("--case", dest="case_number", required=True, help="案号")
+    arc.add_argument("--archivist", required=True, help="档案管理员（案件人员编号）")
+    arc.add_argument("--volume-number", required=True, help="案卷号")
+    arc.add_argument("--retention", choices=RETENTIONS, default="永久", help="保管期限")
+    arc.add_argument("--out", metavar="FILE", help="另存一份整卷 PDF 到此文件")
+    arc.add_argument("--actor", default="", help="操作人（默认：当前系统用户）")
+
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         if args.command == "export":
             return cmd_export(args, out, err)
+        if args.command == "document":
+            return cmd_document(args, out)
+        if args.command == "archive":
+            return cmd_archive(args, out)
     except archive.ExportError as exc:
         err.write(f"lawtrail {args.command}: 拒绝：{exc}\n")
         return EXIT_REFUSED
@@ -122,3 +159,79 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not checked.intact:
             return EXIT_REFUSED
     return EXIT_OK
+
+
+def cmd_document(args: argparse.Namespace, out: TextIO) -> int:
+    from lawtrail.documents import template_for
+
+    ledger = bootstrap.open_ledger()
+    try:
+        store = bootstrap.open_media_store()
+        template = args.template
+        if not template:
+            if not args.record:
+                raise ServiceError("请用 --record 指定记录，或用 --template 指定案件级文书")
+            record = services.load_case(ledger, args.agency, args.case_number).record(args.record)
+            if record is None:
+                raise ServiceError(f"案件 {args.case_number} 中没有记录 {args.record}")
+            template = template_for(record.kind).id
+        recorded = services.do_generate_document(
+            ledger,
+            store,
+            bootstrap.document_renderer(store),
+            args.agency,
+            args.case_number,
+            template,
+            record_id=args.record,
+            format=args.format,
+            actor=args.actor or getpass.getuser(),
+        )
+    finally:
+        ledger.db.close()
+    _save(args.out, recorded.data)
+    body = recorded.body
+    state = "已登记" if recorded.created else "与已登记的文书相同，未重复登记"
+    out.write(
+        f"{body['filename']}：{body['size']} 字节"
+        + (f"，{body['pages']} 页" if body.get("pages") else "")
+        + f"；SHA-256 {body['sha256']}；账本第 {recorded.seq} 条（{state}）\n"
+    )
+    return EXIT_OK
+
+
+def cmd_archive(args: argparse.Namespace, out: TextIO) -> int:
+    ledger = bootstrap.open_ledger()
+    try:
+        store = bootstrap.open_media_store()
+        volume, receipt = services.do_archive_case(
+            ledger,
+            store,
+            bootstrap.document_renderer(store),
+            args.agency,
+            args.case_number,
+            archivist=args.archivist,
+            volume_number=args.volume_number,
+            retention=args.retention,
+            actor=args.actor or getpass.getuser(),
+        )
+    finally:
+        ledger.db.close()
+    _save(args.out, volume.data)
+    body = volume.body
+    out.write(
+        f"已组卷归档：案卷号 {body['volume_number']}，共 {body['pages']} 页，"
+        f"SHA-256 {body['sha256']}；案卷归档记录 {receipt.seq} 号条目\n卷内目录：\n"
+    )
+    for item in body["catalog"]:
+        pages = f"{item['first_page']}" + (
+            f"-{item['last_page']}" if item["last_page"] != item["first_page"] else ""
+        )
+        out.write(
+            f"  {item['number']:>3}  {item['title']}  {item['document_number']}  第{pages}页\n"
+        )
+    return EXIT_OK
+
+
+def _save(path: str | None, data: bytes) -> None:
+    if path:
+        Path(path).write_bytes(data)
