@@ -4,6 +4,7 @@ act's end — late archiving is a finding of the engine (001 art. 26 for benxi-h
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import subprocess
 from collections.abc import Iterator
@@ -64,7 +65,8 @@ def archive_case(
 ) -> tuple[services.RecordedDocument, int]:
     volume, receipt = services.do_archive_case(
         world.ledger, world.store, world.renderer, AGENCY, world.case_number,
-        archivist=kwargs.get("archivist", "a1"), volume_number=kwargs.get("volume", "本人社档〔2026〕15-1"),
+        archivist=kwargs.get("archivist", "a1"),
+        volume_number=kwargs.get("volume", "本人社档〔2026〕15-1"),
         retention="永久", now=at, actor="archivist.wang",
     )  # fmt: skip
     return volume, receipt.seq
@@ -91,7 +93,7 @@ def test_archiving_assembles_the_volume_and_records_it_with_the_case_file_record
     assert [c["number"] for c in catalog] == list(range(1, len(catalog) + 1))
     # Every effective record is in the volume, each starting after the previous one.
     assert len(catalog) >= len([r for r in case.records if r.kind not in ("case_file",)])
-    assert all(a["last_page"] < b["first_page"] for a, b in zip(catalog, catalog[1:], strict=False))
+    assert all(a["last_page"] < b["first_page"] for a, b in itertools.pairwise(catalog))
     assert record.fields["documents"][0].startswith("1. ")
     path = world.tmp / "volume.pdf"
     with world.store.open(volume.sha256) as fh:
@@ -139,7 +141,8 @@ def test_a_case_archived_again_after_new_records_corrects_the_earlier_case_file(
         archive_case(world, world.closed_at + timedelta(days=6))
     services.do_append_record(
         world.ledger, AGENCY, world.case_number,
-        {"id": "ce1", "kind": "court_enforcement", "at": (world.closed_at + timedelta(days=7)).isoformat(),
+        {"id": "ce1", "kind": "court_enforcement",
+         "at": (world.closed_at + timedelta(days=7)).isoformat(),
          "fields": {"application_document": "强制执行申请书", "court": "本溪市平山区人民法院",
                     "result": "已执行完毕"}},
         now=world.closed_at + timedelta(days=7),
