@@ -2,6 +2,7 @@
 
     lawtrail check CASE.json [--at ISO-TIME] [--format text|json]
     lawtrail verify | ledger | media | witness …   (see lawtrail.ledger_cli)
+    lawtrail backup | restore …                    (see lawtrail.backup_cli)
     lawtrail export | document | archive …         (see lawtrail.archive_cli)
 
 Exit codes (stable, scripts rely on them): 0 no violation, 1 violations found, 2 the input
@@ -62,9 +63,10 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="输出格式：text（中文报告，默认）或 json（稳定的机器可读结构）",
     )
-    from lawtrail import archive_cli, ledger_cli, web_cli
+    from lawtrail import archive_cli, backup_cli, ledger_cli, web_cli
 
     ledger_cli.add_commands(sub)
+    backup_cli.add_commands(sub)
     archive_cli.add_commands(sub)
     web_cli.add_commands(sub)
     return parser
@@ -81,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return web_cli.run(args)
     if args.command == "check":
         return cmd_check(args.case_file, args.at, args.format, sys.stdout, sys.stderr)
+    if args.command in ("backup", "restore"):
+        from lawtrail import backup_cli
+
+        return backup_cli.run(args, sys.stdout, sys.stderr)
     from lawtrail import archive_cli, ledger_cli, web_cli
 
     if args.command in archive_cli.COMMANDS:

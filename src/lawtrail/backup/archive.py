@@ -83,7 +83,9 @@ def media_name(sha256: str) -> str:
 
 
 def dump_line(item: dict[str, Any]) -> bytes:
-    return (json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    return (
+        json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    ).encode()
 
 
 def b64(data: bytes) -> str:
@@ -144,13 +146,16 @@ def read_manifests(dest: Destination) -> list[Manifest]:
         number = int(match.group(1))
         expected = len(manifests) + 1
         if number != expected:
-            raise BackupError(f"备份的运行清单不连续：缺少第 {expected} 次运行的清单 {run_name(expected)}")
+            raise BackupError(
+                f"备份的运行清单不连续：缺少第 {expected} 次运行的清单 {run_name(expected)}"
+            )
         try:
             data = json.loads(raw)
         except ValueError as exc:
             raise BackupError(f"运行清单 {name} 无法解析：{exc}") from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("run") != number:
             raise BackupError(f"运行清单 {name} 不是 {FORMAT} 格式的第 {number} 次运行清单")
+        _check_shape(name, data)
         previous = data.get("previous")
         if manifests:
             before = manifests[-1]
@@ -163,3 +168,46 @@ def read_manifests(dest: Destination) -> list[Manifest]:
             raise BackupError(f"运行清单 {name} 是第 1 次运行，却指向上一清单")
         manifests.append(Manifest(number, name, hashlib.sha256(raw).hexdigest(), data))
     return manifests
+
+
+_STATE_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "origin": str,
+    "public_key": str,
+    "status": str,
+    "from_size": int,
+    "to_size": int,
+    "root": str,
+    "checkpoint": str,
+    "consistency_proof": list,
+    "segment": (dict, type(None)),
+    "cosignatures_added": list,
+    "timestamps_added": list,
+}
+_SEGMENT_FIELDS: dict[str, type] = {"name": str, "sha256": str}
+_MEDIA_FIELDS: dict[str, type] = {"name": str, "sha256": str, "sm3": str, "size": int}
+
+
+def _check_shape(name: str, data: dict[str, Any]) -> None:
+    """The fields a restore relies on are there, with their types: a damaged manifest is named,
+    not a traceback."""
+
+    def need(value: Any, fields: dict[str, Any], where: str) -> None:
+        if not isinstance(value, dict):
+            raise BackupError(f"运行清单 {name} 格式错误：{where} 应为对象")
+        for key, kind in fields.items():
+            if not isinstance(value.get(key), kind) or isinstance(value.get(key), bool):
+                raise BackupError(f"运行清单 {name} 格式错误：{where}.{key} 缺失或类型不对")
+
+    logs = data.get("logs")
+    if not isinstance(logs, dict):
+        raise BackupError(f"运行清单 {name} 格式错误：缺少 logs")
+    for agency, state in logs.items():
+        check_agency(agency)
+        need(state, _STATE_FIELDS, f"logs.{agency}")
+        if state["segment"] is not None:
+            need(state["segment"], _SEGMENT_FIELDS, f"logs.{agency}.segment")
+    media = data.get("media")
+    if not isinstance(media, dict) or not isinstance(media.get("added"), list):
+        raise BackupError(f"运行清单 {name} 格式错误：缺少 media.added")
+    for index, item in enumerate(media["added"]):
+        need(item, _MEDIA_FIELDS, f"media.added[{index}]")
