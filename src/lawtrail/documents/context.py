@@ -14,9 +14,9 @@ Variables (all strings unless said):
 ``document`` template, label, title, number 文号, date, datetime, issued (bool: carries the
              agency's seal), created (ISO time written as the PDF creation date)
 ``record``   id, kind, kind_label, at, date, period (时间 line: start至end), note, correction,
-             transcript (the 笔录 text with each 问：/答： on its own line), items (every
-             non-empty field: label, value), other_items (those the default template does not
-             place itself) — None for the case-level documents
+             av_exemption, transcript (the 笔录 text with each 问：/答： on its own line),
+             field_list (every non-empty field: name, label, value), other_fields (those the
+             default template does not place itself) — None for the case-level documents
 ``f``        every field of the record's kind by name, printable ("" when not stated)
 ``officers`` name, title, certificate_number 执法证件编号, certificate_shown
 ``signatures`` role, name, method, at, image ("" or the picture), has_image (bool)
@@ -26,6 +26,10 @@ Variables (all strings unless said):
 ``service``  (送达回证) document, place, time, recipients, servers, witnesses, others
 ``volume``   (案卷封面, 卷内目录, 备考表) number, archivist, checker, retention, archived,
              documents, pages, start, end, entries, media, corrections, complete (bool)
+
+Filters besides Jinja's own: ``sentence`` (ends a text with 。 unless it ends with
+punctuation), ``clauses`` (puts 一、…；二、… on separate lines), ``lines`` (the non-blank
+lines of a text, to print each as a paragraph).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from lawtrail.documents.formatting import (
     amount_in_words,
     chinese_date,
     chinese_datetime,
+    chinese_ordinal,
     chinese_period,
     decision_title,
     document_number,
@@ -155,6 +160,13 @@ RIGHT_STATEMENTS: Mapping[str, str] = {
     "litigation": "你（单位）对本机关作出的决定不服的，有权依法提起行政诉讼。",
 }
 
+# What the case-level documents are headed (GB/T 9705-2008).
+CASE_TITLES: Mapping[str, str] = {
+    "case_cover": "行政执法案卷",
+    "case_catalog": "卷内目录",
+    "case_remarks": "卷内备考表",
+}
+
 _TRANSCRIPT_FIELDS = {"inquiry_record": "content", "hearing": "transcript"}
 
 _PARTY_KINDS = {"organization": "单位", "person": "个人"}
@@ -166,15 +178,41 @@ def volume_records(case: Case) -> list[Record]:
     return [r for r in case.effective_records() if r.kind not in NOT_IN_VOLUME]
 
 
-def document_title(case: Case, record: Record) -> str:
-    """The title printed on a record's document (and listed in the 卷内目录)."""
-    template = template_for(record.kind)
+def document_title(case: Case, record: Record, template: DocumentTemplate | None = None) -> str:
+    """The title printed on a record's document (and listed in the 卷内目录).
+
+    `template` is the one it is rendered with, by default :func:`template_for` its kind."""
+    template = template or template_for(record.kind)
     if template.id == "decision":
         value = record.fields.get("decision_type")
         return decision_title(value) if isinstance(value, str) else template.label
     if template.id == GENERIC:
         return record_title(record.kind)
     return template.label
+
+
+class Fields:
+    """A record's fields for templates: ``f.items`` is the field named ``items``.
+
+    (A dict would not do: Jinja looks attributes up first, and ``dict.items`` is a method.)
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = dict(values)
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
 
 
 def _yes_no(value: bool) -> str:
@@ -275,7 +313,7 @@ class ContextBuilder:
         kind = RECORD_KINDS.get(record.kind)
         if kind is None:
             raise DocumentError(f"记录 {record.id} 的类型“{record.kind}”未定义，无法生成文书")
-        title = document_title(self.case, record)
+        title = document_title(self.case, record, template)
         ctx = self.base(template, title, document_number(self.case, record), record.at)
         ctx["document"]["issued"] = template.id in ISSUED or (
             template.id == GENERIC and title.endswith("书")
@@ -303,10 +341,10 @@ class ContextBuilder:
             "correction": self._correction(record),
             "av_exemption": self._av_exemption(record),
             "transcript": transcript,
-            "items": items,
-            "other_items": [i for i in items if i["name"] not in placed],
+            "field_list": items,
+            "other_fields": [i for i in items if i["name"] not in placed],
         }
-        ctx["f"] = values
+        ctx["f"] = Fields(values)
         ctx["officers"] = self._officers(record)
         ctx["signatures"] = self._signatures(record)
         ctx["refusals"] = self._refusals(record)
@@ -441,8 +479,12 @@ class ContextBuilder:
     @staticmethod
     def _rights(record: Record) -> list[dict[str, str]]:
         return [
-            {"name": RIGHTS.get(right, right), "text": RIGHT_STATEMENTS.get(right, "")}
-            for right in _strings(record.fields.get("rights", ()))
+            {
+                "ordinal": chinese_ordinal(n),
+                "name": RIGHTS.get(right, right),
+                "text": RIGHT_STATEMENTS.get(right, ""),
+            }
+            for n, right in enumerate(_strings(record.fields.get("rights", ())), 1)
         ]
 
     def _service(self, record: Record, ctx: Mapping[str, Any]) -> dict[str, Any]:
@@ -479,11 +521,15 @@ class ContextBuilder:
     ) -> dict[str, Any]:
         records = volume_records(self.case)
         at = archived_at or (records[-1].at if records else self.case.opened_at)
-        ctx = self.base(template, template.label, self.case.case_number, at)
+        title = CASE_TITLES.get(template.id, template.label)
+        ctx = self.base(template, title, self.case.case_number, at)
         complete = bool(entries) and all(e.first_page for e in entries)
         media = [m for r in records for m in r.media]
         corrections = [
-            self._correction(r) for r in records if r.corrects is not None
+            f"{self._describe(r.id)}更正了{self._describe(r.corrects.record)}，"
+            f"更正理由：{r.corrects.reason}"
+            for r in records
+            if r.corrects is not None
         ] + self._voided()
         ctx["volume"] = {
             "number": volume_number,
@@ -502,7 +548,8 @@ class ContextBuilder:
                     "document_number": e.document_number,
                     "responsible": e.responsible,
                     "title": e.title,
-                    "date": chinese_date(e.date),
+                    # GB/T 9705-2008: the date of a catalog entry in eight digits.
+                    "date": e.date.strftime("%Y%m%d"),
                     "pages": _page_range(e),
                     "remark": self._entry_remark(e),
                 }

@@ -66,13 +66,13 @@ def format_amount(amount: Decimal) -> str:
 
 
 def amount_in_words(amount: Decimal) -> str:
-    """人民币大写金额: 110000 → 壹拾壹万元整, 1.05 → 壹元零伍分, 0.5 → 零元伍角."""
+    """人民币大写金额: 110000 → 壹拾壹万元整, 1.05 → 壹元零伍分, 0.5 → 伍角."""
     value = _money(amount)
     cents = int(value * 100)
     yuan, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
-    text = _integer_in_words(yuan) + "元"
     if jiao == 0 and fen == 0:
-        return text + "整"
+        return _integer_in_words(yuan) + "元整"
+    text = _integer_in_words(yuan) + "元" if yuan else ""
     if jiao:
         text += _DIGITS[jiao] + "角"
     elif yuan:
@@ -210,6 +210,28 @@ def file_size(size: int) -> str:
     return f"{value:.2f} GB"
 
 
+_SENTENCE_ENDS = ("。", "！", "？", "；", "…", "”", "）", ".", "!", "?", ")")
+
+
+def sentence(text: str) -> str:
+    """End a recorded statement with 。 when it does not end with punctuation already."""
+    text = text.rstrip()
+    return text if not text or text.endswith(_SENTENCE_ENDS) else text + "。"
+
+
+_CLAUSE_BREAK = re.compile(r"([；;])\s*(?=[一二三四五六七八九十]+、)")
+
+
+def clauses(text: str) -> str:
+    """一、…；二、…；三、… on separate lines, as the items of a decision are printed."""
+    return _CLAUSE_BREAK.sub("\\1\n", text.strip())
+
+
+def lines(text: str) -> list[str]:
+    """The non-blank lines of a text: one paragraph each, each indented like a paragraph."""
+    return [line for line in text.splitlines() if line.strip()]
+
+
 __all__ = [
     "NUMBER_FIELDS",
     "amount_in_words",
@@ -218,12 +240,15 @@ __all__ = [
     "chinese_ordinal",
     "chinese_period",
     "chinese_time",
+    "clauses",
     "decision_title",
     "document_number",
     "file_size",
     "format_amount",
+    "lines",
     "record_title",
     "safe_filename",
+    "sentence",
     "transcript_lines",
     "w3c_datetime",
 ]

@@ -1,0 +1,489 @@
+"""Rendering 文书 to PDF (WeasyPrint) and DOCX (docxtpl), and assembling the 案卷.
+
+Templates are files: ``templates/html/<id>.html`` (Jinja2, laid out by WeasyPrint) and
+``templates/docx/<id>.docx`` (Word files holding docxtpl's Jinja tags, made by
+``python -m lawtrail.tools.docx_templates``). An agency replaces any of them by putting a file
+of the same name in ``<override_dir>/<agency>/`` (for itself) or ``<override_dir>/`` (for
+every agency); HTML templates are looked up through the same chain, so ``{% extends
+"base.html" %}`` picks up an agency's own base layout. Templates run in Jinja's sandbox: a
+template can format what the context offers but cannot call into Python.
+
+Reproducibility: the same case data gives the same bytes, so that a court can re-render a
+document and compare it with the SHA-256 recorded in the ledger (given the same LawTrail,
+WeasyPrint, fonts and zlib). Nothing reads the clock: the PDF's creation date is the record's
+time (a volume's: ``archived_at``), its /ID is the MD5 of its own content (pydyf's
+``identifier=True``); a DOCX gets the same time as its core properties and as the time of
+every ZIP member (python-docx would write the current time into both).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import threading
+import traceback
+import zipfile
+from collections.abc import Callable, Sequence
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
+from jinja2.sandbox import SandboxedEnvironment
+from weasyprint import CSS, HTML, Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from lawtrail.core.model import Case, Record
+from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.core.rules import PackError, load_pack
+from lawtrail.core.timeutil import NaiveDatetimeError, local
+from lawtrail.documents.context import (
+    CASE_TITLES,
+    ContextBuilder,
+    catalog_entries,
+    document_title,
+    volume_records,
+)
+from lawtrail.documents.formatting import clauses, lines, safe_filename, sentence, w3c_datetime
+from lawtrail.documents.registry import (
+    CASE_CATALOG,
+    CASE_COVER,
+    CASE_REMARKS,
+    FORMATS,
+    MEDIA_TYPES,
+    DocumentError,
+    DocumentTemplate,
+    get_template,
+    template_for,
+)
+from lawtrail.documents.results import CaseVolume, CatalogEntry, RenderedDocument
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
+HTML_DIR = TEMPLATE_ROOT / "html"
+DOCX_DIR = TEMPLATE_ROOT / "docx"
+
+# Filters templates may use besides Jinja's own (the same for HTML and DOCX).
+FILTERS: dict[str, Callable[[str], object]] = {
+    "sentence": sentence,
+    "clauses": clauses,
+    "lines": lines,
+}
+
+# How tall an embedded signature picture is printed in a DOCX (the HTML sets 1.2 cm in CSS).
+SIGNATURE_HEIGHT_MM = 12
+
+_IMAGE_TYPES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def image_media_type(data: bytes) -> str | None:
+    """PNG, JPEG or GIF by their signatures; None for anything else (it is not embedded)."""
+    return next((kind for magic, kind in _IMAGE_TYPES if data.startswith(magic)), None)
+
+
+def _data_uri(data: bytes) -> object:
+    kind = image_media_type(data)
+    if kind is None:
+        return ""
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _volume_stamp(first_page: int) -> str:
+    """The archivist's 页号 at the top right of every page of a volume (GB/T 9705-2008 asks
+    for page numbers on each page of the 卷内文件): the page's position in the volume PDF."""
+    return (
+        "@page { counter-increment: lawtrail-volume-page;"
+        " @top-right { content: counter(lawtrail-volume-page);"
+        ' font-family: "Noto Serif CJK SC", serif; font-size: 12pt;'
+        " vertical-align: bottom; padding-bottom: 0.4cm; } }\n"
+        f"@page :first {{ counter-reset: lawtrail-volume-page {first_page - 1}; }}\n"
+    )
+
+
+class DocumentRenderer:
+    """Renders the documents of cases. One instance can serve many cases and threads."""
+
+    def __init__(
+        self,
+        *,
+        override_dir: Path | None = None,
+        image: Callable[[str], bytes | None] | None = None,
+    ) -> None:
+        self._override_dir = Path(override_dir) if override_dir is not None else None
+        self._image = image
+        # One font configuration for every document: fontconfig is asked once per font, and
+        # the pages of several documents can be joined into one volume.
+        self._font_config = FontConfiguration()
+        # WeasyPrint's layout shares the font configuration (Pango/fontconfig objects), which
+        # is not documented as thread-safe: PDF rendering is serialised.
+        self._lock = threading.Lock()
+        self._envs: dict[str, SandboxedEnvironment] = {}
+        self._docx_env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+        self._docx_env.filters.update(FILTERS)
+        # Templates reach files of their own directories and data: URIs; never the network.
+        self._url_fetcher = URLFetcher(allowed_protocols={"file", "data"})
+
+    # ------------------------------------------------------------------------- public
+
+    def render(
+        self,
+        template_id: str,
+        case: Case,
+        record: Record | None = None,
+        *,
+        format: str = "pdf",
+        volume: CaseVolume | None = None,
+    ) -> RenderedDocument:
+        """One document of a case.
+
+        A record template needs a record of its kind (the generic ``record`` takes any kind).
+        The case-level ``case_cover``, ``case_catalog`` and ``case_remarks`` take no record.
+        Given the :class:`CaseVolume` from :meth:`volume`, they are rendered as they are in
+        it (page numbers, 案卷号, 立卷人 …); on their own, they are filled from the case's
+        ``case_file`` record where it has one, and the 页号 column, page count and anything
+        else not yet known are left blank to be filled in by hand.
+        """
+        template = get_template(template_id)
+        if format not in FORMATS:
+            raise DocumentError(f"不支持的文书格式“{format}”（可用的格式：pdf、docx）")
+        self._check_record(template, case, record)
+        agency_name = self._agency_name(case)
+
+        def context(embed: Callable[[bytes], object]) -> dict[str, Any]:
+            builder = ContextBuilder(case, agency_name, image=self._image, embed=embed)
+            if record is not None:
+                return builder.for_record(template, record)
+            return self._case_context(builder, template, case, agency_name, volume)
+
+        if format == "pdf":
+            ctx = context(_data_uri)
+            document = self._html_document(template.id, case.agency, ctx)
+            data = self._write_pdf(document)
+            pages: int | None = len(document.pages)
+        else:
+            data = self._render_docx(template.id, case.agency, context)
+            pages = None
+        title = self._title(template, case, record)
+        stem = f"{record.id if record is not None else case.case_number}-{title}"
+        return RenderedDocument(
+            template=template.id,
+            format=format,
+            data=data,
+            pages=pages,
+            filename=safe_filename(stem, format),
+            media_type=MEDIA_TYPES[format],
+        )
+
+    def volume(
+        self,
+        case: Case,
+        *,
+        volume_number: str,
+        archivist: str,
+        retention: str,
+        archived_at: dt.datetime,
+    ) -> CaseVolume:
+        """The 案卷 as one PDF: 案卷封面, 卷内目录, every document, 卷内备考表.
+
+        Every effective record except ``access`` and ``void`` becomes a document, rendered
+        with :func:`template_for` its kind, in the order of the act's time. Each part is laid
+        out once by WeasyPrint; its page count gives the 卷内目录 its page numbers, and the
+        laid-out pages are joined into one PDF (``Document.copy``), so the numbers are those
+        of the PDF itself. The cover is page 1; every later page carries its 页号 at the top
+        right.
+        """
+        try:
+            local(archived_at)
+        except NaiveDatetimeError:
+            raise DocumentError("立卷时间必须带时区") from None
+        agency_name = self._agency_name(case)
+        builder = ContextBuilder(case, agency_name, image=self._image, embed=_data_uri)
+        records = volume_records(case)
+
+        def case_part(
+            template_id: str,
+            entries: Sequence[CatalogEntry],
+            total: int | None,
+            first_page: int | None,
+        ) -> Document:
+            ctx = builder.for_case(
+                get_template(template_id),
+                entries=entries,
+                volume_number=volume_number,
+                archivist=archivist,
+                retention=retention,
+                archived_at=archived_at,
+                total_pages=total,
+            )
+            return self._html_document(template_id, case.agency, ctx, first_page=first_page)
+
+        # The 卷内目录 comes before the documents it numbers: its length is estimated (two
+        # pages a document), then checked; a wrong estimate lays the documents out again.
+        guess = [(3 + 2 * i, 4 + 2 * i) for i in range(len(records))]
+        cover_pages = 1
+        catalog_pages = len(
+            case_part(CASE_CATALOG, catalog_entries(case, agency_name, guess), None, 2).pages
+        )
+        for _attempt in range(4):
+            page = cover_pages + catalog_pages
+            documents: list[Document] = []
+            spans: list[tuple[int, int]] = []
+            for record in records:
+                ctx = builder.for_record(template_for(record.kind), record)
+                part = self._html_document(
+                    template_for(record.kind).id, case.agency, ctx, first_page=page + 1
+                )
+                documents.append(part)
+                spans.append((page + 1, page + len(part.pages)))
+                page += len(part.pages)
+            entries = catalog_entries(case, agency_name, spans)
+            remarks_pages = 1
+            for _again in range(3):
+                total = page + remarks_pages
+                remarks = case_part(CASE_REMARKS, entries, total, page + 1)
+                if len(remarks.pages) == remarks_pages:
+                    break
+                remarks_pages = len(remarks.pages)
+            else:  # pragma: no cover - a page count that never settles
+                raise DocumentError("卷内备考表的页数无法确定")
+            cover = case_part(CASE_COVER, entries, total, None)
+            catalog = case_part(CASE_CATALOG, entries, total, cover_pages + 1)
+            if len(cover.pages) == cover_pages and len(catalog.pages) == catalog_pages:
+                break
+            cover_pages, catalog_pages = len(cover.pages), len(catalog.pages)
+        else:  # pragma: no cover - a page count that never settles
+            raise DocumentError("卷内目录的页数无法确定")
+
+        pages = [
+            *cover.pages,
+            *catalog.pages,
+            *(p for part in documents for p in part.pages),
+            *remarks.pages,
+        ]
+        joined = cover.copy(pages)
+        joined.metadata.title = f"{case.case_number} 行政执法案卷"
+        joined.metadata.created = joined.metadata.modified = w3c_datetime(archived_at)
+        return CaseVolume(
+            pdf=self._write_pdf(joined),
+            pages=len(pages),
+            catalog=entries,
+            volume_number=volume_number,
+            archivist=archivist,
+            retention=retention,
+            archived_at=archived_at,
+        )
+
+    # ------------------------------------------------------------------------- checks
+
+    @staticmethod
+    def _check_record(template: DocumentTemplate, case: Case, record: Record | None) -> None:
+        if template.case_level:
+            if record is not None:
+                raise DocumentError(f"“{template.label}”是案卷级文书，不针对单条记录生成")
+            return
+        if record is None:
+            raise DocumentError(f"生成“{template.label}”需要指定所依据的记录")
+        if record.kind not in RECORD_KINDS:
+            raise DocumentError(f"记录 {record.id} 的类型“{record.kind}”未定义，无法生成文书")
+        if template.kind is not None and record.kind != template.kind:
+            label = RECORD_KINDS[record.kind].label
+            raise DocumentError(
+                f"记录 {record.id} 是“{label}”，不能用“{template.label}”模板生成文书"
+                f"（应使用“{template_for(record.kind).label}”）"
+            )
+
+    @staticmethod
+    def _agency_name(case: Case) -> str:
+        try:
+            return load_pack(case.agency).name
+        except PackError:
+            raise DocumentError(f"未知的执法机关“{case.agency}”，无法确定文书的机关名称") from None
+
+    @staticmethod
+    def _title(template: DocumentTemplate, case: Case, record: Record | None) -> str:
+        if record is not None:
+            return document_title(case, record, template)
+        return CASE_TITLES.get(template.id, template.label)
+
+    # ------------------------------------------------------------------------- context
+
+    @staticmethod
+    def _case_context(
+        builder: ContextBuilder,
+        template: DocumentTemplate,
+        case: Case,
+        agency_name: str,
+        volume: CaseVolume | None,
+    ) -> dict[str, Any]:
+        if volume is not None:
+            return builder.for_case(
+                template,
+                entries=volume.catalog,
+                volume_number=volume.volume_number,
+                archivist=volume.archivist,
+                retention=volume.retention,
+                archived_at=volume.archived_at,
+                total_pages=volume.pages,
+            )
+        # On its own: what the case's latest 案卷归档 record says, page numbers left blank.
+        filed = [r for r in case.effective_records() if r.kind == "case_file"]
+        fields = filed[-1].fields if filed else {}
+        archivist_id = str(fields.get("archivist", ""))
+        archivist = case.person(archivist_id)
+        return builder.for_case(
+            template,
+            entries=catalog_entries(case, agency_name),
+            volume_number=str(fields.get("volume_number", "")),
+            archivist=archivist.name if archivist else archivist_id,
+            retention=str(fields.get("retention", "")),
+            archived_at=filed[-1].at if filed else None,
+            total_pages=None,
+        )
+
+    # ------------------------------------------------------------------------- PDF
+
+    def _html_env(self, agency: str) -> SandboxedEnvironment:
+        env = self._envs.get(agency)
+        if env is None:
+            search = [str(HTML_DIR)]
+            if self._override_dir is not None:
+                search[:0] = [str(self._override_dir / agency), str(self._override_dir)]
+            env = SandboxedEnvironment(
+                loader=FileSystemLoader(search),
+                autoescape=True,
+                undefined=StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            env.filters.update(FILTERS)
+            self._envs[agency] = env
+        return env
+
+    def _html_document(
+        self,
+        template_id: str,
+        agency: str,
+        context: dict[str, Any],
+        *,
+        first_page: int | None = None,
+    ) -> Document:
+        name = f"{template_id}.html"
+        env = self._html_env(agency)
+        try:
+            template = env.get_template(name)
+        except TemplateNotFound as exc:
+            raise DocumentError(f"找不到文书模板文件 {exc.name}") from None
+        except TemplateSyntaxError as exc:
+            raise DocumentError(
+                f"文书模板文件 {exc.filename or name} 第{exc.lineno}行有语法错误：{exc.message}"
+            ) from None
+        try:
+            html = template.render(context)
+        except Exception as exc:  # any failure of a template is the template's
+            raise _template_failure(exc, template.filename or name) from exc
+        stylesheets = []
+        if first_page is not None:
+            stylesheets.append(CSS(string=_volume_stamp(first_page), font_config=self._font_config))
+        base_url = str(Path(template.filename).parent) + "/" if template.filename else None
+        with self._lock:
+            return HTML(string=html, base_url=base_url, url_fetcher=self._url_fetcher).render(
+                font_config=self._font_config, stylesheets=stylesheets
+            )
+
+    def _write_pdf(self, document: Document) -> bytes:
+        with self._lock:
+            data = document.write_pdf(pdf_identifier=True)
+        assert isinstance(data, bytes)
+        return data
+
+    # ------------------------------------------------------------------------- DOCX
+
+    def _docx_template(self, template_id: str, agency: str) -> Path:
+        name = f"{template_id}.docx"
+        candidates = [DOCX_DIR / name]
+        if self._override_dir is not None:
+            candidates[:0] = [self._override_dir / agency / name, self._override_dir / name]
+        for path in candidates:
+            if path.is_file():
+                return path
+        raise DocumentError(f"找不到文书模板文件 {name}")
+
+    def _render_docx(
+        self,
+        template_id: str,
+        agency: str,
+        context: Callable[[Callable[[bytes], object]], dict[str, Any]],
+    ) -> bytes:
+        path = self._docx_template(template_id, agency)
+        try:
+            template = DocxTemplate(path)
+            template.init_docx()
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise DocumentError(f"文书模板文件 {path} 不是有效的 DOCX 文件：{exc}") from None
+
+        def embed(data: bytes) -> object:
+            if image_media_type(data) is None:
+                return ""
+            return InlineImage(template, BytesIO(data), height=Mm(SIGNATURE_HEIGHT_MM))
+
+        ctx = context(embed)
+        try:
+            template.render(ctx, jinja_env=self._docx_env, autoescape=True)
+        except TemplateSyntaxError as exc:
+            raise DocumentError(
+                f"文书模板文件 {path} 有语法错误（第{exc.lineno}行）：{exc.message}"
+            ) from None
+        except Exception as exc:  # any failure of a template is the template's
+            raise DocumentError(f"文书模板文件 {path} 无法生成文书：{exc}") from exc
+        created = dt.datetime.fromisoformat(ctx["document"]["created"])
+        props = template.docx.core_properties
+        props.title = ctx["document"]["title"]
+        props.author = ctx["agency"]["name"]
+        props.keywords = ctx["case"]["number"]
+        props.last_modified_by = ctx["agency"]["name"]
+        props.revision = 1
+        # python-docx writes these as UTC ("…Z") without converting: give it UTC.
+        props.created = props.modified = created.astimezone(dt.UTC).replace(tzinfo=None)
+        out = BytesIO()
+        template.save(out)
+        return fix_zip_times(out.getvalue(), created)
+
+
+def fix_zip_times(data: bytes, when: dt.datetime) -> bytes:
+    """The same ZIP with every member dated `when` (Shanghai wall clock), for equal bytes."""
+    # A ZIP time is a wall-clock time from 1980 on.
+    stamp = max(local(when).timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=stamp)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.create_system = 3
+            member.external_attr = 0o644 << 16
+            dst.writestr(member, src.read(info.filename))
+    return out.getvalue()
+
+
+def _template_failure(exc: Exception, fallback: str) -> DocumentError:
+    """Name the template file (an override or one it extends) and line where it failed."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".html") and Path(frame.filename).is_file():
+            return DocumentError(
+                f"文书模板文件 {frame.filename} 第{frame.lineno}行无法生成文书：{exc}"
+            )
+    return DocumentError(f"文书模板文件 {fallback} 无法生成文书：{exc}")
+
+
+__all__ = ["DocumentRenderer", "fix_zip_times", "image_media_type"]

@@ -1,0 +1,758 @@
+"""Write (or, with --check, verify) the default DOCX templates of lawtrail.documents.
+
+python -m lawtrail.tools.docx_templates          # rewrite templates/docx/*.docx
+python -m lawtrail.tools.docx_templates --check  # exit 1 if a committed file is stale
+
+A .docx is a ZIP of XML: it cannot be reviewed in a diff, so the files are made here, with
+python-docx, and hold docxtpl's Jinja tags (``{{ … }}``, ``{%p … %}`` for a paragraph,
+``{%tr … %}`` for a table row). They see the same context as the HTML templates (see
+lawtrail.documents.context). The output is byte-for-byte reproducible: fixed core properties
+and ZIP times. An agency that wants its own layout edits a copy in Word or WPS and puts it in
+its override directory; Word must keep each tag within one run (type it in one go).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Length, Mm, Pt
+
+from lawtrail.core.timeutil import SHANGHAI
+from lawtrail.documents.registry import TEMPLATES
+from lawtrail.documents.render import DOCX_DIR, fix_zip_times
+
+# Fixed, so that regenerating gives the committed bytes.
+TEMPLATE_TIME = datetime(2026, 1, 1, tzinfo=SHANGHAI)
+
+# Word on a Chinese Windows has these; WPS and LibreOffice map them to an installed CJK serif.
+BODY_FONT = "宋体"
+LATIN_FONT = "Times New Roman"
+CONTENT_WIDTH = Cm(21 - 2.8 - 2.6)  # A4 less the GB/T 9704 margins
+LABEL_WIDTH = Cm(3.4)
+VALUE_WIDTH = Length(CONTENT_WIDTH - LABEL_WIDTH)
+
+Doc = Any  # python-docx's Document object
+
+
+# ----------------------------------------------------------------------------- building blocks
+
+
+def _fonts(element: Any, east_asia: str = BODY_FONT) -> None:
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    fonts.set(qn("w:ascii"), LATIN_FONT)
+    fonts.set(qn("w:hAnsi"), LATIN_FONT)
+    fonts.set(qn("w:eastAsia"), east_asia)
+
+
+def new_document(*, cover: bool = False) -> Doc:
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    section.footer_distance = Cm(2.2)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(12)
+    _fonts(normal.element)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.line_spacing = 1.3
+    # The page number "— 1 —" in the footer; none on a cover (GB/T 9705-2008).
+    if cover:
+        section.different_first_page_header_footer = True
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("— ").font.size = Pt(14)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    footer._p.append(field)
+    footer.add_run(" —").font.size = Pt(14)
+    props = doc.core_properties
+    props.title = "{{ document.title }}"
+    props.author = "{{ agency.name }}"
+    props.created = props.modified = TEMPLATE_TIME.replace(tzinfo=None)
+    props.last_modified_by = "LawTrail"
+    props.revision = 1
+    return doc
+
+
+def para(
+    doc: Doc,
+    text: str = "",
+    *,
+    size: float = 12,
+    bold: bool = False,
+    align: str = "left",
+    indent: bool = False,
+    before: float = 0,
+    after: float = 0,
+    spacing: float | None = None,
+    left: Length | None = None,
+) -> Any:
+    paragraph = doc.add_paragraph()
+    paragraph.alignment = {
+        "left": WD_ALIGN_PARAGRAPH.LEFT,
+        "center": WD_ALIGN_PARAGRAPH.CENTER,
+        "right": WD_ALIGN_PARAGRAPH.RIGHT,
+        "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+    }[align]
+    fmt = paragraph.paragraph_format
+    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+    if indent:
+        fmt.first_line_indent = Pt(size * 2)
+    if spacing is not None:
+        fmt.line_spacing = spacing
+    if left is not None:
+        fmt.left_indent = left
+    if text:
+        run = paragraph.add_run(text)
+        run.font.size = Pt(size)
+        run.bold = bold
+    return paragraph
+
+
+def tag(doc: Doc, text: str) -> None:
+    """A paragraph holding only a docxtpl paragraph tag ({%p if … %}): it vanishes."""
+    doc.add_paragraph(text)
+
+
+def header(doc: Doc, *, number: bool = True) -> None:
+    para(doc, "{{ agency.name }}", size=16, align="center")
+    para(doc, "{{ document.title }}", size=22, bold=True, align="center", after=4)
+    if number:
+        para(
+            doc,
+            "{% if document.issued %}{{ document.number }}"
+            "{% else %}编号：{{ document.number }}{% endif %}",
+            align="right",
+            after=8,
+        )
+
+
+def heading(doc: Doc, text: str) -> None:
+    para(doc, text, bold=True, before=8, after=3)
+
+
+def _cell(cell: Any, text: str, *, size: float, bold: bool = False, center: bool = False) -> None:
+    paragraph = cell.paragraphs[0]
+    if center:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run(text)
+    run.font.size = Pt(size)
+    run.bold = bold
+
+
+def _table(doc: Doc, columns: int, widths: Sequence[Length]) -> Any:
+    table = doc.add_table(rows=0, cols=columns)
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    return table
+
+
+def _row(table: Any, texts: Sequence[str], widths: Sequence[Length], **style: Any) -> None:
+    cells = table.add_row().cells
+    for cell, text, width in zip(cells, texts, widths, strict=True):
+        cell.width = width
+        _cell(cell, text, **style)
+
+
+def form(doc: Doc, rows: Sequence[tuple[str, str]], *, size: float = 12) -> None:
+    """A two-column form: labels on the left, values on the right."""
+    widths = (LABEL_WIDTH, VALUE_WIDTH)
+    table = _table(doc, 2, widths)
+    for label, value in rows:
+        cells = table.add_row().cells
+        cells[0].width, cells[1].width = widths
+        _cell(cells[0], label, size=size, center=True)
+        _cell(cells[1], value, size=size)
+
+
+def loop_table(
+    doc: Doc,
+    headers: Sequence[str],
+    fractions: Sequence[float],
+    loops: Sequence[tuple[str, Sequence[str]]],
+    *,
+    size: float = 10.5,
+) -> None:
+    """A table with a header row and, for each loop, one row repeated by {%tr for %}."""
+    widths = [Length(int(CONTENT_WIDTH * f)) for f in fractions]
+    table = _table(doc, len(headers), widths)
+    _row(table, headers, widths, size=size, bold=True, center=True)
+    blank = [""] * (len(headers) - 1)
+    for loop, cells in loops:
+        _row(table, [f"{{%tr for {loop} %}}", *blank], widths, size=size)
+        _row(table, cells, widths, size=size)
+        _row(table, ["{%tr endfor %}", *blank], widths, size=size)
+
+
+PARTY_NAMES = "{% for p in parties %}{{ p.name }}{% if not loop.last %}、{% endif %}{% endfor %}"
+
+
+def officer_list() -> str:
+    return (
+        "{% for o in officers %}{{ o.name }}（执法证件编号：{{ o.certificate_number or '无' }}，"
+        "{{ o.certificate_shown }}）{% if not loop.last %}、{% endif %}{% endfor %}"
+    )
+
+
+def other_fields(doc: Doc) -> None:
+    tag(doc, "{%p if record.other_fields %}")
+    heading(doc, "其他记载事项")
+    widths = [LABEL_WIDTH, VALUE_WIDTH]
+    table = _table(doc, 2, widths)
+    _row(table, ["{%tr for i in record.other_fields %}", ""], widths, size=12)
+    _row(table, ["{{ i.label }}", "{{ i.value }}"], widths, size=12)
+    _row(table, ["{%tr endfor %}", ""], widths, size=12)
+    tag(doc, "{%p endif %}")
+
+
+def signatures(doc: Doc) -> None:
+    tag(doc, "{%p if signatures or refusals %}")
+    heading(doc, "签名")
+    loop_table(
+        doc,
+        ("签名人", "身份", "签名方式", "签名时间", "签名"),
+        (0.16, 0.15, 0.12, 0.30, 0.27),
+        (
+            (
+                "s in signatures",
+                ("{{ s.name }}", "{{ s.role }}", "{{ s.method }}", "{{ s.at }}", "{{ s.image }}"),
+            ),
+            (
+                "r in refusals",
+                (
+                    "{{ r.name }}",
+                    "{{ r.role }}",
+                    "拒绝签名",
+                    "{{ r.at }}",
+                    "拒绝理由：{{ r.reason }}",
+                ),
+            ),
+        ),
+    )
+    tag(doc, "{%p endif %}")
+
+
+def media(doc: Doc, source: str = "media") -> None:
+    tag(doc, f"{{%p if {source} %}}")
+    heading(doc, "音像记录")
+    loop_table(
+        doc,
+        ("类型", "文件名", "拍摄时间", "SHA-256 校验值"),
+        (0.08, 0.31, 0.25, 0.36),
+        (
+            (
+                f"x in {source}",
+                ("{{ x.type }}", "{{ x.filename }}", "{{ x.captured }}", "{{ x.sha256 }}"),
+            ),
+        ),
+        size=9,
+    )
+    tag(doc, "{%p endif %}")
+
+
+def notes(doc: Doc) -> None:
+    tag(doc, "{%p if record.correction %}")
+    para(doc, "{{ record.correction }}", size=10.5, before=6)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if record.av_exemption %}")
+    para(doc, "{{ record.av_exemption }}", size=10.5)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if record.note %}")
+    para(doc, "备注：{{ record.note }}", size=10.5)
+    tag(doc, "{%p endif %}")
+
+
+def tail(doc: Doc) -> None:
+    other_fields(doc)
+    signatures(doc)
+    media(doc)
+    notes(doc)
+
+
+def seal(doc: Doc) -> None:
+    left = Cm(8.5)
+    para(doc, "{{ agency.name }}", size=14, align="center", before=24, left=left)
+    para(doc, "（印章）", size=14, align="center", left=left)
+    para(doc, "{{ document.date }}", size=14, align="center", left=left)
+
+
+def letter(doc: Doc, text: str) -> None:
+    para(doc, text, size=14, indent=True, align="justify", spacing=1.5)
+
+
+def line(doc: Doc, text: str) -> None:
+    para(doc, text, after=3)
+
+
+# ----------------------------------------------------------------------------- the templates
+
+
+def initiation_approval() -> Doc:
+    doc = new_document()
+    header(doc)
+    form(
+        doc,
+        (
+            ("案件名称", "{{ case.title }}"),
+            ("案号", "{{ case.number }}"),
+            ("执法类别", "{{ case.acts }}（{{ case.procedure }}）"),
+            ("案件来源", "{{ f.case_source or case.origin }}"),
+            ("当事人", "{{ party.name }}"),
+            ("{{ party.id_label or '证件号码' }}", "{{ party.id_number }}"),
+            ("住所", "{{ party.address }}"),
+            ("联系方式", "{{ party.contact }}"),
+            ("当事人基本情况", "{{ f.party_info }}"),
+            ("启动原因", "{{ f.reason }}"),
+            ("基本案情", "{{ f.case_summary }}"),
+            ("承办人意见", "{{ f.handler_opinion }}"),
+            ("承办机构意见", "{{ f.unit_opinion }}"),
+            ("法制机构合法性审查意见", "{{ f.legality_review_opinion }}"),
+            (
+                "行政机关负责人意见",
+                "{{ f.head_opinion }}\n批准负责人：{{ f.head }}　　是否批准：{{ f.approved }}"
+                "　　日期：{{ record.date }}",
+            ),
+        ),
+    )
+    tail(doc)
+    return doc
+
+
+def _party_lines(doc: Doc) -> None:
+    line(
+        doc, "当事人：{{ party.name }}　　{{ party.id_label or '证件号码' }}：{{ party.id_number }}"
+    )
+    line(doc, "住所：{{ party.address }}　　联系方式：{{ party.contact }}")
+
+
+def inquiry_record() -> Doc:
+    doc = new_document()
+    header(doc)
+    line(doc, "时间：{{ record.period }}")
+    line(doc, "地点：{{ f.location }}")
+    line(doc, "询问人：" + officer_list())
+    line(doc, "被询问人：{{ f.interviewee }}　　身份：{{ f.interviewee_role }}")
+    _party_lines(doc)
+    line(doc, "案由：{{ case.title }}（案号：{{ case.number }}）")
+    line(
+        doc,
+        "告知事项：告知被询问人依法享有{{ f.rights_notified or '（未记载）' }}的权利；"
+        "告知方式：{{ f.rights_notice_method or '（未记载）' }}。",
+    )
+    heading(doc, "询问内容")
+    para(doc, "{{ record.transcript }}")
+    tail(doc)
+    return doc
+
+
+def site_inspection() -> Doc:
+    doc = new_document()
+    header(doc)
+    line(doc, "检查时间：{{ record.period }}")
+    line(doc, "检查地点：{{ f.location }}")
+    line(doc, "检查人员：" + officer_list())
+    _party_lines(doc)
+    line(doc, "案由：{{ case.title }}（案号：{{ case.number }}）")
+    line(doc, "在场人员：{{ f.present_persons }}")
+    heading(doc, "检查（勘验）情况")
+    para(doc, "{{ f.findings }}", indent=True, align="justify")
+    tail(doc)
+    return doc
+
+
+def rights_notice() -> Doc:
+    doc = new_document()
+    header(doc)
+    para(doc, "{{ party.name }}：", size=14, spacing=1.5)
+    letter(
+        doc,
+        "本机关在办理{% if case.title %}{{ case.title }}{% else %}你（单位）的案件{% endif %}"
+        "（案号：{{ case.number }}）过程中，依法告知你（单位）享有下列权利：",
+    )
+    tag(doc, "{%p for r in rights %}")
+    letter(doc, "{{ r.ordinal }}、{{ r.name }}。{{ r.text }}")
+    tag(doc, "{%p endfor %}")
+    letter(doc, "告知方式：{{ f.method }}。")
+    seal(doc)
+    tail(doc)
+    return doc
+
+
+def statement_defense() -> Doc:
+    doc = new_document()
+    header(doc)
+    form(
+        doc,
+        (
+            ("案件名称", "{{ case.title }}"),
+            ("案号", "{{ case.number }}"),
+            ("时间", "{{ record.period }}"),
+            ("陈述申辩人", "{{ party.name }}"),
+            ("执法人员", officer_list()),
+            ("陈述申辩针对", "{{ f.concerns }}"),
+            (
+                "放弃陈述申辩",
+                "{{ f.waived }}{% if f.waiver_form %}（{{ f.waiver_form }}）{% endif %}",
+            ),
+            ("陈述申辩的事实、理由和证据", "{{ f.content }}"),
+            ("复核及处理意见", "{{ f.review_opinion }}"),
+            ("是否采纳", "{{ f.adopted }}"),
+            ("采纳或不采纳的理由", "{{ f.adoption_reason }}"),
+        ),
+    )
+    tail(doc)
+    return doc
+
+
+def hearing() -> Doc:
+    doc = new_document()
+    header(doc)
+    line(doc, "案由：{{ case.title }}（案号：{{ case.number }}）")
+    line(doc, "听证时间：{{ record.period }}")
+    line(doc, "听证通知书（公告）编号：{{ f.notice_number }}")
+    line(doc, "听证通知送达时间：{{ f.notice_served_at }}")
+    line(doc, "听证主持人：{{ f.presiding_officer }}")
+    line(doc, "案件调查人员：" + officer_list())
+    _party_lines(doc)
+    heading(doc, "听证记录")
+    para(doc, "{{ record.transcript }}")
+    tail(doc)
+    return doc
+
+
+def legal_review() -> Doc:
+    doc = new_document()
+    header(doc)
+    form(
+        doc,
+        (
+            ("案件名称", "{{ case.title }}"),
+            ("案号", "{{ case.number }}"),
+            ("执法类别", "{{ case.acts }}（{{ case.procedure }}）"),
+            ("当事人", "{{ party.name }}"),
+            ("法制审核人员", "{{ f.reviewer }}"),
+            ("审核载体", "{{ f.form }}"),
+            ("是否重大执法决定", "{{ case.major }}"),
+        ),
+    )
+    heading(doc, "审核意见")
+    letter(doc, "{{ f.opinion|sentence }}")
+    heading(doc, "审核建议")
+    letter(doc, "{{ (f.suggestions or '无')|sentence }}")
+    seal(doc)
+    tail(doc)
+    return doc
+
+
+def decision() -> Doc:
+    doc = new_document()
+    header(doc)
+    para(doc, "当事人：{{ party.name }}", size=14, spacing=1.5)
+    for label, value in (
+        ("{{ party.id_label }}", "party.id_number"),
+        ("住所", "party.address"),
+        ("联系方式", "party.contact"),
+    ):
+        tag(doc, f"{{%p if {value} %}}")
+        para(doc, f"{label}：{{{{ {value} }}}}", size=14, spacing=1.5)
+        tag(doc, "{%p endif %}")
+    letter(
+        doc,
+        "本机关于{{ case.opened }}对{% if case.title %}{{ case.title }}"
+        "{% else %}你（单位）的案件{% endif %}（案号：{{ case.number }}）依法立案，并进行了调查。",
+    )
+    for intro, value in (("经查明：", "f.facts"), ("本机关认为：", "f.reasons")):
+        tag(doc, f"{{%p for line in ('{intro}' ~ {value})|sentence|lines if {value} %}}")
+        letter(doc, "{{ line }}")
+        tag(doc, "{%p endfor %}")
+    letter(
+        doc,
+        "{% if f.legal_basis %}依据{{ f.legal_basis }}的规定，{% endif %}本机关决定如下：",
+    )
+    tag(doc, "{%p for line in f.content|clauses|sentence|lines %}")
+    letter(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if f.amount %}")
+    letter(doc, "罚没金额：{{ f.amount }}。")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if f.rectification_ordered == '是' %}")
+    letter(
+        doc,
+        "责令改正{% if f.rectification_deadline %}，改正期限至{{ f.rectification_deadline }}"
+        "{% endif %}。",
+    )
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if f.performance_deadline %}")
+    letter(doc, "请于{{ f.performance_deadline }}前履行本决定。")
+    tag(doc, "{%p endif %}")
+    letter(
+        doc,
+        "如不服本决定，可以在收到本决定书之日起六十日内依法申请行政复议，"
+        "或者在六个月内依法向人民法院提起行政诉讼。",
+    )
+    seal(doc)
+    tail(doc)
+    return doc
+
+
+def service() -> Doc:
+    doc = new_document()
+    header(doc)
+    signed = "{{ s.name }}（{{ s.role }}，{{ s.method }}，{{ s.at }}）{{ s.image }}"
+    form(
+        doc,
+        (
+            ("案件名称", "{{ case.title }}（案号：{{ case.number }}）"),
+            ("送达文书名称及文号", "{{ service.document }}"),
+            ("受送达人", "{{ f.recipient or party.name }}"),
+            ("送达时间", "{{ service.time }}"),
+            ("送达地点", "{{ service.place }}"),
+            ("送达方式", "{{ f.method }}"),
+            (
+                "收件人签名（盖章）",
+                "{% for s in service.receivers %}" + signed + "\n{% endfor %}"
+                "{% for r in service.refusals %}{{ r.role }}{{ r.name }}拒绝签名"
+                "{% if r.at %}（{{ r.at }}）{% endif %}，拒绝理由：{{ r.reason }}\n{% endfor %}",
+            ),
+            ("送达人", "{% for s in service.servers %}" + signed + "\n{% endfor %}"),
+            ("见证人及其他签名人", "{% for s in service.others %}" + signed + "\n{% endfor %}"),
+            (
+                "备注",
+                "{% for i in record.other_fields %}{{ i.label }}：{{ i.value }}\n{% endfor %}"
+                "{% if record.correction %}{{ record.correction }}\n{% endif %}"
+                "{% if record.av_exemption %}{{ record.av_exemption }}\n{% endif %}"
+                "{{ record.note }}",
+            ),
+        ),
+    )
+    media(doc)
+    return doc
+
+
+def urge_notice() -> Doc:
+    doc = new_document()
+    header(doc)
+    para(doc, "{{ party.name }}：", size=14, spacing=1.5)
+    tag(doc, "{%p for line in f.content|sentence|lines %}")
+    letter(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if f.performance_deadline %}")
+    letter(doc, "履行期限：请于{{ f.performance_deadline }}前履行上述义务。")
+    tag(doc, "{%p endif %}")
+    # 行政强制法第三十五条: the 催告书 states the party's right of statement and defence.
+    letter(doc, "你（单位）收到本催告书后有权进行陈述和申辩。")
+    seal(doc)
+    tail(doc)
+    return doc
+
+
+def record() -> Doc:
+    doc = new_document()
+    header(doc)
+    widths = (LABEL_WIDTH, VALUE_WIDTH)
+    table = _table(doc, 2, widths)
+    for label, value in (
+        ("案件名称", "{{ case.title }}"),
+        ("案号", "{{ case.number }}"),
+        ("当事人", "{{ party.name }}"),
+        ("时间", "{{ record.period }}"),
+        ("执法人员", officer_list()),
+    ):
+        _row(table, [label, value], widths, size=12)
+    _row(table, ["{%tr for i in record.field_list %}", ""], widths, size=12)
+    _row(table, ["{{ i.label }}", "{{ i.value }}"], widths, size=12)
+    _row(table, ["{%tr endfor %}", ""], widths, size=12)
+    tag(doc, "{%p if document.issued %}")
+    seal(doc)
+    tag(doc, "{%p endif %}")
+    signatures(doc)
+    media(doc)
+    notes(doc)
+    return doc
+
+
+def case_cover() -> Doc:
+    doc = new_document(cover=True)
+    para(doc, "{{ agency.name }}", size=18, align="center", before=30)
+    para(doc, "{{ document.title }}", size=30, bold=True, align="center", before=18, after=36)
+    form(
+        doc,
+        (
+            ("案卷题名", "{{ case.title }}"),
+            ("案号", "{{ case.number }}"),
+            ("当事人", PARTY_NAMES),
+            ("执法类别", "{{ case.acts }}（{{ case.procedure }}）"),
+            ("起止日期", "{{ volume.start }}至{{ volume.end }}"),
+            ("卷内文件", "{{ volume.documents }}件　　共{{ volume.pages or '　　' }}页"),
+            ("保管期限", "{{ volume.retention }}"),
+            ("案卷号", "{{ volume.number }}"),
+            ("立卷单位", "{{ agency.name }}"),
+            ("立卷人", "{{ volume.archivist }}"),
+            ("立卷日期", "{{ volume.archived }}"),
+        ),
+        size=14,
+    )
+    return doc
+
+
+def case_catalog() -> Doc:
+    doc = new_document()
+    para(doc, "{{ document.title }}", size=22, bold=True, align="center", after=6)
+    para(
+        doc,
+        "案卷号：{{ volume.number }}　　案号：{{ case.number }}",
+        size=10.5,
+    )
+    para(doc, "立卷单位：{{ agency.name }}", size=10.5)
+    para(doc, "当事人：" + PARTY_NAMES, size=10.5, after=4)
+    loop_table(
+        doc,
+        ("序号", "文号", "责任者", "题名", "日期", "页号", "备注"),
+        (0.06, 0.21, 0.17, 0.26, 0.12, 0.09, 0.09),
+        (
+            (
+                "e in volume.entries",
+                (
+                    "{{ e.number }}",
+                    "{{ e.document_number }}",
+                    "{{ e.responsible }}",
+                    "{{ e.title }}",
+                    "{{ e.date }}",
+                    "{{ e.pages }}",
+                    "{{ e.remark }}",
+                ),
+            ),
+        ),
+        size=10,
+    )
+    return doc
+
+
+def case_remarks() -> Doc:
+    doc = new_document()
+    para(doc, "{{ document.title }}", size=22, bold=True, align="center", after=4)
+    para(doc, "案卷号：{{ volume.number }}　　案号：{{ case.number }}", align="right", after=8)
+    heading(doc, "本卷情况说明")
+    para(
+        doc,
+        "本卷为{{ agency.name }}办理的{{ case.title }}（案号：{{ case.number }}；当事人："
+        + PARTY_NAMES
+        + "）的行政执法案卷，"
+        "共有文件{{ volume.documents }}件，共{{ volume.pages or '　　' }}页"
+        "（含案卷封面、卷内目录和本备考表）。",
+        indent=True,
+        align="justify",
+    )
+    tag(doc, "{%p if volume.media %}")
+    para(
+        doc,
+        "本案音像资料及照片共{{ volume.media|length }}件，按规定另行存储，"
+        "以下列 SHA-256 校验值标识，可据以核对其完整性：",
+        indent=True,
+        align="justify",
+    )
+    loop_table(
+        doc,
+        ("序号", "类型", "文件名", "SHA-256 校验值"),
+        (0.08, 0.09, 0.37, 0.46),
+        (
+            (
+                "x in volume.media",
+                ("{{ loop.index }}", "{{ x.type }}", "{{ x.filename }}", "{{ x.sha256 }}"),
+            ),
+        ),
+        size=9,
+    )
+    tag(doc, "{%p else %}")
+    para(doc, "本案无音像资料。", indent=True)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p for c in volume.corrections %}")
+    para(doc, "{{ c|sentence }}", indent=True, align="justify")
+    tag(doc, "{%p endfor %}")
+    left = Cm(9)
+    para(doc, "立卷人：{{ volume.archivist or '＿＿＿＿＿＿' }}", before=36, left=left, spacing=2)
+    para(doc, "检查人：{{ volume.checker or '＿＿＿＿＿＿' }}", left=left, spacing=2)
+    para(doc, "立卷时间：{{ volume.archived or '＿＿＿＿＿＿' }}", left=left, spacing=2)
+    return doc
+
+
+BUILDERS: dict[str, Callable[[], Doc]] = {
+    "initiation_approval": initiation_approval,
+    "inquiry_record": inquiry_record,
+    "site_inspection": site_inspection,
+    "rights_notice": rights_notice,
+    "statement_defense": statement_defense,
+    "hearing": hearing,
+    "legal_review": legal_review,
+    "decision": decision,
+    "service": service,
+    "urge_notice": urge_notice,
+    "record": record,
+    "case_cover": case_cover,
+    "case_catalog": case_catalog,
+    "case_remarks": case_remarks,
+}
+
+
+def build(template_id: str) -> bytes:
+    """The bytes of one default template, the same on every run."""
+    doc = BUILDERS[template_id]()
+    out = BytesIO()
+    doc.save(out)
+    return fix_zip_times(out.getvalue(), TEMPLATE_TIME)
+
+
+def build_all() -> dict[str, bytes]:
+    missing = set(TEMPLATES) - set(BUILDERS)
+    if missing:  # pragma: no cover - a template added to the registry without a layout
+        raise SystemExit(f"没有 DOCX 模板的生成函数：{'、'.join(sorted(missing))}")
+    return {template_id: build(template_id) for template_id in TEMPLATES}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="only verify, write nothing")
+    parser.add_argument("--out", type=Path, default=DOCX_DIR, help="target directory")
+    args = parser.parse_args(argv)
+    stale = []
+    for template_id, data in build_all().items():
+        path = args.out / f"{template_id}.docx"
+        if path.exists() and path.read_bytes() == data:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    for path in stale:
+        print(("过期：" if args.check else "已生成：") + str(path))
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
