@@ -2,8 +2,8 @@
 
 python -m benchmarks [--quick] [--no-write] [NAME ...]
 
-NAME is a section (engine, ledger-append, ledger-verify, ledger-proof, media, web, archive) or a group
-(ledger: its three sections); none runs them all. Each section is written to the document as
+NAME is a section (engine, ledger-append, ledger-verify, ledger-proof, media, web, archive) or
+a group (ledger: its three sections); none runs them all. Each section is written to the document as
 soon as it is measured.
 """
 

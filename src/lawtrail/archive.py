@@ -613,8 +613,8 @@ def _copy_one(bag: _Bag, store: MediaStore, sha256: str, name: str) -> dict[str,
             return bag.add_stream(name, source)
     except MediaNotFoundError as exc:
         raise ExportError(
-            f"证据库中缺少账本登记的文件 {name}（SHA-256 {sha256}）；"
-            "确需导出不完整的档案包时加 --allow-missing-media"
+            f"证据库中缺少账本登记的文件 {name}（SHA-256 {sha256}），不能导出完整的档案包；"
+            "请先从备份恢复该文件（确需导出不完整的档案包时，用命令行的 --allow-missing-media）"
         ) from exc
     except (MediaStoreError, OSError) as exc:
         raise ExportError(f"无法读取证据库中的文件 {name}：{exc}") from exc

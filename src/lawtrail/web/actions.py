@@ -15,11 +15,14 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.db import transaction
 
-from lawtrail import services
+from lawtrail import archive, services
+from lawtrail.archive import ExportResult
+from lawtrail.archive_cli import RETENTIONS
 from lawtrail.core import timeutil
 from lawtrail.core.caseio import FORMAT, CaseFormatError, parse_case, person_to_json, record_to_json
 from lawtrail.core.engine import evaluate
@@ -27,9 +30,10 @@ from lawtrail.core.model import Case
 from lawtrail.core.record_kinds import RECORD_KINDS, FieldType
 from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import NewEntry, Receipt
+from lawtrail.ledger.tsa import tsa_roots_from_env
 from lawtrail.web import inbox, wiring
 from lawtrail.web.models import CaseIndex, User
-from lawtrail.web.roles import ADMIN, APPROVER, ARCHIVIST, LEGAL
+from lawtrail.web.roles import ADMIN, APPROVER, ARCHIVIST, LEGAL, SUPERVISOR
 
 log = logging.getLogger("lawtrail.access")
 
@@ -452,3 +456,103 @@ def _append_signed(
     if signatures:
         data["signatures"] = signatures
     return _append(user, index.agency_id, index.case_number, data)
+
+
+# ---------------------------------------------------------------------------- documents, archive
+
+
+def can_archive(user: User, agency: str) -> bool:
+    """组卷归档 is the designated archivist's (“明确专门人员负责……归档、保存和使用”: 000 art. 32,
+    001 art. 27, 002 art. 33, 003 art. 25; 004 art. 14): the agency's own archivist."""
+    return can_write(user, agency) and user.has_role(ARCHIVIST)
+
+
+def can_export(user: User, agency: str) -> bool:
+    """The archive package takes the whole case file out of the system: the agency's archivist
+    (who keeps it) and the supervisors of the agency (who check it, e.g. 001 art. 6) only."""
+    if can_archive(user, agency):
+        return True
+    return user.has_role(SUPERVISOR) and can_read(user, agency)
+
+
+def do_generate_document(
+    user: User, index: CaseIndex, template: str, record_id: str, format: str
+) -> services.RecordedDocument:
+    """Render a 文书 of the case (a record's, with ``record_id``) and record it: its bytes in
+    the evidence store, a ``document`` entry in the agency's ledger (the same bytes again are
+    not a second entry). Any of the agency's staff who may record in the case may."""
+    require_write(user, index.agency_id)
+    # Rendering takes a fraction of a second; on SQLite the write lock is held meanwhile, which
+    # keeps the document entry and the index row in one transaction like every other write.
+    with transaction.atomic():
+        recorded = services.do_generate_document(
+            wiring.ledger(),
+            wiring.media_store(),
+            wiring.renderer(),
+            index.agency_id,
+            index.case_number,
+            template,
+            record_id=record_id,
+            format=format,
+            actor=user.username,
+        )
+        project(index.agency_id, index.case_number)
+        return recorded
+
+
+def do_archive_case(
+    user: User, index: CaseIndex, volume_number: str, retention: str
+) -> tuple[services.RecordedDocument, Receipt]:
+    """形成案卷并归档 (the archivist): the volume PDF and the ``case_file`` record naming it,
+    with the archivist put into the case's people first — all in one transaction, so a refusal
+    (no closure yet, nothing new since the last archiving …) stores nothing at all."""
+    if not can_archive(user, index.agency_id):
+        raise PermissionDenied("只有本机关的档案管理员可以组卷归档")
+    if retention not in RETENTIONS:
+        raise services.ServiceError(f"保管期限应为：{'、'.join(RETENTIONS)}")
+    with transaction.atomic():
+        _people_refreshed(user, index.agency_id, index.case_number, ())
+        volume, receipt = services.do_archive_case(
+            wiring.ledger(),
+            wiring.media_store(),
+            wiring.renderer(),
+            index.agency_id,
+            index.case_number,
+            archivist=user.username,
+            volume_number=volume_number.strip(),
+            retention=retention,
+            actor=user.username,
+        )
+        project(index.agency_id, index.case_number)
+        return volume, receipt
+
+
+def do_export_case(user: User, index: CaseIndex, dest: Path, *, ip: str = "") -> ExportResult:
+    """Write the case's archive package (a BagIt bag, :mod:`lawtrail.archive`) to ``dest`` and
+    append the export to the agency's access log: who took the case file out is part of its
+    history. A refusal (:class:`~lawtrail.archive.ExportError`, Chinese) logs nothing: nothing
+    left the system. A user who may not export is refused, and the attempt is logged."""
+    if not can_export(user, index.agency_id):
+        do_log_access(
+            user,
+            index.agency_id,
+            index.case_number,
+            action="export",
+            target=index.case_number,
+            allowed=False,
+            ip=ip,
+        )
+        raise PermissionDenied("只有本机关的档案管理员和监督机关可以导出电子档案包，本次尝试已记录")
+    result = archive.export_case(
+        wiring.ledger(),
+        wiring.media_store(),
+        wiring.keys(),
+        index.agency_id,
+        index.case_number,
+        dest,
+        tsa_roots=tsa_roots_from_env(),
+    )
+    do_log_access(
+        user, index.agency_id, index.case_number, action="export", target=index.case_number, ip=ip
+    )
+    return result

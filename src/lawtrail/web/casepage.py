@@ -426,3 +426,82 @@ def stage_label(stage: str) -> str:
 
 def party_kind_label(kind: str) -> str:
     return {"organization": "单位", "person": "个人"}.get(kind, kind)
+
+
+# ---------------------------------------------------------------------------- documents (#5)
+
+FORMAT_LABELS = {"pdf": "PDF", "docx": "Word"}
+# The volume is assembled by the archive service, not rendered from one template.
+VOLUME_TEMPLATE = "case_volume"
+
+
+def document_label(template_id: str) -> str:
+    from lawtrail.documents import TEMPLATES
+
+    if template_id == VOLUME_TEMPLATE:
+        return "案卷（封面、卷内目录、卷内文件、备考表）"
+    template = TEMPLATES.get(template_id)
+    return template.label if template is not None else template_id
+
+
+def size_text(size: object) -> str:
+    if not isinstance(size, int):
+        return ""
+    for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} 字节"
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    seq: int
+    recorded_at: datetime
+    label: str
+    number: str  # the document's 文号, or the volume's 案卷号
+    record_id: str
+    format: str
+    pages: int | None
+    size: str
+    filename: str
+    sha256: str
+    entered_by: str
+
+
+def document_rows(
+    agency: str, case_number: str, case: Case, names: Mapping[str, str]
+) -> list[DocumentRow]:
+    """The documents generated from the case (ledger entries of type ``document``), oldest
+    first. The 文号 is the one the entry carries, else the one its record's fields give."""
+    rows = []
+    for entry in wiring.ledger().entries(agency, case_number=case_number, types=("document",)):
+        data = entry.data()
+        body = data["document"]
+        record_id = str(body.get("record") or "")
+        record = case.record(record_id) if record_id else None
+        if body.get("template") == VOLUME_TEMPLATE:
+            number = f"案卷号 {body.get('volume_number', '')}"
+        else:
+            number = str(
+                body.get("document_number")
+                or (record.fields.get("document_number") if record is not None else "")
+                or ""
+            )
+        pages = body.get("pages")
+        actor = str(data.get("actor", ""))
+        rows.append(
+            DocumentRow(
+                seq=entry.seq,
+                recorded_at=timeutil.local(timeutil.parse_aware(entry.recorded_at)),
+                label=document_label(str(body.get("template", ""))),
+                number=number,
+                record_id=record_id,
+                format=FORMAT_LABELS.get(str(body.get("format")), str(body.get("format", ""))),
+                pages=pages if isinstance(pages, int) else None,
+                size=size_text(body.get("size")),
+                filename=str(body.get("filename", "")),
+                sha256=str(body["sha256"]),
+                entered_by=names.get(actor, actor),
+            )
+        )
+    return rows

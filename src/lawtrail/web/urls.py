@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from lawtrail.web.api import api
-from lawtrail.web.views import cases, common, inbox, media, supervision
+from lawtrail.web.views import cases, common, documents, inbox, media, supervision
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -22,6 +22,14 @@ urlpatterns = [
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/records/new/<slug:kind>/", cases.record_new, name="record_new"),
     path("cases/<int:pk>/records/<str:record_id>/", cases.record_detail, name="record_detail"),
+    path(
+        "cases/<int:pk>/records/<str:record_id>/document/<str:format>/",
+        documents.record_document,
+        name="record_document",
+    ),
+    path("cases/<int:pk>/documents/<str:sha256>/", documents.document_file, name="document_file"),
+    path("cases/<int:pk>/archive/", documents.case_archive, name="case_archive"),
+    path("cases/<int:pk>/export/", documents.case_export, name="case_export"),
     path("cases/<int:pk>/approvals/<str:record_id>/", inbox.approval_step, name="approval_step"),
     path("cases/<int:pk>/media/", media.media_page, name="media_page"),
     path("cases/<int:pk>/media/upload/", media.media_upload, name="media_upload"),

@@ -1,15 +1,19 @@
 """The web application's dependencies, wired in one place: the ledger on Django's connection,
-the media store from the environment, the agencies' keys."""
+the media store from the environment, the agencies' keys, the 文书 renderer."""
 
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from lawtrail import bootstrap, config
 from lawtrail.evidence.store import MediaStore
 from lawtrail.ledger.keys import KeyDirectory
 from lawtrail.ledger.log import Ledger
 from lawtrail.web.ledgerdb import DjangoDatabase
+
+if TYPE_CHECKING:  # WeasyPrint is imported on the first document, not with every request
+    from lawtrail.documents import DocumentRenderer
 
 
 @functools.cache
@@ -27,7 +31,13 @@ def media_store() -> MediaStore:
     return bootstrap.open_media_store()
 
 
+@functools.cache
+def renderer() -> DocumentRenderer:
+    """The 文书 renderer (agency templates, signature images from the evidence store)."""
+    return bootstrap.document_renderer(media_store())
+
+
 def reset() -> None:
     """Forget the wired objects (tests that change the environment)."""
-    for cached in (keys, ledger, media_store):
+    for cached in (keys, ledger, media_store, renderer):
         cached.cache_clear()

@@ -36,6 +36,7 @@ class Case:
     index: CaseIndex
     record_id: str  # the internal approval submitted by the handler
     sha256: str  # a photo ingested into the case
+    document: str  # the SHA-256 of a 文书 generated from the case
     secrets: tuple[str, ...]  # what must never reach an outsider
 
 
@@ -73,10 +74,12 @@ def market_case(demo_users: list[tuple[str, str, str]]) -> Case:
         io.BytesIO(PHOTO),
         actions.Upload(type="photo", captured_at=timeutil.now(), filename="shoes.jpg"),
     )
+    document = actions.do_generate_document(handler, index, "record", "r1", "pdf")
     return Case(
         index=index,
         record_id="r1",
         sha256=ingested.media.sha256,
+        document=document.sha256,
         secrets=(CASE_NUMBER, TITLE, PARTY, OPINION, "shoes.jpg", "JFIF-test-photo"),
     )
 
@@ -90,9 +93,16 @@ CASE_ROUTES = {
     "media_page",
     "media_upload",
     "media_file",
+    "record_document",
+    "document_file",
+    "case_archive",
+    "case_export",
 }
-WRITING_ROUTES = {"record_new", "approval_step", "media_upload"}
-READING_ROUTES = CASE_ROUTES - {"media_upload"}  # media_upload only takes POST/PUT
+WRITING_ROUTES = {"record_new", "approval_step", "media_upload", "record_document", "case_archive"}
+# media_upload only takes POST/PUT, record_document only POST
+READING_ROUTES = CASE_ROUTES - {"media_upload", "record_document"}
+# Who of the case's own agency may open the route (the control test); market.handler otherwise.
+OWN_USER = {"case_archive": "market.archivist", "case_export": "market.archivist"}
 
 
 def case_urls(case: Case, pk: int | None = None) -> dict[str, str]:
@@ -102,6 +112,7 @@ def case_urls(case: Case, pk: int | None = None) -> dict[str, str]:
         "kind": "inquiry_record",
         "record_id": case.record_id,
         "sha256": case.sha256,
+        "format": "pdf",
     }
     found = {}
     for pattern in urls.urlpatterns:
@@ -110,7 +121,10 @@ def case_urls(case: Case, pk: int | None = None) -> dict[str, str]:
         names = pattern.pattern.converters
         unknown = set(names) - set(values)
         assert not unknown, f"the isolation test does not know the parameters {unknown}"
-        found[pattern.name] = reverse(pattern.name, kwargs={n: values[n] for n in names})
+        kwargs = {n: values[n] for n in names}
+        if pattern.name == "document_file":
+            kwargs["sha256"] = case.document
+        found[pattern.name] = reverse(pattern.name, kwargs=kwargs)
     return found
 
 
@@ -192,7 +206,7 @@ def test_the_refused_pages_serve_the_cases_own_agency(
 ) -> None:
     """The control of the tests above: the same URLs answer the case's own staff."""
     url = case_urls(market_case)[name]
-    response = login("market.handler").get(url, follow=True)
+    response = login(OWN_USER.get(name, "market.handler")).get(url, follow=True)
     assert response.status_code == 200, (url, response.status_code)
 
 

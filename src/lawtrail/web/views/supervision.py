@@ -48,6 +48,11 @@ ACTION_LABELS = {
     "view_media": "播放音像资料",
     "download_media": "下载音像资料",
     "upload_media": "上传音像资料",
+    "generate_document": "生成文书",
+    "download": "下载文书",
+    "archive_form": "查看组卷归档",
+    "archive_case": "组卷归档",
+    "export": "导出电子档案包",
 }
 OUTCOME_LABELS = {"allowed": "允许", "denied": "拒绝"}
 CHANNEL_LABELS = {"web": "网页", "api": "接口"}
