@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from lawtrail.core import merkle
 from lawtrail.core.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -422,3 +423,16 @@ def test_store_lookups_stay_logarithmic_at_a_million_leaves(tree_size: int) -> N
         proof = consistency_proof_from_store(get_perfect, old_size, tree_size)
         assert len(lookups) <= bound, (old_size, len(lookups))
         assert len(proof) == len(subtree_nodes_for_consistency(old_size, tree_size))
+
+
+def test_a_compact_range_gives_the_root_at_every_size_and_the_subtrees_it_completes() -> None:
+    leaves = [merkle.leaf_hash(bytes([i])) for i in range(33)]
+    stack: list[tuple[int, bytes]] = []
+    assert merkle.compact_range_root(stack) == merkle.root_from_leaf_hashes([])
+    completed = {}
+    for index, leaf in enumerate(leaves):
+        for level, digest in merkle.compact_range_push(stack, leaf):
+            completed[(level, index >> level)] = digest
+        assert merkle.compact_range_root(stack) == merkle.root_from_leaf_hashes(leaves[: index + 1])
+    expected = merkle.perfect_subtree_hashes(leaves)
+    assert completed == {k: v for k, v in expected.items() if k[0] >= 1}

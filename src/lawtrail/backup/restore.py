@@ -46,7 +46,7 @@ from lawtrail.backup.archive import (
 )
 from lawtrail.backup.destination import Destination, digest_of
 from lawtrail.backup.errors import BackupError, BackupUnavailable
-from lawtrail.backup.take import MediaRef, add_refs, fold, push, signed_checkpoint_problem
+from lawtrail.backup.take import MediaRef, add_refs, signed_checkpoint_problem
 from lawtrail.core import merkle, notes
 from lawtrail.evidence.hashing import Digests
 from lawtrail.evidence.store import MediaStore
@@ -354,11 +354,11 @@ def _replay(plan: _LogPlan, refs: dict[str, MediaRef]) -> Iterator[tuple[str, Ro
                 f"备份文件 {segment.name} 只含到第 {count} 条记录，应到 {segment.end} 条"
             )
         expected = plan.roots.get(count)
-        if expected is not None and fold(stack) != expected:
+        if expected is not None and merkle.compact_range_root(stack) != expected:
             raise BackupError(
                 f"备份文件 {segment.name} 之后重算的根与该次运行已签名的根不符（大小 {count}）"
             )
-    if count != plan.size or fold(stack) != plan.root:
+    if count != plan.size or merkle.compact_range_root(stack) != plan.root:
         raise BackupError(
             f"机关 {agency} 的备份记录（{count} 条）重算的根与运行清单中已签名的根不符"
         )
@@ -394,7 +394,7 @@ def _entry(
     if claims != (plan.origin, seq, item["case_number"], item["type"]):
         raise BackupError(f"{where}：第 {seq} 条记录的日志、序号、案号或类型与其内容不符")
     add_refs(refs, data, f"{plan.agency} 第 {seq} 条记录（案号 {item['case_number']}）")
-    completed = push(stack, leaf)
+    completed = merkle.compact_range_push(stack, leaf)
     row = (
         plan.agency,
         seq,
@@ -417,7 +417,7 @@ def _checkpoint(
     if size != count:
         raise BackupError(f"{where}：检查点大小 {size} 与其位置（第 {count} 条之后）不符")
     problem = signed_checkpoint_problem(item["note"], plan.origin, size, root, plan.verifier)
-    if problem is None and root != fold(stack):
+    if problem is None and root != merkle.compact_range_root(stack):
         problem = f"大小为 {size} 的检查点与由备份记录重算的日志树不符"
     if problem:
         raise BackupError(f"{where}：{problem}")

@@ -71,23 +71,6 @@ Clock = Callable[[], datetime]
 # ---------------------------------------------------------------------------- tree helpers
 
 
-def push(stack: list[tuple[int, bytes]], leaf: bytes) -> list[tuple[int, bytes]]:
-    """Append a leaf to a compact range (perfect subtrees, largest first); return the
-    (level, hash) of every subtree of level ≥ 1 it completes."""
-    completed = []
-    level, digest = 0, leaf
-    while stack and stack[-1][0] == level:
-        digest = merkle.node_hash(stack.pop()[1], digest)
-        level += 1
-        completed.append((level, digest))
-    stack.append((level, digest))
-    return completed
-
-
-def fold(stack: list[tuple[int, bytes]]) -> bytes:
-    return merkle.fold_root([digest for _, digest in stack])
-
-
 def signed_checkpoint_problem(
     note_text: str, origin: str, size: int, root: bytes, verifier: notes.Verifier
 ) -> str | None:
@@ -525,10 +508,10 @@ class _Backup:
             if leaf != entry.leaf_hash:
                 raise _Refused(f"源日志{_describe(entry)}的内容与其入账时的叶哈希不符：记录被改动")
             add_refs(self.refs, _json(entry.body), f"{agency} {_describe(entry)}")
-            push(stack, leaf)
+            merkle.compact_range_push(stack, leaf)
             count += 1
             if count == start:
-                if fold(stack) != start_root:
+                if merkle.compact_range_root(stack) != start_root:
                     raise _Refused(
                         f"源日志前 {start} 条记录重算的根与上次备份时已签名的根不同："
                         "源日志在备份之后被改写"
@@ -538,7 +521,7 @@ class _Backup:
                 out.write(dump_line(_entry_line(entry)))
                 scan.run.entries += 1
             while upcoming is not None and upcoming.size == count:
-                root = fold(stack)
+                root = merkle.compact_range_root(stack)
                 problem = signed_checkpoint_problem(
                     upcoming.note, info.origin, upcoming.size, upcoming.root, verifier
                 )
@@ -555,7 +538,7 @@ class _Backup:
                 + (f"、备份中已有 {start} 条" if start else "")
                 + "：末尾的记录被删除"
             )
-        if fold(stack) != latest.root:
+        if merkle.compact_range_root(stack) != latest.root:
             raise _Refused(f"源日志 {end} 条记录重算的根与最新已签名检查点的根不符：记录被改动")
 
     def _consistency(
@@ -693,11 +676,13 @@ class _Backup:
                 leaf = unhex(item["leaf_hash"], name)
                 if item["seq"] != count or merkle.leaf_hash(body) != leaf:
                     raise BackupError(f"写入后读回的备份文件 {name} 第 {count} 条记录与源不符")
-                push(stack, leaf)
+                merkle.compact_range_push(stack, leaf)
                 count += 1
         if digest.hexdigest() != done.digests.sha256:
             raise BackupError(f"写入后读回的备份文件 {name} 的 SHA-256 与写入的不同")
-        if count != scan.run.to_size or fold(stack) != bytes.fromhex(scan.state["root"]):
+        if count != scan.run.to_size or merkle.compact_range_root(stack) != bytes.fromhex(
+            scan.state["root"]
+        ):
             raise BackupError(
                 f"备份中机关 {scan.run.agency} 的记录（至大小 {count}）重算的根与已签名的根不符"
             )

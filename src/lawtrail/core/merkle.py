@@ -404,6 +404,26 @@ def subtree_nodes_for_root(tree_size: int) -> list[tuple[int, int]]:
     ]
 
 
+def compact_range_push(stack: list[tuple[int, bytes]], leaf_hash: bytes) -> list[tuple[int, bytes]]:
+    """Append a leaf to a compact range — the (level, hash) of the perfect subtrees covering
+    the leaves so far, largest first — in place; return the (level, hash) of every subtree of
+    level ≥ 1 the leaf completes. Streaming a log through this gives its root at every size
+    (:func:`compact_range_root`) in O(log n) memory."""
+    completed = []
+    level, digest = 0, leaf_hash
+    while stack and stack[-1][0] == level:
+        digest = node_hash(stack.pop()[1], digest)
+        level += 1
+        completed.append((level, digest))
+    stack.append((level, digest))
+    return completed
+
+
+def compact_range_root(stack: Sequence[tuple[int, bytes]]) -> bytes:
+    """The root of the leaves pushed so far (see :func:`compact_range_push`)."""
+    return fold_root([digest for _, digest in stack])
+
+
 def fold_root(perfect_subtree_hashes: Sequence[bytes]) -> bytes:
     """Fold the hashes of :func:`subtree_nodes_for_root` (largest first) into the MTH.
 

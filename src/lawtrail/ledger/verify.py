@@ -226,8 +226,8 @@ class _Verifier:
             # Two compact ranges: one over the leaves recomputed from the entries (compared
             # with the checkpoints), one over the stored leaf hashes (compared with the stored
             # subtrees, which is what proofs are read from).
-            _push(stack, leaf)
-            for level, digest in _push(stored_stack, entry.leaf_hash):
+            merkle.compact_range_push(stack, leaf)
+            for level, digest in merkle.compact_range_push(stored_stack, entry.leaf_hash):
                 self._check_node(agency, nodes, count + 1, level, digest)
             count += 1
             if len(recent) < NAMED_ENTRIES:
@@ -239,7 +239,7 @@ class _Verifier:
                 if cp.size < count:  # a checkpoint inside a gap: it cannot match
                     bad_run.append(cp)
                     continue
-                if self._check_checkpoint(info, verifier, cp, _fold(stack)):
+                if self._check_checkpoint(info, verifier, cp, merkle.compact_range_root(stack)):
                     flush_bad()
                     last_good_size = cp.size
                     recent.clear()
@@ -627,22 +627,6 @@ class _Verifier:
 def nodes_left(nodes: _Peek) -> Iterator[tuple[Any, ...]]:
     while nodes.head is not None:
         yield nodes.pop()
-
-
-def _push(stack: list[tuple[int, bytes]], leaf: bytes) -> list[tuple[int, bytes]]:
-    """Append a leaf to a compact range; return the (level, hash) of the subtrees it completes."""
-    completed = []
-    level, digest = 0, leaf
-    while stack and stack[-1][0] == level:
-        digest = merkle.node_hash(stack.pop()[1], digest)
-        level += 1
-        completed.append((level, digest))
-    stack.append((level, digest))
-    return completed
-
-
-def _fold(stack: list[tuple[int, bytes]]) -> bytes:
-    return merkle.fold_root([digest for _, digest in stack])
 
 
 def _time(text: str) -> Any:
