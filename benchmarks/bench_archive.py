@@ -18,15 +18,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bench_media import CHUNK, median_seconds, say
 from lawtrail import archive, services
 from lawtrail import verify as offline
 from lawtrail.core.caseio import parse_case
@@ -36,29 +34,15 @@ from lawtrail.ledger.db import Database
 from lawtrail.ledger.keys import KeyDirectory
 from lawtrail.ledger.log import Ledger
 
-CHUNK = 1 << 20
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "tonghua-market" / "compliant-ex-officio-penalty.json"
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
-
-
-def say(text: str) -> None:
-    print(f"  {text}", flush=True)
 
 
 def _chunks(count: int) -> Any:
     yield MP4_HEAD + os.urandom(CHUNK - len(MP4_HEAD))
     for _ in range(count - 1):
         yield os.urandom(CHUNK)
-
-
-def median_seconds(fn: Callable[[], object], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def copy_files(sources: list[Path], target: Path) -> None:

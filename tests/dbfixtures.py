@@ -8,6 +8,7 @@ LAWTRAIL_REQUIRE_POSTGRES=1 (set by .ci/run), which turns that skip into a failu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -41,6 +42,13 @@ def require_postgres() -> None:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a new, empty schema (dropped afterwards)."""
+    with fresh_postgres_schema() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """A URL on a new, empty PostgreSQL schema, dropped on exit."""
     require_postgres()
     schema = f"t_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:

@@ -32,6 +32,7 @@ bagit-python's ``make_bag``, which writes BagIt 0.97 and hashes in a second pass
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -48,32 +49,25 @@ from lawtrail.core.caseio import parse_case
 from lawtrail.core.engine import evaluate
 from lawtrail.core.regulations import article_label
 from lawtrail.core.rules import load_pack
+from lawtrail.evidence import filetypes
 from lawtrail.evidence.hashing import hash_stream
 from lawtrail.evidence.store import MediaNotFoundError, MediaStore, MediaStoreError
 from lawtrail.ledger.keys import KeyDirectory, KeyFileError
 from lawtrail.ledger.log import Ledger, StoredCheckpoint, StoredEntry
 from lawtrail.services import case_json
+from lawtrail.verify import BAG_NOTE_HEADER, SIGNATURE_FILE
 
-BAG_NOTE_HEADER = "lawtrail-bag/1"
 PROOFS_FORMAT = "lawtrail-proofs/1"
 PAYLOAD_ALGORITHMS = ("sha256", "sha512")
 TAG_ALGORITHMS = ("sha256", "sha512", "sm3")
 # The case's entries the package carries. Access entries (who looked at the case) stay in the
 # agency's log: they name staff and supervisors and are not part of the case file.
 PACKAGE_ENTRY_TYPES = ("case", "record", "media", "document")
-SIGNATURE_FILE = "bag-signature.txt"
 
-# Formats fit for long-term keeping (DA/T 70 可用性): what a file's first bytes must look like.
-_OPEN_FORMATS: Mapping[str, tuple[str, Sequence[bytes]]] = {
-    ".pdf": ("PDF", (b"%PDF-",)),
-    ".docx": ("OOXML（DOCX）", (b"PK\x03\x04",)),
-    ".jpg": ("JPEG", (b"\xff\xd8\xff",)),
-    ".jpeg": ("JPEG", (b"\xff\xd8\xff",)),
-    ".png": ("PNG", (b"\x89PNG\r\n\x1a\n",)),
-    ".mp3": ("MP3", (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")),
-    ".wav": ("WAV", (b"RIFF",)),
-}
-_ISO_BMFF = {".mp4", ".mov", ".m4a", ".3gp"}
+# Formats fit for long-term keeping (DA/T 70 可用性). Media files are checked with the ingest
+# allow-list's own content tests (evidence/filetypes.py); generated documents by their magic.
+_LONG_TERM_MEDIA = ("jpg", "jpeg", "png", "mp4", "mov", "m4a", "3gp", "mp3", "wav")
+_DOCUMENT_MAGIC: Mapping[str, bytes] = {"pdf": b"%PDF-", "docx": b"PK\x03\x04"}
 
 
 class ExportError(Exception):
@@ -175,24 +169,12 @@ def encode_path(name: str) -> str:
     return name.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def decode_path(name: str) -> str:
-    return (
-        name.replace("%0D", "\r")
-        .replace("%0A", "\n")
-        .replace("%0d", "\r")
-        .replace("%0a", "\n")
-        .replace("%25", "%")
-    )
-
-
 def bag_signature_text(
     origin: str, agency: str, case_number: str, checkpoint: StoredCheckpoint
 ) -> str:
     """The fixed head of the signed bag note: what the bag is of and which checkpoint it rests
     on. Its first line can never be an origin of a checkpoint note, so the same key's two kinds
     of notes cannot be confused."""
-    import base64
-
     return (
         f"{BAG_NOTE_HEADER}\n{origin}\nagency {agency}\ncase {case_number}\n"
         f"tree {checkpoint.size} {base64.b64encode(checkpoint.root).decode()}\n"
@@ -624,15 +606,13 @@ def _usability(checks: list[Check], bag: _Bag, files: Sequence[Mapping[str, Any]
     unusable = []
     for item in files:
         path = bag.root / item["file"]
-        suffix = path.suffix.lower()
+        ext = filetypes.extension(path.name)
         with open(path, "rb") as fh:
-            head = fh.read(16)
-        if suffix in _ISO_BMFF:
-            ok = head[4:8] == b"ftyp"
-        elif suffix in _OPEN_FORMATS:
-            ok = any(head.startswith(magic) for magic in _OPEN_FORMATS[suffix][1])
+            head = fh.read(filetypes.HEAD_SIZE)
+        if ext in _DOCUMENT_MAGIC:
+            ok = head.startswith(_DOCUMENT_MAGIC[ext])
         else:
-            ok = False
+            ok = ext in _LONG_TERM_MEDIA and filetypes.KINDS[ext].matches(head)
         if not ok:
             unusable.append(item["file"])
     checks.append(

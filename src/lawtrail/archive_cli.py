@@ -16,13 +16,11 @@ import getpass
 from pathlib import Path
 from typing import Any, TextIO
 
-from lawtrail import archive, bootstrap, config, services
+from lawtrail import archive, bootstrap, services
 from lawtrail.core import timeutil
-from lawtrail.evidence.store import MediaStoreError
-from lawtrail.ledger.db import DatabaseError
-from lawtrail.ledger.keys import KeyFileError
-from lawtrail.ledger.log import LedgerError, NewEntry
+from lawtrail.ledger.log import NewEntry
 from lawtrail.ledger.tsa import tsa_roots_from_env
+from lawtrail.ledger_cli import RUN_ERRORS
 from lawtrail.services import ServiceError
 
 EXIT_OK = 0
@@ -30,15 +28,6 @@ EXIT_REFUSED = 1
 EXIT_CANNOT_RUN = 2
 COMMANDS = ("export", "document", "archive")
 RETENTIONS = ("永久", "长期", "30年", "10年")
-
-_RUN_ERRORS = (
-    DatabaseError,
-    LedgerError,
-    KeyFileError,
-    MediaStoreError,
-    config.ConfigError,
-    OSError,
-)
 
 
 def add_commands(sub: Any) -> None:
@@ -103,13 +92,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return cmd_document(args, out)
         if args.command == "archive":
             return cmd_archive(args, out)
-    except archive.ExportError as exc:
+    except (archive.ExportError, ServiceError) as exc:
         err.write(f"lawtrail {args.command}: 拒绝：{exc}\n")
         return EXIT_REFUSED
-    except ServiceError as exc:
-        err.write(f"lawtrail {args.command}: 拒绝：{exc}\n")
-        return EXIT_REFUSED
-    except _RUN_ERRORS as exc:
+    except RUN_ERRORS as exc:
         err.write(f"lawtrail {args.command}: 错误：{exc}\n")
         return EXIT_CANNOT_RUN
     raise AssertionError(args.command)  # pragma: no cover

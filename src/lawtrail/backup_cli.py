@@ -24,25 +24,15 @@ from lawtrail.backup.destination import destination_from_url
 from lawtrail.backup.errors import BackupError, BackupUnavailable
 from lawtrail.backup.restore import RestoreResult, check_backup, restore
 from lawtrail.backup.take import BackupResult, take_backup
-from lawtrail.evidence.store import MediaStoreError
-from lawtrail.ledger.db import Database, DatabaseError
-from lawtrail.ledger.keys import KeyFileError
-from lawtrail.ledger.log import LedgerError
+from lawtrail.ledger.db import Database
 from lawtrail.ledger.schema import has_schema
+from lawtrail.ledger_cli import RUN_ERRORS
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_CANNOT_RUN = 2
 
-_RUN_ERRORS = (
-    BackupUnavailable,
-    DatabaseError,
-    LedgerError,
-    KeyFileError,
-    MediaStoreError,
-    config.ConfigError,
-    OSError,
-)
+_RUN_ERRORS = (BackupUnavailable, *RUN_ERRORS)
 
 _DEST_HELP = (
     "备份目标：目录（路径或 file:///绝对路径）或 s3://存储桶/前缀?endpoint=…&region=…"

@@ -49,18 +49,17 @@ EXIT_TAMPERED = 1
 EXIT_REFUSED = 1
 EXIT_CANNOT_RUN = 2
 
-# Errors that mean "could not run", reported in Chinese with exit code 2.
-_RUN_ERRORS = (
+# Errors that mean "could not run", reported in Chinese with exit code 2 (the archive and
+# backup commands share them).
+RUN_ERRORS = (
     DatabaseError,
     LedgerError,
     KeyFileError,
     MediaStoreError,
-    WitnessError,
-    TimestampError,
-    ServiceError,
     config.ConfigError,
     OSError,
 )
+_RUN_ERRORS = (*RUN_ERRORS, WitnessError, TimestampError, ServiceError)
 
 
 def add_commands(sub: Any) -> None:

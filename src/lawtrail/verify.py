@@ -45,7 +45,7 @@ from lawtrail.evidence.hashing import hash_stream
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
-BAG_NOTE_HEADER = "lawtrail-bag/1"  # lawtrail.archive writes it (not imported: it needs more)
+BAG_NOTE_HEADER = "lawtrail-bag/1"  # the first line of the note lawtrail.archive signs
 SIGNATURE_FILE = "bag-signature.txt"
 
 KIND_LABELS = {

@@ -9,14 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from lawtrail import cli
@@ -38,8 +36,7 @@ from lawtrail.ledger.verify import verify
 from lawtrail.ledger.witness import Witness
 from lawtrail.services import do_append_record, do_import_case, do_ingest_media, do_open_case
 from tests.builders import PEOPLE, t
-from tests.dbfixtures import RawSQL, require_postgres
-from tests.pgurl import POSTGRES_URL
+from tests.dbfixtures import RawSQL, fresh_postgres_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKET = "tonghua-market"
@@ -204,15 +201,8 @@ def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
         return
-    require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 def run_cli(

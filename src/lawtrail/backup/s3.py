@@ -27,10 +27,10 @@ from lawtrail.backup.errors import BackupError, BackupUnavailable
 from lawtrail.evidence.hashing import digest_stream
 from lawtrail.evidence.s3 import (
     DEFAULT_PART_SIZE,
+    PartUpload,
     S3MediaStore,
     _BodyReader,
     _is_not_found,
-    _PartReader,
 )
 from lawtrail.evidence.store import MediaStoreError, media_store_from_url
 
@@ -60,87 +60,28 @@ class _Taken(Exception):
     """The conditional write found the key already there."""
 
 
-class _Upload:
-    """One object sent to its final key a part at a time (at most one part buffered)."""
+class _Upload(PartUpload):
+    """One object sent to its final key a part at a time, published only if the key is free
+    (the object store's conditional write); failures become backup errors."""
 
     def __init__(self, client: Any, bucket: str, key: str, part_size: int, where: str) -> None:
-        self._client = client
-        self._bucket = bucket
-        self._key = key
-        self._part_size = part_size
-        self._where = where
-        self._chunks: list[bytes] = []
-        self._buffered = 0
-        self._upload_id: str | None = None
-        self._parts: list[dict[str, Any]] = []
+        super().__init__(client, bucket, key, part_size, where, if_none_match=True)
 
     def write(self, chunk: bytes) -> None:
-        self._chunks.append(chunk)
-        self._buffered += len(chunk)
-        if self._buffered >= self._part_size:
-            self._upload_part(self._take())
-
-    def _take(self) -> _PartReader:
-        chunks, self._chunks, self._buffered = self._chunks, [], 0
-        return _PartReader(chunks)
-
-    def _upload_part(self, body: _PartReader) -> None:
-        if self._upload_id is None:
-            with _s3_errors(f"在 {self._where} 开始分段上传"):
-                started = self._client.create_multipart_upload(Bucket=self._bucket, Key=self._key)
-            self._upload_id = str(started["UploadId"])
-        number = len(self._parts) + 1
-        with _s3_errors(f"向 {self._where} 上传第 {number} 段"):
-            response = self._client.upload_part(
-                Bucket=self._bucket,
-                Key=self._key,
-                UploadId=self._upload_id,
-                PartNumber=number,
-                Body=body,
-                ContentLength=body.size,
-            )
-        self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
+        try:
+            super().write(chunk)
+        except MediaStoreError as exc:
+            raise BackupUnavailable(str(exc)) from exc
 
     def finish(self) -> None:
         """Publish the object unless the key is taken (then :class:`_Taken`)."""
         try:
-            if self._upload_id is None:
-                body = self._take()
-                self._client.put_object(
-                    Bucket=self._bucket,
-                    Key=self._key,
-                    Body=body,
-                    ContentLength=body.size,
-                    IfNoneMatch="*",
-                )
-            else:
-                if self._chunks:
-                    self._upload_part(self._take())
-                self._client.complete_multipart_upload(
-                    Bucket=self._bucket,
-                    Key=self._key,
-                    UploadId=self._upload_id,
-                    MultipartUpload={"Parts": self._parts},
-                    IfNoneMatch="*",
-                )
-                self._upload_id = None
-        except ClientError as exc:
-            if _is_taken(exc):
-                raise _Taken from exc
-            with _s3_errors(f"向 {self._where} 上传"):
-                raise
-        except BotoCoreError as exc:
-            raise BackupUnavailable(f"向 {self._where} 上传失败：{exc}") from exc
-
-    def abort(self) -> None:
-        """Abort a multipart upload that was not completed (nothing becomes visible)."""
-        if self._upload_id is None:
-            return
-        upload_id, self._upload_id = self._upload_id, None
-        with contextlib.suppress(ClientError, BotoCoreError):
-            self._client.abort_multipart_upload(
-                Bucket=self._bucket, Key=self._key, UploadId=upload_id
-            )
+            super().finish()
+        except MediaStoreError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ClientError) and _is_taken(cause):
+                raise _Taken from cause
+            raise BackupUnavailable(str(exc)) from exc
 
 
 class S3Destination:

@@ -146,14 +146,25 @@ class _PartReader(io.RawIOBase):
             return done
 
 
-class _IncomingUpload:
+class PartUpload:
     """The bytes of one put, sent to `key` a part at a time; at most one part is buffered.
 
     The part is kept as the list of chunks `digest_stream` handed over (the same bytes objects
-    the hashers see), so buffering it costs no copy.
+    the hashers see), so buffering it costs no copy. With ``if_none_match`` the object store
+    itself refuses to publish over an existing key (a conditional write, for write-once backups).
     """
 
-    def __init__(self, client: Any, bucket: str, key: str, part_size: int, where: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        key: str,
+        part_size: int,
+        where: str,
+        *,
+        if_none_match: bool = False,
+    ) -> None:
+        self._conditions = {"IfNoneMatch": "*"} if if_none_match else {}
         self._client = client
         self._bucket = bucket
         self._key = key
@@ -197,7 +208,11 @@ class _IncomingUpload:
             body = self._take()
             with _s3_errors(f"向 {self._where} 上传"):
                 self._client.put_object(
-                    Bucket=self._bucket, Key=self._key, Body=body, ContentLength=body.size
+                    Bucket=self._bucket,
+                    Key=self._key,
+                    Body=body,
+                    ContentLength=body.size,
+                    **self._conditions,
                 )
         else:
             if self._chunks:
@@ -208,6 +223,7 @@ class _IncomingUpload:
                     Key=self._key,
                     UploadId=self._upload_id,
                     MultipartUpload={"Parts": self._parts},
+                    **self._conditions,
                 )
             self._upload_id = None
         self.stored = True
@@ -332,7 +348,7 @@ class S3MediaStore:
     ) -> StoredMedia:
         incoming = self._key("incoming", uuid.uuid4().hex)
         where = f"s3://{self.bucket}/{incoming}"
-        upload = _IncomingUpload(self.client, self.bucket, incoming, self.part_size, where)
+        upload = PartUpload(self.client, self.bucket, incoming, self.part_size, where)
         try:
             digests = digest_stream(source, sink=size_limited_sink(upload.write, max_size))
             upload.finish()
