@@ -117,7 +117,7 @@ class CaseBuilder:
         signatures: Iterable[Signature] = (),
         refusals: Iterable[Refusal] = (),
         media: Iterable[Media] = (),
-        av_exemption: str | None = None,
+        av_exemption: str | AvExemption | None = None,
         corrects: tuple[str, str] | None = None,
         recorded_at: str | None = None,
     ) -> str:
@@ -139,7 +139,11 @@ class CaseBuilder:
                 signatures=tuple(signatures),
                 refusals=tuple(refusals),
                 media=tuple(media),
-                av_exemption=AvExemption(av_exemption) if av_exemption else None,
+                av_exemption=(
+                    AvExemption(av_exemption)
+                    if isinstance(av_exemption, str) and av_exemption
+                    else av_exemption or None
+                ),
                 corrects=Correction(*corrects) if corrects else None,
             )
         )

@@ -6,7 +6,8 @@
     lawtrail export | document | archive …         (see lawtrail.archive_cli)
 
 Exit codes (stable, scripts rely on them): 0 no violation, 1 violations found, 2 the input
-could not be read — with a message naming the file, the JSON path and what is wrong.
+could not be read — with a message naming the file, the JSON path and what is wrong, or the
+command-line argument and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,10 +35,26 @@ AT_EXAMPLE = "2026-11-23T12:00:00+08:00"
 
 
 class InputError(Exception):
+    """The case file cannot be read: each issue names a JSON path inside `file`."""
+
     def __init__(self, file: str, issues: Sequence[FormatIssue]):
         self.file = file
         self.issues = list(issues)
         super().__init__(file)
+
+
+@dataclass(frozen=True)
+class ArgumentIssue:
+    """A command-line argument that cannot be used (not a problem of any file)."""
+
+    argument: str  # the option or operand as the usage names it: "--at", "CASE.json"
+    message: str  # what is wrong, without the argument's name
+
+
+class ArgumentError(Exception):
+    def __init__(self, issues: Sequence[ArgumentIssue]):
+        self.issues = list(issues)
+        super().__init__("; ".join(f"{i.argument}：{i.message}" for i in self.issues))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,7 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_check(file: str, at: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
     try:
-        as_of = _parse_at(at)
+        as_of = _check_arguments(file, at)
+    except ArgumentError as exc:
+        _report_argument_error(exc, fmt, out, err)
+        return EXIT_INPUT
+    try:
         case_data = _read_json(file)
         try:
             case = parse_case(case_data)
@@ -114,21 +136,37 @@ def cmd_check(file: str, at: str | None, fmt: str, out: TextIO, err: TextIO) -> 
     return EXIT_VIOLATIONS if evaluation.violations else EXIT_OK
 
 
-def _parse_at(at: str | None) -> datetime | None:
-    if at is None:
-        return None
+def _check_arguments(file: str, at: str | None) -> datetime | None:
+    """The evaluation time; every unusable argument is reported at once, none as a file."""
+    issues: list[ArgumentIssue] = []
+    if not file.strip():
+        issues.append(ArgumentIssue("CASE.json", "未给出案件文件的路径"))
+    as_of = None
+    if at is not None:
+        try:
+            as_of = _parse_at(at)
+        except ValueError as exc:
+            issues.append(ArgumentIssue("--at", str(exc)))
+    if issues:
+        raise ArgumentError(issues)
+    return as_of
+
+
+def _parse_at(at: str) -> datetime:
+    """`--at`: an ISO 8601 time with an offset; a ValueError says what is wrong (Chinese)."""
+    expected = f"须为带时区偏移的 ISO 8601 时间，如 {AT_EXAMPLE}"
+    if not at.strip():
+        raise ValueError(f"未给出时间：{expected}")
     try:
-        return timeutil.parse_aware(at)
+        value = datetime.fromisoformat(at)
     except ValueError:
-        raise InputError(
-            "--at",
-            [
-                FormatIssue(
-                    "--at",
-                    f"评估时点 {at!r} 无效：应带时区偏移，如 {AT_EXAMPLE}",
-                )
-            ],
-        ) from None
+        raise ValueError(f"无法解析的时间 {at!r}：{expected}") from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"时间须带时区偏移，如 {AT_EXAMPLE}（收到 {at!r}）")
+    try:
+        return timeutil.local(value)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+08:00 is before the first UTC instant
+        raise ValueError(f"时间 {at!r} 超出可计算的范围") from None
 
 
 def _read_json(file: str) -> Any:
@@ -160,6 +198,21 @@ def _report_input_error(exc: InputError, fmt: str, out: TextIO, err: TextIO) -> 
         payload = {
             "file": exc.file,
             "errors": [{"path": i.path, "message": i.message} for i in exc.issues],
+        }
+        json.dump(payload, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+
+
+def _report_argument_error(exc: ArgumentError, fmt: str, out: TextIO, err: TextIO) -> None:
+    """Like a file's errors, but naming the argument instead of a file and a JSON path."""
+    for issue in exc.issues:
+        err.write(f"lawtrail check: 错误：{issue.argument}：{issue.message}\n")
+    if fmt == "json":
+        payload = {
+            "file": None,
+            "errors": [
+                {"argument": i.argument, "path": None, "message": i.message} for i in exc.issues
+            ],
         }
         json.dump(payload, out, ensure_ascii=False, indent=2)
         out.write("\n")

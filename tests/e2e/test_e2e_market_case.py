@@ -254,6 +254,8 @@ def test_a_market_case_walks_from_ex_officio_start_to_the_archive_through_the_pa
             "f_opinion": "事实清楚，证据确凿，适用法律正确，程序合法",
             "f_suggestions": "建议在决定书中载明从轻情节",
             "f_form": "opinion_document",
+            # The review's outcome: a decision needs a review that passed (国办发〔2018〕118号).
+            "f_passed": "true",
             "sig_0_role": "legal_reviewer",
             "sig_0_signer": "person:market.legal",
             "sig_0_method": "handwritten",

@@ -82,7 +82,10 @@ def test_json_output_has_the_stable_structure(path: Path) -> None:
     }
     assert report["as_of"] == AT
     for finding in report["findings"]:
-        assert set(finding) == {"rule", "regulation", "article", "severity", "record", "message"}
+        keys = {"rule", "regulation", "article", "severity", "record", "message"}
+        # A duty from another law or policy names it; such a finding is only ever a warning.
+        assert set(finding) - {"duty_source"} == keys
+        assert "duty_source" not in finding or finding["severity"] == "warning"
         assert finding["regulation"] == report["regulation"]
         assert finding["severity"] in ("violation", "warning")
     violations = [f for f in report["findings"] if f["severity"] == "violation"]
@@ -138,6 +141,58 @@ def test_missing_file_and_naive_at_exit_2(tmp_path: Path) -> None:
     good = str(next(iter(EXAMPLES)))
     result = run(good, "--at", "2026-11-23T12:00:00")
     assert result.returncode == 2 and "--at" in result.stderr
+
+
+def test_a_naive_at_is_an_argument_error_said_once_and_not_a_file_error() -> None:
+    good = str(next(iter(EXAMPLES)))
+    result = run(good, "--at", "2026-11-23T12:00:00")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "lawtrail check: 错误：--at：时间须带时区偏移，如 2026-11-23T12:00:00+08:00"
+        "（收到 '2026-11-23T12:00:00'）\n"
+    )
+
+
+def test_argument_errors_are_json_too_naming_the_argument_not_a_file() -> None:
+    good = str(next(iter(EXAMPLES)))
+    result = run(good, "--at", "2026-11-23T12:00:00", "--format", "json")
+    assert result.returncode == 2
+    report = json.loads(result.stdout)
+    assert report["file"] is None
+    [error] = report["errors"]
+    assert error["argument"] == "--at" and error["path"] is None
+    assert error["message"].startswith("时间须带时区偏移，如 2026-11-23T12:00:00+08:00")
+    assert result.stderr.count("--at") == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("garbage", "无法解析的时间 'garbage'：须为带时区偏移的 ISO 8601 时间"),
+        ("2026-13-01T12:00:00+08:00", "无法解析的时间"),
+        ("", "未给出时间"),
+        # Valid ISO 8601, but before the first instant a Shanghai clock can show.
+        ("0001-01-01T00:00:00+08:00", "超出可计算的范围"),
+        ("9999-12-31T23:59:59-05:00", "超出可计算的范围"),
+    ],
+)
+def test_every_unusable_at_exits_2_with_a_message_about_the_argument(
+    value: str, message: str
+) -> None:
+    result = run(str(next(iter(EXAMPLES))), "--at", value)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("lawtrail check: 错误：--at：") and message in line
+    assert "Traceback" not in result.stderr
+
+
+def test_an_empty_case_file_argument_is_an_argument_error_reported_with_the_at_error() -> None:
+    result = run("", "--at", "2026-11-23T12:00:00", "--format", "json")
+    assert result.returncode == 2
+    errors = json.loads(result.stdout)["errors"]
+    assert [e["argument"] for e in errors] == ["CASE.json", "--at"]
+    assert result.stderr.splitlines()[0] == "lawtrail check: 错误：CASE.json：未给出案件文件的路径"
 
 
 def test_input_errors_are_json_too_when_json_is_asked_for(tmp_path: Path) -> None:

@@ -52,12 +52,21 @@ def site_inspection_av(b: CaseBuilder, faulty: bool) -> None:
 
 def emergency_approval_after_30_hours(b: CaseBuilder, faulty: bool) -> None:
     b.add("emergency_start", "2026-09-01 08:00", {"reason": "证据可能灭失"})
-    b.add("initiation_approval", "2026-09-02 14:00" if faulty else "2026-09-01 20:00")
+    # The 补报 is an approval form with its decision (a blank form approves nothing).
+    b.add(
+        "initiation_approval",
+        "2026-09-02 14:00" if faulty else "2026-09-01 20:00",
+        {"approved": True},
+    )
 
 
 def emergency_approval_after_3_days(b: CaseBuilder, faulty: bool) -> None:
     b.add("emergency_start", "2026-09-01 08:00", {"reason": "证据可能灭失"})
-    b.add("initiation_approval", "2026-09-04 10:00" if faulty else "2026-09-01 20:00")
+    b.add(
+        "initiation_approval",
+        "2026-09-04 10:00" if faulty else "2026-09-01 20:00",
+        {"approved": True},
+    )
 
 
 def lodging_service_av(b: CaseBuilder, faulty: bool) -> None:

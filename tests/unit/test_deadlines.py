@@ -106,13 +106,22 @@ def test_days_do_not_count_the_anchor_day(cal: WorkdayCalendar) -> None:
 
 
 def test_days_cross_a_month_end(cal: WorkdayCalendar) -> None:
-    assert due_at(sh(2026, 1, 30, 8, 0), Period.parse("2d"), cal) == sh(2026, 2, 1, *END)
-    assert due_at(sh(2026, 2, 27, 8, 0), Period.parse("2d"), cal) == sh(2026, 3, 1, *END)
+    # The plain count; both last days (2026-02-01, 2026-03-01) are Sundays, which the holiday
+    # extension (民法典 第二百零三条, on by default) moves to the Monday after.
+    two = Period.parse("2d")
+    assert due_at(sh(2026, 1, 30, 8, 0), two, cal, holiday_extension=False) == sh(2026, 2, 1, *END)
+    assert due_at(sh(2026, 2, 27, 8, 0), two, cal, holiday_extension=False) == sh(2026, 3, 1, *END)
+    assert due_at(sh(2026, 1, 30, 8, 0), Period.parse("2d"), cal) == sh(2026, 2, 2, *END)
+    assert due_at(sh(2026, 2, 27, 8, 0), Period.parse("2d"), cal) == sh(2026, 3, 2, *END)
 
 
-def test_days_are_not_moved_past_holidays(cal: WorkdayCalendar) -> None:
-    # The last day falls in the National Day holiday; it stays there (earlier is safer).
-    assert due_at(sh(2026, 9, 29, 10, 0), Period.parse("2d"), cal) == sh(2026, 10, 1, *END)
+def test_days_ending_in_a_holiday_move_to_the_next_working_day(cal: WorkdayCalendar) -> None:
+    # Formerly the last day stayed in the holiday ("earlier is safer"); now a period whose
+    # last day is a 法定休假日 ends on the day after the holiday (民法典 第二百零三条):
+    # 2026-10-01 is National Day, the holiday runs to 10-07, Thursday 10-08 is the last day.
+    assert due_at(sh(2026, 9, 29, 10, 0), Period.parse("2d"), cal) == sh(2026, 10, 8, *END)
+    plain = due_at(sh(2026, 9, 29, 10, 0), Period.parse("2d"), cal, holiday_extension=False)
+    assert plain == sh(2026, 10, 1, *END)
 
 
 def test_days_count_from_the_shanghai_day_of_a_utc_anchor(cal: WorkdayCalendar) -> None:

@@ -141,7 +141,9 @@ def test_closure_gives_the_archivist_the_thirty_day_deadline_and_its_article() -
     closure = b.add("closure", "2026-10-01 10:00", {})
     [task] = [task for task in tasks_of(b, "2026-10-05 12:00") if task.role == ARCHIVIST]
     assert task.kind == "case_file"
-    assert task.due == end_of_day(t("2026-10-31 00:00").date())
+    # The 30th day, Sat 2026-10-31, is a rest day: due at the end of Mon 2026-11-02, the next
+    # working day (民法典 第二百零三条; pack policy extend_over_holidays).
+    assert task.due == end_of_day(t("2026-11-02 00:00").date())
     assert (task.article, task.regulation, task.record) == (32, MARKET_REGULATION, closure)
 
     b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})

@@ -8,15 +8,17 @@ get their own tests.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lawtrail.core.caseio import parse_case
-from lawtrail.core.engine import evaluate
-from lawtrail.core.model import OfficerPresence
+from lawtrail.core.caseio import CaseFormatError, parse_case
+from lawtrail.core.engine import Evaluation, evaluate
+from lawtrail.core.model import AvExemption, OfficerPresence
 from lawtrail.core.regulations import load_regulation, quote_in_article
 from lawtrail.core.rules import (
     AvCheck,
@@ -108,14 +110,14 @@ def test_licence_penalty_confirmation_and_inspection_are_in_scope_of_art_2(
 
 # ================================================================= fields checks (table)
 
-APPLICATION = {
+APPLICATION: dict[str, Any] = {
     "applicant": "p1",
     "matter": "劳务派遣经营许可",
     "application_mode": "written",
     "outcome": "accepted",
     "receipt_number": "本人社许受〔2026〕8号",
 }
-APPROVAL_FORM = {
+APPROVAL_FORM: dict[str, Any] = {
     "reason": "涉嫌拖欠农民工工资",
     "case_source": "实名投诉",
     "party_info": "本溪市某建筑劳务有限公司，法定代表人陈志刚",
@@ -287,6 +289,13 @@ FIELD_RULES = [
         "service",
         {"method": "lodging", "refusal_reason": "拒绝签收", "refusal_date": date(2026, 9, 25)},
         "refusal_date",
+    ),
+    (
+        "hrss.service.lodging_place",
+        17,
+        "service",
+        {"method": "lodging", "lodged_at": "受送达人住所：本溪市平山区胜利路88号"},
+        "lodged_at",
     ),
     (
         "hrss.service.entrusted_reason",
@@ -481,11 +490,13 @@ INVESTIGATION_START = ["inquiry_record", "site_inspection", "evidence_request", 
 
 @pytest.mark.parametrize("kind", INVESTIGATION_START)
 def test_ex_officio_investigation_without_approval_form_violates_art_6(kind: str) -> None:
+    # Each investigation act is judged (issue #11 item 3: acts after a refusal must be caught),
+    # so both acts made without an approved start form are findings — formerly only the first.
     b = case(origin="ex_officio")
     first = b.add(kind, "2026-09-02 10:00")
-    b.add("inquiry_record", "2026-09-03 10:00")
-    finding = only(b.evaluate(AT), "hrss.start.approval_before_investigation")
-    assert (finding.article, finding.record) == (6, first)
+    second = b.add("inquiry_record", "2026-09-03 10:00")
+    findings = fired(b.evaluate(AT), "hrss.start.approval_before_investigation")
+    assert [(f.article, f.record) for f in findings] == [(6, first), (6, second)]
 
 
 def test_ex_officio_investigation_after_approved_form_satisfies_art_6() -> None:
@@ -839,8 +850,12 @@ def test_head_approval_signed_by_head_satisfies_art_13() -> None:
     assert fired(b.evaluate(AT), "hrss.head_approval.signature") == []
 
 
-def test_major_decision_without_legal_review_is_not_a_finding_under_003() -> None:
-    """002 (art. 17) requires legal review before a major decision; 003 has no such clause."""
+def test_major_decision_without_legal_review_is_only_a_sourced_warning_under_003() -> None:
+    """002 (art. 17) requires legal review before a major decision; 003 has no such clause.
+
+    Formerly no finding at all; now (issue #11 item 4) a warning that names the duty's source,
+    国办发〔2018〕118号, and never a violation of art. 13.
+    """
     b = case(major=True)
     b.add("rights_notice", "2026-09-15 10:00", {"rights": ALL_RIGHTS, "method": "written_notice"})
     b.add(
@@ -864,7 +879,12 @@ def test_major_decision_without_legal_review_is_not_a_finding_under_003() -> Non
         {"document_number": "本人社监罚〔2026〕15号", "reasons": "理由", "legal_basis": "依据"},
     )
     ev = b.evaluate(AT)
-    assert [f.rule for f in ev.findings] == []
+    assert ev.violations == ()
+    [warning] = ev.findings
+    assert warning.rule == "hrss.legal_review.major_decision"
+    assert (warning.article, warning.severity) == (13, Severity.WARNING)
+    assert "国办发〔2018〕118号" in warning.duty_source
+    assert "国办发〔2018〕118号" in warning.message and "未规定该义务" in warning.message
     assert [r.rule for r in ev.required] == ["hrss.performance.recorded"]
 
 
@@ -1179,7 +1199,7 @@ def test_003_requires_no_labels_on_av_files() -> None:
 # ================================================================= art. 28: internal approval
 
 
-CHAIN = {
+CHAIN: dict[str, Any] = {
     "handler": "o1",
     "handler_opinion": "拟罚款20000元",
     "handler_reason": "事实清楚、证据确凿",
@@ -1258,12 +1278,619 @@ def test_pack_cites_no_article_without_requirement_and_mandates_av_only_where_00
         "hrss.av.investigation": True,
         "hrss.simplified.dispute_av": False,
         "hrss.service.lodging_av": True,
-        "hrss.service.announcement_av": True,
+        # Art. 19 "以适当方式进行音像记录" has no 不适宜 exception (only art. 11 does).
+        "hrss.service.announcement_av": False,
         "hrss.enforcement.av_remove_obstruction": False,
     }
     assert [r.id for r in load_pack(AGENCY).rules if isinstance(r.check, MediaIngestCheck)] == [
         "hrss.av.ingest_24h"
     ]
+
+
+# ================================================================= issue #11: legal precision
+#
+# Each class of error the issue names, tested where 003's text applies and shown silent where it
+# does not. The articles are quoted from 003 in the comments.
+
+
+def _evaluate_with_people(b: CaseBuilder, **roles: tuple[str, ...]) -> Evaluation:
+    """Evaluate `b` with the named people holding `roles` (record_kinds.STAFF_ROLES)."""
+    built = b.build()
+    people = tuple(replace(p, roles=roles.get(p.id, p.roles)) for p in built.people)
+    return evaluate(replace(built, people=people), at=t(AT))
+
+
+# ----------------------------------------------------------------- item 2: own authority (art. 6)
+
+
+def test_start_approval_rule_reads_own_authority_and_has_no_emergency_exception() -> None:
+    """Art. 6 "依职权启动一般程序行政执法行为的…报相关负责人批准" has no 先行启动/补报 clause."""
+    rule = load_pack(AGENCY).rule("hrss.start.approval_before_investigation")
+    assert rule.case == {"own_authority": True, "procedure": "general"}
+    assert isinstance(rule.check, PrecededByCheck)
+    assert rule.check.except_after == ()
+    assert rule.check.latest_where == {"granted": True}
+    assert rule.scope == "each"
+
+
+@pytest.mark.parametrize("origin", ["ex_officio", "complaint", "emergency"])
+def test_every_own_authority_origin_needs_the_start_approval_of_art_6(origin: str) -> None:
+    b = case(origin=origin)
+    if origin == "emergency":
+        b.add("emergency_start", "2026-09-01 08:00", {"reason": "工人聚集讨薪"})
+    rid = b.add("site_inspection", "2026-09-01 10:00")
+    finding = only(b.evaluate(AT), "hrss.start.approval_before_investigation")
+    assert (finding.article, finding.record, finding.severity) == (6, rid, Severity.VIOLATION)
+
+
+@pytest.mark.parametrize("origin", ["ex_officio", "complaint", "emergency"])
+def test_every_own_authority_origin_with_approval_first_satisfies_art_6(origin: str) -> None:
+    b = case(origin=origin)
+    b.add("initiation_approval", "2026-09-01 09:00", APPROVAL_FORM)
+    b.add("site_inspection", "2026-09-01 10:00")
+    assert fired(b.evaluate(AT), "hrss.start.approval_before_investigation") == []
+
+
+# ----------------------------------------------------------------- item 3: a refusal is no approval
+
+
+@pytest.mark.parametrize(
+    "decision",
+    [
+        {"approved": False},
+        {"head_opinion": "不同意立案，证据不足"},
+        {"head_opinion": "不予批准"},
+        {"head_opinion": "请补充材料后再报"},  # undecided
+        {"head_opinion": ""},  # undecided
+    ],
+    ids=["approved-false", "opinion-refuses", "opinion-not-approved", "undecided", "blank"],
+)
+def test_investigation_after_a_refused_or_undecided_start_form_violates_art_6(
+    decision: dict[str, Any],
+) -> None:
+    form = {k: v for k, v in APPROVAL_FORM.items() if k not in ("approved", "head_opinion")}
+    b = case(origin="ex_officio")
+    form_id = b.add("initiation_approval", "2026-09-01 15:00", form | decision)
+    rid = b.add("inquiry_record", "2026-09-02 10:00")
+    finding = only(b.evaluate(AT), "hrss.start.approval_before_investigation")
+    assert (finding.article, finding.record) == (6, rid)
+    assert form_id in finding.message and "等同未经批准" in finding.message
+
+
+def test_start_form_granted_by_the_head_opinion_wording_alone_satisfies_art_6() -> None:
+    form = {k: v for k, v in APPROVAL_FORM.items() if k != "approved"} | {
+        "head_opinion": "同意立案"
+    }
+    b = case(origin="ex_officio")
+    b.add("initiation_approval", "2026-09-01 15:00", form)
+    b.add("inquiry_record", "2026-09-02 10:00")
+    assert fired(b.evaluate(AT), "hrss.start.approval_before_investigation") == []
+
+
+def test_investigation_after_a_later_refusal_violates_art_6_but_earlier_acts_stand() -> None:
+    b = case(origin="ex_officio")
+    b.add("initiation_approval", "2026-09-01 15:00", APPROVAL_FORM)
+    b.add("site_inspection", "2026-09-02 10:00")
+    b.add("initiation_approval", "2026-09-03 09:00", APPROVAL_FORM | {"approved": False})
+    late = b.add("inquiry_record", "2026-09-04 10:00")
+    findings = fired(b.evaluate(AT), "hrss.start.approval_before_investigation")
+    assert [(f.article, f.record) for f in findings] == [(6, late)]
+
+
+def test_refused_then_approved_start_form_covers_the_acts_after_the_approval() -> None:
+    b = case(origin="ex_officio")
+    b.add("initiation_approval", "2026-09-01 15:00", APPROVAL_FORM | {"approved": False})
+    early = b.add("site_inspection", "2026-09-02 10:00")
+    b.add("initiation_approval", "2026-09-03 09:00", APPROVAL_FORM)
+    b.add("inquiry_record", "2026-09-04 10:00")
+    findings = fired(b.evaluate(AT), "hrss.start.approval_before_investigation")
+    assert [f.record for f in findings] == [early]
+
+
+def test_voided_start_approval_authorises_nothing_under_art_6() -> None:
+    b = case(origin="ex_officio")
+    form = b.add("initiation_approval", "2026-09-01 15:00", APPROVAL_FORM)
+    rid = b.add("site_inspection", "2026-09-02 10:00")
+    b.add("void", "2026-09-03 09:00", {"target": form, "reason": "审批表填错案件"})
+    assert only(b.evaluate(AT), "hrss.start.approval_before_investigation").record == rid
+
+
+def test_void_of_a_correction_brings_the_refused_start_form_back_into_judgement() -> None:
+    """A refused form corrected to approved, then the correction withdrawn: refused again."""
+    b = case(origin="ex_officio")
+    form = b.add("initiation_approval", "2026-09-01 15:00", APPROVAL_FORM | {"approved": False})
+    fix = b.add(
+        "initiation_approval",
+        "2026-09-01 15:00",
+        APPROVAL_FORM,
+        corrects=(form, "负责人意见录入错误"),
+        recorded_at="2026-09-01 16:00",
+    )
+    rid = b.add("site_inspection", "2026-09-02 10:00")
+    assert fired(b.evaluate(AT), "hrss.start.approval_before_investigation") == []
+    b.add("void", "2026-09-05 09:00", {"target": fix, "reason": "更正无依据"})
+    finding = only(b.evaluate(AT), "hrss.start.approval_before_investigation")
+    assert finding.record == rid and form in finding.message
+
+
+@pytest.mark.parametrize(
+    "approval",
+    [{"approved": False}, {"approver_opinion": "不同意，退回补充调查"}, {"approver_opinion": ""}],
+    ids=["approved-false", "opinion-refuses", "undecided"],
+)
+def test_decision_after_a_refused_or_undecided_internal_approval_violates_art_28(
+    approval: dict[str, Any],
+) -> None:
+    b = case()
+    b.add("internal_approval", "2026-09-22 15:00", CHAIN | approval)
+    rid = b.add("decision", "2026-09-23 10:00")
+    finding = only(b.evaluate(AT), "hrss.internal.approval_before_decision")
+    assert (finding.article, finding.record) == (28, rid)
+    assert "等同未经批准" in finding.message
+
+
+def test_each_decision_is_judged_by_the_internal_approval_before_it_art_28() -> None:
+    b = case()
+    b.add("internal_approval", "2026-09-22 15:00", CHAIN | {"approved": True})
+    b.add("decision", "2026-09-23 10:00")
+    b.add("internal_approval", "2026-09-24 15:00", CHAIN | {"approved": False})
+    second = b.add("decision", "2026-09-25 10:00")
+    findings = fired(b.evaluate(AT), "hrss.internal.approval_before_decision")
+    assert [f.record for f in findings] == [second]
+
+
+@pytest.mark.parametrize(
+    ("fields", "fires"),
+    [
+        ({"approved": True, "provided": True}, False),
+        ({"approved": False, "provided": True}, True),
+        ({"provided": True}, True),
+        ({"approved": False, "provided": False}, False),
+        ({"approved": False}, False),
+    ],
+    ids=["consented", "refused-but-provided", "undecided-but-provided", "refused", "pending"],
+)
+def test_copy_provided_without_the_heads_consent_violates_art_26(
+    fields: dict[str, Any], fires: bool
+) -> None:
+    base = {"requester": "p1", "request_type": ("copy",), "head": "h1", "secrets_excluded": True}
+    rid, ev = _field_case("copy_request", base | fields)
+    findings = fired(ev, "hrss.copy.provided_with_consent")
+    assert [(f.article, f.record) for f in findings] == ([(26, rid)] if fires else [])
+
+
+@pytest.mark.parametrize(
+    ("fields", "fires"),
+    [
+        ({"provided": True, "secrets_excluded": False}, True),
+        ({"provided": True}, True),
+        ({"provided": True, "secrets_excluded": True}, False),
+        ({"provided": False}, False),
+    ],
+)
+def test_copy_provided_must_exclude_what_the_law_keeps_secret_art_26(
+    fields: dict[str, Any], fires: bool
+) -> None:
+    base = {"requester": "p1", "request_type": ("inspect",), "head": "h1", "approved": True}
+    rid, ev = _field_case("copy_request", base | fields)
+    findings = fired(ev, "hrss.copy.secrets_excluded")
+    assert [(f.article, f.record) for f in findings] == ([(26, rid)] if fires else [])
+
+
+def test_refused_av_exemption_does_not_excuse_missing_av_under_art_11() -> None:
+    b = case()
+    rid = b.add(
+        "site_inspection",
+        "2026-09-02 10:00",
+        av_exemption=AvExemption("现场涉及商业秘密", approved_by="h1", approved=False),
+    )
+    b.add(
+        "sampling",
+        "2026-09-02 11:00",
+        av_exemption=AvExemption("现场涉及商业秘密", approved_by="h1", approved=True),
+    )
+    findings = fired(b.evaluate(AT), "hrss.av.investigation")
+    assert [(f.article, f.record) for f in findings] == [(11, rid)]
+    assert "未获批准" in findings[0].message
+
+
+# ----------------------------------------------------------------- item 4: duty sources, quotes
+
+
+def test_every_rule_not_stated_in_so_many_words_says_how_it_is_read() -> None:
+    pack = load_pack(AGENCY)
+    for rule_id in (
+        "hrss.rights.notified_before_decision",
+        "hrss.rights.content",
+        "hrss.rights.hearing",
+        "hrss.performance.recorded",
+        "hrss.rectification.checked",
+        "hrss.archive.designated_archivist",
+        "hrss.simplified.collection_stated",
+        "hrss.simplified.on_the_spot_collection",
+        "hrss.simplified.filing",
+        "hrss.service.lodging_signatures",
+    ):
+        assert pack.rule(rule_id).inferred, rule_id
+    assert "按期" in pack.rule("hrss.rectification.checked").inferred
+    sourced = [r for r in pack.rules if r.duty_source]
+    assert [r.id for r in sourced] == ["hrss.legal_review.major_decision"]
+    assert all(r.severity is Severity.WARNING for r in sourced)
+
+
+def test_major_decision_after_a_failed_legal_review_is_a_sourced_warning() -> None:
+    b = case(major=True)
+    b.add("legal_review", "2026-09-22 10:00", {"reviewer": "l1", "opinion": "不同意，证据不足"})
+    rid = b.add("decision", "2026-09-23 10:00")
+    finding = only(b.evaluate(AT), "hrss.legal_review.major_decision")
+    assert (finding.article, finding.record, finding.severity) == (13, rid, Severity.WARNING)
+    assert finding.duty_source
+
+
+@pytest.mark.parametrize("major", [True, False])
+def test_passed_legal_review_or_ordinary_decision_raises_no_legal_review_warning(
+    major: bool,
+) -> None:
+    b = case(major=major)
+    if major:
+        b.add("legal_review", "2026-09-22 10:00", {"reviewer": "l1", "passed": True})
+    b.add("decision", "2026-09-23 10:00")
+    assert fired(b.evaluate(AT), "hrss.legal_review.major_decision") == []
+
+
+# ----------------------------------------------------------------- item 5: burdensome decisions
+
+
+BENEFICIAL = [
+    ({"category": "license_granted"}, ("license",)),
+    ({"category": "confirmation"}, ("confirmation",)),
+    ({"category": "license_refused"}, ("license",)),
+    ({"decision_type": "准予行政许可决定"}, ("license",)),
+    ({"decision_type": "工伤认定决定"}, ("confirmation",)),  # wording silent: acts decide
+    ({"category": "inspection_result"}, ("inspection",)),
+]
+
+
+@pytest.mark.parametrize(("fields", "acts"), BENEFICIAL, ids=[str(f) for f, _ in BENEFICIAL])
+def test_decision_imposing_no_obligation_needs_no_rights_notice_or_performance_record(
+    fields: dict[str, Any], acts: tuple[str, ...]
+) -> None:
+    """Arts. 9 and 20: a licence granted or a favourable 确认 leaves nothing to notify or do."""
+    b = case(acts=acts, origin="application")
+    b.add("internal_approval", "2026-09-22 15:00", CHAIN)
+    b.add("decision", "2026-09-23 10:00", fields)
+    b.add("closure", "2026-10-12 17:00")
+    ev = b.evaluate(AT)
+    assert fired(ev, "hrss.rights.notified_before_decision") == []
+    assert fired(ev, "hrss.performance.recorded") == []
+    assert required(ev, "hrss.performance.recorded") == []
+
+
+BURDENSOME = [
+    ({"category": "penalty"}, ("penalty",)),
+    ({"category": "rectification"}, ("inspection",)),
+    ({"decision_type": "行政处罚决定"}, ("inspection", "penalty")),
+    ({"decision_type": "责令改正决定"}, ("inspection",)),
+    ({}, ("penalty",)),  # nothing said: the stricter reading
+]
+
+
+@pytest.mark.parametrize(("fields", "acts"), BURDENSOME, ids=[str(f) for f, _ in BURDENSOME])
+def test_decision_imposing_an_obligation_needs_rights_notice_and_performance_record(
+    fields: dict[str, Any], acts: tuple[str, ...]
+) -> None:
+    b = case(acts=acts)
+    rid = b.add("decision", "2026-09-23 10:00", fields)
+    b.add("closure", "2026-10-12 17:00")
+    ev = b.evaluate(AT)
+    for rule, article in (
+        ("hrss.rights.notified_before_decision", 9),
+        ("hrss.performance.recorded", 20),
+    ):
+        finding = only(ev, rule)
+        assert (finding.article, finding.record) == (article, rid)
+
+
+def test_rights_list_is_not_demanded_of_a_licence_only_case() -> None:
+    """Licensing has its own rights (行政许可法 第七条、第三十八条); art. 9's list is not used."""
+    b = case(acts=("license",), origin="application")
+    b.add(
+        "rights_notice", "2026-09-15 10:00", {"rights": ("statement", "defense"), "method": "oral"}
+    )
+    ev = b.evaluate(AT)
+    assert fired(ev, "hrss.rights.content") == []
+    assert fired(ev, "hrss.rights.hearing") == []
+
+
+# ----------------------------------------------------------------- item 5: the hearing right
+
+
+FIVE_RIGHTS = ("statement", "defense", "recusal", "reconsideration", "litigation")
+
+
+def _notice(b: CaseBuilder, rights: tuple[str, ...], **penalty: Any) -> str:
+    fields: dict[str, Any] = {"rights": rights, "method": "written_notice"}
+    if "kinds" in penalty:
+        fields["penalty_kinds"] = penalty["kinds"]
+    if "amount" in penalty:
+        fields["penalty_amount"] = Decimal(penalty["amount"])
+    return b.add("rights_notice", "2026-09-15 10:00", fields)
+
+
+def test_rights_content_no_longer_demands_hearing_of_every_notice_art_9() -> None:
+    b = case()
+    _notice(b, FIVE_RIGHTS, kinds=("warning",))
+    ev = b.evaluate(AT)
+    assert fired(ev, "hrss.rights.content") == []
+    assert fired(ev, "hrss.rights.hearing") == []
+
+
+@pytest.mark.parametrize(
+    "kinds", [("revoke_license",), ("suspend_business",), ("fine", "restrict_employment")]
+)
+def test_penalty_with_a_hearing_right_not_notified_violates_art_9(kinds: tuple[str, ...]) -> None:
+    b = case()
+    rid = _notice(b, FIVE_RIGHTS, kinds=kinds, amount="2000")
+    finding = only(b.evaluate(AT), "hrss.rights.hearing")
+    assert (finding.article, finding.record, finding.severity) == (9, rid, Severity.VIOLATION)
+    assert "听证" in finding.message
+
+
+@pytest.mark.parametrize(
+    "kinds", [("warning",), ("criticism",), ("suspend_license",), ("warning", "detention")]
+)
+def test_penalty_without_a_hearing_right_needs_no_hearing_notice(kinds: tuple[str, ...]) -> None:
+    b = case()
+    _notice(b, FIVE_RIGHTS, kinds=kinds)
+    assert fired(b.evaluate(AT), "hrss.rights.hearing") == []
+
+
+def test_fine_without_the_packs_large_amount_is_a_warning_not_a_guess() -> None:
+    """No authoritative 较大数额 for 辽宁 人社 was found: the pack states none."""
+    assert load_pack(AGENCY).large_amount is None
+    b = case()
+    rid = _notice(b, FIVE_RIGHTS, kinds=("fine",), amount="200000")
+    finding = only(b.evaluate(AT), "hrss.rights.hearing")
+    assert (finding.record, finding.severity) == (rid, Severity.WARNING)
+    assert "较大数额" in finding.message
+
+
+def test_intended_penalty_read_from_the_decision_when_the_notice_is_silent() -> None:
+    b = case()
+    rid = _notice(b, FIVE_RIGHTS)
+    b.add(
+        "decision", "2026-09-23 10:00", {"decision_type": "行政处罚决定", "content": "吊销许可证"}
+    )
+    finding = only(b.evaluate(AT), "hrss.rights.hearing")
+    assert (finding.record, finding.severity) == (rid, Severity.VIOLATION)
+
+
+def test_unknown_intended_penalty_is_a_warning() -> None:
+    b = case()
+    rid = _notice(b, FIVE_RIGHTS)
+    finding = only(b.evaluate(AT), "hrss.rights.hearing")
+    assert (finding.record, finding.severity) == (rid, Severity.WARNING)
+
+
+def test_hearing_notified_satisfies_art_9_whatever_the_penalty() -> None:
+    b = case()
+    _notice(b, ALL_RIGHTS, kinds=("revoke_license",))
+    assert fired(b.evaluate(AT), "hrss.rights.hearing") == []
+
+
+def test_simplified_procedure_never_demands_a_hearing() -> None:
+    b = case(procedure="simplified")
+    _notice(b, FIVE_RIGHTS, kinds=("fine",), amount="200")
+    assert fired(b.evaluate(AT), "hrss.rights.hearing") == []
+
+
+# ----------------------------------------------------------------- item 6: 当场收缴罚款, art. 14
+
+COLLECTION: dict[str, Any] = {
+    "on_the_spot_collection": True,
+    "on_the_spot_fine": "当场收缴罚款50元，出具专用票据",
+    "collection_receipt": "辽财罚〔2026〕000123",
+    "collected_amount": Decimal("50"),
+}
+
+
+@pytest.mark.parametrize("missing", ["on_the_spot_fine", "collection_receipt", "collected_amount"])
+def test_on_the_spot_collection_without_its_record_violates_art_14(missing: str) -> None:
+    b = case(procedure="simplified")
+    fields = {k: v for k, v in COLLECTION.items() if k != missing}
+    rid = b.add("simplified_procedure", "2026-09-02 10:00", fields)
+    finding = only(b.evaluate(AT), "hrss.simplified.on_the_spot_collection")
+    assert (finding.article, finding.record, finding.severity) == (14, rid, Severity.VIOLATION)
+
+
+def test_on_the_spot_collection_fully_recorded_satisfies_art_14() -> None:
+    b = case(procedure="simplified")
+    b.add("simplified_procedure", "2026-09-02 10:00", COLLECTION)
+    ev = b.evaluate(AT)
+    assert fired(ev, "hrss.simplified.on_the_spot_collection") == []
+    assert fired(ev, "hrss.simplified.collection_stated") == []
+
+
+def test_no_on_the_spot_collection_needs_no_collection_record() -> None:
+    b = case(procedure="simplified")
+    b.add("simplified_procedure", "2026-09-02 10:00", {"on_the_spot_collection": False})
+    ev = b.evaluate(AT)
+    assert fired(ev, "hrss.simplified.on_the_spot_collection") == []
+    assert fired(ev, "hrss.simplified.collection_stated") == []
+
+
+def test_simplified_record_silent_on_collection_is_a_warning_under_art_14() -> None:
+    b = case(procedure="simplified")
+    rid = b.add("simplified_procedure", "2026-09-02 10:00", {"factual_basis": "事实清楚"})
+    finding = only(b.evaluate(AT), "hrss.simplified.collection_stated")
+    assert (finding.article, finding.record, finding.severity) == (14, rid, Severity.WARNING)
+    assert fired(b.evaluate(AT), "hrss.simplified.on_the_spot_collection") == []
+
+
+def test_filing_is_owed_only_for_on_the_spot_penalties_art_14() -> None:
+    """Art. 14(五) records "依法" filing: 行政处罚法 第五十二条 files on-the-spot penalties only."""
+    b = case(procedure="simplified", acts=("inspection",))
+    b.add("closure", "2026-09-03 10:00")
+    assert fired(b.evaluate(AT), "hrss.simplified.filing") == []
+
+
+# ----------------------------------------------------------------- item 8: the foundation's gaps
+
+
+def test_court_enforcement_result_is_pending_until_closure_then_violates_art_23() -> None:
+    b = case()
+    fields = {"application_document": "强制执行申请书", "court": "本溪市明山区人民法院"}
+    rid = b.add("court_enforcement", "2026-10-15 10:00", fields)
+    ev = b.evaluate(AT)
+    assert fired(ev, "hrss.enforcement.court_result") == []
+    assert [r.after for r in required(ev, "hrss.enforcement.court_result")] == [rid]
+    b.add("closure", "2026-11-20 17:00")
+    finding = only(b.evaluate(AT), "hrss.enforcement.court_result")
+    assert (finding.article, finding.record) == (23, rid)
+    assert "强制执行结果" in finding.message
+
+
+def test_court_result_recorded_by_a_correction_before_closure_satisfies_art_23() -> None:
+    b = case()
+    fields = {"application_document": "强制执行申请书", "court": "本溪市明山区人民法院"}
+    rid = b.add("court_enforcement", "2026-10-15 10:00", fields)
+    b.add(
+        "court_enforcement",
+        "2026-10-15 10:00",
+        fields | {"result": "法院裁定准予执行，罚款已划拨"},
+        corrects=(rid, "补记法院强制执行结果"),
+        recorded_at="2026-11-18 09:00",
+    )
+    b.add("closure", "2026-11-20 17:00")
+    ev = b.evaluate(AT)
+    assert fired(ev, "hrss.enforcement.court_result") == []
+    assert fired(ev, "hrss.enforcement.court_application") == []
+
+
+def _rectification(deadline: date | None, checked: str | None) -> tuple[CaseBuilder, str]:
+    b = case()
+    fields: dict[str, Any] = {"rectification_ordered": True}
+    if deadline:
+        fields["rectification_deadline"] = deadline
+    rid = b.add("decision", "2026-09-23 10:00", fields)
+    if checked:
+        b.add("rectification_check", checked, {"result": "rectified"})
+    return b, rid
+
+
+@pytest.mark.parametrize(
+    ("deadline", "checked"),
+    [
+        (date(2026, 10, 16), "2026-10-19 17:00"),  # Fri deadline: checked the next Monday
+        (date(2026, 10, 16), "2026-10-14 10:00"),  # checked before the deadline ran out
+        (date(2026, 9, 30), "2026-10-08 16:00"),  # across National Day: first working day
+        (date(2026, 10, 9), "2026-10-10 11:00"),  # Sat 10-10 is a 调休 working day
+    ],
+)
+def test_rectification_checked_on_schedule_satisfies_art_20(deadline: date, checked: str) -> None:
+    b, _ = _rectification(deadline, checked)
+    assert fired(b.evaluate(AT), "hrss.rectification.checked") == []
+
+
+@pytest.mark.parametrize(
+    ("deadline", "checked", "due"),
+    [
+        (date(2026, 10, 16), "2026-10-20 09:00", "2026-10-19"),
+        (date(2026, 9, 30), "2026-10-09 09:00", "2026-10-08"),
+        (date(2026, 10, 16), None, "2026-10-19"),
+    ],
+    ids=["late", "late-after-national-day", "never"],
+)
+def test_rectification_not_checked_on_schedule_violates_art_20(
+    deadline: date, checked: str | None, due: str
+) -> None:
+    """Art. 20 "要按期对改正情况进行核查": by the first working day after the 改正期限."""
+    b, rid = _rectification(deadline, checked)
+    finding = only(b.evaluate(AT), "hrss.rectification.checked")
+    assert (finding.article, finding.record) == (20, rid)
+    assert "改正期限" in finding.message and due in finding.message
+
+
+def test_rectification_check_is_required_with_its_due_date_before_it_falls_due() -> None:
+    b, rid = _rectification(date(2026, 10, 16), None)
+    ev = b.evaluate("2026-10-19 12:00")
+    assert fired(ev, "hrss.rectification.checked") == []
+    [pending] = required(ev, "hrss.rectification.checked")
+    assert (pending.after, pending.due) == (rid, t("2026-10-19 23:59:59.999999"))
+
+
+def test_rectification_without_deadline_is_pending_until_closure() -> None:
+    b, rid = _rectification(None, None)
+    ev = b.evaluate(AT)
+    assert fired(ev, "hrss.rectification.checked") == []
+    assert [(r.after, r.due) for r in required(ev, "hrss.rectification.checked")] == [(rid, None)]
+
+
+def test_archivist_not_designated_violates_art_25() -> None:
+    """Art. 25 "明确专门人员负责…归档": a title of 档案管理员 designates nobody."""
+    b = case()
+    rid = b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})
+    finding = only(b.evaluate(AT), "hrss.archive.designated_archivist")
+    assert (finding.article, finding.record) == (25, rid)
+    ev = _evaluate_with_people(b, o1=("officer", "archivist"))
+    assert only(ev, "hrss.archive.designated_archivist").record == rid
+
+
+def test_designated_archivist_satisfies_art_25() -> None:
+    b = case()
+    b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})
+    ev = _evaluate_with_people(b, a1=("archivist",))
+    assert fired(ev, "hrss.archive.designated_archivist") == []
+    assert fired(ev, "hrss.archive.archivist") == []
+
+
+def test_lodging_witnessed_by_the_server_himself_violates_art_17() -> None:
+    b = case()
+    rid = b.add(
+        "service",
+        "2026-09-25 15:00",
+        {"method": "lodging"},
+        signatures=(sig("server", "刘振宇", person="o1"), sig("witness", "刘振宇", person="o1")),
+    )
+    finding = only(b.evaluate(AT), "hrss.service.lodging_signatures")
+    assert (finding.article, finding.record) == (17, rid)
+    assert "同一人" in finding.message
+
+
+def test_lodging_witnessed_by_another_person_satisfies_art_17() -> None:
+    b = case()
+    b.add(
+        "service",
+        "2026-09-25 15:00",
+        {"method": "lodging"},
+        signatures=(sig("server", "刘振宇", person="o1"), sig("witness", "社区主任王某")),
+    )
+    assert fired(b.evaluate(AT), "hrss.service.lodging_signatures") == []
+
+
+def test_a_decision_served_cannot_pose_as_the_urge_notice_of_art_21() -> None:
+    """The reader checks service.document_kind against the served record's kind."""
+    data = json.loads((EXAMPLES / "compliant-wage-arrears.json").read_text(encoding="utf-8"))
+    service = next(r for r in data["records"] if r["id"] == "sv2")
+    service["fields"]["document_kind"] = "urge_notice"
+    with pytest.raises(CaseFormatError, match="document_kind"):
+        parse_case(data)
+
+
+def test_void_of_a_correction_brings_back_the_inspection_without_av_art_11() -> None:
+    b = case()
+    original = b.add("site_inspection", "2026-09-02 10:00")
+    fix = b.add(
+        "site_inspection",
+        "2026-09-02 10:00",
+        media=(video("2026-09-02 10:00"),),
+        corrects=(original, "补附音像记录"),
+        recorded_at="2026-09-02 12:00",
+    )
+    assert fired(b.evaluate(AT), "hrss.av.investigation") == []
+    b.add("void", "2026-09-03 09:00", {"target": fix, "reason": "音像文件系他案"})
+    finding = only(b.evaluate(AT), "hrss.av.investigation")
+    assert (finding.article, finding.record) == (11, original)
 
 
 # ================================================================= examples
@@ -1296,6 +1923,8 @@ def test_violations_example_has_exactly_the_intended_failures() -> None:
         ("hrss.service.lodging_av", "sv1"),
         ("hrss.enforcement.urge_first", "ce1"),
         ("hrss.enforcement.urge_served", "ce1"),
+        # Art. 23 "强制执行结果": the case was closed without the court's result (issue #11 #8).
+        ("hrss.enforcement.court_result", "ce1"),
         ("hrss.archive.within_30_days", "cl1"),
     }
     assert {f.rule for f in ev.violations} == {
@@ -1308,5 +1937,35 @@ def test_violations_example_has_exactly_the_intended_failures() -> None:
         "hrss.service.lodging_av",
         "hrss.enforcement.urge_first",
         "hrss.enforcement.urge_served",
+        "hrss.enforcement.court_result",
         "hrss.archive.within_30_days",
     }
+
+
+# ---------- a refused head approval is not an approval (issue #11 item 3)
+
+
+@pytest.mark.parametrize(
+    ("opinion", "fires"),
+    [
+        ({"approved": False, "opinion": "不同意"}, True),
+        ({"opinion": "不同意作出处罚决定，补充调查"}, True),
+        ({"opinion": "已阅"}, True),  # undecided: approves nothing
+        ({"approved": True, "opinion": "同意"}, False),
+        ({"opinion": "同意按拟定意见作出处罚决定"}, False),
+    ],
+)
+def test_decision_after_a_refused_or_undecided_head_approval_violates_art_13(
+    opinion: dict[str, object], fires: bool
+) -> None:
+    b = CaseBuilder(AGENCY)
+    b.add("head_approval", "2026-09-09 10:00", {"head": "h1", **opinion})  # type: ignore[arg-type]
+    d = b.add("decision", "2026-09-10 10:00")
+    found = fired(b.evaluate(), "hrss.head_approval.not_refused")
+    assert [(x.record, x.article) for x in found] == ([(d, 13)] if fires else [])
+
+
+def test_a_decision_without_any_head_approval_is_not_judged_by_art_13_refusal_rule() -> None:
+    b = CaseBuilder(AGENCY)
+    b.add("decision", "2026-09-10 10:00")
+    assert not fired(b.evaluate(), "hrss.head_approval.not_refused")

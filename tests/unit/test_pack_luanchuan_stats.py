@@ -5,6 +5,15 @@ compliant one; the places where 004 differs from the other agencies (DOMAIN.md �
 explicitly: 2-day emergency approval, 2-working-day AV ingest, optional AV, no archive day
 count, no officer signatures, no mandatory legal review, filing with the bureau itself,
 electronic service.
+
+Issue #11 (legal precision), as far as 004's text reaches: the start approval applies to every
+case the bureau starts on its own authority (complaints and emergency starts included, with the
+2-day exception); approvals are read by their decision (a refusal or an undecided form is no
+approval, a void of a correction revives the original); the hearing right is not demanded
+(art. 8 names 陈述、申辩 only); no rule depends on a decision being burdensome, since 004 demands
+no rights notice, performance record, 催告 or enforcement after a decision; the legal review of
+major decisions is a warning naming 国办发〔2018〕118号; and the classes the text does not reach
+(当场收缴罚款, court result, designated archivist) give no finding.
 """
 
 from __future__ import annotations
@@ -12,16 +21,26 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lawtrail.core.calendar import WorkdayCalendar
-from lawtrail.core.caseio import parse_case
+from lawtrail.core.caseio import CaseFormatError, parse_case
 from lawtrail.core.engine import Evaluation, evaluate
 from lawtrail.core.record_kinds import ACTS
-from lawtrail.core.rules import AvCheck, FollowedByCheck, Severity, load_pack
+from lawtrail.core.rules import (
+    AvCheck,
+    FollowedByCheck,
+    HearingRightCheck,
+    IncludesCheck,
+    PersonRoleCheck,
+    PrecededByCheck,
+    Severity,
+    load_pack,
+)
 from lawtrail.core.timeutil import SHANGHAI
 from tests.builders import CaseBuilder, fired, refusal, required, sig, t, video
 
@@ -29,6 +48,7 @@ AGENCY = "luanchuan-stats"
 REGULATION = "004_52116c536b576369.txt"
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / AGENCY
+VIOLATIONS = "violations-refused-statistics-penalty.json"
 LABELS = {"case_number": "栾统罚〔2026〕3号", "party": "栾川县某某钼业有限公司", "handler": "张明"}
 
 
@@ -88,6 +108,113 @@ def test_no_rule_checks_officers_or_an_internal_approval_chain() -> None:
     assert "ActsCoveredCheck" not in types
 
 
+def test_every_rule_that_is_not_explicit_says_how_it_reads_the_article() -> None:
+    for rule in load_pack(AGENCY).rules:
+        assert not (rule.inferred and rule.duty_source), rule.id
+        if rule.duty_source:
+            assert rule.severity is Severity.WARNING, rule.id
+    inferred = {r.id for r in load_pack(AGENCY).rules if r.inferred}
+    assert {
+        "stats.start.approval_before_decision",
+        "stats.start.emergency_approval_2d",
+        "stats.decision.head_approval",
+        "stats.enforcement.site_record",
+        "stats.service.electronic_not_decision",
+    } <= inferred
+    sourced = [r.id for r in load_pack(AGENCY).rules if r.duty_source]
+    assert sourced == ["stats.legal_review.before_major_decision"]
+
+
+def test_every_approval_rule_reads_the_decision_not_the_presence_of_the_form() -> None:
+    approvals = {"initiation_approval", "head_approval", "internal_approval", "legal_review"}
+    for rule in load_pack(AGENCY).rules:
+        if isinstance(rule.check, PrecededByCheck) and approvals & set(rule.check.kinds):
+            assert rule.check.latest_where == {"granted": True}, rule.id
+            assert rule.scope == "each", rule.id
+    start = load_pack(AGENCY).rule("stats.start.approval_before_decision")
+    assert isinstance(start.check, PrecededByCheck)
+    assert start.check.except_after == ("emergency_start",)
+    assert start.case["own_authority"] is True
+    assert "origin" not in start.case
+
+
+def test_no_rule_demands_notice_performance_urge_or_enforcement_after_a_decision() -> None:
+    # 004 has no such duty (art. 8 "依法告知…的", art. 12 "依法予以催告的" / "需要依法强制执行的"
+    # are conditions, not demands), so no rule turns on whether a decision is burdensome.
+    consequences = {
+        "rights_notice",
+        "statement_defense",
+        "performance",
+        "rectification_check",
+        "urge_notice",
+        "enforcement",
+        "court_enforcement",
+    }
+    for rule in load_pack(AGENCY).rules:
+        if isinstance(rule.check, PrecededByCheck | FollowedByCheck):
+            assert not consequences & set(rule.check.kinds), rule.id
+
+
+@pytest.mark.parametrize(
+    ("acts", "origin", "decision"),
+    [
+        (("license",), "application", {"category": "license_granted", "decision_type": "准予许可"}),
+        (("inspection", "penalty"), "ex_officio", {"category": "penalty", "amount": Decimal(5000)}),
+    ],
+)
+def test_no_decision_is_held_to_a_rights_notice_or_a_performance_record(
+    acts: tuple[str, ...], origin: str, decision: dict[str, Any]
+) -> None:
+    b = builder(acts=acts, origin=origin)
+    if origin == "application":
+        b.add("application_registration", "2026-09-01 09:00", {"outcome": "accepted"})
+    else:
+        b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "approved": True})
+    b.add(
+        "head_approval",
+        "2026-09-19 10:00",
+        {"head": "h1", "opinion": "同意"},
+        signatures=[sig("head")],
+    )
+    dec = b.add("decision", "2026-09-20 10:00", decision)
+    b.add(
+        "service",
+        "2026-09-21 10:00",
+        {
+            "method": "direct",
+            "document": dec,
+            "document_kind": "decision",
+            "receipt_number": "回证",
+        },
+        signatures=[sig("recipient")],
+    )
+    b.add("closure", "2026-10-30 10:00")
+    b.add("case_file", "2026-11-02 10:00", {"archivist": "a1"})
+    ev = b.evaluate()
+    assert ev.findings == ()
+    assert ev.required == ()
+
+
+def test_on_the_spot_collection_without_receipt_is_no_finding_since_004_has_no_such_item() -> None:
+    b = builder(procedure="simplified")
+    b.add(
+        "simplified_procedure",
+        "2026-09-20 10:00",
+        {"on_the_spot_collection": True, "factual_basis": "迟报统计资料，情节轻微"},
+    )
+    b.add("decision", "2026-09-20 10:10", {"category": "penalty", "amount": Decimal(50)})
+    b.add("filing", "2026-09-21 10:00", {"filed_with": "agency"})
+    assert b.evaluate().findings == ()
+
+
+def test_no_archivist_role_is_checked_since_004_designates_no_archivist() -> None:
+    assert not [r for r in load_pack(AGENCY).rules if isinstance(r.check, PersonRoleCheck)]
+    b = builder(acts=("inspection",))
+    b.add("closure", "2026-09-10 10:00")
+    b.add("case_file", "2026-09-11 10:00", {"archivist": "o1"})  # an officer, not an archivist
+    assert b.evaluate().findings == ()
+
+
 # ---------------------------------------------------------------- art. 5 application
 
 
@@ -116,11 +243,82 @@ def test_bare_application_registration_satisfies_art_5_without_receipt_or_conten
 # ---------------------------------------------------------------- art. 6 initiation
 
 
-@pytest.mark.parametrize("origin", ["ex_officio", "complaint"])
+# A complaint or report only brings the matter to the bureau's notice, and an emergency start is
+# an ex-officio start whose approval comes late: all three are started "依职权" (art. 6).
+@pytest.mark.parametrize("origin", ["ex_officio", "complaint", "emergency"])
 def test_general_penalty_decision_without_filing_approval_violates_art_6(origin: str) -> None:
     b = builder(origin=origin)
     dec = b.add("decision", "2026-09-20 10:00", {"document_number": "栾统罚〔2026〕3号"})
-    one(b.evaluate(), "stats.start.approval_before_decision", 6, dec)
+    f = one(b.evaluate(), "stats.start.approval_before_decision", 6, dec)
+    assert f.severity is Severity.VIOLATION
+
+
+def test_filing_approval_is_not_demanded_of_a_case_started_on_application() -> None:
+    b = builder(origin="application")
+    b.add("decision", "2026-09-20 10:00")
+    none_of(b.evaluate(), "stats.start.approval_before_decision")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"head": "h1", "approved": False, "head_opinion": "同意立案"},  # the yes/no decides
+        {"head": "h1", "head_opinion": "不予立案，证据不足"},
+        {"head": "h1", "head_opinion": "请法制员先行审核"},  # undecided
+        {"head": "h1"},  # nothing decided
+    ],
+)
+def test_decision_after_a_refused_or_undecided_filing_approval_violates_art_6(
+    fields: dict[str, Any],
+) -> None:
+    b = builder(origin="complaint")
+    b.add("initiation_approval", "2026-09-03 10:00", fields)
+    b.add("inquiry_record", "2026-09-08 10:00", {"interviewee": "李某", "content": "询问"})
+    dec = b.add("decision", "2026-09-20 10:00")
+    f = one(b.evaluate(), "stats.start.approval_before_decision", 6, dec)
+    assert "未获批准" in f.message
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"approved": True}, {"head_opinion": "同意立案"}, {"head_opinion": "批准立案调查"}],
+)
+def test_decision_after_a_granted_filing_approval_satisfies_art_6(
+    fields: dict[str, Any],
+) -> None:
+    b = builder(origin="complaint")
+    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", **fields})
+    b.add("decision", "2026-09-20 10:00")
+    none_of(b.evaluate(), "stats.start.approval_before_decision")
+
+
+def test_a_refusal_after_an_approval_is_what_counts_and_each_decision_is_judged() -> None:
+    b = builder()
+    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "approved": True})
+    b.add("decision", "2026-09-10 10:00", {"decision_type": "责令改正"})
+    b.add("initiation_approval", "2026-09-12 10:00", {"head": "h1", "approved": False})
+    second = b.add("decision", "2026-09-20 10:00", {"decision_type": "行政处罚"})
+    one(b.evaluate(), "stats.start.approval_before_decision", 6, second)
+
+
+def test_a_voided_correction_brings_the_refused_approval_back_into_judgement() -> None:
+    b = builder()
+    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "approved": False}, rid="a1")
+    b.add(
+        "initiation_approval",
+        "2026-09-03 10:00",
+        {"head": "h1", "approved": True},
+        rid="a2",
+        corrects=("a1", "误录为不予批准"),
+        recorded_at="2026-09-04 10:00",
+    )
+    dec = b.add("decision", "2026-09-20 10:00")
+    none_of(b.evaluate(), "stats.start.approval_before_decision")
+    b.add(
+        "void", "2026-09-21 10:00", {"target": "a2", "reason": "更正有误，原审批表属实"}, rid="v1"
+    )
+    f = one(b.evaluate(), "stats.start.approval_before_decision", 6, dec)
+    assert "a1" in f.message
 
 
 def test_filing_approval_may_follow_the_statistical_inspection_but_precede_decision() -> None:
@@ -144,16 +342,33 @@ def test_filing_approval_is_not_presumed_where_no_law_requires_filing(
 
 
 def test_approval_form_without_outcome_violates_art_6() -> None:
+    # The outcome is now its own rule (stats.start.approval_decided), which also accepts the
+    # head's written opinion: the derived decision reads 负责人意见 when no yes/no is recorded.
     b = builder()
     rid = b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1"})
-    f = one(b.evaluate(), "stats.start.approval_completed", 6, rid)
+    ev = b.evaluate()
+    f = one(ev, "stats.start.approval_decided", 6, rid)
     assert "是否批准" in f.message
+    none_of(ev, "stats.start.approval_completed")
 
 
-def test_approval_form_with_head_and_outcome_needs_no_other_columns() -> None:
+def test_approval_form_without_the_approving_head_violates_art_6() -> None:
     b = builder()
-    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "approved": True})
-    none_of(b.evaluate(), "stats.start.approval_completed")
+    rid = b.add("initiation_approval", "2026-09-03 10:00", {"head_opinion": "同意立案"})
+    ev = b.evaluate()
+    one(ev, "stats.start.approval_completed", 6, rid)
+    none_of(ev, "stats.start.approval_decided")
+
+
+@pytest.mark.parametrize("outcome", [{"approved": True}, {"head_opinion": "同意立案"}])
+def test_approval_form_with_head_and_outcome_needs_no_other_columns(
+    outcome: dict[str, Any],
+) -> None:
+    b = builder()
+    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", **outcome})
+    ev = b.evaluate()
+    none_of(ev, "stats.start.approval_completed")
+    none_of(ev, "stats.start.approval_decided")
 
 
 def test_emergency_case_without_recorded_start_violates_art_6_after_closure() -> None:
@@ -190,6 +405,62 @@ def test_emergency_approval_on_the_third_day_violates_art_6() -> None:
     f = one(b.evaluate(), "stats.start.emergency_approval_2d", 6, start)
     assert "2日" in f.message
     assert "2026-09-04 23:59" in f.message
+
+
+def test_decision_after_an_emergency_start_awaits_the_two_day_approval() -> None:
+    # The emergency exception: no approval yet, but the start came first — the approval is due
+    # within 2 days (stats.start.emergency_approval_2d), not before this decision.
+    b = builder(origin="emergency")
+    start = b.add("emergency_start", "2026-09-02 10:00")
+    b.add("decision", "2026-09-03 10:00")
+    ev = b.evaluate("2026-09-03 12:00")
+    none_of(ev, "stats.start.approval_before_decision")
+    assert required(ev, "stats.start.emergency_approval_2d")
+    ev = b.evaluate()
+    none_of(ev, "stats.start.approval_before_decision")
+    one(ev, "stats.start.emergency_approval_2d", 6, start)
+
+
+def test_refused_emergency_approval_is_in_time_but_a_decision_after_it_violates_art_6() -> None:
+    b = builder(origin="emergency")
+    b.add("emergency_start", "2026-09-02 10:00")
+    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "head_opinion": "不同意"})
+    dec = b.add("decision", "2026-09-20 10:00")
+    ev = b.evaluate()
+    none_of(ev, "stats.start.emergency_approval_2d")
+    f = one(ev, "stats.start.approval_before_decision", 6, dec)
+    assert "未获批准" in f.message
+
+
+def test_undecided_emergency_approval_is_no_approval_within_two_days() -> None:
+    b = builder(origin="emergency")
+    start = b.add("emergency_start", "2026-09-02 10:00")
+    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "head_opinion": "阅"})
+    f = one(b.evaluate(), "stats.start.emergency_approval_2d", 6, start)
+    assert "负责人批准" in f.message
+
+
+@pytest.mark.parametrize(
+    ("approved_at", "late"),
+    [
+        # 2 days from Thu 1 Oct 2026 end on Sat 3 Oct, inside the National Day holiday (1–7
+        # Oct): the period ends on Thu 8 Oct, the first working day after it (民法典 第二百零三条).
+        ("2026-10-08 20:00", False),
+        ("2026-10-09 09:00", True),
+    ],
+)
+def test_two_day_emergency_approval_ending_in_national_day_runs_to_the_next_working_day(
+    approved_at: str, late: bool
+) -> None:
+    b = builder(origin="emergency")
+    start = b.add("emergency_start", "2026-10-01 10:00")
+    b.add("initiation_approval", approved_at, {"head": "h1", "approved": True})
+    ev = b.evaluate()
+    if late:
+        f = one(ev, "stats.start.emergency_approval_2d", 6, start)
+        assert "2026-10-08 23:59" in f.message
+    else:
+        none_of(ev, "stats.start.emergency_approval_2d")
 
 
 def test_missing_emergency_approval_is_pending_then_violates_after_two_days() -> None:
@@ -332,6 +603,40 @@ def test_statement_and_defense_suffice_without_recusal_or_hearing() -> None:
     assert b.evaluate().findings == ()
 
 
+def test_no_hearing_right_rule_or_large_amount_since_art_8_names_no_hearing() -> None:
+    pack = load_pack(AGENCY)
+    assert not [r.id for r in pack.rules if isinstance(r.check, HearingRightCheck)]
+    assert pack.large_amount is None
+    for rule in pack.rules:
+        if isinstance(rule.check, IncludesCheck):
+            assert "hearing" not in rule.check.values, rule.id
+
+
+@pytest.mark.parametrize("procedure", ["general", "simplified"])
+@pytest.mark.parametrize(
+    ("kinds", "amount"),
+    [
+        (("warning",), None),
+        (("fine",), "500.00"),
+        (("fine",), "200000.00"),  # a 较大数额 fine: 行政处罚法 第六十三条, not this regulation
+        (("revoke_license",), None),
+    ],
+)
+def test_no_hearing_right_is_demanded_from_art_8_whatever_the_intended_penalty(
+    procedure: str, kinds: tuple[str, ...], amount: str | None
+) -> None:
+    b = builder(procedure=procedure)
+    fields: dict[str, Any] = {
+        "rights": ("statement", "defense"),
+        "method": "written_notice",
+        "penalty_kinds": kinds,
+    }
+    if amount:
+        fields["penalty_amount"] = Decimal(amount)
+    b.add("rights_notice", "2026-09-15 10:00", fields)
+    assert b.evaluate().findings == ()
+
+
 def test_oral_rights_notice_in_general_procedure_violates_art_8() -> None:
     b = builder()
     rid = b.add("rights_notice", "2026-09-15 10:00", {"rights": ("statement", "defense")})
@@ -453,6 +758,55 @@ def test_general_decision_without_head_approval_violates_art_10() -> None:
     one(b.evaluate(), "stats.decision.head_approval", 10, dec)
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"head": "h1", "opinion": "不同意，退回重新调查"},
+        {"head": "h1", "opinion": "同意", "approved": False},  # the yes/no decides
+        {"head": "h1", "opinion": "阅"},  # undecided
+        {"head": "h1"},
+    ],
+)
+def test_decision_after_a_refused_or_undecided_head_approval_violates_art_10(
+    fields: dict[str, Any],
+) -> None:
+    b = builder()
+    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "approved": True})
+    b.add("head_approval", "2026-09-19 10:00", fields, signatures=[sig("head")])
+    dec = b.add("decision", "2026-09-20 10:00")
+    f = one(b.evaluate(), "stats.decision.head_approval", 10, dec)
+    assert "未获批准" in f.message
+
+
+def test_each_decision_needs_the_heads_approval_in_force_when_it_is_made() -> None:
+    b = builder()
+    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "approved": True})
+    b.add("head_approval", "2026-09-19 10:00", {"head": "h1", "approved": True})
+    b.add("decision", "2026-09-20 10:00")
+    b.add("head_approval", "2026-09-25 10:00", {"head": "h1", "opinion": "不同意变更"})
+    second = b.add("decision", "2026-09-26 10:00", {"decision_type": "变更决定"})
+    one(b.evaluate(), "stats.decision.head_approval", 10, second)
+
+
+def test_voiding_the_correction_of_a_refused_head_approval_revives_the_refusal() -> None:
+    b = builder()
+    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "approved": True})
+    b.add("head_approval", "2026-09-19 10:00", {"head": "h1", "opinion": "不同意"}, rid="h-1")
+    b.add(
+        "head_approval",
+        "2026-09-19 10:00",
+        {"head": "h1", "opinion": "同意"},
+        rid="h-2",
+        corrects=("h-1", "录入错误"),
+        recorded_at="2026-09-19 11:00",
+    )
+    dec = b.add("decision", "2026-09-20 10:00")
+    none_of(b.evaluate(), "stats.decision.head_approval")
+    b.add("void", "2026-09-22 10:00", {"target": "h-2", "reason": "负责人确认原意见为不同意"})
+    f = one(b.evaluate(), "stats.decision.head_approval", 10, dec)
+    assert "h-1" in f.message
+
+
 def test_simplified_decision_needs_no_prior_head_approval() -> None:
     b = builder(procedure="simplified")
     b.add("decision", "2026-09-20 10:00")
@@ -512,14 +866,64 @@ def test_legal_review_in_an_opinion_or_on_the_approval_form_satisfies_art_10(for
     none_of(b.evaluate(), "stats.legal_review.record")
 
 
-def test_major_decision_without_legal_review_is_no_violation_for_luanchuan_stats() -> None:
+def major_case(*reviews: dict[str, Any]) -> tuple[CaseBuilder, str]:
     b = builder(major=True)
     b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "approved": True})
+    for review in reviews:
+        b.add("legal_review", "2026-09-18 10:00", {"form": "opinion_document", **review})
     b.add(
         "head_approval",
         "2026-09-19 10:00",
         {"head": "h1", "opinion": "同意"},
         signatures=[sig("head", "赵局长")],
+    )
+    return b, b.add("decision", "2026-09-20 10:00")
+
+
+def test_major_decision_without_legal_review_is_no_violation_for_luanchuan_stats() -> None:
+    # Art. 10 only says how a review that took place is recorded ("经法制员审核的"): the duty
+    # to review a major decision first is 国办发〔2018〕118号's, so it is a warning naming that
+    # source (issue #11 item 4) — formerly no finding at all, now a warning, never a violation.
+    b, dec = major_case()
+    ev = b.evaluate()
+    assert ev.violations == ()
+    f = one(ev, "stats.legal_review.before_major_decision", 10, dec)
+    assert f.severity is Severity.WARNING
+    assert "国办发〔2018〕118号" in f.duty_source
+    assert "国办发〔2018〕118号" in f.message and "本办法第10条只规定相关记录，未规定该义务" in f.message
+    assert [w.rule for w in ev.warnings] == ["stats.legal_review.before_major_decision"]
+
+
+@pytest.mark.parametrize(
+    "review",
+    [
+        {"opinion": "不同意，事实不清", "passed": False},
+        {"opinion": "事实清楚，证据确凿"},  # neither 通过 nor a granting opinion: undecided
+    ],
+)
+def test_major_decision_after_a_failed_or_undecided_review_warns(review: dict[str, Any]) -> None:
+    b, dec = major_case(review)
+    ev = b.evaluate()
+    f = one(ev, "stats.legal_review.before_major_decision", 10, dec)
+    assert f.severity is Severity.WARNING
+    assert "未获批准" in f.message
+    assert ev.violations == ()
+
+
+@pytest.mark.parametrize("review", [{"opinion": "事实清楚", "passed": True}, {"opinion": "同意"}])
+def test_major_decision_after_a_passed_review_satisfies_everything(review: dict[str, Any]) -> None:
+    b, _ = major_case(review)
+    assert b.evaluate().findings == ()
+
+
+def test_ordinary_decision_without_legal_review_gives_no_finding() -> None:
+    b = builder()
+    b.add("initiation_approval", "2026-09-03 10:00", {"head": "h1", "approved": True})
+    b.add(
+        "head_approval",
+        "2026-09-19 10:00",
+        {"head": "h1", "opinion": "同意"},
+        signatures=[sig("head")],
     )
     b.add("decision", "2026-09-20 10:00")
     assert b.evaluate().findings == ()
@@ -652,6 +1056,17 @@ def test_electronic_service_of_the_decision_or_an_unnamed_document_violates_art_
     one(b.evaluate(), "stats.service.electronic_not_decision", 11, rid)
 
 
+def test_an_emailed_decision_cannot_pose_as_another_document_kind() -> None:
+    # The reader checks document_kind against the record served (issue #11 item 8), so the
+    # art. 11(4) rule can trust it: the decision served by e-mail stays a decision.
+    data = json.loads((EXAMPLES / VIOLATIONS).read_text(encoding="utf-8"))
+    (served,) = [r for r in data["records"] if r["id"] == "r09"]
+    assert served["fields"]["document"] == "r08"
+    served["fields"]["document_kind"] = "urge_notice"
+    with pytest.raises(CaseFormatError, match="document_kind"):
+        parse_case(data)
+
+
 def test_electronic_service_of_an_urge_notice_by_email_satisfies_art_11() -> None:
     b = builder()
     serve(
@@ -769,13 +1184,29 @@ def test_urge_recorded_by_notice_or_by_its_circumstances_satisfies_art_12(
     none_of(b.evaluate(), "stats.enforcement.urge_recorded")
 
 
-def test_enforcement_without_decision_or_site_record_violates_art_12() -> None:
+@pytest.mark.parametrize("method", ["remove_obstruction", "substitute", "auction", "other"])
+def test_enforcement_on_site_without_site_record_violates_art_12(method: str) -> None:
     b = builder()
-    rid = b.add(
-        "enforcement", "2026-11-02 10:00", {"method": "surcharge", "decision_number": "决1"}
-    )
-    f = one(b.evaluate(), "stats.enforcement.decision_documents", 12, rid)
+    rid = b.add("enforcement", "2026-11-02 10:00", {"method": method, "decision_number": "决1"})
+    ev = b.evaluate()
+    f = one(ev, "stats.enforcement.site_record", 12, rid)
     assert "现场笔录" in f.message
+    none_of(ev, "stats.enforcement.decision_documents")
+
+
+@pytest.mark.parametrize("method", ["surcharge", "transfer"])
+def test_surcharge_or_transfer_needs_the_decision_but_has_no_site_to_record(method: str) -> None:
+    # Formerly a 加处罚款 without a 现场笔录 was a violation; but a surcharge (行政处罚法
+    # 第七十二条) or a transfer from a bank account is carried out nowhere: no 现场 to record.
+    b = builder()
+    rid = b.add("enforcement", "2026-11-02 10:00", {"method": method})
+    ev = b.evaluate()
+    f = one(ev, "stats.enforcement.decision_documents", 12, rid)
+    assert "强制执行决定书文号" in f.message
+    none_of(ev, "stats.enforcement.site_record")
+    b = builder()
+    b.add("enforcement", "2026-11-02 10:00", {"method": method, "decision_number": "决1"})
+    assert b.evaluate().findings == ()
 
 
 def test_remove_obstruction_without_av_and_without_urge_is_no_violation_here() -> None:
@@ -792,6 +1223,20 @@ def test_court_application_without_document_violates_art_12() -> None:
     b = builder()
     rid = b.add("court_enforcement", "2026-11-02 10:00", {"court": "栾川县人民法院"})
     one(b.evaluate(), "stats.enforcement.court_application", 12, rid)
+
+
+def test_court_result_is_not_required_by_art_12_even_after_closure() -> None:
+    b = builder()
+    b.add(
+        "court_enforcement",
+        "2026-11-02 10:00",
+        {"application_document": "强制执行申请书", "court": "栾川县人民法院"},
+    )
+    b.add("closure", "2026-11-10 10:00", {"reason": "法院已受理强制执行"})
+    b.add("case_file", "2026-11-12 10:00", {"archivist": "a1"})
+    ev = b.evaluate()
+    assert ev.findings == ()
+    assert ev.required == ()
 
 
 def test_court_application_without_prior_urge_is_no_violation_for_luanchuan_stats() -> None:

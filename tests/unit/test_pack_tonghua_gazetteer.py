@@ -4,18 +4,29 @@ Every rule fires on a case that breaks its article and stays silent on one that 
 places where 001 differs from the other agencies (acts covered, no start approval form, no
 emergency start, no appraisal, no compulsory measures, no decision draft, no enforcement) are
 proved by cases that would be findings elsewhere and are not here.
+
+Issue #11 (legal precision) as it applies to 001: a refusal is not an approval (internal approval,
+legal review, the 行政科室负责人's consent to a copy); duties that exist only for burdensome
+decisions (rights notice, performance record) are not demanded of a licence granted; the hearing
+right only where 行政处罚法 第六十三条 gives it; 法制审核 before a 重大执法决定 is
+国办发〔2018〕118号's duty, not art. 14's (a warning naming it); "按期" rectification checks;
+the designated archivist; the lodging witness is not the server; a void of a correction brings
+the original back.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from lawtrail.core.caseio import parse_case
 from lawtrail.core.engine import Evaluation, Finding, evaluate
-from lawtrail.core.model import FieldValue, OfficerPresence, Refusal, Signature
+from lawtrail.core.model import Case, FieldValue, OfficerPresence, Refusal, Signature
 from lawtrail.core.regulations import load_regulation, quote_in_article
 from lawtrail.core.rules import (
     ExistsCheck,
@@ -24,7 +35,7 @@ from lawtrail.core.rules import (
     Severity,
     load_pack,
 )
-from tests.builders import CaseBuilder, fired, refusal, required, sig, t, video
+from tests.builders import PEOPLE, CaseBuilder, fired, refusal, required, sig, t, video
 
 AGENCY = "tonghua-gazetteer"
 PACK = load_pack(AGENCY)
@@ -45,6 +56,21 @@ INTERNAL_APPROVAL: dict[str, FieldValue] = {
     "approver_opinion": "同意",
     "approved_at": t("2026-09-22 15:00"),
 }
+
+
+# The builder's people have titles but no designated roles; art. 27 needs the archivist to be
+# designated (people[].roles), so cases about other rules that form a case file use these.
+ROLES = {"o1": ("officer", "handler"), "o2": ("officer",), "rv1": ("reviewer",)}
+ROLES |= {"h1": ("approver",), "l1": ("legal",), "a1": ("archivist",)}
+DESIGNATED = tuple(replace(p, roles=ROLES.get(p.id, ())) for p in PEOPLE)
+
+
+def designated(case: Case) -> Case:
+    return replace(case, people=DESIGNATED)
+
+
+def evaluate_designated(b: CaseBuilder, at: str = AT) -> Evaluation:
+    return evaluate(designated(b.build()), at=t(at))
 
 
 def builder(**kw: object) -> CaseBuilder:
@@ -101,6 +127,27 @@ def test_every_rule_id_has_the_gazetteer_prefix_and_appears_in_this_file() -> No
     for rule in PACK.rules:
         assert rule.id.startswith("gazetteer.")
         assert f'"{rule.id}"' in source, rule.id
+
+
+def test_duties_not_stated_in_so_many_words_say_how_they_are_read() -> None:
+    # Issue #11 item 4: the only duty that is not 001's own is 法制审核 before a 重大执法决定
+    # (国办发〔2018〕118号), a warning; the readings of the text are declared as inferred.
+    sourced = [r for r in PACK.rules if r.duty_source]
+    assert [r.id for r in sourced] == ["gazetteer.legal_review.before_major_decision"]
+    assert sourced[0].severity is Severity.WARNING and "118号" in sourced[0].duty_source
+    for rule_id, words in {
+        "gazetteer.rectification.checked": "按期",
+        "gazetteer.performance.recorded": "履行",
+        "gazetteer.rights.notified_before_decision": "行政处罚法第四十四条",
+        "gazetteer.rights.hearing": "第六十三条",
+        "gazetteer.archive.within_30_days": "OCR",
+        "gazetteer.archive.designated_archivist": "指定",
+        "gazetteer.internal.approval_before_decision": "不予批准",
+        "gazetteer.service.lodging_signatures": "见证人",
+    }.items():
+        assert words in PACK.rule(rule_id).inferred, rule_id
+    for rule_id in ("gazetteer.av.investigation", "gazetteer.service.mail_type"):
+        assert PACK.rule(rule_id).explicit
 
 
 def test_pack_has_no_rule_about_acts_the_regulation_does_not_mention() -> None:
@@ -311,7 +358,7 @@ def test_rights_notice_recording_method_satisfies_art_10() -> None:
     assert_silent(b.evaluate(AT), "gazetteer.rights.method")
 
 
-def test_rights_notice_omitting_recusal_and_hearing_violates_art_10() -> None:
+def test_rights_notice_omitting_recusal_violates_art_10() -> None:
     b = builder()
     rid = b.add(
         "rights_notice",
@@ -319,7 +366,9 @@ def test_rights_notice_omitting_recusal_and_hearing_violates_art_10() -> None:
         {"rights": ("statement", "defense"), "method": "written_notice"},
     )
     finding = assert_fires(b.evaluate(AT), "gazetteer.rights.content", 10, rid)
-    assert "申请回避" in finding.message and "听证" in finding.message
+    # Changed (issue #11): the hearing right is no longer demanded of every notice — it exists
+    # only where 行政处罚法 第六十三条 gives it (gazetteer.rights.hearing below).
+    assert "申请回避" in finding.message and "听证" not in finding.message
 
 
 def test_rights_notice_with_the_four_rights_of_art_10_is_enough() -> None:
@@ -331,6 +380,125 @@ def test_rights_notice_with_the_four_rights_of_art_10_is_enough() -> None:
     )
     # 001 art. 10 (like 000) does not name 行政复议 or 诉讼 (003 art. 9 does).
     assert_silent(b.evaluate(AT), "gazetteer.rights.content")
+
+
+BENEFICIAL_DECISIONS: list[dict[str, FieldValue]] = [
+    {"category": "license_granted"},
+    {"decision_type": "准予行政许可决定书"},
+    {"category": "license_refused"},
+    {"decision_type": "不予行政许可决定书"},
+    {},  # a licence case whose decision says nothing of its kind: judged by the case's acts
+]
+BENEFICIAL_IDS = ["granted", "granted-by-wording", "refused", "refused-by-wording", "unstated"]
+
+
+@pytest.mark.parametrize("fields", BENEFICIAL_DECISIONS, ids=BENEFICIAL_IDS)
+def test_licence_decision_needs_no_rights_notice_art_10(fields: dict[str, FieldValue]) -> None:
+    # A licence granted imposes nothing to be heard against (行政许可法 第三十八条 asks reasons
+    # and remedies only of a refusal, in the decision itself); art. 10 records the notice of
+    # rights where rights are notified, it does not create them.
+    b = builder(origin="application", acts=("license",))
+    b.add("decision", "2026-09-24 09:00", fields)
+    assert_silent(b.evaluate(AT), "gazetteer.rights.notified_before_decision")
+
+
+@pytest.mark.parametrize(
+    ("acts", "fields"),
+    [
+        (("penalty",), {"category": "penalty"}),
+        (("penalty",), {"decision_type": "行政处罚决定书"}),
+        (("license", "penalty"), {"category": "penalty"}),
+        (("license",), {"decision_type": "责令改正通知书"}),
+    ],
+    ids=["penalty", "penalty-by-wording", "penalty-in-mixed-case", "order-in-licence-case"],
+)
+def test_burdensome_decision_without_rights_notice_violates_art_10(
+    acts: tuple[str, ...], fields: dict[str, FieldValue]
+) -> None:
+    b = builder(acts=acts)
+    rid = b.add("decision", "2026-09-24 09:00", fields)
+    assert_fires(b.evaluate(AT), "gazetteer.rights.notified_before_decision", 10, rid)
+
+
+def rights_notice_case(fields: dict[str, FieldValue], **kw: object) -> tuple[CaseBuilder, str]:
+    b = builder(**kw)
+    rid = b.add(
+        "rights_notice",
+        "2026-09-15 09:00",
+        {"rights": ("statement", "defense", "recusal"), "method": "written_notice", **fields},
+        signatures=OFFICER_AND_PARTY,
+    )
+    return b, rid
+
+
+def test_pack_states_no_large_amount_so_fines_are_not_guessed() -> None:
+    # No authoritative 较大数额 could be verified for this agency's field (see the pack header).
+    assert PACK.large_amount is None
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [("revoke_license",), ("suspend_business",), ("warning", "restrict_employment")],
+    ids=["revoke", "suspend-business", "warning-and-restrict-employment"],
+)
+def test_penalty_carrying_a_hearing_right_without_hearing_notified_violates_art_10(
+    penalty: tuple[str, ...],
+) -> None:
+    b, rid = rights_notice_case({"penalty_kinds": penalty})
+    finding = assert_fires(b.evaluate(AT), "gazetteer.rights.hearing", 10, rid)
+    assert finding.severity is Severity.VIOLATION
+    assert "听证" in finding.message
+
+
+def test_hearing_right_read_from_the_decision_when_the_notice_states_no_penalty_art_10() -> None:
+    b, rid = rights_notice_case({})
+    b.add("decision", "2026-09-24 09:00", {"content": "吊销出版许可证件"})
+    finding = assert_fires(b.evaluate(AT), "gazetteer.rights.hearing", 10, rid)
+    assert finding.severity is Severity.VIOLATION
+
+
+@pytest.mark.parametrize(
+    ("fields", "kw"),
+    [
+        ({"penalty_kinds": ("warning",)}, {}),
+        ({"penalty_kinds": ("criticism",)}, {}),
+        ({"penalty_kinds": ("revoke_license",)}, {"procedure": "simplified"}),
+        ({}, {"acts": ("license",), "origin": "application"}),
+        (
+            {"penalty_kinds": ("revoke_license",), "rights": ("statement", "defense", "hearing")},
+            {},
+        ),
+    ],
+    ids=["warning", "criticism", "simplified", "licence-case", "hearing-notified"],
+)
+def test_no_hearing_demanded_where_the_law_gives_none_or_it_was_notified_art_10(
+    fields: dict[str, FieldValue], kw: dict[str, object]
+) -> None:
+    b, _ = rights_notice_case(fields, **kw)
+    ev = b.evaluate(AT)
+    assert_silent(ev, "gazetteer.rights.hearing")
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"penalty_kinds": ("fine",), "penalty_amount": Decimal("50000")}, "较大数额"),
+        ({"penalty_kinds": ("confiscate_income",), "penalty_amount": Decimal("200")}, "较大数额"),
+        ({}, "未载明拟作出的行政处罚种类"),
+    ],
+    ids=["large-fine", "small-confiscation", "penalty-unknown"],
+)
+def test_fine_or_unknown_penalty_without_hearing_only_warns_art_10(
+    fields: dict[str, FieldValue], expected: str
+) -> None:
+    # Whether a fine or confiscation is "较大数额" depends on a threshold this pack does not know:
+    # a person must look, the engine does not guess.
+    b, rid = rights_notice_case(fields)
+    ev = b.evaluate(AT)
+    finding = assert_fires(ev, "gazetteer.rights.hearing", 10, rid)
+    assert finding.severity is Severity.WARNING
+    assert expected in finding.message
+    assert ev.violations == ()
 
 
 @pytest.mark.parametrize(
@@ -524,19 +692,62 @@ def test_legal_review_with_reviewer_opinion_and_suggestions_satisfies_art_14() -
     assert_silent(b.evaluate(AT), "gazetteer.legal_review.contents")
 
 
-def test_major_decision_without_prior_legal_review_violates_art_14() -> None:
+def test_major_decision_without_prior_legal_review_warns_naming_guobanfa_118() -> None:
+    # Changed (issue #11): art. 14 only says what the review record contains; the duty to
+    # review a 重大执法决定 first is 国办发〔2018〕118号's, so a warning that names it, never a
+    # violation of art. 14.
     b = builder(major=True)
-    b.add("legal_review", "2026-09-25 10:00")  # too late: after the decision
+    review: dict[str, FieldValue] = {
+        "reviewer": "l1",
+        "opinion": "同意",
+        "suggestions": "无",
+        "passed": True,
+    }
+    b.add("legal_review", "2026-09-25 10:00", review)  # too late: after the decision
     rid = b.add("decision", "2026-09-24 09:00")
-    finding = assert_fires(b.evaluate(AT), "gazetteer.legal_review.before_major_decision", 14, rid)
-    assert "法制审核" in finding.message
+    ev = b.evaluate(AT)
+    finding = assert_fires(ev, "gazetteer.legal_review.before_major_decision", 14, rid)
+    assert finding.severity is Severity.WARNING
+    assert "国办发〔2018〕118号" in finding.duty_source
+    assert "国办发〔2018〕118号" in finding.message and "法制审核" in finding.message
+    assert finding.to_json()["duty_source"] == finding.duty_source
+    assert [f for f in ev.violations if f.article == 14] == []  # the review record is complete
 
 
-def test_major_decision_after_legal_review_satisfies_art_14() -> None:
+@pytest.mark.parametrize(
+    "review",
+    [{"passed": True}, {"opinion": "同意作出处罚决定"}],
+    ids=["passed", "opinion-agrees"],
+)
+def test_major_decision_after_passed_legal_review_satisfies_art_14(
+    review: dict[str, FieldValue],
+) -> None:
     b = builder(major=True)
-    b.add("legal_review", "2026-09-21 10:00")
+    b.add("legal_review", "2026-09-21 10:00", review)
     b.add("decision", "2026-09-24 09:00")
     assert_silent(b.evaluate(AT), "gazetteer.legal_review.before_major_decision")
+
+
+@pytest.mark.parametrize(
+    "review",
+    [
+        {"passed": False, "opinion": "证据不足"},
+        {"opinion": "不同意，建议补充证据"},
+        {"opinion": "事实部分需进一步核实"},
+    ],
+    ids=["failed", "opinion-refuses", "undecided"],
+)
+def test_major_decision_after_failed_or_undecided_legal_review_warns_art_14(
+    review: dict[str, FieldValue],
+) -> None:
+    # A refusal is not an approval: a review that did not pass is no review (118号: 未经法制审核
+    # 或者审核未通过的，不得作出决定).
+    b = builder(major=True)
+    b.add("legal_review", "2026-09-21 10:00", review)
+    rid = b.add("decision", "2026-09-24 09:00")
+    finding = assert_fires(b.evaluate(AT), "gazetteer.legal_review.before_major_decision", 14, rid)
+    assert finding.severity is Severity.WARNING
+    assert "未获批准" in finding.message
 
 
 def test_ordinary_decision_needs_no_legal_review_art_14() -> None:
@@ -729,6 +940,25 @@ def test_complete_lodging_service_satisfies_art_21() -> None:
         assert_silent(ev, rule)
 
 
+def test_lodging_witnessed_by_the_server_himself_violates_art_21() -> None:
+    b, rid = service_case(
+        LODGING_OK,
+        signatures=[sig("server", "张明", person="o1"), sig("witness", "张明", person="o1")],
+        media=[video("2026-09-24 10:00")],
+    )
+    finding = assert_fires(b.evaluate(AT), "gazetteer.service.lodging_signatures", 21, rid)
+    assert "同一人" in finding.message
+
+
+def test_lodging_witnessed_by_another_person_satisfies_art_21() -> None:
+    b, _ = service_case(
+        LODGING_OK,
+        signatures=[sig("server", "张明", person="o1"), sig("witness", "钱某（社区工作人员）")],
+        media=[video("2026-09-24 10:00")],
+    )
+    assert_silent(b.evaluate(AT), "gazetteer.service.lodging_signatures")
+
+
 @pytest.mark.parametrize("method", ["entrusted", "forwarded"])
 def test_entrusted_or_forwarded_service_without_reason_violates_art_22(method: str) -> None:
     b, rid = service_case({"method": method}, signatures=[sig("server"), sig("recipient")])
@@ -841,6 +1071,109 @@ def test_decision_without_rectification_order_needs_no_check_art_25() -> None:
     assert_silent(b.evaluate(AT), "gazetteer.rectification.checked")
 
 
+@pytest.mark.parametrize("fields", BENEFICIAL_DECISIONS, ids=BENEFICIAL_IDS)
+def test_licence_decision_needs_no_performance_record_art_24(
+    fields: dict[str, FieldValue],
+) -> None:
+    # Nothing to 履行 in a licence granted (or refused): no performance record is due.
+    b = builder(origin="application", acts=("license",))
+    b.add("decision", "2026-09-24 09:00", fields)
+    b.add("closure", "2026-10-20 09:00")
+    ev = b.evaluate(AT)
+    assert_silent(ev, "gazetteer.performance.recorded")
+    assert required(ev, "gazetteer.performance.recorded") == []
+
+
+def test_licence_granted_is_cited_neither_for_rights_notice_nor_performance() -> None:
+    b = builder(origin="application", acts=("license",))
+    b.add(
+        "application_registration",
+        "2026-09-01 09:00",
+        {
+            "outcome": "accepted",
+            "matter": "地方志书出版审查验收",
+            "application_mode": "written",
+            "receipt_number": "通志办受〔2026〕7号",
+        },
+    )
+    b.add("internal_approval", "2026-09-22 09:00", INTERNAL_APPROVAL)
+    b.add(
+        "decision",
+        "2026-09-24 09:00",
+        {
+            "category": "license_granted",
+            "decision_type": "准予行政许可决定书",
+            "document_number": "通志办许〔2026〕7号",
+            "reasons": "志稿经审查验收合格",
+            "legal_basis": "《地方志工作条例》第十六条",
+        },
+    )
+    b.add("closure", "2026-09-25 09:00")
+    b.add("case_file", "2026-09-28 09:00", {"archivist": "a1"})
+    ev = evaluate_designated(b)
+    assert ev.findings == ()
+    assert ev.required == ()
+
+
+def test_penalty_decision_closed_without_performance_record_violates_art_24() -> None:
+    b = builder()
+    rid = b.add("decision", "2026-09-24 09:00", {"category": "penalty"})
+    b.add("closure", "2026-10-20 09:00")
+    assert_fires(b.evaluate(AT), "gazetteer.performance.recorded", 24, rid)
+
+
+# Deadline Wed 2026-09-30; 10.1–10.7 is the National Day holiday: the first working day after
+# the deadline is Thu 2026-10-08.
+RECTIFY: dict[str, FieldValue] = {
+    "category": "penalty",
+    "rectification_ordered": True,
+    "rectification_deadline": date(2026, 9, 30),
+}
+
+
+def test_rectification_checked_after_the_first_working_day_past_the_deadline_violates_art_25() -> (
+    None
+):
+    # A check on Fri 2026-10-09, the second working day after the deadline, is not "按期".
+    b = builder()
+    rid = b.add(
+        "decision",
+        "2026-09-24 09:00",
+        RECTIFY,
+    )
+    b.add("rectification_check", "2026-10-09 09:00", {"result": "rectified"})
+    finding = assert_fires(b.evaluate(AT), "gazetteer.rectification.checked", 25, rid)
+    assert "改正期限" in finding.message and "2026-10-08 23:59" in finding.message
+
+
+@pytest.mark.parametrize("checked", ["2026-09-29 15:00", "2026-10-08 16:00"])
+def test_rectification_checked_by_the_first_working_day_after_the_deadline_satisfies_art_25(
+    checked: str,
+) -> None:
+    b = builder()
+    b.add(
+        "decision",
+        "2026-09-24 09:00",
+        RECTIFY,
+    )
+    b.add("rectification_check", checked, {"result": "rectified"})
+    assert_silent(b.evaluate(AT), "gazetteer.rectification.checked")
+
+
+def test_rectification_check_is_due_then_missed_even_before_closure_art_25() -> None:
+    b = builder()
+    rid = b.add(
+        "decision",
+        "2026-09-24 09:00",
+        RECTIFY,
+    )
+    before = b.evaluate("2026-10-08 12:00")
+    assert_silent(before, "gazetteer.rectification.checked")
+    (pending,) = required(before, "gazetteer.rectification.checked")
+    assert pending.due == t("2026-10-08 23:59:59.999999")
+    assert_fires(b.evaluate("2026-10-09 09:00"), "gazetteer.rectification.checked", 25, rid)
+
+
 # ============================================================== records management (arts. 26–28)
 
 
@@ -903,21 +1236,135 @@ def test_case_file_naming_designated_archivist_satisfies_art_27() -> None:
     assert_silent(b.evaluate(AT), "gazetteer.archive.archivist")
 
 
-def test_copy_without_section_head_consent_violates_art_28() -> None:
-    b = builder()
-    rid = b.add("copy_request", "2026-11-02 10:00", {"requester": "p1", "request_type": ("copy",)})
-    finding = assert_fires(b.evaluate(AT), "gazetteer.copy.head_consent", 28, rid)
-    assert "已排除依法应保密的内容" in finding.message
+COPY_OK: dict[str, FieldValue] = {
+    "requester": "p1",
+    "request_type": ("copy",),
+    "head": "h1",
+    "approved": True,
+    "secrets_excluded": True,
+    "provided": True,
+}
+COPY_RULES: tuple[str, ...] = ("gazetteer.copy.head_consent", "gazetteer.copy.head_named")
+COPY_RULES += ("gazetteer.copy.secrets_excluded",)
 
 
-def test_copy_approved_by_section_head_with_secrets_excluded_satisfies_art_28() -> None:
+def test_case_file_by_a_person_not_designated_archivist_violates_art_27() -> None:
+    # The builder's a1 is titled 档案管理员 but holds no designated role: a title designates
+    # nobody. Nor does a person unknown to the case.
+    for archivist in ("a1", "o1", "nobody"):
+        b = builder()
+        b.add("closure", "2026-10-10 10:00")
+        rid = b.add("case_file", "2026-10-20 10:00", {"archivist": archivist})
+        case = b.build() if archivist == "a1" else designated(b.build())
+        ev = evaluate(case, at=t(AT))
+        finding = assert_fires(ev, "gazetteer.archive.designated_archivist", 27, rid)
+        assert "指定" in finding.message
+        assert_silent(ev, "gazetteer.archive.archivist")
+
+
+def test_case_file_by_the_designated_archivist_satisfies_art_27() -> None:
     b = builder()
-    b.add(
-        "copy_request",
-        "2026-11-02 10:00",
-        {"requester": "p1", "head": "h1", "approved": True, "secrets_excluded": True},
+    b.add("closure", "2026-10-10 10:00")
+    b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})
+    ev = evaluate_designated(b)
+    assert_silent(ev, "gazetteer.archive.designated_archivist")
+    assert_silent(ev, "gazetteer.archive.archivist")
+
+
+def test_case_file_without_archivist_is_the_fields_rules_finding_only_art_27() -> None:
+    b = builder()
+    b.add("closure", "2026-10-10 10:00")
+    b.add("case_file", "2026-10-20 10:00", {"volume_number": "通志办档2026-2"})
+    assert_silent(evaluate_designated(b), "gazetteer.archive.designated_archivist")
+
+
+def test_void_of_the_correction_naming_the_archivist_brings_the_original_back_art_27() -> None:
+    b = builder()
+    b.add("closure", "2026-10-10 10:00")
+    original = b.add("case_file", "2026-10-20 10:00", {"volume_number": "通志办档2026-2"})
+    fix = b.add(
+        "case_file",
+        "2026-10-20 10:00",
+        {"volume_number": "通志办档2026-2", "archivist": "a1"},
+        corrects=(original, "补记档案管理员"),
+        recorded_at="2026-10-21 09:00",
     )
-    assert_silent(b.evaluate(AT), "gazetteer.copy.head_consent")
+    assert_silent(evaluate_designated(b, "2026-10-22 09:00"), "gazetteer.archive.archivist")
+    b.add("void", "2026-10-23 09:00", {"target": fix, "reason": "补记有误"})
+    ev = evaluate_designated(b)
+    assert_fires(ev, "gazetteer.archive.archivist", 27, original)
+
+
+@pytest.mark.parametrize("approved", [False, None], ids=["refused", "undecided"])
+def test_copy_provided_without_section_head_consent_violates_art_28(approved: bool | None) -> None:
+    # Changed (issue #11): the old rule only asked that a consent field be filled in, so a
+    # refusal counted as consent; now a copy provided needs the consent itself.
+    fields = {k: v for k, v in COPY_OK.items() if k != "approved"}
+    if approved is not None:
+        fields["approved"] = approved
+    b = builder()
+    rid = b.add("copy_request", "2026-11-02 10:00", fields)
+    finding = assert_fires(b.evaluate(AT), "gazetteer.copy.head_consent", 28, rid)
+    assert "负责人是否同意" in finding.message
+
+
+def test_copy_rules_name_the_section_head_not_the_agency_head_art_28() -> None:
+    # 001 art. 28: "经行政科室负责人同意" — not 行政机关负责人 as in 002. The consent rules' titles
+    # say so (the findings' messages use the record's field labels).
+    for rule_id in COPY_RULES:
+        rule = PACK.rule(rule_id)
+        assert "行政科室负责人" in rule.title, rule_id
+        assert "行政机关负责人" not in rule.title, rule_id
+        assert rule.citation.article == 28
+    assert "行政科室負責人" in PACK.rule("gazetteer.copy.head_consent").citation.quote
+
+
+def test_copy_provided_with_named_section_heads_consent_and_secrets_excluded_satisfies_art_28() -> (
+    None
+):
+    b = builder()
+    b.add("copy_request", "2026-11-02 10:00", COPY_OK)
+    ev = b.evaluate(AT)
+    for rule in COPY_RULES:
+        assert_silent(ev, rule)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"requester": "p1", "request_type": ("copy",), "head": "h1", "approved": False},
+        {"requester": "p1", "request_type": ("copy",)},
+        {"requester": "p1", "request_type": ("inspect",), "provided": True},
+    ],
+    ids=["refused-not-provided", "pending", "inspection-only"],
+)
+def test_copy_request_refused_pending_or_for_inspection_only_is_no_violation_art_28(
+    fields: dict[str, FieldValue],
+) -> None:
+    # A refusal followed by no copy breaks nothing; art. 28 speaks of 复制 only, not of 查阅.
+    b = builder()
+    b.add("copy_request", "2026-11-02 10:00", fields)
+    ev = b.evaluate(AT)
+    for rule in COPY_RULES:
+        assert_silent(ev, rule)
+
+
+def test_consent_without_naming_the_section_head_violates_art_28() -> None:
+    b = builder()
+    rid = b.add("copy_request", "2026-11-02 10:00", {**COPY_OK, "head": ""})
+    ev = b.evaluate(AT)
+    assert_fires(ev, "gazetteer.copy.head_named", 28, rid)
+    assert_silent(ev, "gazetteer.copy.head_consent")
+
+
+@pytest.mark.parametrize("excluded", [False, None])
+def test_copy_provided_without_excluding_secrets_violates_art_28(excluded: bool | None) -> None:
+    fields = {k: v for k, v in COPY_OK.items() if k != "secrets_excluded"}
+    if excluded is not None:
+        fields["secrets_excluded"] = excluded
+    b = builder()
+    rid = b.add("copy_request", "2026-11-02 10:00", fields)
+    assert_fires(b.evaluate(AT), "gazetteer.copy.secrets_excluded", 28, rid)
 
 
 # ============================================================== internal approval (art. 31)
@@ -934,6 +1381,71 @@ def test_general_decision_after_internal_approval_satisfies_art_31() -> None:
     b.add("internal_approval", "2026-09-22 09:00", INTERNAL_APPROVAL)
     b.add("decision", "2026-09-24 09:00")
     assert_silent(b.evaluate(AT), "gazetteer.internal.approval_before_decision")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"approved": False},
+        {"approver_opinion": "不同意，退回补充证据"},
+        {"approver_opinion": "请补充销售数量的证据后再报"},
+    ],
+    ids=["refused", "refused-by-opinion", "undecided"],
+)
+def test_decision_after_refused_or_undecided_internal_approval_violates_art_31(
+    change: dict[str, FieldValue],
+) -> None:
+    # A refusal is not an approval: "由批准人批准" needs the approver's yes.
+    b = builder()
+    b.add("internal_approval", "2026-09-22 09:00", {**INTERNAL_APPROVAL, **change})
+    rid = b.add("decision", "2026-09-24 09:00")
+    finding = assert_fires(b.evaluate(AT), "gazetteer.internal.approval_before_decision", 31, rid)
+    assert "未获批准" in finding.message
+
+
+def test_decision_after_approval_then_a_later_refusal_violates_art_31() -> None:
+    b = builder()
+    b.add("internal_approval", "2026-09-20 09:00", {**INTERNAL_APPROVAL, "approved": True})
+    b.add("internal_approval", "2026-09-22 09:00", {**INTERNAL_APPROVAL, "approved": False})
+    rid = b.add("decision", "2026-09-24 09:00")
+    assert_fires(b.evaluate(AT), "gazetteer.internal.approval_before_decision", 31, rid)
+
+
+def test_refusal_then_approval_then_decision_satisfies_art_31() -> None:
+    b = builder()
+    b.add("internal_approval", "2026-09-20 09:00", {**INTERNAL_APPROVAL, "approved": False})
+    b.add("internal_approval", "2026-09-22 09:00", {**INTERNAL_APPROVAL, "approved": True})
+    b.add("decision", "2026-09-24 09:00")
+    assert_silent(b.evaluate(AT), "gazetteer.internal.approval_before_decision")
+
+
+def test_each_decision_is_judged_by_the_approval_latest_before_it_art_31() -> None:
+    b = builder()
+    b.add("internal_approval", "2026-09-20 09:00", {**INTERNAL_APPROVAL, "approved": True})
+    b.add("decision", "2026-09-21 09:00")
+    b.add("internal_approval", "2026-09-22 09:00", {**INTERNAL_APPROVAL, "approved": False})
+    second = b.add("decision", "2026-09-24 09:00")
+    assert_fires(b.evaluate(AT), "gazetteer.internal.approval_before_decision", 31, second)
+
+
+def test_void_of_the_correction_approving_brings_the_refusal_back_art_31() -> None:
+    b = builder()
+    refused = b.add(
+        "internal_approval", "2026-09-22 09:00", {**INTERNAL_APPROVAL, "approved": False}
+    )
+    fix = b.add(
+        "internal_approval",
+        "2026-09-22 09:00",
+        {**INTERNAL_APPROVAL, "approved": True},
+        corrects=(refused, "批准结论误填"),
+        recorded_at="2026-09-23 09:00",
+    )
+    b.add("decision", "2026-09-24 09:00")
+    assert_silent(b.evaluate("2026-09-25 09:00"), "gazetteer.internal.approval_before_decision")
+    b.add("void", "2026-09-26 09:00", {"target": fix, "reason": "更正不实"})
+    ev = b.evaluate(AT)
+    finding = one(ev, "gazetteer.internal.approval_before_decision")
+    assert refused in finding.message
 
 
 @pytest.mark.parametrize(
@@ -992,6 +1504,32 @@ def test_ex_officio_investigation_without_start_approval_form_is_fine_here_not_i
     assert here.required == ()
 
 
+@pytest.mark.parametrize("origin", ["ex_officio", "complaint", "emergency"])
+def test_no_start_approval_is_demanded_whatever_started_the_case_on_own_authority(
+    origin: str,
+) -> None:
+    # Issue #11 item 2: complaint cases are started on the agency's own authority — but 001 has
+    # no start-approval article for any such case, so none is demanded; for complaints art. 8
+    # asks only that the complaint be recorded.
+    b = builder(origin=origin)
+    if origin == "complaint":
+        b.add("complaint", "2026-09-01 09:00", {"real_name": True, "taken_up": True})
+    b.add(
+        "site_inspection",
+        "2026-09-03 10:00",
+        {"location": "东昌区库房", "findings": "存放志书1200册"},
+        signatures=OFFICER_AND_PARTY,
+        media=[video("2026-09-03 10:00")],
+    )
+    ev = b.evaluate(AT)
+    assert ev.findings == ()
+    assert ev.required == ()
+    assert not any(rule.case.get("own_authority") for rule in PACK.rules)
+    assert not any(
+        isinstance(rule.check, PrecededByCheck) and rule.check.except_after for rule in PACK.rules
+    )
+
+
 def test_emergency_start_without_late_approval_is_no_violation_here_but_is_in_market() -> None:
     b = builder(origin="emergency")
     b.add("emergency_start", "2026-09-01 09:00", {"reason": "志书正在发行"})
@@ -1028,7 +1566,7 @@ def test_decision_draft_simplified_procedure_and_enforcement_are_not_checked() -
     b.add("court_enforcement", "2026-10-21 10:00")
     b.add("closure", "2026-10-22 10:00")
     b.add("case_file", "2026-10-23 10:00", {"archivist": "a1"})
-    case = b.build()
+    case = designated(b.build())
     market = evaluate(case, at=t(AT), pack=load_pack("tonghua-market"))
     assert {
         "market.decision.draft_contents",
@@ -1067,5 +1605,44 @@ def test_violations_example_has_exactly_the_intended_findings() -> None:
         "gazetteer.service.lodging_signatures",
         "gazetteer.service.lodging_av",
         "gazetteer.archive.within_30_days",
+        # New (issue #11, "按期"): the rectification deadline is Fri 2026-10-09; the next working
+        # day is Sat 2026-10-10 (a 调休 working day after National Day), the check came on
+        # Mon 2026-10-12. The old pack only asked for a check before closure.
+        "gazetteer.rectification.checked",
     }
-    assert all(f.severity is Severity.VIOLATION for f in ev.findings)
+    # Changed (issue #11): the missing legal review of this major case is 国办发〔2018〕118号's
+    # duty, not art. 14's, so it is a warning naming that source; the rest are violations.
+    warnings = {f.rule for f in ev.findings if f.severity is Severity.WARNING}
+    assert warnings == {"gazetteer.legal_review.before_major_decision"}
+    late = one(ev, "gazetteer.rectification.checked")
+    assert (late.article, late.record) == (25, "r13")
+    assert "2026-10-10 23:59" in late.message
+
+
+# ---------- a refused head approval is not an approval (issue #11 item 3)
+
+
+@pytest.mark.parametrize(
+    ("opinion", "fires"),
+    [
+        ({"approved": False, "opinion": "不同意"}, True),
+        ({"opinion": "不同意作出处罚决定，补充调查"}, True),
+        ({"opinion": "已阅"}, True),  # undecided: approves nothing
+        ({"approved": True, "opinion": "同意"}, False),
+        ({"opinion": "同意按拟定意见作出处罚决定"}, False),
+    ],
+)
+def test_decision_after_a_refused_or_undecided_head_approval_violates_art_17(
+    opinion: dict[str, object], fires: bool
+) -> None:
+    b = CaseBuilder(AGENCY)
+    b.add("head_approval", "2026-09-09 10:00", {"head": "h1", **opinion})  # type: ignore[arg-type]
+    d = b.add("decision", "2026-09-10 10:00")
+    found = fired(b.evaluate(), "gazetteer.head_approval.not_refused")
+    assert [(x.record, x.article) for x in found] == ([(d, 17)] if fires else [])
+
+
+def test_a_decision_without_any_head_approval_is_not_judged_by_art_17_refusal_rule() -> None:
+    b = CaseBuilder(AGENCY)
+    b.add("decision", "2026-09-10 10:00")
+    assert not fired(b.evaluate(), "gazetteer.head_approval.not_refused")

@@ -8,7 +8,9 @@ the other regulations (DOMAIN.md §3) and that the example case files judge as i
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 
 from lawtrail.core.caseio import parse_case
 from lawtrail.core.engine import evaluate
-from lawtrail.core.model import Media, OfficerPresence
+from lawtrail.core.model import AvExemption, Case, Media, OfficerPresence
 from lawtrail.core.rules import MediaLabelsCheck, Severity, load_pack
 from lawtrail.core.timeutil import SHANGHAI
 from tests.builders import CaseBuilder, fired, refusal, required, sig, t, video
@@ -185,14 +187,6 @@ FIELD_RULES: list[tuple[str, int, str, dict[str, Any], dict[str, Any], dict[str,
         "hearing",
         {"notice_number": "通邮管听〔2026〕1号"},
         {"notice_number": "通邮管听〔2026〕1号", "transcript": "听证笔录全文"},
-        {},
-    ),
-    (
-        "postal.investigation.appraisal_opinion",
-        11,
-        "appraisal",
-        {"institution": "吉林省某司法鉴定中心"},
-        {"institution": "吉林省某司法鉴定中心", "opinion": "样品为禁寄物品"},
         {},
     ),
     (
@@ -414,8 +408,8 @@ FIELD_RULES: list[tuple[str, int, str, dict[str, Any], dict[str, Any], dict[str,
         "postal.copy.secrets_excluded",
         33,
         "copy_request",
-        {"head": "h1", "approved": True, "secrets_excluded": False},
-        {"head": "h1", "approved": True, "secrets_excluded": True},
+        {"request_type": ("copy",), "head": "h1", "approved": True, "secrets_excluded": False},
+        {"request_type": ("copy",), "head": "h1", "approved": True, "secrets_excluded": True},
         {},
     ),
     (
@@ -457,7 +451,11 @@ def test_record_lacking_an_item_its_article_requires_violates_that_article(
 
 def test_copy_request_refused_by_the_head_need_not_exclude_secrets_art_33() -> None:
     b = case()
-    b.add("copy_request", "2026-09-02 10:00", {"head": "h1", "approved": False})
+    b.add(
+        "copy_request",
+        "2026-09-02 10:00",
+        {"request_type": ("copy",), "head": "h1", "approved": False},
+    )
     assert fired(b.evaluate(AT), "postal.copy.secrets_excluded") == []
 
 
@@ -586,7 +584,9 @@ AV_RULES: list[tuple[str, int, str, dict[str, Any], bool]] = [
         False,
     ),
     ("postal.service.lodging_av", 24, "service", {"method": "lodging"}, True),
-    ("postal.service.announcement_av", 26, "service", {"method": "announcement"}, True),
+    # Art. 26 "以适当方式进行音像记录" has no "不适宜音像记录的除外" (the same wording as art. 21
+    # para. 2): the former expectation that a recorded reason excuses it read an exception in.
+    ("postal.service.announcement_av", 26, "service", {"method": "announcement"}, False),
     (
         "postal.enforcement.av_remove_obstruction",
         29,
@@ -673,7 +673,8 @@ def test_officers_named_with_certificates_shown_satisfy_art_9() -> None:
 def test_ex_officio_investigation_before_start_approval_violates_art_7() -> None:
     b = case()
     first = b.add("site_inspection", "2026-09-02 10:00")
-    b.add("initiation_approval", "2026-09-03 10:00")
+    # The form now states the head's decision: an undecided form approves nothing (item 3).
+    b.add("initiation_approval", "2026-09-03 10:00", {"approved": True})
     b.add("inquiry_record", "2026-09-04 10:00")
     finding = only_finding(b.evaluate(AT), "postal.start.approval_before_investigation")
     assert (finding.article, finding.record) == (7, first)
@@ -681,16 +682,26 @@ def test_ex_officio_investigation_before_start_approval_violates_art_7() -> None
 
 def test_ex_officio_investigation_after_start_approval_satisfies_art_7() -> None:
     b = case()
-    b.add("initiation_approval", "2026-09-01 10:00")
+    b.add("initiation_approval", "2026-09-01 10:00", {"head_opinion": "同意立案", "head": "h1"})
     b.add("site_inspection", "2026-09-02 10:00")
     assert fired(b.evaluate(AT), "postal.start.approval_before_investigation") == []
 
 
-def test_complaint_case_needs_no_start_approval_form_art_7() -> None:
+def test_complaint_case_investigated_without_start_approval_violates_art_7() -> None:
+    # Formerly "a complaint case needs no start approval form": legally wrong. A complaint only
+    # brings the matter to the agency's notice; art. 8 "需要查处的，及时启动执法程序" — the agency
+    # starts the case on its own authority, so art. 7's approval applies (issue #11 item 2).
     b = case(origin="complaint")
     b.add("complaint", "2026-09-01 09:00", {"content": "快件被擅自投递智能快件箱"})
-    b.add("site_inspection", "2026-09-02 10:00")
-    assert fired(b.evaluate(AT), "postal.start.approval_before_investigation") == []
+    rid = b.add("site_inspection", "2026-09-02 10:00")
+    finding = only_finding(b.evaluate(AT), "postal.start.approval_before_investigation")
+    assert (finding.article, finding.record, finding.severity) == (7, rid, Severity.VIOLATION)
+
+    ok = case(origin="complaint")
+    ok.add("complaint", "2026-09-01 09:00", {"content": "快件被擅自投递智能快件箱"})
+    ok.add("initiation_approval", "2026-09-01 15:00", {"approved": True})
+    ok.add("site_inspection", "2026-09-02 10:00")
+    assert fired(ok.evaluate(AT), "postal.start.approval_before_investigation") == []
 
 
 def test_general_decision_without_prior_rights_notice_violates_art_10() -> None:
@@ -708,16 +719,22 @@ def test_general_decision_after_rights_notice_satisfies_art_10() -> None:
     assert fired(b.evaluate(AT), "postal.rights.notified_before_decision") == []
 
 
-def test_major_decision_without_legal_review_violates_art_16() -> None:
+def test_major_decision_without_legal_review_is_a_warning_naming_guobanfa_118() -> None:
+    # Formerly a violation of art. 16: art. 16 only says what the review record contains; the
+    # duty to review before a 重大执法决定 is 国办发〔2018〕118号's, so it warns and names it.
     b = case(major=True)
     rid = b.add("decision", "2026-09-20 10:00")
     finding = only_finding(b.evaluate(AT), "postal.legal_review.before_major_decision")
     assert (finding.article, finding.record) == (16, rid)
+    assert finding.severity is Severity.WARNING
+    assert "国办发〔2018〕118号" in finding.duty_source
+    assert "国办发〔2018〕118号" in finding.message
+    assert "本办法第16条只规定相关记录，未规定该义务" in finding.message
 
 
 def test_major_decision_after_legal_review_satisfies_art_16() -> None:
     b = case(major=True)
-    b.add("legal_review", "2026-09-18 10:00")
+    b.add("legal_review", "2026-09-18 10:00", {"passed": True})
     b.add("decision", "2026-09-20 10:00")
     assert fired(b.evaluate(AT), "postal.legal_review.before_major_decision") == []
 
@@ -771,7 +788,7 @@ def test_general_decision_without_internal_approval_violates_art_37() -> None:
 
 def test_general_decision_after_internal_approval_satisfies_art_37() -> None:
     b = case()
-    b.add("internal_approval", "2026-09-19 10:00")
+    b.add("internal_approval", "2026-09-19 10:00", {"approver_opinion": "批准"})
     b.add("decision", "2026-09-20 10:00")
     assert fired(b.evaluate(AT), "postal.internal.approval_before_decision") == []
 
@@ -882,7 +899,9 @@ def test_emergency_report_is_pending_until_24_hours_have_passed_art_7() -> None:
 def test_case_file_archived_after_30_days_violates_art_31() -> None:
     b = case()
     rid = b.add("closure", "2026-10-09 16:00")
-    b.add("case_file", "2026-11-09 09:00", {"archivist": "a1"})
+    # The 30th day, Sun 2026-11-08, is a rest day, so the period runs to the end of Mon
+    # 2026-11-09 (民法典 第二百零三条; pack policy extend_over_holidays): Tuesday is late.
+    b.add("case_file", "2026-11-10 09:00", {"archivist": "a1"})
     finding = only_finding(b.evaluate(AT), "postal.archive.within_30_days")
     assert (finding.article, finding.record) == (31, rid)
 
@@ -985,7 +1004,7 @@ def test_acts_named_in_art_2_are_in_scope(act: str) -> None:
 
 # ---------- internal approval chain (art. 37)
 
-CHAIN = {
+CHAIN: dict[str, Any] = {
     "handler": "o1",
     "handler_opinion": "拟处罚款",
     "handler_reason": "违法事实清楚",
@@ -1105,7 +1124,7 @@ def test_av_ingest_deadline_is_24_hours_not_2_working_days_as_in_004() -> None:
 
 def test_unlabelled_media_are_not_a_violation_because_000_has_no_label_rule() -> None:
     b = case()
-    b.add("initiation_approval", "2026-09-01 10:00")
+    b.add("initiation_approval", "2026-09-01 10:00", {"approved": True})
     rid = b.add(
         "site_inspection",
         "2026-09-02 10:00",
@@ -1152,12 +1171,17 @@ def test_compliant_example_has_no_violation() -> None:
 
 def test_violations_example_shows_exactly_the_intended_failures() -> None:
     evaluation = _example("violations-delivery-seizure.json")
+    # "postal.legal_review.before_major_decision" is no longer among them: art. 16 only says
+    # what the review record contains; the duty to review before a 重大执法决定 is
+    # 国办发〔2018〕118号's, so a missing review is now a warning naming that source (issue #11
+    # item 4; see test_major_decision_without_legal_review_is_a_warning_naming_guobanfa_118).
+    # The example now records the (passed) review v07a, so it shows violations only.
+    assert evaluation.warnings == ()
     assert {f.rule for f in evaluation.violations} == {
         "postal.start.emergency_report_24h",
         "postal.av.investigation",
         "postal.compulsory.av",
         "postal.investigation.signatures",
-        "postal.legal_review.before_major_decision",
         "postal.service.lodging_signatures",
         "postal.service.lodging_av",
         "postal.av.ingest_24h",
@@ -1173,3 +1197,679 @@ def test_example_media_digests_are_sha256_hex() -> None:
         media: list[Media] = [m for r in case_.records for m in r.media]
         assert media, path.name
         assert all(len(m.sha256) == 64 for m in media)
+
+
+# ---------- issue #11: legal precision, class by class, from the text of 000
+
+
+def with_roles(b: CaseBuilder, **roles: tuple[str, ...]) -> Case:
+    """The built case with the agency's designations (Person.roles) for some of its people."""
+    built = b.build()
+    people = tuple(replace(p, roles=roles.get(p.id, p.roles)) for p in built.people)
+    return replace(built, people=people)
+
+
+START = "postal.start.approval_before_investigation"
+
+
+# Item 2: a case started on the agency's own authority needs art. 7's approval, whatever
+# brought the matter to its notice; a case on application or in simplified procedure does not.
+
+
+@pytest.mark.parametrize("origin", ["ex_officio", "complaint", "emergency"])
+def test_own_authority_case_investigated_without_approval_violates_art_7(origin: str) -> None:
+    b = case(origin=origin)
+    rid = b.add("site_inspection", "2026-09-02 10:00")
+    finding = only_finding(b.evaluate(AT), START)
+    assert (finding.article, finding.record) == (7, rid)
+    assert "程序启动审批表" in finding.message
+
+
+def test_case_on_application_needs_no_start_approval_art_7() -> None:
+    b = case(origin="application", acts=("license",))
+    b.add("site_inspection", "2026-09-02 10:00")
+    assert fired(b.evaluate(AT), START) == []
+
+
+def test_simplified_procedure_needs_no_start_approval_art_7() -> None:
+    b = case(procedure="simplified")
+    b.add("inquiry_record", "2026-09-02 10:00")
+    assert fired(b.evaluate(AT), START) == []
+
+
+# Item 3: a refusal (or an undecided form) is not an approval; each act after it is judged.
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"approved": False, "head_opinion": "同意"},  # the yes/no decides over the wording
+        {"head_opinion": "不同意立案，证据不足"},
+        {"head_opinion": "不予批准"},
+        {"head_opinion": "请补充材料后再报"},  # undecided
+        {},  # undecided: a form with no decision at all
+    ],
+    ids=["approved-false", "opinion-refuses", "opinion-bu-yu", "undecided-opinion", "blank"],
+)
+def test_investigation_after_a_refused_or_undecided_start_approval_violates_art_7(
+    form: dict[str, Any],
+) -> None:
+    b = case()
+    form_id = b.add("initiation_approval", "2026-09-01 10:00", form)
+    first = b.add("site_inspection", "2026-09-02 10:00")
+    second = b.add("inquiry_record", "2026-09-03 10:00")
+    found = fired(b.evaluate(AT), START)
+    assert [(f.article, f.record) for f in found] == [(7, first), (7, second)]
+    assert form_id in found[0].message
+    assert "未获批准" in found[0].message
+
+
+@pytest.mark.parametrize("opinion", ["同意", "同意立案调查", "批准", "准予立案"])
+def test_start_approval_granted_in_the_heads_words_satisfies_art_7(opinion: str) -> None:
+    b = case()
+    b.add("initiation_approval", "2026-09-01 10:00", {"head_opinion": opinion})
+    b.add("site_inspection", "2026-09-02 10:00")
+    assert fired(b.evaluate(AT), START) == []
+
+
+def test_acts_after_a_later_refusal_violate_art_7_though_an_approval_came_first() -> None:
+    b = case()
+    b.add("initiation_approval", "2026-09-01 10:00", {"approved": True})
+    before = b.add("site_inspection", "2026-09-02 10:00")
+    b.add("initiation_approval", "2026-09-05 10:00", {"approved": False, "head_opinion": "不同意"})
+    after = b.add("sampling", "2026-09-06 10:00")
+    found = fired(b.evaluate(AT), START)
+    assert [f.record for f in found] == [after]
+    assert before not in {f.record for f in found}
+
+
+def test_emergency_acts_before_the_24_hour_report_are_excepted_by_art_7() -> None:
+    # Art. 7: "情况紧急的，可先启动行政执法程序，并在……24小时内补报".
+    b = case(origin="emergency")
+    b.add("emergency_start", "2026-09-05 20:00", {"reason": "疑似管制刀具"})
+    b.add("site_inspection", "2026-09-05 20:30")
+    b.add("compulsory_measure", "2026-09-05 21:00", {"measure": "seize"})
+    b.add("initiation_approval", "2026-09-06 09:00", {"approved": True})
+    b.add("inquiry_record", "2026-09-07 10:00")
+    evaluation = b.evaluate(AT)
+    assert fired(evaluation, START) == []
+    assert fired(evaluation, "postal.start.emergency_report_24h") == []
+
+
+def test_emergency_acts_after_a_refused_report_violate_art_7() -> None:
+    b = case(origin="emergency")
+    b.add("emergency_start", "2026-09-05 20:00")
+    early = b.add("site_inspection", "2026-09-05 20:30")
+    b.add("initiation_approval", "2026-09-06 09:00", {"head_opinion": "不同意启动"})
+    late = b.add("inquiry_record", "2026-09-07 10:00")
+    found = fired(b.evaluate(AT), START)
+    assert [(f.article, f.record) for f in found] == [(7, late)]
+    assert early not in {f.record for f in found}
+
+
+def test_emergency_exception_needs_the_emergency_start_recorded_art_7() -> None:
+    # No emergency_start: nothing shows the case was started in an emergency.
+    b = case(origin="emergency")
+    rid = b.add("site_inspection", "2026-09-05 20:30")
+    assert only_finding(b.evaluate(AT), START).record == rid
+
+
+@pytest.mark.parametrize(
+    "approval",
+    [
+        {"approved": False},
+        {"approver_opinion": "不予批准"},
+        {"approver_opinion": "退回重新调查"},
+        {},
+    ],
+    ids=["approved-false", "opinion-refuses", "sent-back", "undecided"],
+)
+def test_decision_after_an_unapproved_internal_approval_violates_art_37(
+    approval: dict[str, Any],
+) -> None:
+    b = case()
+    b.add("internal_approval", "2026-09-19 10:00", approval)
+    rid = b.add("decision", "2026-09-20 10:00")
+    finding = only_finding(b.evaluate(AT), "postal.internal.approval_before_decision")
+    assert (finding.article, finding.record) == (37, rid)
+
+
+def test_simplified_decision_needs_no_internal_approval_art_37() -> None:
+    b = case(procedure="simplified")
+    b.add("decision", "2026-09-20 10:00")
+    assert fired(b.evaluate(AT), "postal.internal.approval_before_decision") == []
+
+
+@pytest.mark.parametrize(
+    "review", [{"passed": False}, {"opinion": "不同意，事实不清"}, {"opinion": "待补充证据"}]
+)
+def test_major_decision_after_a_failed_legal_review_warns_under_guobanfa_118(
+    review: dict[str, Any],
+) -> None:
+    b = case(major=True)
+    b.add("legal_review", "2026-09-18 10:00", review)
+    rid = b.add("decision", "2026-09-20 10:00")
+    finding = only_finding(b.evaluate(AT), "postal.legal_review.before_major_decision")
+    assert (finding.record, finding.severity) == (rid, Severity.WARNING)
+    assert "国办发〔2018〕118号" in finding.message
+
+
+def test_legal_review_passed_in_its_opinion_satisfies_guobanfa_118() -> None:
+    b = case(major=True)
+    b.add("legal_review", "2026-09-18 10:00", {"opinion": "同意，事实清楚，证据确凿"})
+    b.add("decision", "2026-09-20 10:00")
+    assert fired(b.evaluate(AT), "postal.legal_review.before_major_decision") == []
+
+
+COPY = "postal.copy.provided_with_consent"
+
+
+@pytest.mark.parametrize(
+    ("fields", "violates"),
+    [
+        ({"head": "h1", "approved": False, "provided": True}, True),
+        ({"head": "h1", "provided": True}, True),  # undecided
+        ({"head": "h1", "approved": True, "provided": True, "secrets_excluded": True}, False),
+        ({"head": "h1", "approved": False, "provided": False}, False),
+    ],
+    ids=["refused-but-provided", "undecided-but-provided", "consented", "refused-not-provided"],
+)
+def test_copy_provided_without_the_heads_consent_violates_art_33(
+    fields: dict[str, Any], violates: bool
+) -> None:
+    b = case()
+    rid = b.add("copy_request", "2026-12-01 10:00", {"request_type": ("copy",)} | fields)
+    found = fired(b.evaluate("2026-12-02 12:00"), COPY)
+    assert [(f.article, f.record) for f in found] == ([(33, rid)] if violates else [])
+
+
+def test_request_only_to_inspect_is_not_governed_by_art_33() -> None:
+    # Art. 33 speaks of 申请复制 only: a request to inspect (查阅) needs no head's consent here.
+    b = case()
+    b.add("copy_request", "2026-12-01 10:00", {"request_type": ("inspect",), "provided": True})
+    evaluation = b.evaluate("2026-12-02 12:00")
+    for rule in (COPY, "postal.copy.head_consent", "postal.copy.secrets_excluded"):
+        assert fired(evaluation, rule) == []
+
+
+@pytest.mark.parametrize(
+    ("exemption", "violates"),
+    [
+        (AvExemption("涉及国家秘密", approved_by="h1", approved=False), True),
+        (AvExemption("涉及国家秘密", approved_by="h1", approved=True), False),
+        (AvExemption("涉及国家秘密"), False),  # art. 12 names no approver
+    ],
+    ids=["refused", "approved", "reason-only"],
+)
+def test_refused_av_exemption_is_no_exemption_art_12(
+    exemption: AvExemption, violates: bool
+) -> None:
+    b = case()
+    rid = b.add("site_inspection", "2026-09-02 10:00", av_exemption=exemption)
+    found = fired(b.evaluate(AT), "postal.av.investigation")
+    assert [(f.article, f.record) for f in found] == ([(12, rid)] if violates else [])
+
+
+# Item 4: each quote is the cited article's (test_every_article_of_000_has_a_rule_or_a_reason);
+# the only duty that is not 000's own is the legal review before a major decision.
+
+
+def test_only_the_legal_review_duty_comes_from_outside_000_and_it_only_warns() -> None:
+    pack = load_pack(AGENCY)
+    sourced = {r.id: r for r in pack.rules if r.duty_source}
+    assert set(sourced) == {"postal.legal_review.before_major_decision"}
+    assert all(r.severity is Severity.WARNING for r in sourced.values())
+
+
+def test_rules_reading_more_than_their_words_say_so() -> None:
+    pack = load_pack(AGENCY)
+    for rule_id in (
+        START,
+        "postal.rights.notified_before_decision",
+        "postal.rights.hearing",
+        "postal.performance.recorded",
+        "postal.rectification.checked",
+        "postal.archive.designated_archivist",
+        "postal.simplified.on_the_spot_collection",
+    ):
+        assert pack.rule(rule_id).inferred, rule_id
+        assert not pack.rule(rule_id).explicit
+
+
+# Item 5: duties that exist only for decisions imposing an obligation.
+
+BENEFICIAL = [
+    {"category": "license_granted", "decision_type": "准予行政许可决定"},
+    {"decision_type": "准予快递业务经营许可决定"},  # no category: read from the wording
+    {"category": "license_refused", "decision_type": "不予行政许可决定"},
+    {"category": "inspection_result"},
+]
+
+
+@pytest.mark.parametrize("fields", BENEFICIAL, ids=lambda f: f.get("category", "wording"))
+def test_decision_imposing_nothing_needs_no_rights_notice_nor_performance_arts_10_27(
+    fields: dict[str, Any],
+) -> None:
+    b = case(origin="application", acts=("license",))
+    b.add("decision", "2026-09-20 10:00", fields)
+    b.add("closure", "2026-09-25 10:00")
+    evaluation = b.evaluate(AT)
+    assert fired(evaluation, "postal.rights.notified_before_decision") == []
+    assert fired(evaluation, "postal.performance.recorded") == []
+    assert required(evaluation, "postal.performance.recorded") == []
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"category": "penalty"},
+        {"category": "rectification"},
+        {"decision_type": "行政处罚决定"},
+        {"decision_type": "责令限期改正通知"},
+        {},  # says nothing: a penalty case's decision is taken as burdensome
+    ],
+    ids=["penalty", "rectification", "penalty-wording", "order-wording", "unstated"],
+)
+def test_burdensome_decision_needs_rights_notice_and_performance_arts_10_27(
+    fields: dict[str, Any],
+) -> None:
+    b = case()
+    rid = b.add("decision", "2026-09-20 10:00", fields)
+    b.add("closure", "2026-10-20 10:00")
+    evaluation = b.evaluate(AT)
+    for rule, article in (
+        ("postal.rights.notified_before_decision", 10),
+        ("postal.performance.recorded", 27),
+    ):
+        finding = only_finding(evaluation, rule)
+        assert (finding.article, finding.record) == (article, rid)
+
+
+HEARING = "postal.rights.hearing"
+BASIC_RIGHTS = ("statement", "defense", "recusal")
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [
+        {"penalty_kinds": ("revoke_license",)},
+        {"penalty_kinds": ("suspend_business",)},
+        {"penalty_kinds": ("fine", "close"), "penalty_amount": Decimal("2000")},
+        {"penalty_kinds": ("downgrade",)},
+    ],
+    ids=["revoke", "suspend", "close", "downgrade"],
+)
+def test_penalty_carrying_a_hearing_right_without_hearing_notified_violates_art_10(
+    penalty: dict[str, Any],
+) -> None:
+    b = case()
+    rid = b.add("rights_notice", "2026-09-15 10:00", {"rights": BASIC_RIGHTS} | penalty)
+    evaluation = b.evaluate(AT)
+    finding = only_finding(evaluation, HEARING)
+    assert (finding.article, finding.record, finding.severity) == (10, rid, Severity.VIOLATION)
+    assert fired(evaluation, "postal.rights.content") == []  # 听证 is not demanded there
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [
+        {"penalty_kinds": ("warning",)},
+        {"penalty_kinds": ("criticism",)},
+        {"penalty_kinds": ("suspend_license",)},
+    ],
+    ids=["warning", "criticism", "suspend-license"],
+)
+def test_penalty_without_hearing_right_needs_no_hearing_notified_art_10(
+    penalty: dict[str, Any],
+) -> None:
+    b = case()
+    b.add("rights_notice", "2026-09-15 10:00", {"rights": BASIC_RIGHTS} | penalty)
+    evaluation = b.evaluate(AT)
+    assert fired(evaluation, HEARING) == []
+    assert fired(evaluation, "postal.rights.content") == []
+
+
+@pytest.mark.parametrize(
+    "amount", [Decimal("500"), Decimal("50000"), None], ids=["small", "large", "unstated"]
+)
+def test_fine_without_a_known_threshold_only_warns_about_the_hearing_right_art_10(
+    amount: Decimal | None,
+) -> None:
+    # No 较大数额 in this pack (the postal threshold for organisations is not a flat sum):
+    # the engine must not guess, whatever the amount.
+    assert load_pack(AGENCY).large_amount is None
+    b = case()
+    fields: dict[str, Any] = {"rights": BASIC_RIGHTS, "penalty_kinds": ("fine",)}
+    if amount is not None:
+        fields["penalty_amount"] = amount
+    rid = b.add("rights_notice", "2026-09-15 10:00", fields)
+    finding = only_finding(b.evaluate(AT), HEARING)
+    assert (finding.record, finding.severity) == (rid, Severity.WARNING)
+    assert "较大数额" in finding.message
+
+
+def test_unknown_intended_penalty_warns_rather_than_demanding_hearing_art_10() -> None:
+    b = case()
+    rid = b.add("rights_notice", "2026-09-15 10:00", {"rights": BASIC_RIGHTS})
+    finding = only_finding(b.evaluate(AT), HEARING)
+    assert (finding.record, finding.severity) == (rid, Severity.WARNING)
+
+
+def test_intended_penalty_is_read_from_the_draft_before_the_notice_art_10() -> None:
+    b = case()
+    b.add("decision_draft", "2026-09-14 10:00", {"penalty_kinds": ("revoke_license",)})
+    rid = b.add("rights_notice", "2026-09-15 10:00", {"rights": BASIC_RIGHTS})
+    finding = only_finding(b.evaluate(AT), HEARING)
+    assert (finding.record, finding.severity) == (rid, Severity.VIOLATION)
+
+
+def test_hearing_notified_satisfies_art_10_whatever_the_penalty() -> None:
+    b = case()
+    b.add(
+        "rights_notice",
+        "2026-09-15 10:00",
+        {"rights": (*BASIC_RIGHTS, "hearing"), "penalty_kinds": ("revoke_license",)},
+    )
+    assert fired(b.evaluate(AT), HEARING) == []
+
+
+def test_simplified_procedure_never_demands_a_hearing_art_10() -> None:
+    b = case(procedure="simplified")
+    b.add(
+        "rights_notice",
+        "2026-09-02 10:00",
+        {"rights": BASIC_RIGHTS, "method": "oral", "penalty_kinds": ("fine",)},
+    )
+    evaluation = b.evaluate(AT)
+    assert fired(evaluation, HEARING) == []
+    assert fired(evaluation, "postal.rights.content") == []
+
+
+# Item 6: 当场收缴罚款 (art. 21(六)).
+
+SIMPLIFIED_COMPLETE = {
+    "factual_basis": "当场发现",
+    "legal_conditions": "违法事实确凿，罚款数额在简易程序范围内",
+    "steps_documents": "出示证件、告知、当场处罚决定书",
+    "statement_record": "当事人无异议",
+    "statement_review": "无陈述申辩，无需复核",
+}
+
+
+def test_simplified_record_not_stating_on_the_spot_collection_violates_art_21() -> None:
+    b = case(procedure="simplified")
+    rid = b.add("simplified_procedure", "2026-09-02 10:00", SIMPLIFIED_COMPLETE)
+    evaluation = b.evaluate(AT)
+    finding = only_finding(evaluation, "postal.simplified.collection_stated")
+    assert (finding.article, finding.record) == (21, rid)
+    assert fired(evaluation, "postal.simplified.on_the_spot_collection") == []
+
+
+def test_on_the_spot_collection_without_receipt_and_amount_violates_art_21() -> None:
+    b = case(procedure="simplified")
+    rid = b.add(
+        "simplified_procedure",
+        "2026-09-02 10:00",
+        SIMPLIFIED_COMPLETE | {"on_the_spot_collection": True, "on_the_spot_fine": "当场收缴"},
+    )
+    evaluation = b.evaluate(AT)
+    finding = only_finding(evaluation, "postal.simplified.on_the_spot_collection")
+    assert (finding.article, finding.record) == (21, rid)
+    assert "收据" in finding.message and "数额" in finding.message
+    assert fired(evaluation, "postal.simplified.collection_stated") == []
+
+
+def test_on_the_spot_collection_fully_recorded_satisfies_art_21() -> None:
+    b = case(procedure="simplified")
+    b.add(
+        "simplified_procedure",
+        "2026-09-02 10:00",
+        SIMPLIFIED_COMPLETE
+        | {
+            "on_the_spot_collection": True,
+            "on_the_spot_fine": "当事人当场缴纳，出具专用票据",
+            "collection_receipt": "吉财罚No.0012345",
+            "collected_amount": Decimal("50"),
+        },
+    )
+    evaluation = b.evaluate(AT)
+    assert fired(evaluation, "postal.simplified.on_the_spot_collection") == []
+    assert fired(evaluation, "postal.simplified.collection_stated") == []
+
+
+def test_no_on_the_spot_collection_needs_no_collection_record_art_21() -> None:
+    b = case(procedure="simplified")
+    b.add(
+        "simplified_procedure",
+        "2026-09-02 10:00",
+        SIMPLIFIED_COMPLETE | {"on_the_spot_collection": False},
+    )
+    evaluation = b.evaluate(AT)
+    assert fired(evaluation, "postal.simplified.on_the_spot_collection") == []
+    assert fired(evaluation, "postal.simplified.collection_stated") == []
+
+
+def test_simplified_filing_is_required_only_for_penalties_art_21() -> None:
+    # "依法向所属行政机关备案": the duty to file is 行政处罚法 第五十二条's, for penalties decided
+    # on the spot.
+    b = case(procedure="simplified", acts=("inspection",))
+    b.add("closure", "2026-09-02 13:00")
+    assert fired(b.evaluate(AT), "postal.simplified.filing") == []
+
+
+# Item 8: the gaps of the foundation's closing note.
+
+RESULT = "postal.enforcement.court_result"
+COURT = {"application_document": "强制执行申请书", "court": "通化市东昌区人民法院"}
+
+
+def test_court_enforcement_result_is_pending_until_closure_then_missing_art_30() -> None:
+    b = case()
+    rid = b.add("court_enforcement", "2026-10-20 10:00", COURT)
+    open_ = b.evaluate(AT)
+    assert fired(open_, RESULT) == []
+    assert [r.after for r in required(open_, RESULT)] == [rid]
+
+    b.add("closure", "2026-11-10 10:00")
+    finding = only_finding(b.evaluate(AT), RESULT)
+    assert (finding.article, finding.record) == (30, rid)
+    assert "强制执行结果" in finding.message
+
+
+def test_court_enforcement_result_added_by_correction_before_closure_satisfies_art_30() -> None:
+    b = case()
+    rid = b.add("court_enforcement", "2026-10-20 10:00", COURT)
+    b.add(
+        "court_enforcement",
+        "2026-10-20 10:00",
+        COURT | {"result": "法院裁定准予执行，当事人已缴清罚款"},
+        corrects=(rid, "补记法院强制执行结果"),
+        recorded_at="2026-11-05 10:00",
+    )
+    b.add("closure", "2026-11-10 10:00")
+    evaluation = b.evaluate(AT)
+    assert fired(evaluation, RESULT) == []
+    assert required(evaluation, RESULT) == []
+
+
+RECTIFICATION = "postal.rectification.checked"
+ORDER: dict[str, Any] = {
+    "rectification_ordered": True,
+    "rectification_deadline": date(2026, 11, 13),
+}
+
+
+@pytest.mark.parametrize(
+    ("checked", "violates"),
+    [
+        ("2026-11-10 10:00", False),  # before the deadline
+        ("2026-11-16 17:00", False),  # Fri 11-13 + the first working day: Mon 11-16
+        ("2026-11-17 09:00", True),
+    ],
+)
+def test_rectification_is_checked_by_the_deadline_the_decision_sets_art_27(
+    checked: str, violates: bool
+) -> None:
+    b = case()
+    rid = b.add("decision", "2026-10-20 10:00", ORDER)
+    b.add("rectification_check", checked, {"result": "rectified"})
+    found = fired(b.evaluate(AT), RECTIFICATION)
+    assert [(f.article, f.record) for f in found] == ([(27, rid)] if violates else [])
+    if violates:
+        assert "改正期限" in found[0].message
+
+
+def test_rectification_never_checked_violates_art_27_once_due_though_the_case_is_open() -> None:
+    b = case()
+    rid = b.add("decision", "2026-10-20 10:00", ORDER)
+    before = b.evaluate("2026-11-16 12:00")
+    assert fired(before, RECTIFICATION) == []
+    (due,) = required(before, RECTIFICATION)
+    assert (due.after, due.due) == (rid, t("2026-11-16 23:59:59.999999"))
+    assert only_finding(b.evaluate("2026-11-17 00:00"), RECTIFICATION).record == rid
+
+
+def test_rectification_without_a_deadline_is_pending_until_closure_art_27() -> None:
+    b = case()
+    rid = b.add("decision", "2026-10-20 10:00", {"rectification_ordered": True})
+    pending = b.evaluate(AT)
+    assert fired(pending, RECTIFICATION) == []
+    assert [(r.after, r.due) for r in required(pending, RECTIFICATION)] == [(rid, None)]
+
+
+ARCHIVIST = "postal.archive.designated_archivist"
+
+
+def test_archivist_not_designated_by_the_agency_violates_art_32() -> None:
+    b = case()
+    rid = b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})
+    undesignated = evaluate(with_roles(b), at=t(AT))
+    finding = only_finding(undesignated, ARCHIVIST)
+    assert (finding.article, finding.record) == (32, rid)
+
+    designated = evaluate(with_roles(b, a1=("archivist",)), at=t(AT))
+    assert fired(designated, ARCHIVIST) == []
+
+
+def test_officer_filing_the_case_instead_of_the_archivist_violates_art_32() -> None:
+    b = case()
+    b.add("case_file", "2026-10-20 10:00", {"archivist": "o1"})
+    built = with_roles(b, o1=("officer", "handler"), a1=("archivist",))
+    assert "张明" in only_finding(evaluate(built, at=t(AT)), ARCHIVIST).message
+
+
+def test_case_file_naming_no_archivist_is_only_the_fields_finding_art_32() -> None:
+    b = case()
+    rid = b.add("case_file", "2026-10-20 10:00", {"volume_number": "2026-邮罚-8"})
+    evaluation = evaluate(with_roles(b, a1=("archivist",)), at=t(AT))
+    assert fired(evaluation, ARCHIVIST) == []
+    assert only_finding(evaluation, "postal.archive.archivist").record == rid
+
+
+LODGING: dict[str, Any] = {
+    "method": "lodging",
+    "refusal_reason": "拒收",
+    "refusal_date": date(2026, 9, 20),
+}
+
+
+def test_server_witnessing_his_own_lodging_violates_art_24() -> None:
+    b = case()
+    rid = b.add(
+        "service",
+        "2026-09-20 10:00",
+        LODGING,
+        signatures=[sig("server", "张明", person="o1"), sig("witness", "张明", person="o1")],
+        media=[video("2026-09-20 10:00")],
+    )
+    finding = only_finding(b.evaluate(AT), "postal.service.lodging_signatures")
+    assert (finding.article, finding.record) == (24, rid)
+    assert "同一人" in finding.message
+
+
+def test_lodging_witnessed_by_another_person_satisfies_art_24() -> None:
+    b = case()
+    b.add(
+        "service",
+        "2026-09-20 10:00",
+        LODGING,
+        signatures=[sig("server", "张明", person="o1"), sig("witness", "社区工作人员刘某")],
+        media=[video("2026-09-20 10:00")],
+    )
+    assert fired(b.evaluate(AT), "postal.service.lodging_signatures") == []
+
+
+def test_appraisal_opinion_is_pending_until_closure_then_missing_art_11() -> None:
+    # Formerly a violation as soon as the commission was recorded: the opinion is the
+    # institution's, issued later, and is recorded by a correction before the act ends.
+    b = case()
+    rid = b.add("appraisal", "2026-09-05 10:00", {"form": "commission", "subject": "样品"})
+    pending = b.evaluate(AT)
+    assert fired(pending, "postal.investigation.appraisal_opinion") == []
+    assert [r.after for r in required(pending, "postal.investigation.appraisal_opinion")] == [rid]
+    b.add("closure", "2026-10-20 10:00")
+    finding = only_finding(b.evaluate(AT), "postal.investigation.appraisal_opinion")
+    assert (finding.article, finding.record) == (11, rid)
+
+    ok = case()
+    ok.add(
+        "appraisal",
+        "2026-09-05 10:00",
+        {"institution": "吉林省某司法鉴定中心", "opinion": "样品为禁寄物品"},
+    )
+    ok.add("closure", "2026-10-20 10:00")
+    assert fired(ok.evaluate(AT), "postal.investigation.appraisal_opinion") == []
+
+
+# Item 1: a void of a correction brings the corrected original back into judgement.
+
+
+def test_void_of_the_correction_that_added_av_brings_the_bare_original_back_art_12() -> None:
+    b = case()
+    original = b.add("site_inspection", "2026-09-02 10:00", {"location": "网点", "findings": "x"})
+    fix = b.add(
+        "site_inspection",
+        "2026-09-02 10:00",
+        {"location": "网点", "findings": "x"},
+        media=[video("2026-09-02 10:00")],
+        corrects=(original, "补附现场录像"),
+        recorded_at="2026-09-03 09:00",
+    )
+    assert fired(b.evaluate(AT), "postal.av.investigation") == []
+    b.add(
+        "void",
+        "2026-09-04 09:00",
+        {"target": fix, "reason": "录像系另一网点的，误附"},
+        recorded_at="2026-09-04 09:00",
+    )
+    finding = only_finding(b.evaluate(AT), "postal.av.investigation")
+    assert (finding.article, finding.record) == (12, original)
+
+
+# ---------- a refused head approval is not an approval (issue #11 item 3)
+
+
+@pytest.mark.parametrize(
+    ("opinion", "fires"),
+    [
+        ({"approved": False, "opinion": "不同意"}, True),
+        ({"opinion": "不同意作出处罚决定，补充调查"}, True),
+        ({"opinion": "已阅"}, True),  # undecided: approves nothing
+        ({"approved": True, "opinion": "同意"}, False),
+        ({"opinion": "同意按拟定意见作出处罚决定"}, False),
+    ],
+)
+def test_decision_after_a_refused_or_undecided_head_approval_violates_art_19(
+    opinion: dict[str, object], fires: bool
+) -> None:
+    b = CaseBuilder(AGENCY)
+    b.add("head_approval", "2026-09-09 10:00", {"head": "h1", **opinion})  # type: ignore[arg-type]
+    d = b.add("decision", "2026-09-10 10:00")
+    found = fired(b.evaluate(), "postal.head_approval.not_refused")
+    assert [(x.record, x.article) for x in found] == ([(d, 19)] if fires else [])
+
+
+def test_a_decision_without_any_head_approval_is_not_judged_by_art_19_refusal_rule() -> None:
+    b = CaseBuilder(AGENCY)
+    b.add("decision", "2026-09-10 10:00")
+    assert not fired(b.evaluate(), "postal.head_approval.not_refused")

@@ -63,7 +63,7 @@ class CalendarUnknownError(LookupError):
     def __init__(self, year: int) -> None:
         self.year = year
         super().__init__(
-            f"{year}年的法定节假日安排未载入工作日历，无法计算工作日期限；"
+            f"{year}年的法定节假日安排未载入工作日历，无法计算工作日期限或期限末日的节假日顺延；"
             f"请管理员在日历覆盖文件中补充该年安排（环境变量 {ENV_VAR}）"
         )
 

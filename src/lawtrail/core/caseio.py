@@ -31,6 +31,8 @@ from lawtrail.core.model import (
 )
 from lawtrail.core.record_kinds import (
     ACTS,
+    DOCUMENT_KIND_OF_RECORD,
+    DOCUMENT_KINDS,
     MEDIA_LABELS,
     MEDIA_TYPES,
     ORIGINS,
@@ -38,15 +40,23 @@ from lawtrail.core.record_kinds import (
     RECORD_KINDS,
     SIGNATURE_METHODS,
     SIGNATURE_ROLES,
+    STAFF_ROLES,
     FieldSpec,
     FieldType,
 )
 from lawtrail.core.timeutil import SHANGHAI
 
 FORMAT = "lawtrail-case/1"
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+# Written forms are matched whole (fullmatch: no trailing newline) and in ASCII digits only;
+# the JSON Schema (core/schema.py) states the same forms.
+_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
+_DAY_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME_FORM = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+)
 MEDIA_SOURCES = ("body_camera", "cctv", "phone", "camera", "recorder", "screen", "other")
 LABEL_KEYS = tuple(MEDIA_LABELS)
 
@@ -104,7 +114,7 @@ class _Reader:
 
     def ident(self, value: Any, path: str) -> str | None:
         text = self.string(value, path)
-        if text is not None and not _ID.match(text):
+        if text is not None and not _ID.fullmatch(text):
             self.error(path, f"标识 {text!r} 只能由字母、数字和 _ . : - 组成（1–64个字符）")
             return None
         return text
@@ -120,6 +130,8 @@ class _Reader:
         if text is None:
             return None
         try:
+            if not _TIME_FORM.fullmatch(text):
+                raise ValueError(text)
             parsed = datetime.fromisoformat(text)
         except ValueError:
             self.error(
@@ -131,13 +143,19 @@ class _Reader:
             return None
         # One representation per instant: the same act written with another offset must
         # serialise (and hash, in the ledger) identically.
-        return parsed.astimezone(SHANGHAI)
+        try:
+            return parsed.astimezone(SHANGHAI)
+        except OverflowError:
+            self.error(path, f"时间 {text!r} 超出可表示的范围")
+            return None
 
     def day(self, value: Any, path: str) -> date | None:
         text = self.string(value, path)
         if text is None:
             return None
         try:
+            if not _DAY_FORM.fullmatch(text):
+                raise ValueError(text)
             return date.fromisoformat(text)
         except ValueError:
             self.error(path, f"无法解析的日期 {text!r}（应为 YYYY-MM-DD）")
@@ -220,6 +238,7 @@ _PERSON_KEYS = (
     "certificate_number",
     "certificate_valid_from",
     "certificate_valid_until",
+    "roles",
 )
 _PARTY_KEYS = ("id", "name", "kind", "id_number", "address", "contact")
 _RECORD_KEYS = (
@@ -316,6 +335,23 @@ def parse_case(data: Any, known_agencies: Collection[str] | None = None) -> Case
                 )
             if rec.corrects.record == rec.id:
                 r.error(f"$.records[{i}].corrects.record", "记录不能更正自身")
+            if rec.kind == "void":
+                # A void is withdrawn by another void, never corrected (docs/case-format.md).
+                r.error(f"$.records[{i}].corrects", "作废声明不能被更正；撤回作废请再作废该声明")
+        if rec.kind == "void" and rec.fields.get("target") == rec.id:
+            r.error(f"$.records[{i}].fields.target", "作废声明不能作废自身")
+        served = by_id.get(str(rec.fields.get("document", ""))) if rec.kind == "service" else None
+        stated = rec.fields.get("document_kind")
+        if served is not None and stated is not None:
+            # The rules read document_kind (e.g. "催告书已送达", 000 art. 28): it must be the kind
+            # of the record actually served, or serving a decision could pass for serving a 催告书.
+            actual = DOCUMENT_KIND_OF_RECORD.get(served.kind, "other")
+            if stated != actual:
+                r.error(
+                    f"$.records[{i}].fields.document_kind",
+                    f"文书种类「{DOCUMENT_KINDS[str(stated)]}」与所送达的记录 {served.id}"
+                    f"（{RECORD_KINDS[served.kind].label}）不符，应为「{DOCUMENT_KINDS[actual]}」",
+                )
 
     if r.issues:
         raise CaseFormatError(r.issues)
@@ -384,6 +420,11 @@ def _parse_person(r: _Reader, raw: Any, path: str) -> Person | None:
         certificate_number=_text(r, data, "certificate_number", path),
         certificate_valid_from=r.opt(data, "certificate_valid_from", path, r.day),
         certificate_valid_until=r.opt(data, "certificate_valid_until", path, r.day),
+        roles=tuple(
+            role
+            for i, item in enumerate(r.array(data.get("roles"), f"{path}.roles"))
+            if (role := r.choice(item, f"{path}.roles[{i}]", STAFF_ROLES, "人员角色")) is not None
+        ),
     )
 
 
@@ -473,11 +514,15 @@ def _parse_record(r: _Reader, raw: Any, path: str, refs: _Refs) -> Record | None
     exemption = None
     if data.get("av_exemption") is not None:
         epath = f"{path}.av_exemption"
-        edata = r.obj(data["av_exemption"], epath, ("reason", "approved_by"))
+        edata = r.obj(data["av_exemption"], epath, ("reason", "approved_by", "approved"))
         if edata is not None:
             reason = r.need(edata, "reason", epath, r.string)
             if reason is not None:
-                exemption = AvExemption(reason, _text(r, edata, "approved_by", epath))
+                exemption = AvExemption(
+                    reason,
+                    _text(r, edata, "approved_by", epath),
+                    r.opt(edata, "approved", epath, r.boolean),
+                )
 
     corrects = None
     if data.get("corrects") is not None:
@@ -531,7 +576,7 @@ def _parse_field(
         text = r.string(value, path)
         if text is None:
             return None
-        if not _AMOUNT.match(text):
+        if not _AMOUNT.fullmatch(text):
             r.error(path, f'金额 {text!r} 应为元，最多两位小数的十进制字符串，如 "5000.00"')
             return None
         try:
@@ -581,7 +626,7 @@ def _sig(r: _Reader, raw: Any, path: str, refs: _Refs) -> Signature | None:
         or "handwritten"
     )
     image = _text(r, data, "image_sha256", path)
-    if image and not _HEX64.match(image):
+    if image and not _HEX64.fullmatch(image):
         r.error(f"{path}.image_sha256", "应为64位小写十六进制 SHA-256 摘要")
     if role is None:
         return None
@@ -623,11 +668,11 @@ def _media(r: _Reader, raw: Any, path: str) -> Media | None:
     sha = r.required(data, "sha256", path)
     if sha is not None:
         sha = r.string(sha, f"{path}.sha256")
-        if sha is not None and not _HEX64.match(sha):
+        if sha is not None and not _HEX64.fullmatch(sha):
             r.error(f"{path}.sha256", "应为64位小写十六进制 SHA-256 摘要")
             sha = None
     sm3 = _text(r, data, "sm3", path)
-    if sm3 and not _HEX64.match(sm3):
+    if sm3 and not _HEX64.fullmatch(sm3):
         r.error(f"{path}.sm3", "应为64位小写十六进制 SM3 摘要")
     captured = r.need(data, "captured_at", path, r.aware)
     ingested = r.need(data, "ingested_at", path, r.aware)

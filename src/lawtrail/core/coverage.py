@@ -53,7 +53,61 @@ def pack_coverage(pack: RulePack) -> list[str]:
                 f"{pack.agency}: 第{number}条既无规则，也未在 [[no_rule]] 中说明理由"
             )
         lines.append(f"| {number} | {_excerpt(article.text)} | {cell} |")
+    return [*lines, "", *rule_table(pack)]
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def rule_table(pack: RulePack) -> list[str]:
+    """Every rule of the pack: its article, its quote, and whether the article states the duty
+    (explicit), the rule reads it from the text (inferred, and how), or the duty comes from
+    another law or policy (then the rule only warns, and says so)."""
+    lines = [
+        f"### {pack.name}：规则明细 Rules",
+        "",
+        "| 规则 | 条 | 原文摘句 | 依据 | 结论 |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in pack.rules:
+        if rule.duty_source:
+            basis = f"其他来源：{_cell(rule.duty_source)}（本条只规定记录内容）"
+        elif rule.inferred:
+            basis = f"推定：{_cell(rule.inferred)}"
+        else:
+            basis = "明文"
+        lines.append(
+            f"| `{rule.id}` | {rule.citation.article} | {_cell(rule.citation.quote)} | {basis} "
+            f"| {SEVERITY_LABELS[rule.severity]} |"
+        )
     return lines
+
+
+def _holiday_policy(packs: list[RulePack]) -> list[str]:
+    """The header paragraph on calendar-day periods ending on a rest day (core/deadlines.py)."""
+
+    def names(on: bool) -> str:
+        chosen = [f"{p.name}（`{p.agency}`）" for p in packs if p.holiday_extension is on]
+        return "、".join(chosen) or "无 none"
+
+    return [
+        "期间末日顺延 Periods ending on a rest day: 以“日”计算的期间（如“30日”“2日”）最后一日是"
+        "法定休假日（法定节假日及未调休上班的周末）的，以休假日结束的次日即下一个工作日为期间的"
+        "最后一日（《民法典》第二百零三条；《民事诉讼法》第八十五条同）。五部法规对期间计算未作"
+        "规定，故适用期间计算的一般规则；是否顺延是各机关规则包的明示政策（`[agency]` 表的"
+        "`extend_over_holidays`，默认开启）。以“小时”计算的期间（“24小时”）不顺延；以“工作日”"
+        "计算的期间本就止于工作日。",
+        "",
+        "A period counted in days whose last day is a statutory rest day (a public holiday, or a"
+        " weekend day not made a working day by 调休) ends on the next working day (Civil Code"
+        " art. 203; Civil Procedure Law art. 85 likewise). The regulations are silent on computing"
+        " periods, so this general rule applies, as explicit policy of each pack"
+        " (`extend_over_holidays`, default on). Hour periods never move; working-day periods"
+        " already end on a working day.",
+        "",
+        f"开启顺延 On: {names(True)}。未开启 Off: {names(False)}。",
+    ]
 
 
 def coverage_markdown() -> str:
@@ -67,6 +121,8 @@ def coverage_markdown() -> str:
         "For every article of each of the five regulations: the rules that implement it, or why it",
         "has no machine-checkable requirement. 每条规则引用法规文件、条号及原文摘句；"
         "法规未作规定的事项，该机关的规则包不设规则。",
+        "",
+        *_holiday_policy(packs),
         "",
         "| 机关 | 法规文件 | 条数 | 规则数 |",
         "|---|---|---|---|",

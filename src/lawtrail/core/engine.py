@@ -14,20 +14,29 @@ counts as missed only once it has passed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from lawtrail.core import timeutil
 from lawtrail.core.calendar import CalendarUnknownError, WorkdayCalendar
 from lawtrail.core.deadlines import Period, PeriodUnit, due_at
-from lawtrail.core.model import Case, Record
+from lawtrail.core.model import Case, Record, Signature
 from lawtrail.core.record_kinds import (
     ACTS,
+    DERIVED_FIELDS,
+    DOCUMENT_KIND_OF_RECORD,
+    HEARING_AMOUNT_PENALTIES,
+    HEARING_PENALTIES,
     MEDIA_LABELS,
     MEDIA_TYPES,
+    OWN_AUTHORITY_ORIGINS,
+    PENALTY_KINDS,
+    PENALTY_WORDS,
     RECORD_KINDS,
     SIGNATURE_ROLES,
+    STAFF_ROLES,
 )
 from lawtrail.core.rules import (
     ANY_KIND,
@@ -37,10 +46,12 @@ from lawtrail.core.rules import (
     ExistsCheck,
     FieldsCheck,
     FollowedByCheck,
+    HearingRightCheck,
     IncludesCheck,
     MediaIngestCheck,
     MediaLabelsCheck,
     OfficersCheck,
+    PersonRoleCheck,
     PrecededByCheck,
     Rule,
     RulePack,
@@ -61,9 +72,14 @@ class Finding:
     message: str  # Chinese, for people
     title: str  # the rule's requirement
     quote: str
+    # Where the duty comes from when it is not the cited article (another law or national
+    # policy): the article is cited for what it says of the record, the duty for this source.
+    duty_source: str = ""
+    # For an act still not done after its deadline: that deadline (the inbox shows it overdue).
+    missed_due: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "rule": self.rule,
             "regulation": self.regulation,
             "article": self.article,
@@ -71,6 +87,9 @@ class Finding:
             "record": self.record,
             "message": self.message,
         }
+        if self.duty_source:
+            out["duty_source"] = self.duty_source
+        return out
 
 
 @dataclass(frozen=True)
@@ -150,15 +169,30 @@ def _case_matches(case: Case, spec: Mapping[str, Any]) -> bool:
         if key == "acts":
             if not _matches(case.acts, expected):
                 return False
+        elif key == "own_authority":
+            if (case.origin in OWN_AUTHORITY_ORIGINS) is not expected:
+                return False
         elif not _matches(getattr(case, key), expected):
             return False
     return True
 
 
-def _record_matches(record: Record, kinds: Sequence[str], where: Mapping[str, Any]) -> bool:
+def _field_value(record: Record, name: str, acts: tuple[str, ...] = ()) -> Any:
+    """A field's value as the rules read it: stored, or derived (record_kinds.DERIVED_FIELDS)."""
+    derived = DERIVED_FIELDS.get((record.kind, name))
+    if derived is not None:
+        return derived.compute(record.fields, acts)
+    return record.value(name)
+
+
+def _record_matches(
+    record: Record, kinds: Sequence[str], where: Mapping[str, Any], acts: tuple[str, ...] = ()
+) -> bool:
     if ANY_KIND not in kinds and record.kind not in kinds:
         return False
-    return all(_matches(record.value(name), expected) for name, expected in where.items())
+    return all(
+        _matches(_field_value(record, name, acts), expected) for name, expected in where.items()
+    )
 
 
 def _value_label(choices: Mapping[str, str], value: Any) -> str:
@@ -167,18 +201,43 @@ def _value_label(choices: Mapping[str, str], value: Any) -> str:
     return choices.get(str(value), str(value))
 
 
+def _field_label(kind: str, name: str) -> tuple[str, Mapping[str, str]]:
+    """A field's Chinese label and choices; a derived field's label."""
+    derived = DERIVED_FIELDS.get((kind, name))
+    if derived is not None:
+        return derived.label, {}
+    spec = RECORD_KINDS[kind].field(name)
+    return spec.label, spec.choices
+
+
+def _conditions(kind: str, where: Mapping[str, Any]) -> str:
+    """「是否批准：是；文书种类：催告书」: the field values a match must have, in Chinese."""
+    conditions = []
+    for name, expected in where.items():
+        label, choices = _field_label(kind, name)
+        wanted = expected if isinstance(expected, list) else [expected]
+        conditions.append(f"{label}：{'或'.join(_value_label(choices, v) for v in wanted)}")
+    return "；".join(conditions)
+
+
 def _kind_labels(kinds: Iterable[str], where: Mapping[str, Any] | None = None) -> str:
     """「送达」（文书种类：催告书）: the kinds, and the field values a match must have."""
     kinds = list(kinds)
     text = "、".join(f"「{RECORD_KINDS[k].label}」" for k in kinds)
-    conditions = []
-    for name, expected in (where or {}).items():
-        spec = RECORD_KINDS[kinds[0]].field(name)
-        wanted = expected if isinstance(expected, list) else [expected]
-        conditions.append(
-            f"{spec.label}：{'或'.join(_value_label(spec.choices, v) for v in wanted)}"
-        )
-    return text + (f"（{'；'.join(conditions)}）" if conditions else "")
+    conditions = _conditions(kinds[0], where or {})
+    return text + (f"（{conditions}）" if conditions else "")
+
+
+def _with_document_kind(record: Record, case: Case) -> Record:
+    """A service that names the record it served but not its kind is judged as serving that
+    kind (the reader refuses a stated kind that differs)."""
+    if record.kind != "service" or record.has_value("document_kind"):
+        return record
+    served = case.record(str(record.value("document") or ""))
+    if served is None:
+        return record
+    kind = DOCUMENT_KIND_OF_RECORD.get(served.kind, "other")
+    return replace(record, fields={**record.fields, "document_kind": kind})
 
 
 class _Context:
@@ -189,18 +248,27 @@ class _Context:
         self.pack = pack
         self.as_of = as_of
         self.calendar = calendar
-        self.records = case.effective_records(as_of)
+        self.records = [_with_document_kind(r, case) for r in case.effective_records(as_of)]
         self.findings: list[Finding] = []
         self.required: list[RequiredAct] = []
         self._order = {r.id: i for i, r in enumerate(self.records)}
         closures = [r for r in self.records if r.kind == "closure"]
         self.closed_at = closures[0].at if closures else None
 
+    def matches(self, record: Record, kinds: Sequence[str], where: Mapping[str, Any]) -> bool:
+        return _record_matches(record, kinds, where, self.case.acts)
+
     def record_order(self, record_id: str | None) -> int:
         return -1 if record_id is None else self._order.get(record_id, len(self._order))
 
     def find(
-        self, rule: Rule, message: str, record: Record | None, severity: Severity | None = None
+        self,
+        rule: Rule,
+        message: str,
+        record: Record | None,
+        severity: Severity | None = None,
+        *,
+        missed_due: datetime | None = None,
     ) -> None:
         self.findings.append(
             Finding(
@@ -209,9 +277,16 @@ class _Context:
                 article=rule.citation.article,
                 severity=severity or rule.severity,
                 record=record.id if record else None,
-                message=message,
+                message=(
+                    f"{message}（本办法第{rule.citation.article}条只规定相关记录，未规定该义务；"
+                    f"该义务出自{rule.duty_source}）"
+                    if rule.duty_source
+                    else message
+                ),
                 title=rule.title,
                 quote=rule.citation.quote,
+                duty_source=rule.duty_source,
+                missed_due=missed_due,
             )
         )
 
@@ -245,16 +320,22 @@ class _Context:
     ) -> datetime | None:
         """The deadline, or None after reporting that the calendar cannot tell.
 
-        When the calendar lacks a year but the act was done within as many *calendar* days,
-        it was certainly in time (N working days never end sooner), so nothing is reported.
+        When the calendar lacks a year, the plain count of as many *calendar* days is the
+        earliest the deadline can be (N working days never end sooner, and the pack's holiday
+        extension only moves a calendar-day deadline later). An act done by then was certainly
+        in time; an act not yet done is due by then at the latest (the safe side: shown with
+        that date, never overdue before it). Only past it can the calendar not tell.
         """
         try:
-            return due_at(anchor, period, self.calendar)
+            return due_at(
+                anchor, period, self.calendar, holiday_extension=self.pack.holiday_extension
+            )
         except CalendarUnknownError as exc:
-            if period.unit is PeriodUnit.WORKING_DAYS and done_at is not None:
-                floor = due_at(anchor, Period(period.amount, PeriodUnit.DAYS), self.calendar)
-                if done_at <= floor:
-                    return floor
+            # hours never raise: the unit is DAYS or WORKING_DAYS
+            plain = Period(period.amount, PeriodUnit.DAYS)
+            floor = due_at(anchor, plain, self.calendar, holiday_extension=False)
+            if (done_at if done_at is not None else self.as_of) <= floor:
+                return floor
             self.find(
                 rule,
                 f"无法判定期限「{period.label_zh()}」是否遵守：{exc}",
@@ -273,7 +354,7 @@ class _Context:
         if isinstance(check, ActsCoveredCheck):
             self.check_acts(rule)
             return
-        selected = [r for r in self.records if _record_matches(r, rule.kinds, rule.where)]
+        selected = [r for r in self.records if self.matches(r, rule.kinds, rule.where)]
         if rule.scope == "first":
             selected = selected[:1]
         for record in selected:
@@ -286,10 +367,17 @@ class _Context:
             missing = [f for f in check.fields if not record.has_value(f)]
             kind = RECORD_KINDS[record.kind]
             names = "、".join(f"「{kind.field(f).label}」" for f in missing)
-            if check.any and len(missing) == len(check.fields):
-                self.find(rule, f"{label}未载明以下任一项：{names}", record)
-            elif not check.any and missing:
-                self.find(rule, f"{label}未载明：{names}", record)
+            incomplete = len(missing) == len(check.fields) if check.any else bool(missing)
+            if not incomplete:
+                return
+            what = f"以下任一项：{names}" if check.any else names
+            if check.by_closure and self.closed_at is None:
+                # May still come, by a correction of the record, until the act ends.
+                self.require(rule, (record.kind,), record, None, f"{rule.title}（{label}）")
+            elif check.by_closure:
+                self.find(rule, f"{label}至执法行为终结仍未载明{what}", record)
+            else:
+                self.find(rule, f"{label}未载明{what}", record)
         elif isinstance(check, IncludesCheck):
             chosen = record.value(check.field)
             have = set(chosen) if isinstance(chosen, tuple) else set()
@@ -299,38 +387,30 @@ class _Context:
                 names = "、".join(spec.choices[v] for v in lacking)
                 self.find(rule, f"{label}的「{spec.label}」未包括：{names}", record)
         elif isinstance(check, ValuesCheck):
-            value = record.value(check.field)
+            value = _field_value(record, check.field, self.case.acts)
             if value not in check.allowed:
-                spec = RECORD_KINDS[record.kind].field(check.field)
-                allowed = "、".join(_value_label(spec.choices, v) for v in check.allowed)
-                actual = "未填写" if value is None else _value_label(spec.choices, value)
-                self.find(rule, f"{label}的「{spec.label}」为{actual}，应为：{allowed}", record)
+                name, choices = _field_label(record.kind, check.field)
+                allowed = "、".join(_value_label(choices, v) for v in check.allowed)
+                actual = "未填写" if value is None else _value_label(choices, value)
+                self.find(rule, f"{label}的「{name}」为{actual}，应为：{allowed}", record)
         elif isinstance(check, SignaturesCheck):
             self.check_signatures(rule, check, record, label)
         elif isinstance(check, AvCheck):
             has_av = any(m.type in check.media_types for m in record.media)
-            exempt = (
-                check.exemption_allowed
-                and record.av_exemption is not None
-                and bool(record.av_exemption.reason.strip())
-            )
+            exemption = record.av_exemption
+            exempt = check.exemption_allowed and exemption is not None and exemption.accepted
             if not (has_av or exempt):
                 kinds = "、".join(MEDIA_TYPES[t] for t in check.media_types)
-                tail = "，也未记录不适宜音像记录的理由" if check.exemption_allowed else ""
+                tail = ""
+                if check.exemption_allowed and exemption is not None and exemption.reason.strip():
+                    tail = "，不进行音像记录未获批准"  # a refused exemption is no exemption
+                elif check.exemption_allowed:
+                    tail = "，也未记录不适宜音像记录的理由"
                 self.find(rule, f"{label}未附音像记录（{kinds}）{tail}", record)
         elif isinstance(check, OfficersCheck):
             self.check_officers(rule, check, record, label)
         elif isinstance(check, PrecededByCheck):
-            before = [
-                r
-                for r in self.records
-                if r.id != record.id
-                and r.at <= record.at
-                and _record_matches(r, check.kinds, check.where)
-            ]
-            if not before:
-                wanted = _kind_labels(check.kinds, check.where)
-                self.find(rule, f"{label}之前没有{wanted}", record)
+            self.check_preceded_by(rule, check, record, label)
         elif isinstance(check, FollowedByCheck):
             self.check_followed_by(rule, check, record, label)
         elif isinstance(check, MediaIngestCheck):
@@ -357,15 +437,157 @@ class _Context:
                     )
         elif isinstance(check, ApprovalChainCheck):
             self.check_chain(rule, check, record, label)
+        elif isinstance(check, PersonRoleCheck):
+            self.check_person_role(rule, check, record, label)
+        elif isinstance(check, HearingRightCheck):
+            self.check_hearing_right(rule, check, record, label)
         else:  # pragma: no cover - the loader only builds the types above
             raise AssertionError(f"unhandled check {check!r}")
 
     # -------------------------------------------------------------- checks
 
+    def check_preceded_by(
+        self, rule: Rule, check: PrecededByCheck, record: Record, label: str
+    ) -> None:
+        before = [
+            r
+            for r in self.records
+            if r.id != record.id and r.at <= record.at and self.matches(r, check.kinds, check.where)
+        ]
+        if not before:
+            if check.if_any or any(
+                r.id != record.id and r.at <= record.at and r.kind in check.except_after
+                for r in self.records
+            ):
+                return
+            wanted = _kind_labels(check.kinds, check.where)
+            self.find(rule, f"{label}之前没有{wanted}", record)
+            return
+        latest = before[-1]  # records are in the order of the acts
+        if check.latest_where and not self.matches(latest, check.kinds, check.latest_where):
+            states = []
+            for name in check.latest_where:
+                label_, choices = _field_label(latest.kind, name)
+                value = _field_value(latest, name, self.case.acts)
+                shown = "未决定" if value is None else _value_label(choices, value)
+                states.append(f"{label_}：{shown}")
+            self.find(
+                rule,
+                f"{label}之前最近的「{RECORD_KINDS[latest.kind].label}」（记录 {latest.id}）"
+                f"{'；'.join(states)}，应为：{_conditions(latest.kind, check.latest_where)}"
+                "——未获批准（不予批准或尚未决定）即行事，等同未经批准",
+                record,
+            )
+
+    def check_person_role(
+        self, rule: Rule, check: PersonRoleCheck, record: Record, label: str
+    ) -> None:
+        person_id = record.value(check.field)
+        if not isinstance(person_id, str) or not person_id:
+            return  # a missing person is the fields rule's finding
+        person = self.case.person(person_id)
+        if person is None or check.role not in person.roles:
+            name = person.name if person else person_id
+            field_label = RECORD_KINDS[record.kind].field(check.field).label
+            self.find(
+                rule,
+                f"{label}的「{field_label}」{name}不是本机关指定的{STAFF_ROLES[check.role]}",
+                record,
+            )
+
+    def intended_penalty(self, record: Record) -> tuple[tuple[str, ...], Any] | None:
+        """The penalty intended when `record` was made, as (kinds, amount): stated on the record,
+        else on the latest draft or rights notice before it, else named by the wording of the
+        decision that followed (its 决定类型 and content, and its amount); None if nothing says.
+        """
+        stating = [
+            r
+            for r in self.records
+            if r.kind in ("decision_draft", "rights_notice")
+            and r.at <= record.at
+            and r.has_value("penalty_kinds")
+        ]
+        if record.has_value("penalty_kinds"):
+            stating.append(record)
+        if stating:
+            source = stating[-1]
+            kinds = source.value("penalty_kinds")
+            return (kinds if isinstance(kinds, tuple) else ()), source.value("penalty_amount")
+        for decision in (r for r in self.records if r.kind == "decision" and r.at >= record.at):
+            text = f"{decision.value('decision_type') or ''}{decision.value('content') or ''}"
+            named: list[str] = []
+            for word, kind in PENALTY_WORDS:
+                if word in text and kind not in named:
+                    text = text.replace(word, "")
+                    named.append(kind)
+            if named:
+                return tuple(named), decision.value("amount")
+        return None
+
+    def check_hearing_right(
+        self, rule: Rule, check: HearingRightCheck, record: Record, label: str
+    ) -> None:
+        chosen = record.value(check.field)
+        if isinstance(chosen, tuple) and "hearing" in chosen:
+            return
+        if self.case.procedure == "simplified":
+            return  # 当场处罚: a warning or a small fine, never a hearing (行政处罚法 第五十一条)
+        intended = self.intended_penalty(record)
+        if intended is None:
+            self.find(
+                rule,
+                f"{label}未告知听证权利，且未载明拟作出的行政处罚种类，无法判断是否属于"
+                "行政处罚法第六十三条应告知听证的情形，请人工核对",
+                record,
+                Severity.WARNING,
+            )
+            return
+        kinds, amount = intended
+        always = [k for k in kinds if k in HEARING_PENALTIES]
+        if always:
+            names = "、".join(PENALTY_KINDS[k] for k in always)
+            self.find(rule, f"{label}拟作出{names}，依法应告知听证权利，但未告知", record)
+            return
+        by_amount = [k for k in kinds if k in HEARING_AMOUNT_PENALTIES]
+        if not by_amount:
+            return  # e.g. a warning: no hearing right to notify
+        names = "、".join(PENALTY_KINDS[k] for k in by_amount)
+        threshold = self.pack.large_amount
+        if threshold is None:
+            self.find(
+                rule,
+                f"{label}拟作出{names}，未告知听证权利；本机关规则包未载明“较大数额”的标准，"
+                "无法判断是否应告知听证，请人工核对",
+                record,
+                Severity.WARNING,
+            )
+            return
+        party = self.case.parties[0] if self.case.parties else None
+        is_person = party is not None and party.kind == "person"
+        limit = threshold.person if is_person else threshold.organization
+        if not isinstance(amount, Decimal):
+            self.find(
+                rule,
+                f"{label}拟作出{names}但未载明数额，无法判断是否达到“较大数额”"
+                f"（{limit}元，{threshold.source}），请人工核对",
+                record,
+                Severity.WARNING,
+            )
+        elif amount >= limit:
+            who = "自然人" if is_person else "法人或其他组织"
+            self.find(
+                rule,
+                f"{label}拟作出{names}{amount}元，达到对{who}的“较大数额”{limit}元"
+                f"（{threshold.source}），依法应告知听证权利，但未告知",
+                record,
+            )
+
     def check_signatures(
         self, rule: Rule, check: SignaturesCheck, record: Record, label: str
     ) -> None:
         missing = []
+        if check.distinct:
+            self.check_distinct_signers(rule, check, record, label)
         for group in check.groups:
             signed = any(s.role in group.roles for s in record.signatures)
             refused = group.refusal_allowed and any(
@@ -378,6 +600,28 @@ class _Context:
                 )
         if missing:
             self.find(rule, f"{label}缺少" + "；".join(missing), record)
+
+    def check_distinct_signers(
+        self, rule: Rule, check: SignaturesCheck, record: Record, label: str
+    ) -> None:
+        """One person signing for two groups (the server as the witness) signs for one only."""
+
+        def who(signature: Signature) -> str:
+            return signature.person or signature.party or signature.name.strip()
+
+        signers = [
+            {who(s) for s in record.signatures if s.role in group.roles and who(s)}
+            for group in check.groups
+        ]
+        for i, first in enumerate(signers):
+            for j in range(i + 1, len(signers)):
+                same = first & signers[j]
+                if same:
+                    a = "或".join(SIGNATURE_ROLES[r] for r in check.groups[i].roles)
+                    b = "或".join(SIGNATURE_ROLES[r] for r in check.groups[j].roles)
+                    self.find(
+                        rule, f"{label}的{a}与{b}为同一人（{'、'.join(sorted(same))}）", record
+                    )
 
     def check_officers(self, rule: Rule, check: OfficersCheck, record: Record, label: str) -> None:
         problems = []
@@ -402,31 +646,49 @@ class _Context:
         after = [
             r
             for r in self.records
-            if r.id != record.id
-            and r.at >= record.at
-            and _record_matches(r, check.kinds, check.where)
+            if r.id != record.id and r.at >= record.at and self.matches(r, check.kinds, check.where)
         ]
         wanted = _kind_labels(check.kinds, check.where)
         done_at = after[0].at if after else None
-        due = self.due(rule, record.at, check.within, record, done_at) if check.within else None
+        anchor, period_text = record.at, check.within.label_zh() if check.within else ""
+        due: datetime | None = None
+        timed = check.within is not None
+        if check.from_field:
+            # "按期": the period is the one the record sets (e.g. the rectification deadline);
+            # a record that sets none is pending until closure, as without a period.
+            timed = False
+            moment = record.value(check.from_field)
+            spec = RECORD_KINDS[record.kind].field(check.from_field)
+            if isinstance(moment, datetime):
+                anchor, timed = moment, True
+            elif isinstance(moment, date):
+                anchor, timed = timeutil.end_of_day(moment), True
+            if timed:
+                period_text = f"「{spec.label}」{timeutil.format_local(anchor)}" + (
+                    f"后{check.within.label_zh()}" if check.within else ""
+                )
+                due = anchor
+        if timed and check.within is not None:
+            due = self.due(rule, anchor, check.within, record, done_at)
         if after:
             first = after[0]
             if due is not None and first.at > due:
                 self.find(
                     rule,
-                    f"{label}后应在{check.within.label_zh() if check.within else ''}内"
+                    f"{label}后应在{period_text}内"
                     f"（不晚于 {timeutil.format_local(due)}）形成{wanted}，"
                     f"实际于 {timeutil.format_local(first.at)}（记录 {first.id}）",
                     record,
                 )
             return
-        if check.within is not None:
+        if timed:
             if due is not None and self.as_of > due:
                 self.find(
                     rule,
-                    f"{label}后应在{check.within.label_zh()}内"
+                    f"{label}后应在{period_text}内"
                     f"（不晚于 {timeutil.format_local(due)}）形成{wanted}，至今未见",
                     record,
+                    missed_due=due,
                 )
                 return
             self.require(
@@ -434,7 +696,7 @@ class _Context:
                 check.kinds,
                 record,
                 due,
-                f"{rule.title}（{label}之后，期限{check.within.label_zh()}）",
+                f"{rule.title}（{label}之后，期限{period_text}）",
             )
             return
         if self.closed_at is not None and record.kind != "closure" and self.closed_at >= record.at:
@@ -470,7 +732,7 @@ class _Context:
             self.find(rule, f"{label}：" + "；".join(problems), record)
 
     def check_exists(self, rule: Rule, check: ExistsCheck) -> None:
-        if any(_record_matches(r, check.kinds, check.where) for r in self.records):
+        if any(self.matches(r, check.kinds, check.where) for r in self.records):
             return
         wanted = _kind_labels(check.kinds, check.where)
         if self.closed_at is not None:

@@ -26,6 +26,9 @@ class Person:
     certificate_number: str = ""  # 执法证件编号; empty for staff without one
     certificate_valid_from: date | None = None
     certificate_valid_until: date | None = None
+    # What the agency designated this person to do (record_kinds.STAFF_ROLES), e.g. the
+    # archivist (000 art. 32 "明确专门人员"): a person's title alone designates nothing.
+    roles: tuple[str, ...] = ()
 
     def certificate_valid_on(self, day: date) -> bool:
         if not self.certificate_number:
@@ -108,6 +111,14 @@ class AvExemption:
 
     reason: str
     approved_by: str = ""
+    # The head's decision, when one was recorded: a refused exemption is no exemption (an
+    # approval is read by its decision, not by its presence). `approved_by` alone states who
+    # approved it.
+    approved: bool | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.reason.strip()) and self.approved is not False
 
 
 @dataclass(frozen=True)
@@ -176,23 +187,51 @@ class Case:
     def effective_records(self, as_of: datetime | None = None) -> list[Record]:
         """The records the rules judge, in order of the act's time.
 
-        Only what the system knew at `as_of` counts. A corrected record gives way to the
-        record that corrects it (when two corrections name the same record, the later one
-        wins); a voided record drops out. Both stay in `records`: nothing is ever removed.
+        Only what the system knew at `as_of` counts. Nothing is ever removed from `records`;
+        this view applies corrections and voids as docs/case-format.md defines them:
+
+        * A record and every correction of it (directly or of a correction of it) are the
+          *versions* of one act. The act is judged by its latest version (by the time it
+          entered the system, then id) that is not withdrawn.
+        * A ``void`` withdraws exactly the version it names, while the void itself stands. A
+          void of a void therefore puts its target back; a void of a correction brings back
+          the version before it; a correction made after a void is a new version and counts.
+        * An act all of whose versions are withdrawn is not judged; voids are never judged.
+
+        A void only acts on a record entered before it, so chains of voids cannot loop.
         """
         known = [r for r in self.records if as_of is None or r.known_at <= as_of]
-        voided = {str(r.fields["target"]) for r in known if r.kind == "void"}
-        superseded = {r.corrects.record for r in known if r.corrects is not None}
-        latest_correction: dict[str, Record] = {}
-        for r in sorted(known, key=lambda r: (r.known_at, r.id)):
-            if r.corrects is not None:
-                latest_correction[r.corrects.record] = r
-        result = [
-            r
-            for r in known
-            if r.kind != "void"
-            and r.id not in voided
-            and r.id not in superseded
-            and (r.corrects is None or latest_correction[r.corrects.record] is r)
-        ]
-        return sorted(result, key=lambda r: (r.at, r.id))
+        order = {r.id: i for i, r in enumerate(sorted(known, key=lambda r: (r.known_at, r.id)))}
+        # A void stands unless a standing void entered after it names it. Walking the voids
+        # from the latest back, every void that could withdraw this one is already decided.
+        voids_of: dict[str, list[str]] = {}
+        for r in known:
+            if r.kind == "void":
+                target = str(r.fields.get("target", ""))
+                if target in order and order[target] < order[r.id]:
+                    voids_of.setdefault(target, []).append(r.id)
+        standing: dict[str, bool] = {}
+        for r in sorted(known, key=lambda r: order[r.id], reverse=True):
+            if r.kind == "void":
+                standing[r.id] = not any(standing[v] for v in voids_of.get(r.id, ()))
+
+        def withdrawn(record_id: str) -> bool:
+            return any(standing[v] for v in voids_of.get(record_id, ()))
+
+        # The versions of one act: records linked by `corrects`, whatever the chain's shape.
+        root: dict[str, str] = {r.id: r.id for r in known if r.kind != "void"}
+
+        def find(record_id: str) -> str:
+            while root[record_id] != record_id:
+                root[record_id] = root[root[record_id]]
+                record_id = root[record_id]
+            return record_id
+
+        for r in known:
+            if r.kind != "void" and r.corrects is not None and r.corrects.record in root:
+                root[find(r.id)] = find(r.corrects.record)
+        current: dict[str, Record] = {}
+        for r in sorted(known, key=lambda r: order[r.id]):
+            if r.kind != "void" and not withdrawn(r.id):
+                current[find(r.id)] = r  # later versions replace earlier ones
+        return sorted(current.values(), key=lambda r: (r.at, r.id))

@@ -13,7 +13,7 @@ article instead of a record the officer cannot save at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -137,6 +137,74 @@ ENFORCEMENT_METHODS = {
     "other": "其他强制执行方式",
 }
 
+# 行政处罚的种类 (行政处罚法 2021 第九条), as the intended penalty of a rights notice or draft.
+PENALTY_KINDS = {
+    "warning": "警告",
+    "criticism": "通报批评",
+    "fine": "罚款",
+    "confiscate_income": "没收违法所得",
+    "confiscate_property": "没收非法财物",
+    "suspend_license": "暂扣许可证件",
+    "downgrade": "降低资质等级",
+    "revoke_license": "吊销许可证件",
+    "limit_business": "限制开展生产经营活动",
+    "suspend_business": "责令停产停业",
+    "close": "责令关闭",
+    "restrict_employment": "限制从业",
+    "detention": "行政拘留",
+    "other_serious": "其他较重的行政处罚",
+    "other": "其他行政处罚",
+}
+
+# The penalties that carry a hearing right whatever their amount (行政处罚法 第六十三条 (三)–(五)),
+# and those that carry it from the "较大数额" the agency's rule pack states ((一)、(二)).
+HEARING_PENALTIES: frozenset[str] = frozenset(
+    {
+        "downgrade",
+        "revoke_license",
+        "suspend_business",
+        "close",
+        "restrict_employment",
+        "other_serious",
+    }
+)
+HEARING_AMOUNT_PENALTIES: frozenset[str] = frozenset(
+    {"fine", "confiscate_income", "confiscate_property"}
+)
+
+# What a decision does to the party. Only a decision that imposes an obligation or a burden
+# leaves the party something to perform (履行), to be urged to (催告) or enforced, and gives the
+# rights to be heard before it (陈述、申辩、听证); a licence granted or a favourable 确认 does not
+# (行政许可法 第三十八条: reasons and remedies only for a refusal; 第四十七条: hearing only where
+# major interests are involved). One definition for every pack: rules select burdensome
+# decisions with ``where = { imposes_obligation = true }`` (see DERIVED_FIELDS).
+DECISION_CATEGORIES = {
+    "penalty": "行政处罚",
+    "compulsory": "行政强制",
+    "rectification": "责令改正（限期改正）",
+    "levy": "行政征收",
+    "fee": "行政收费",
+    "license_granted": "准予行政许可",
+    "license_refused": "不予行政许可",
+    "confirmation": "行政确认（确认申请事项）",
+    "confirmation_refused": "不予确认",
+    "inspection_result": "行政检查结论（未发现违法）",
+    "other": "其他决定",
+}
+BURDENSOME_DECISIONS: frozenset[str] = frozenset(
+    {"penalty", "compulsory", "rectification", "levy", "fee"}
+)
+
+# The document kind of a served record (service.document → service.document_kind).
+DOCUMENT_KIND_OF_RECORD: Mapping[str, str] = {
+    "decision": "decision",
+    "urge_notice": "urge_notice",
+    "rights_notice": "rights_notice",
+    "hearing": "hearing_notice",
+    "compulsory_measure": "compulsory_decision",
+    "enforcement": "enforcement_decision",
+}
+
 COMPULSORY_MEASURES = {
     "seal": "查封场所、设施或财物",
     "seize": "扣押财物",
@@ -190,6 +258,7 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("head_opinion", "行政机关负责人意见"),
             _f("head", "批准负责人", T.PERSON),
             _f("legality_review_opinion", "法制机构合法性审查意见"),
+            # The head's decision: acting on a refused or undecided form is acting unapproved.
             _f("approved", "是否批准", T.BOOL),
         ),
     ),
@@ -305,6 +374,10 @@ _KINDS: tuple[RecordKind, ...] = (
                 },
             ),
             _f("document_number", "文书编号"),
+            # Whether the hearing right must be notified depends on the intended penalty
+            # (行政处罚法 第六十三条): its kinds and, for fines and confiscations, the amount.
+            _f("penalty_kinds", "拟作出的行政处罚种类", T.CHOICES, choices=PENALTY_KINDS),
+            _f("penalty_amount", "拟罚款或没收的数额（元）", T.AMOUNT),
         ),
     ),
     RecordKind(
@@ -424,6 +497,8 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("legal_basis", "决定形成的法律依据"),
             _f("evidence", "证据材料"),
             _f("factors", "应考虑的有关因素"),
+            _f("penalty_kinds", "拟作出的行政处罚种类", T.CHOICES, choices=PENALTY_KINDS),
+            _f("penalty_amount", "拟罚款或没收的数额（元）", T.AMOUNT),
         ),
     ),
     RecordKind(
@@ -443,6 +518,7 @@ _KINDS: tuple[RecordKind, ...] = (
                     "on_approval_form": "在内部审批件上载明",
                 },
             ),
+            _f("passed", "审核是否通过", T.BOOL),
         ),
     ),
     RecordKind(
@@ -483,6 +559,7 @@ _KINDS: tuple[RecordKind, ...] = (
         (
             _f("head", "负责人", T.PERSON),
             _f("opinion", "负责人签署意见"),
+            _f("approved", "负责人是否同意", T.BOOL),
         ),
     ),
     RecordKind(
@@ -492,6 +569,7 @@ _KINDS: tuple[RecordKind, ...] = (
         (
             _f("document_number", "文号"),
             _f("decision_type", "决定类型"),
+            _f("category", "决定种类", T.CHOICE, choices=DECISION_CATEGORIES),
             _f("facts", "认定的事实"),
             _f("reasons", "决定的理由"),
             _f("legal_basis", "法律依据"),
@@ -512,7 +590,12 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("steps_documents", "实施简易程序的程序步骤及法定文书"),
             _f("statement_record", "当事人陈述、申辩的记录"),
             _f("statement_review", "对陈述、申辩的复核及处理，是否采纳的理由"),
+            # 当场收缴罚款 (000 art. 21(六), 002 art. 22(六), 003 art. 14(六)): whether it
+            # happened decides whether the collection's record is due.
+            _f("on_the_spot_collection", "是否当场收缴罚款", T.BOOL),
             _f("on_the_spot_fine", "当场收缴罚款的实施过程"),
+            _f("collection_receipt", "当场收缴罚款的收据（票据）编号"),
+            _f("collected_amount", "当场收缴的罚款数额（元）", T.AMOUNT),
             _f("dispute_prone", "容易引起行政争议", T.BOOL),
         ),
         has_officers=True,
@@ -677,9 +760,19 @@ _KINDS: tuple[RecordKind, ...] = (
                 T.CHOICES,
                 choices={"inspect": "查阅", "copy": "复制"},
             ),
-            _f("head", "同意的行政机关负责人", T.PERSON),
+            # Who consents differs by agency (000 art. 33, 002 art. 34, 003 art. 26: 行政机关
+            # 负责人; 001 art. 28: 行政科室负责人; 004: no provision): the label fits them all.
+            _f(
+                "head",
+                "同意的负责人",
+                T.PERSON,
+                help="依本机关记录制度须同意查阅、复制的负责人：邮政管理局（第三十三条）、"
+                "市场监督管理局（第三十四条）、人社局（第二十六条）为行政机关负责人；"
+                "地方志办（第二十八条）为行政科室负责人",
+            ),
             _f("approved", "负责人是否同意", T.BOOL),
             _f("secrets_excluded", "已排除依法应保密的内容", T.BOOL),
+            _f("provided", "已提供查阅、复制", T.BOOL),
         ),
     ),
     RecordKind(
@@ -709,6 +802,7 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("approver", "批准人", T.PERSON),
             _f("approver_opinion", "批准意见"),
             _f("approved_at", "批准时间", T.DATETIME),
+            _f("approved", "批准人是否批准", T.BOOL),
         ),
     ),
     # ---- corrections: a void is a record that points at the record it withdraws
@@ -778,3 +872,159 @@ ORIGINS: Mapping[str, str] = {
 }
 
 PROCEDURES: Mapping[str, str] = {"general": "一般程序", "simplified": "简易程序"}
+
+# Who set the case in motion: on application the party; in every other case the agency, on its
+# own authority (依职权). A complaint or report only brings a matter to the agency's notice — it
+# decides itself whether to start (000 art. 8 "需要查处的，及时启动执法程序") — and an emergency
+# start is an ex-officio start whose approval comes late. One definition for every pack: rules
+# select these cases with ``case = { own_authority = true }``; the emergency exception, where a
+# regulation has one, is the ``except_after = ["emergency_start"]`` of the approval rule.
+OWN_AUTHORITY_ORIGINS: frozenset[str] = frozenset({"ex_officio", "complaint", "emergency"})
+
+# The roles of agency staff a case's people may hold (the web application's user roles).
+STAFF_ROLES: Mapping[str, str] = {
+    "officer": "执法人员",
+    "handler": "承办人",
+    "reviewer": "审核人",
+    "approver": "负责人（批准人）",
+    "legal": "法制审核人员",
+    "archivist": "档案管理员",
+}
+
+
+@dataclass(frozen=True)
+class DerivedField:
+    """A value the rules read like a field but which is computed from the record's fields
+    (and the case's acts): one definition, used by every pack."""
+
+    name: str
+    label: str
+    kind: str  # the record kind it belongs to
+    compute: Callable[[Mapping[str, object], tuple[str, ...]], object]
+
+
+# How an opinion states its decision when no yes/no was recorded (the web application's
+# approval steps write "同意：…" / "不同意：…"; paper forms "同意立案", "不予批准" …). Negative
+# words are looked for first: "不同意" begins with "不", not with "同意".
+# ("不予处罚" approves a decision not to punish, so "不予" alone is no refusal.)
+_REFUSING = (
+    "不同意",
+    "不予批准",
+    "不予同意",
+    "不予立案",
+    "不批准",
+    "不准",
+    "驳回",
+    "否决",
+    "退回",
+    "暂缓",
+)
+_GRANTING = ("同意", "批准", "准予", "准许", "拟同意")
+
+
+def opinion_decision(opinion: object) -> bool | None:
+    """True / False when an opinion begins by granting / refusing, None when it does not say."""
+    if not isinstance(opinion, str):
+        return None
+    text = opinion.strip().lstrip("：:，,。 ")
+    if text.startswith(_REFUSING):
+        return False
+    if text.startswith(_GRANTING):
+        return True
+    return None
+
+
+def _granted(decision_field: str, opinion_field: str) -> Callable[..., object]:
+    def compute(fields: Mapping[str, object], acts: tuple[str, ...]) -> object:
+        stated = fields.get(decision_field)
+        if isinstance(stated, bool):
+            return stated
+        return opinion_decision(fields.get(opinion_field)) if opinion_field else None
+
+    return compute
+
+
+# Words of a decision's 决定类型 that tell its category when `category` is not given.
+_BURDEN_WORDS = (
+    "处罚",
+    "罚款",
+    "没收",
+    "警告",
+    "吊销",
+    "撤销",
+    "注销",
+    "暂扣",
+    "责令",
+    "强制",
+    "查封",
+    "扣押",
+    "征收",
+    "收费",
+    "追缴",
+)
+_BENEFIT_WORDS = ("准予", "许可", "确认", "登记", "核准", "批准")
+
+
+def _imposes_obligation(fields: Mapping[str, object], acts: tuple[str, ...]) -> bool:
+    """Whether a decision imposes an obligation or a burden on the party.
+
+    The stated `category` decides. Without one, the 决定类型 wording: a refusal ("不予…")
+    imposes nothing, a penalty, measure, order or levy does, a licence or confirmation granted
+    does not. When the wording says neither, the case's acts: a case of licences or
+    confirmations only is judged beneficial, any other as burdensome (the stricter reading).
+    """
+    category = fields.get("category")
+    if isinstance(category, str):
+        return category in BURDENSOME_DECISIONS
+    text = str(fields.get("decision_type") or "")
+    if "不予" in text:
+        return False
+    if any(word in text for word in _BURDEN_WORDS):
+        return True
+    if any(word in text for word in _BENEFIT_WORDS):
+        return False
+    return not (acts and set(acts) <= {"license", "confirmation"})
+
+
+DERIVED_FIELDS: Mapping[tuple[str, str], DerivedField] = {
+    (d.kind, d.name): d
+    for d in (
+        DerivedField(
+            "imposes_obligation",
+            "课以义务或不利的决定",
+            "decision",
+            _imposes_obligation,
+        ),
+        # "granted": the approval's decision — its yes/no, or else what its opinion begins
+        # with; None (undecided) when neither says. A refusal is not an approval.
+        DerivedField(
+            "granted", "负责人批准", "initiation_approval", _granted("approved", "head_opinion")
+        ),
+        DerivedField("granted", "负责人同意", "head_approval", _granted("approved", "opinion")),
+        DerivedField(
+            "granted", "批准人批准", "internal_approval", _granted("approved", "approver_opinion")
+        ),
+        DerivedField("granted", "负责人同意", "copy_request", _granted("approved", "")),
+        DerivedField("granted", "审核通过", "legal_review", _granted("passed", "opinion")),
+    )
+}
+
+# The penalty a decision's wording names (for the hearing right when no draft states the
+# intended penalty): the first matching words win, so the longer phrases come first.
+PENALTY_WORDS: tuple[tuple[str, str], ...] = (
+    ("没收违法所得", "confiscate_income"),
+    ("没收非法财物", "confiscate_property"),
+    ("没收", "confiscate_property"),
+    ("降低资质", "downgrade"),
+    ("吊销", "revoke_license"),
+    ("暂扣", "suspend_license"),
+    ("责令停产停业", "suspend_business"),
+    ("停产停业", "suspend_business"),
+    ("责令关闭", "close"),
+    ("限制从业", "restrict_employment"),
+    ("限制开展生产经营", "limit_business"),
+    ("通报批评", "criticism"),
+    ("罚款", "fine"),
+    ("警告", "warning"),
+    ("行政拘留", "detention"),
+)

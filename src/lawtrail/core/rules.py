@@ -16,6 +16,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -24,12 +25,14 @@ from typing import Any
 from lawtrail.core.deadlines import Period
 from lawtrail.core.record_kinds import (
     ACTS,
+    DERIVED_FIELDS,
     MEDIA_LABELS,
     MEDIA_TYPES,
     ORIGINS,
     PROCEDURES,
     RECORD_KINDS,
     SIGNATURE_ROLES,
+    STAFF_ROLES,
     FieldType,
 )
 
@@ -58,10 +61,15 @@ class Citation:
 
 @dataclass(frozen=True)
 class FieldsCheck:
-    """The record states every one of `fields` (or at least one, with ``any = true``)."""
+    """The record states every one of `fields` (or at least one, with ``any = true``).
+
+    ``by_closure``: the items may come later (by a correction of the record, e.g. a court's
+    enforcement result); they are pending until the act ends (closure) and missing after it.
+    """
 
     fields: tuple[str, ...]
     any: bool = False
+    by_closure: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,9 @@ class SignatureGroup:
 @dataclass(frozen=True)
 class SignaturesCheck:
     groups: tuple[SignatureGroup, ...]
+    # The groups must be signed by different people (a lodging service's witness is not its
+    # server): a witness who is also the server witnesses nothing.
+    distinct: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,10 +119,23 @@ class OfficersCheck:
 
 @dataclass(frozen=True)
 class PrecededByCheck:
-    """Another act (of `kinds`, matching `where`) happened no later than this record."""
+    """Another act (of `kinds`, matching `where`) happened no later than this record.
+
+    ``latest_where``: for approvals — the *latest* such act before this record must match it
+    (e.g. ``{ approved = true }``): acting after a refused or undecided approval is acting
+    without one, even when an earlier approval exists. A refusal is not an approval.
+    ``except_after``: the requirement does not apply while none of the `kinds` exists yet but an
+    act of these kinds came first (the emergency start, whose approval follows within the
+    regulation's period); once one exists, `latest_where` still applies.
+    """
 
     kinds: tuple[str, ...]
     where: Mapping[str, Any] = field(default_factory=dict)
+    latest_where: Mapping[str, Any] = field(default_factory=dict)
+    except_after: tuple[str, ...] = ()
+    # Only once one exists: no finding while none of `kinds` precedes; then latest_where
+    # applies (e.g. acts after a refused 立案 where acts before 立案 are lawful).
+    if_any: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +148,9 @@ class FollowedByCheck:
     kinds: tuple[str, ...]
     where: Mapping[str, Any] = field(default_factory=dict)
     within: Period | None = None
+    # The period runs from a date the record states (e.g. the rectification deadline, "按期
+    # 核查") instead of the record's time: due at the end of that day, plus `within` if given.
+    from_field: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +185,25 @@ class ActsCoveredCheck:
     """Case-level: the case's acts are ones the regulation covers (art. 2)."""
 
 
+@dataclass(frozen=True)
+class PersonRoleCheck:
+    """A person field names someone the agency designated for `role` (record_kinds.STAFF_ROLES),
+    e.g. the archivist who is "明确专门人员" (000 art. 32)."""
+
+    field: str
+    role: str
+
+
+@dataclass(frozen=True)
+class HearingRightCheck:
+    """The rights notified include 听证 when the intended penalty carries a hearing right
+    (行政处罚法 2021 第六十三条): always for the penalties of record_kinds.HEARING_PENALTIES,
+    for fines and confiscations from the pack's 较大数额 (:class:`LargeAmount`); never in
+    simplified procedure. Where the pack does not know the threshold, a warning, not a guess."""
+
+    field: str  # the CHOICES field of rights notified
+
+
 Check = (
     FieldsCheck
     | IncludesCheck
@@ -172,6 +218,8 @@ Check = (
     | ApprovalChainCheck
     | ExistsCheck
     | ActsCoveredCheck
+    | PersonRoleCheck
+    | HearingRightCheck
 )
 
 CHECK_TYPES = (
@@ -188,8 +236,12 @@ CHECK_TYPES = (
     "approval_chain",
     "exists",
     "acts_covered",
+    "person_role",
+    "hearing_right",
 )
-CASE_FILTER_KEYS = ("procedure", "origin", "major", "acts")
+# own_authority: the case was started by the agency on its own authority, whatever brought the
+# matter to its notice (record_kinds.OWN_AUTHORITY_ORIGINS) — one definition for every pack.
+CASE_FILTER_KEYS = ("procedure", "origin", "major", "acts", "own_authority")
 ANY_KIND = "*"
 
 
@@ -205,6 +257,28 @@ class Rule:
     case: Mapping[str, Any] = field(default_factory=dict)  # filter on the case
     scope: str = "each"  # "each" matching record, or only the "first"
     note: str = ""  # why the rule reads the article this way, where that is not obvious
+    # How the duty is read where the article does not state it in so many words (a reading of
+    # the text, e.g. "按期" as a due date); empty when the quote states the duty itself.
+    inferred: str = ""
+    # The law or policy the duty comes from when it is not the cited article's at all (e.g.
+    # 国办发〔2018〕118号 for 法制审核 before a 重大执法决定): such a rule can only warn, and
+    # its findings name that source.
+    duty_source: str = ""
+
+    @property
+    def explicit(self) -> bool:
+        return not (self.inferred or self.duty_source)
+
+
+@dataclass(frozen=True)
+class LargeAmount:
+    """较大数额 for the hearing right (行政处罚法 第六十三条): yuan from which a fine or a
+    confiscation carries a hearing, for a natural person and for an organisation, and where
+    the threshold comes from (it is set by the department's or the province's rules)."""
+
+    person: Decimal
+    organization: Decimal
+    source: str
 
 
 @dataclass(frozen=True)
@@ -222,6 +296,10 @@ class RulePack:
     rules: tuple[Rule, ...]
     no_rules: tuple[NoRule, ...] = ()
     source: str = ""
+    large_amount: LargeAmount | None = None
+    # [agency] extend_over_holidays: a calendar-day period ending on a rest day ends on the
+    # next working day (民法典 第二百零三条); see lawtrail.core.deadlines.
+    holiday_extension: bool = True
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -268,7 +346,16 @@ def parse_pack(text: str, source: str = "<pack>") -> RulePack:
     agency = data.get("agency")
     if not isinstance(agency, dict):
         raise PackError(f"{source}: 缺少 [agency] 表")
-    _keys(agency, ("id", "name", "regulation", "acts_covered"), f"{source} [agency]")
+    _keys(
+        agency,
+        ("id", "name", "regulation", "acts_covered", "extend_over_holidays", "large_amount"),
+        f"{source} [agency]",
+    )
+    holiday_extension = agency.get("extend_over_holidays", True)
+    if not isinstance(holiday_extension, bool):
+        raise PackError(
+            f"{source} [agency]: extend_over_holidays 应为 true/false，收到 {holiday_extension!r}"
+        )
     acts = tuple(_list(agency, "acts_covered", f"{source} [agency]"))
     for act in acts:
         if act not in ACTS:
@@ -294,11 +381,15 @@ def parse_pack(text: str, source: str = "<pack>") -> RulePack:
             for i, raw in enumerate(data.get("no_rule", []))
         ),
         source=source,
+        holiday_extension=holiday_extension,
+        large_amount=_large_amount(agency.get("large_amount"), f"{source} [agency] large_amount"),
     )
     return pack
 
 
 _RULE_KEYS = (
+    "inferred",
+    "duty_source",
     "id",
     "title",
     "severity",
@@ -342,6 +433,11 @@ def _parse_rule(raw: Any, where: str, regulation: str) -> Rule:
     if scope not in ("each", "first"):
         raise PackError(f"{where}: scope 只能是 each 或 first")
     check = _parse_check(raw.get("check"), kinds, where)
+    duty_source = str(raw.get("duty_source", ""))
+    if duty_source and severity is not Severity.WARNING:
+        # The agency's article does not impose this duty: citing it as violated would say the
+        # article says what it does not (a finding the text does not support).
+        raise PackError(f"{where}: 义务来源于其他法律或政策（duty_source）的规则只能是 warning")
     is_case_level = isinstance(check, ExistsCheck | ActsCoveredCheck)
     if is_case_level and kinds:
         raise PackError(f"{where}: 案件级检查不应指定 kinds")
@@ -362,7 +458,26 @@ def _parse_rule(raw: Any, where: str, regulation: str) -> Rule:
         case=dict(case_filter),
         scope=scope,
         note=str(raw.get("note", "")),
+        inferred=str(raw.get("inferred", "")),
+        duty_source=duty_source,
     )
+
+
+def _large_amount(raw: Any, where: str) -> LargeAmount | None:
+    if raw is None:
+        return None
+    _keys(raw, ("person", "organization", "source"), where)
+    amounts = []
+    for key in ("person", "organization"):
+        text = raw.get(key)
+        try:
+            amount = Decimal(text) if isinstance(text, str) else None
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or amount <= 0:
+            raise PackError(f'{where}: {key} 应为正的金额字符串（元），如 "10000"')
+        amounts.append(amount)
+    return LargeAmount(amounts[0], amounts[1], _str(raw, "source", where))
 
 
 def _parse_no_rule(raw: Any, where: str) -> NoRule:
@@ -389,8 +504,12 @@ def _parse_check(raw: Any, kinds: tuple[str, ...], where: str) -> Check:
         return tuple(names)
 
     if ctype == "fields":
-        _keys(raw, ("type", "fields", "any"), w)
-        return FieldsCheck(fields_of(_list(raw, "fields", w)), bool(raw.get("any", False)))
+        _keys(raw, ("type", "fields", "any", "by_closure"), w)
+        return FieldsCheck(
+            fields_of(_list(raw, "fields", w)),
+            _bool(raw, "any", w),
+            _bool(raw, "by_closure", w),
+        )
     if ctype == "includes":
         _keys(raw, ("type", "field", "values"), w)
         name = _str(raw, "field", w)
@@ -409,7 +528,7 @@ def _parse_check(raw: Any, kinds: tuple[str, ...], where: str) -> Check:
         _check_where({name: allowed}, kinds, w)
         return ValuesCheck(name, tuple(allowed))
     if ctype == "signatures":
-        _keys(raw, ("type", "groups"), w)
+        _keys(raw, ("type", "groups", "distinct"), w)
         groups = []
         for g in _list(raw, "groups", w):
             _keys(g, ("roles", "refusal_allowed"), w)
@@ -418,7 +537,7 @@ def _parse_check(raw: Any, kinds: tuple[str, ...], where: str) -> Check:
                 if role not in SIGNATURE_ROLES:
                     raise PackError(f"{w}: 未知的签名角色 {role!r}")
             groups.append(SignatureGroup(roles, bool(g.get("refusal_allowed", True))))
-        return SignaturesCheck(tuple(groups))
+        return SignaturesCheck(tuple(groups), _bool(raw, "distinct", w))
     if ctype == "av":
         _keys(raw, ("type", "media_types", "exemption_allowed"), w)
         types = tuple(raw.get("media_types", tuple(MEDIA_TYPES)))
@@ -433,7 +552,10 @@ def _parse_check(raw: Any, kinds: tuple[str, ...], where: str) -> Check:
                 raise PackError(f"{w}: {kind} 不记录执法人员")
         return OfficersCheck(int(raw.get("min_count", 1)))
     if ctype in ("preceded_by", "followed_by", "exists"):
-        extra: tuple[str, ...] = ("within",) if ctype == "followed_by" else ()
+        extra: tuple[str, ...] = {
+            "followed_by": ("within", "from_field"),
+            "preceded_by": ("latest_where", "except_after", "if_any"),
+        }.get(ctype, ())
         _keys(raw, ("type", "kinds", "where", *extra), w)
         targets = tuple(_list(raw, "kinds", w))
         for kind in targets:
@@ -442,11 +564,31 @@ def _parse_check(raw: Any, kinds: tuple[str, ...], where: str) -> Check:
         target_where = raw.get("where", {})
         _check_where(target_where, targets, w)
         if ctype == "preceded_by":
-            return PrecededByCheck(targets, dict(target_where))
+            latest_where = raw.get("latest_where", {})
+            _check_where(latest_where, targets, f"{w} latest_where")
+            except_after = tuple(_list(raw, "except_after", w, required=False))
+            for kind in except_after:
+                if kind not in RECORD_KINDS:
+                    raise PackError(f"{w}: 未知的记录类型 {kind!r}")
+            if_any = _bool(raw, "if_any", w)
+            if if_any and not latest_where:
+                raise PackError(f"{w}: if_any 须与 latest_where 同用")
+            return PrecededByCheck(
+                targets, dict(target_where), dict(latest_where), except_after, if_any
+            )
         if ctype == "exists":
             return ExistsCheck(targets, dict(target_where))
         within = _period(raw["within"], w) if "within" in raw else None
-        return FollowedByCheck(targets, dict(target_where), within)
+        from_field = str(raw.get("from_field", ""))
+        if from_field:
+            _require_field(kinds, from_field, w)
+            for kind in kinds:
+                if RECORD_KINDS[kind].field(from_field).type not in (
+                    FieldType.DATE,
+                    FieldType.DATETIME,
+                ):
+                    raise PackError(f"{w}: from_field {kind}.{from_field} 应为日期或时间字段")
+        return FollowedByCheck(targets, dict(target_where), within, from_field)
     if ctype == "media_ingest":
         _keys(raw, ("type", "within"), w)
         return MediaIngestCheck(_period(raw.get("within"), w))
@@ -468,6 +610,26 @@ def _parse_check(raw: Any, kinds: tuple[str, ...], where: str) -> Check:
                     _require_field(kinds, name, w)
             steps.append((str(step[0]), str(step[1]), str(step[2])))
         return ApprovalChainCheck(tuple(steps))
+    if ctype == "person_role":
+        _keys(raw, ("type", "field", "role"), w)
+        name = _str(raw, "field", w)
+        _require_field(kinds, name, w, FieldType.PERSON)
+        role = _str(raw, "role", w)
+        if role not in STAFF_ROLES:
+            raise PackError(f"{w}: 未知的人员角色 {role!r}；可选：{', '.join(STAFF_ROLES)}")
+        return PersonRoleCheck(name, role)
+    if ctype == "hearing_right":
+        _keys(raw, ("type", "field"), w)
+        name = _str(raw, "field", w)
+        _require_field(kinds, name, w, FieldType.CHOICES)
+        for kind in kinds:
+            spec = RECORD_KINDS[kind]
+            if "hearing" not in spec.field(name).choices:
+                raise PackError(f"{w}: 字段 {kind}.{name} 没有“听证”取值")
+            for needed in ("penalty_kinds", "penalty_amount"):
+                if not spec.has_field(needed):
+                    raise PackError(f"{w}: {kind} 不记录拟作出的处罚（{needed}）")
+        return HearingRightCheck(name)
     _keys(raw, ("type",), w)
     return ActsCoveredCheck()
 
@@ -482,14 +644,25 @@ def _period(value: Any, where: str) -> Period:
 
 
 def _require_field(
-    kinds: tuple[str, ...], name: Any, where: str, ftype: FieldType | None = None
+    kinds: tuple[str, ...],
+    name: Any,
+    where: str,
+    ftype: FieldType | None = None,
+    *,
+    derived_ok: bool = False,
 ) -> None:
+    """`name` is a field of every kind (of type `ftype`); a derived field only where it is
+    compared with values (where, latest_where, values), since it is never "filled in"."""
     if not isinstance(name, str):
         raise PackError(f"{where}: 字段名应为字符串")
     for kind in kinds:
         if kind == ANY_KIND:
             raise PackError(f"{where}: kinds = ['*'] 的规则不能检查字段")
         spec = RECORD_KINDS[kind]
+        if (kind, name) in DERIVED_FIELDS:
+            if not derived_ok:
+                raise PackError(f"{where}: {kind}.{name} 是推导出的是非值，只能与 true/false 比较")
+            continue
         if not spec.has_field(name):
             raise PackError(f"{where}: 记录类型 {kind} 没有字段 {name!r}")
         if ftype is not None and spec.field(name).type is not ftype:
@@ -500,8 +673,13 @@ def _check_where(value: Any, kinds: tuple[str, ...], where: str) -> None:
     if not isinstance(value, dict):
         raise PackError(f"{where}: where 应为表")
     for name, expected in value.items():
-        _require_field(kinds, name, f"{where} where")
+        _require_field(kinds, name, f"{where} where", derived_ok=True)
         for kind in kinds:
+            if (kind, name) in DERIVED_FIELDS:
+                for item in expected if isinstance(expected, list) else [expected]:
+                    if not isinstance(item, bool):
+                        raise PackError(f"{where} where: {kind}.{name} 应与 true/false 比较")
+                continue
             spec = RECORD_KINDS[kind].field(name)
             wanted = expected if isinstance(expected, list) else [expected]
             for item in wanted:
@@ -514,9 +692,9 @@ def _check_where(value: Any, kinds: tuple[str, ...], where: str) -> None:
 def _check_case_filter(value: Mapping[str, Any], where: str) -> None:
     vocab: Mapping[str, Any] = {"procedure": PROCEDURES, "origin": ORIGINS, "acts": ACTS}
     for key, expected in value.items():
-        if key == "major":
+        if key in ("major", "own_authority"):
             if not isinstance(expected, bool):
-                raise PackError(f"{where} case: major 应为 true/false")
+                raise PackError(f"{where} case: {key} 应为 true/false")
             continue
         for item in expected if isinstance(expected, list) else [expected]:
             if item not in vocab[key]:
@@ -529,6 +707,13 @@ def _keys(data: Any, allowed: tuple[str, ...], where: str) -> None:
     unknown = [k for k in data if k not in allowed]
     if unknown:
         raise PackError(f"{where}: 未知的键 {', '.join(unknown)}")
+
+
+def _bool(data: Mapping[str, Any], key: str, where: str, default: bool = False) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise PackError(f"{where}: {key} 应为 true 或 false")
+    return value
 
 
 def _str(data: Mapping[str, Any], key: str, where: str) -> str:

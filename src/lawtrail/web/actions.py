@@ -377,6 +377,10 @@ def do_approval_step(
             opinion_field: f"{decision}：{text}",
             time_field: timeutil.now().isoformat(),
         }
+        if step == inbox.APPROVE:
+            # The decision itself, not only its wording: the rules read it (a refusal is not an
+            # approval, 000 art. 37 …).
+            data["fields"]["approved"] = approve
         data["corrects"] = {"record": head.id, "reason": inbox.STEP_REASONS[step]}
         receipt = _append(user, index.agency_id, index.case_number, data, approval_step=True)
         project(index.agency_id, index.case_number)

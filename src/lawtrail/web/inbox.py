@@ -25,17 +25,14 @@ from datetime import datetime
 from typing import Any
 
 from lawtrail.core import timeutil
-from lawtrail.core.calendar import CalendarUnknownError, WorkdayCalendar
-from lawtrail.core.deadlines import due_at
-from lawtrail.core.engine import Evaluation, _record_matches
+from lawtrail.core.engine import Evaluation
 from lawtrail.core.model import Case, Record
-from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.core.record_kinds import RECORD_KINDS, opinion_decision
 from lawtrail.core.rules import (
     ApprovalChainCheck,
     FollowedByCheck,
     PrecededByCheck,
     RulePack,
-    Severity,
 )
 from lawtrail.web.roles import APPROVER, ARCHIVIST, HANDLER, LEGAL, REVIEWER
 
@@ -164,15 +161,8 @@ def step_refusal(username: str, roles: list[str] | tuple[str, ...], record: Reco
 
 def decision_of(opinion: object) -> bool | None:
     """True / False when an opinion states 同意 / 不同意 first (as the approval page records
-    it), None when it does not say."""
-    if not isinstance(opinion, str):
-        return None
-    text = opinion.strip()
-    if text.startswith(DISAGREE):
-        return False
-    if text.startswith(AGREE):
-        return True
-    return None
+    it), None when it does not say — read as the rules read it."""
+    return opinion_decision(opinion)
 
 
 # ---------------------------------------------------------------------------- the tasks
@@ -245,40 +235,27 @@ def _decision_tasks(case: Case, effective: list[Record], pack: RulePack) -> list
 
 
 def _overdue_acts(case: Case, evaluation: Evaluation, effective: list[Record]) -> list[Task]:
-    """Acts whose deadline passed without them: the engine reports these as findings only."""
+    """Acts whose deadline passed without them: the engine reports these as findings only,
+    with the deadline they missed."""
     pack = evaluation.pack
     by_id = {r.id: r for r in effective}
-    calendar = WorkdayCalendar.default()
     tasks = []
     for finding in evaluation.findings:
-        if finding.severity is not Severity.VIOLATION or finding.record not in by_id:
+        if finding.missed_due is None or finding.record not in by_id:
             continue
-        try:
-            rule = pack.rule(finding.rule)
-        except KeyError:
-            continue
+        rule = pack.rule(finding.rule)
         check = rule.check
-        if not isinstance(check, FollowedByCheck) or check.within is None:
-            continue
+        assert isinstance(check, FollowedByCheck)
         record = by_id[finding.record]
-        if any(
-            r.id != record.id and r.at >= record.at and _record_matches(r, check.kinds, check.where)
-            for r in effective
-        ):
-            continue  # done, only late: nothing left to do
-        try:
-            due = due_at(record.at, check.within, calendar)
-        except CalendarUnknownError:
-            continue
         label = f"{RECORD_KINDS[record.kind].label}（记录 {record.id}）"
         kinds_label = "、".join(RECORD_KINDS[k].label for k in check.kinds)
         tasks.append(
             Task(
                 KIND_ROLE.get(check.kinds[0], HANDLER),
                 check.kinds[0],
-                f"{kinds_label}：{rule.title}（{label}之后，期限"
-                f"{check.within.label_zh()}，已逾期）",
-                due=due,
+                f"{kinds_label}：{rule.title}（{label}之后，"
+                f"应不晚于 {timeutil.format_local(finding.missed_due)}，已逾期）",
+                due=finding.missed_due,
                 article=rule.citation.article,
                 regulation=rule.citation.regulation,
                 record=record.id,

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from lawtrail.core.model import Person
+from lawtrail.core.record_kinds import STAFF_ROLES
 from lawtrail.web.roles import ROLE_LABELS, SUPERVISOR
 
 
@@ -87,6 +88,9 @@ class User(AbstractUser):
             certificate_number=self.certificate_number,
             certificate_valid_from=self.certificate_valid_from,
             certificate_valid_until=self.certificate_valid_until,
+            # The staff roles travel with the person, so the rules can tell the designated
+            # archivist (000 art. 32 …) from anyone else named in that field.
+            roles=tuple(role for role in self.roles if role in STAFF_ROLES),
         )
 
     def certificate_valid_on(self, day: date) -> bool:
