@@ -890,7 +890,8 @@ def test_major_decision_without_legal_review_is_no_violation_for_luanchuan_stats
     f = one(ev, "stats.legal_review.before_major_decision", 10, dec)
     assert f.severity is Severity.WARNING
     assert "国办发〔2018〕118号" in f.duty_source
-    assert "国办发〔2018〕118号" in f.message and "本办法第10条只规定相关记录，未规定该义务" in f.message
+    assert "国办发〔2018〕118号" in f.message
+    assert "本办法第10条只规定相关记录，未规定该义务" in f.message
     assert [w.rule for w in ev.warnings] == ["stats.legal_review.before_major_decision"]
 
 
