@@ -318,6 +318,34 @@ def test_without_a_threshold_a_large_fine_only_warns() -> None:
     assert f.severity == "warning" and "较大数额" in f.message
 
 
+@pytest.mark.parametrize(
+    ("amount", "party_kind", "warns"),
+    [
+        ("200", "person", False),
+        ("201", "person", True),
+        ("3000", "organization", False),
+        ("3000.01", "organization", True),
+    ],
+)
+def test_a_fine_small_enough_to_impose_on_the_spot_never_carries_a_hearing(
+    amount: str, party_kind: str, warns: bool
+) -> None:
+    # 行政处罚法 第五十一条: no department's 较大数额 is within the on-the-spot limits.
+    b = CaseBuilder("tonghua-market")
+    b.add(
+        "rights_notice",
+        "2026-09-05 10:00",
+        {"rights": ("statement",), "penalty_kinds": ("fine",), "penalty_amount": Decimal(amount)},
+    )
+    case = replace(b.build(), parties=(Party("p1", "某某", party_kind),))
+    found = [
+        f
+        for f in evaluate(case, at=t("2026-11-23 12:00"), pack=PACK).findings
+        if f.rule == "t.hearing"
+    ]
+    assert [f.severity for f in found] == (["warning"] if warns else [])
+
+
 def test_the_intended_penalty_may_come_from_the_draft_or_the_decisions_wording() -> None:
     pack = replace(PACK, large_amount=LargeAmount(Decimal(10000), Decimal(100000), "测试标准"))
     b = CaseBuilder("tonghua-market")
@@ -393,10 +421,23 @@ def test_the_lodging_witness_must_not_be_the_server() -> None:
 
 def test_the_archivist_must_be_the_designated_one() -> None:
     b = CaseBuilder("tonghua-market")
-    b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})
+    b.add("case_file", "2026-10-20 10:00", {"archivist": "o1"})  # an officer
     [f] = fired(run(b), "t.archivist")
     assert "不是本机关指定的档案管理员" in f.message
+    # Roles recorded but not the archivist's: the title does not designate.
+    b = CaseBuilder("tonghua-market")
+    b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})
     case = b.build()
+    officer = tuple(replace(p, roles=("officer",)) if p.id == "a1" else p for p in PEOPLE)
+    assert [
+        f.rule
+        for f in evaluate(
+            replace(case, people=officer), at=t("2026-11-23 12:00"), pack=PACK
+        ).findings
+        if f.rule == "t.archivist"
+    ] == ["t.archivist"]
+    # No roles recorded at all (an older case file): the title 档案管理员 names the designation.
+    assert not fired(run(b), "t.archivist")
     people = tuple(replace(p, roles=("archivist",)) if p.id == "a1" else p for p in PEOPLE)
     assert not [
         f

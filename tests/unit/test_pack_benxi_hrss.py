@@ -1827,13 +1827,22 @@ def test_rectification_without_deadline_is_pending_until_closure() -> None:
 
 
 def test_archivist_not_designated_violates_art_25() -> None:
-    """Art. 25 "明确专门人员负责…归档": a title of 档案管理员 designates nobody."""
+    """Art. 25 "明确专门人员负责…归档": where the case records roles, a title of 档案管理员
+    without the role designates nobody; an officer archiving is not the designated person."""
     b = case()
     rid = b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})
-    finding = only(b.evaluate(AT), "hrss.archive.designated_archivist")
-    assert (finding.article, finding.record) == (25, rid)
     ev = _evaluate_with_people(b, o1=("officer", "archivist"))
-    assert only(ev, "hrss.archive.designated_archivist").record == rid
+    finding = only(ev, "hrss.archive.designated_archivist")
+    assert (finding.article, finding.record) == (25, rid)
+    b = case()
+    rid = b.add("case_file", "2026-10-20 10:00", {"archivist": "o1"})
+    assert only(b.evaluate(AT), "hrss.archive.designated_archivist").record == rid
+
+
+def test_without_any_roles_recorded_the_title_names_the_archivist_art_25() -> None:
+    b = case()
+    b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})  # titled 档案管理员
+    assert fired(b.evaluate(AT), "hrss.archive.designated_archivist") == []
 
 
 def test_designated_archivist_satisfies_art_25() -> None:

@@ -483,7 +483,9 @@ def test_no_hearing_demanded_where_the_law_gives_none_or_it_was_notified_art_10(
     ("fields", "expected"),
     [
         ({"penalty_kinds": ("fine",), "penalty_amount": Decimal("50000")}, "较大数额"),
-        ({"penalty_kinds": ("confiscate_income",), "penalty_amount": Decimal("200")}, "较大数额"),
+        # Above what 行政处罚法 第五十一条 allows on the spot (3000 for an organisation), so
+        # possibly 较大数额: only a person can tell.
+        ({"penalty_kinds": ("confiscate_income",), "penalty_amount": Decimal("5000")}, "较大数额"),
         ({}, "未载明拟作出的行政处罚种类"),
     ],
     ids=["large-fine", "small-confiscation", "penalty-unknown"],
@@ -1249,13 +1251,21 @@ COPY_RULES += ("gazetteer.copy.secrets_excluded",)
 
 
 def test_case_file_by_a_person_not_designated_archivist_violates_art_27() -> None:
-    # The builder's a1 is titled 档案管理员 but holds no designated role: a title designates
-    # nobody. Nor does a person unknown to the case.
+    # Where the case records roles, a1's title 档案管理员 without the role designates nobody;
+    # nor does an officer or a person unknown to the case. (A case file recording no one's roles
+    # can only name the designation in the title: see the legacy test below.)
     for archivist in ("a1", "o1", "nobody"):
         b = builder()
         b.add("closure", "2026-10-10 10:00")
         rid = b.add("case_file", "2026-10-20 10:00", {"archivist": archivist})
-        case = b.build() if archivist == "a1" else designated(b.build())
+        case = designated(b.build())
+        if archivist == "a1":
+            case = replace(
+                case,
+                people=tuple(
+                    replace(p, roles=("officer",)) if p.id == "a1" else p for p in case.people
+                ),
+            )
         ev = evaluate(case, at=t(AT))
         finding = assert_fires(ev, "gazetteer.archive.designated_archivist", 27, rid)
         assert "指定" in finding.message
@@ -1646,3 +1656,15 @@ def test_a_decision_without_any_head_approval_is_not_judged_by_art_17_refusal_ru
     b = CaseBuilder(AGENCY)
     b.add("decision", "2026-09-10 10:00")
     assert not fired(b.evaluate(), "gazetteer.head_approval.not_refused")
+
+
+def test_a_case_file_recording_no_roles_takes_the_title_as_the_designation_art_27() -> None:
+    # Older case files have no roles at all: the archivist's title is all that names the post.
+    b = builder()
+    b.add("closure", "2026-10-10 10:00")
+    b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})  # 周档, 档案管理员
+    assert_silent(evaluate(b.build(), at=t(AT)), "gazetteer.archive.designated_archivist")
+    b = builder()
+    b.add("closure", "2026-10-10 10:00")
+    rid = b.add("case_file", "2026-10-20 10:00", {"archivist": "o1"})  # an officer
+    assert_fires(evaluate(b.build(), at=t(AT)), "gazetteer.archive.designated_archivist", 27, rid)

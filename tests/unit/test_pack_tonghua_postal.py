@@ -1530,7 +1530,11 @@ def test_penalty_without_hearing_right_needs_no_hearing_notified_art_10(
 
 
 @pytest.mark.parametrize(
-    "amount", [Decimal("500"), Decimal("50000"), None], ids=["small", "large", "unstated"]
+    # "small" is above the on-the-spot limit (3000 for an organisation, 行政处罚法 第五十一条),
+    # below which no 较大数额 can lie.
+    "amount",
+    [Decimal("5000"), Decimal("50000"), None],
+    ids=["small", "large", "unstated"],
 )
 def test_fine_without_a_known_threshold_only_warns_about_the_hearing_right_art_10(
     amount: Decimal | None,
@@ -1743,7 +1747,8 @@ ARCHIVIST = "postal.archive.designated_archivist"
 def test_archivist_not_designated_by_the_agency_violates_art_32() -> None:
     b = case()
     rid = b.add("case_file", "2026-10-20 10:00", {"archivist": "a1"})
-    undesignated = evaluate(with_roles(b), at=t(AT))
+    # The case records the staff's roles; a1's title 档案管理员 alone designates nobody.
+    undesignated = evaluate(with_roles(b, o1=("officer",)), at=t(AT))
     finding = only_finding(undesignated, ARCHIVIST)
     assert (finding.article, finding.record) == (32, rid)
 

@@ -908,6 +908,7 @@ VALID: dict[FieldType, list[Any]] = {
     FieldType.DATE: ["2026-10-09", "2028-02-29", "2000-02-29", "0001-01-01"],
     FieldType.DATETIME: [
         "2026-10-09T14:30:00+08:00",
+        "2026-10-09 14:30:00+08:00",  # str(datetime)
         "2026-10-09T06:30Z",
         "2026-10-09T14:30:00.123456789-05:30",
         "2028-02-29T23:59:59+23:59",
@@ -955,7 +956,6 @@ SCHEMA_CANNOT: dict[FieldType, list[Any]] = {
 OUTSIDE_THE_FORMAT: dict[FieldType, list[Any]] = {
     FieldType.DATE: ["20261009", "2026-W41-5"],
     FieldType.DATETIME: [
-        "2026-10-09 14:30:00+08:00",
         "2026-10-09t14:30:00+08:00",
         "2026-10-09T14:30:00+0800",
         "2026-10-09T14:30:00+08",

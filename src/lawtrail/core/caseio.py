@@ -49,12 +49,13 @@ from lawtrail.core.timeutil import SHANGHAI
 FORMAT = "lawtrail-case/1"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 # Written forms are matched whole (fullmatch: no trailing newline) and in ASCII digits only;
-# the JSON Schema (core/schema.py) states the same forms.
+# the JSON Schema (core/schema.py) states the same forms. A time is RFC 3339 with "T" or a
+# space (as Python's str(datetime) writes it) between day and time.
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
 _DAY_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME_FORM = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
     r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
 )
 MEDIA_SOURCES = ("body_camera", "cctv", "phone", "camera", "recorder", "screen", "other")

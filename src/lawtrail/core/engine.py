@@ -36,6 +36,8 @@ from lawtrail.core.record_kinds import (
     PENALTY_WORDS,
     RECORD_KINDS,
     SIGNATURE_ROLES,
+    SMALL_FINE_ORGANIZATION,
+    SMALL_FINE_PERSON,
     STAFF_ROLES,
 )
 from lawtrail.core.rules import (
@@ -486,7 +488,13 @@ class _Context:
         if not isinstance(person_id, str) or not person_id:
             return  # a missing person is the fields rule's finding
         person = self.case.person(person_id)
-        if person is None or check.role not in person.roles:
+        # The designation is the person's roles. A case file that records no one's roles (one
+        # written before roles existed) can only name it in the title, which then counts.
+        legacy = not any(p.roles for p in self.case.people)
+        designated = person is not None and (
+            check.role in person.roles or (legacy and STAFF_ROLES[check.role] in person.title)
+        )
+        if not designated:
             name = person.name if person else person_id
             field_label = RECORD_KINDS[record.kind].field(check.field).label
             self.find(
@@ -553,6 +561,14 @@ class _Context:
             return  # e.g. a warning: no hearing right to notify
         names = "、".join(PENALTY_KINDS[k] for k in by_amount)
         threshold = self.pack.large_amount
+        party = self.case.parties[0] if self.case.parties else None
+        is_person = party is not None and party.kind == "person"
+        if (
+            threshold is None
+            and isinstance(amount, Decimal)
+            and amount <= (SMALL_FINE_PERSON if is_person else SMALL_FINE_ORGANIZATION)
+        ):
+            return  # no 较大数额 is ever this small: the law lets it be imposed on the spot
         if threshold is None:
             self.find(
                 rule,
@@ -562,8 +578,6 @@ class _Context:
                 Severity.WARNING,
             )
             return
-        party = self.case.parties[0] if self.case.parties else None
-        is_person = party is not None and party.kind == "person"
         limit = threshold.person if is_person else threshold.organization
         if not isinstance(amount, Decimal):
             self.find(

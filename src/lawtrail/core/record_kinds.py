@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -171,6 +172,11 @@ HEARING_PENALTIES: frozenset[str] = frozenset(
 HEARING_AMOUNT_PENALTIES: frozenset[str] = frozenset(
     {"fine", "confiscate_income", "confiscate_property"}
 )
+# Fines the law lets an officer impose on the spot (行政处罚法 2021 第五十一条: 对公民处以二百元
+# 以下、对法人或者其他组织处以三千元以下罚款): whatever a department sets as 较大数额, it is never
+# this small, so such a fine carries no hearing right even where the pack does not know it.
+SMALL_FINE_PERSON = Decimal("200")
+SMALL_FINE_ORGANIZATION = Decimal("3000")
 
 # What a decision does to the party. Only a decision that imposes an obligation or a burden
 # leaves the party something to perform (履行), to be urged to (催告) or enforced, and gives the

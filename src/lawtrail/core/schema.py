@@ -59,7 +59,8 @@ ID_PATTERN = "^[A-Za-z0-9_.:-]{1,64}$"  # caseio._ID: the reader's `ident` check
 
 DATETIME: dict[str, Any] = {
     "type": "string",
-    "pattern": f"^{_DAY}T{_TIME}{_OFFSET}$",
+    # "T" or a space between day and time: Python's str(datetime) writes the space.
+    "pattern": f"^{_DAY}[T ]{_TIME}{_OFFSET}$",
     "description": "ISO 8601 时间，必须带时区偏移，如 2026-10-09T14:30:00+08:00（或 Z）",
 }
 DATE: dict[str, Any] = {
