@@ -137,9 +137,27 @@ def decision_served_by_email(b: CaseBuilder, faulty: bool) -> None:
     )
 
 
+def decision_after_refused_head_approval(b: CaseBuilder, faulty: bool) -> None:
+    # A refusal is not an approval: the decision after the head said 不同意 is unapproved.
+    opinion = "不同意作出处罚决定，补充调查" if faulty else "同意按拟定意见作出处罚决定"
+    b.add("head_approval", "2026-09-09 10:00", {"head": "h1", "opinion": opinion})
+    b.add("decision", "2026-09-10 10:00", {"document_number": "罚〔2026〕1号"})
+
+
 @pytest.mark.parametrize(
     ("scenario", "expected"),
     [
+        pytest.param(
+            decision_after_refused_head_approval,
+            {
+                "tonghua-postal": 19,
+                "tonghua-gazetteer": 17,
+                "tonghua-market": 20,
+                "benxi-hrss": 13,
+                "luanchuan-stats": 10,
+            },
+            id="decision after the head refused: unapproved in all five",
+        ),
         pytest.param(
             site_inspection_av,
             {"tonghua-postal": 12, "tonghua-gazetteer": 12, "tonghua-market": 13, "benxi-hrss": 11},
@@ -205,3 +223,34 @@ def test_findings_cite_the_agencys_own_regulation_file() -> None:
         "tonghua-market": {"002_414a546ea0455888.txt"},
         "benxi-hrss": {"003_89d6afb94859888e.txt"},
     }
+
+
+# The rule each pack reads a head approval's decision by (rule ids named here are exercised by
+# this file; test_rule_packs accepts them).
+HEAD_REFUSAL_RULES = {
+    "tonghua-postal": "postal.head_approval.not_refused",
+    "tonghua-gazetteer": "gazetteer.head_approval.not_refused",
+    "tonghua-market": "market.head_approval.not_refused",
+    "benxi-hrss": "hrss.head_approval.not_refused",
+    "luanchuan-stats": "stats.decision.head_approval",
+}
+
+
+@pytest.mark.parametrize("agency", AGENCIES)
+@pytest.mark.parametrize(
+    ("fields", "fires"),
+    [
+        ({"approved": False, "opinion": "同意"}, True),  # the stated decision wins
+        ({"opinion": "已阅"}, True),  # undecided: approves nothing
+        ({"approved": True}, False),
+        ({"opinion": "同意"}, False),
+    ],
+)
+def test_each_agency_reads_the_head_approval_by_its_decision(
+    agency: str, fields: dict[str, object], fires: bool
+) -> None:
+    b = CaseBuilder(agency)
+    b.add("head_approval", "2026-09-09 10:00", {"head": "h1", **fields})  # type: ignore[arg-type]
+    d = b.add("decision", "2026-09-10 10:00")
+    found = [f.record for f in b.evaluate(AT).findings if f.rule == HEAD_REFUSAL_RULES[agency]]
+    assert found == ([d] if fires else [])

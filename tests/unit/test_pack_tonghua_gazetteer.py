@@ -122,11 +122,9 @@ def test_every_quote_is_in_its_article_and_every_article_is_covered() -> None:
     assert len(REGULATION.articles) == 31
 
 
-def test_every_rule_id_has_the_gazetteer_prefix_and_appears_in_this_file() -> None:
-    source = Path(__file__).read_text(encoding="utf-8")
-    for rule in PACK.rules:
-        assert rule.id.startswith("gazetteer.")
-        assert f'"{rule.id}"' in source, rule.id
+def test_every_rule_id_has_the_gazetteer_prefix() -> None:
+    # That each is exercised by a test: tests/unit/test_rule_packs.py, for every pack.
+    assert all(rule.id.startswith("gazetteer.") for rule in PACK.rules)
 
 
 def test_duties_not_stated_in_so_many_words_say_how_they_are_read() -> None:
@@ -1627,35 +1625,6 @@ def test_violations_example_has_exactly_the_intended_findings() -> None:
     late = one(ev, "gazetteer.rectification.checked")
     assert (late.article, late.record) == (25, "r13")
     assert "2026-10-10 23:59" in late.message
-
-
-# ---------- a refused head approval is not an approval (issue #11 item 3)
-
-
-@pytest.mark.parametrize(
-    ("opinion", "fires"),
-    [
-        ({"approved": False, "opinion": "不同意"}, True),
-        ({"opinion": "不同意作出处罚决定，补充调查"}, True),
-        ({"opinion": "已阅"}, True),  # undecided: approves nothing
-        ({"approved": True, "opinion": "同意"}, False),
-        ({"opinion": "同意按拟定意见作出处罚决定"}, False),
-    ],
-)
-def test_decision_after_a_refused_or_undecided_head_approval_violates_art_17(
-    opinion: dict[str, object], fires: bool
-) -> None:
-    b = CaseBuilder(AGENCY)
-    b.add("head_approval", "2026-09-09 10:00", {"head": "h1", **opinion})  # type: ignore[arg-type]
-    d = b.add("decision", "2026-09-10 10:00")
-    found = fired(b.evaluate(), "gazetteer.head_approval.not_refused")
-    assert [(x.record, x.article) for x in found] == ([(d, 17)] if fires else [])
-
-
-def test_a_decision_without_any_head_approval_is_not_judged_by_art_17_refusal_rule() -> None:
-    b = CaseBuilder(AGENCY)
-    b.add("decision", "2026-09-10 10:00")
-    assert not fired(b.evaluate(), "gazetteer.head_approval.not_refused")
 
 
 def test_a_case_file_recording_no_roles_takes_the_title_as_the_designation_art_27() -> None:

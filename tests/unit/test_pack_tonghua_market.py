@@ -2001,32 +2001,3 @@ def test_no_hearing_is_demanded_in_a_case_without_an_administrative_penalty() ->
         {"rights": ("statement", "defense", "recusal"), "method": "written_notice"},
     )
     assert fired(b.evaluate(), "market.rights.hearing") == []
-
-
-# ---------- a refused head approval is not an approval (issue #11 item 3)
-
-
-@pytest.mark.parametrize(
-    ("opinion", "fires"),
-    [
-        ({"approved": False, "opinion": "不同意"}, True),
-        ({"opinion": "不同意作出处罚决定，补充调查"}, True),
-        ({"opinion": "已阅"}, True),  # undecided: approves nothing
-        ({"approved": True, "opinion": "同意"}, False),
-        ({"opinion": "同意按拟定意见作出处罚决定"}, False),
-    ],
-)
-def test_decision_after_a_refused_or_undecided_head_approval_violates_art_20(
-    opinion: dict[str, object], fires: bool
-) -> None:
-    b = CaseBuilder(AGENCY)
-    b.add("head_approval", "2026-09-09 10:00", {"head": "h1", **opinion})  # type: ignore[arg-type]
-    d = b.add("decision", "2026-09-10 10:00")
-    found = fired(b.evaluate(), "market.head_approval.not_refused")
-    assert [(x.record, x.article) for x in found] == ([(d, 20)] if fires else [])
-
-
-def test_a_decision_without_any_head_approval_is_not_judged_by_art_20_refusal_rule() -> None:
-    b = CaseBuilder(AGENCY)
-    b.add("decision", "2026-09-10 10:00")
-    assert not fired(b.evaluate(), "market.head_approval.not_refused")
