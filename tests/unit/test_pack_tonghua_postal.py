@@ -1175,8 +1175,9 @@ def test_violations_example_shows_exactly_the_intended_failures() -> None:
     # what the review record contains; the duty to review before a 重大执法决定 is
     # 国办发〔2018〕118号's, so a missing review is now a warning naming that source (issue #11
     # item 4; see test_major_decision_without_legal_review_is_a_warning_naming_guobanfa_118).
-    # The example now records the (passed) review v07a, so it shows violations only.
-    assert evaluation.warnings == ()
+    assert [(f.rule, f.record) for f in evaluation.warnings] == [
+        ("postal.legal_review.before_major_decision", "v08")
+    ]
     assert {f.rule for f in evaluation.violations} == {
         "postal.start.emergency_report_24h",
         "postal.av.investigation",
