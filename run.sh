@@ -79,7 +79,7 @@ cmd_demo() {
     # The embedded default: SQLite + local media + keys under var/demo (kept between runs; the
     # demo data is loaded once, `rm -rf var/demo` starts over).
     export LAWTRAIL_DATA_DIR="${LAWTRAIL_DATA_DIR:-$ROOT/var/demo}"
-    mkdir -p "$LAWTRAIL_DATA_DIR"
+    mkdir -p -m 700 "$LAWTRAIL_DATA_DIR"   # personal data: readable by this account only
     log "demo: migrating the database ($LAWTRAIL_DATA_DIR)"
     lawtrail manage migrate --no-input -v 0
     log "demo: demo accounts and the example cases (imported into the ledger)"

@@ -91,11 +91,13 @@ def sample_entries() -> list[NewEntry]:
 
 
 def entries(pool: Sequence[NewEntry], start: int, count: int) -> list[NewEntry]:
-    """`count` entries cycling through `pool`, each with its own ref (as real records have)."""
+    """`count` entries cycling through `pool`, each with its own record id and ref (as real
+    records have: `lawtrail verify` holds the ref column to the id in the hashed body)."""
     out = []
     for i in range(start, start + count):
         new = pool[i % len(pool)]
-        out.append(NewEntry(new.case_number, new.type, f"{new.ref}-{i}", new.body))
+        ref = f"{new.ref}-{i}"
+        out.append(NewEntry(new.case_number, new.type, ref, {**new.body, "id": ref}))
     return out
 
 

@@ -45,15 +45,16 @@ from typing import Any
 
 from lawtrail import __version__
 from lawtrail.core import merkle, notes, timeutil
-from lawtrail.core.caseio import parse_case
+from lawtrail.core.caseio import CaseFormatError, parse_case
 from lawtrail.core.engine import evaluate
+from lawtrail.core.model import Case
 from lawtrail.core.regulations import article_label
 from lawtrail.core.rules import load_pack
 from lawtrail.evidence import filetypes
 from lawtrail.evidence.hashing import hash_stream
 from lawtrail.evidence.store import MediaNotFoundError, MediaStore, MediaStoreError
 from lawtrail.ledger.keys import KeyDirectory, KeyFileError
-from lawtrail.ledger.log import Ledger, StoredCheckpoint, StoredEntry
+from lawtrail.ledger.log import Ledger, LedgerError, StoredCheckpoint, StoredEntry
 from lawtrail.services import case_json
 from lawtrail.verify import BAG_NOTE_HEADER, SIGNATURE_FILE
 
@@ -254,30 +255,50 @@ def _export(
         signer = keys.signer(agency, info.origin)
     except KeyFileError as exc:
         raise ExportError(f"无法读取机关 {agency} 的密钥：{exc}") from exc
+    checks: list[Check] = []
+    # What is read from the database is checked before anything is built from it: a stored
+    # row altered behind the application's back is refused with the entry named (exit 1),
+    # never a traceback from deep inside the export.
     with ledger.db.snapshot():
-        data = case_json(ledger, agency, case_number)
-        if data is None:
-            raise ExportError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
-        entries = list(ledger.entries(agency, case_number=case_number, types=PACKAGE_ENTRY_TYPES))
         checkpoint = ledger.latest_checkpoint(agency)
         if checkpoint is None:
             raise ExportError(f"机关 {agency} 的日志没有已签名的检查点")
-        proofs = [ledger.inclusion_proof(agency, e.seq, checkpoint.size) for e in entries]
+        _check_log_head(ledger, agency, checkpoint)
+        entries = list(ledger.entries(agency, case_number=case_number, types=PACKAGE_ENTRY_TYPES))
+        if not any(e.type == "case" for e in entries):
+            raise ExportError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+        _check_checkpoint(checks, checkpoint, verifier, info.origin)
+        proofs = _inclusion_proofs(ledger, entries, checkpoint)
+        _check_inclusion(checks, entries, proofs, checkpoint)
+        _check_times(ledger, entries)
+        _check_bodies(entries)
+        data = case_json(ledger, agency, case_number)
+        if data is None:  # pragma: no cover - a readable case entry was found above
+            raise ExportError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
         witnesses = _latest_cosigned(ledger, agency, checkpoint.size)
         stamps = [s for s in ledger.timestamps(agency) if s[0] <= checkpoint.size]
         stamp = stamps[-1] if stamps else None
         extra_sizes = {size for size, _ in witnesses.values()} | ({stamp[0]} if stamp else set())
-        consistency = {
-            size: ledger.consistency_proof(agency, size, checkpoint.size)
-            for size in sorted(extra_sizes)
-            if size < checkpoint.size
-        }
         extra_checkpoints = {size: ledger.checkpoint(agency, size) for size in extra_sizes}
+        gone = sorted(size for size, cp in extra_checkpoints.items() if cp is None)
+        if gone:
+            raise ExportError(
+                f"见证方联署或时间戳所指的检查点（大小 {'、'.join(map(str, gone))}）已不在库中："
+                "账本不完好，拒绝导出，请运行 lawtrail verify"
+            )
+        try:
+            consistency = {
+                size: ledger.consistency_proof(agency, size, checkpoint.size)
+                for size in sorted(extra_sizes)
+                if size < checkpoint.size
+            }
+        except LedgerError as exc:
+            raise ExportError(
+                f"无法从账本读出一致性证明：{exc}；账本不完好，拒绝导出，请运行 lawtrail verify"
+            ) from exc
 
-    result = ExportResult(root, agency, case_number, checkpoint.size, len(entries))
-    checks = result.checks
-    _check_checkpoint(checks, checkpoint, verifier, info.origin)
-    _check_inclusion(checks, entries, proofs, checkpoint)
+    case = _parse_stored_case(data, case_number)
+    result = ExportResult(root, agency, case_number, checkpoint.size, len(entries), checks=checks)
     bag = _Bag(root)
     case_text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     bag.add_bytes("case.json", case_text.encode("utf-8"))
@@ -357,7 +378,7 @@ def _export(
         (json.dumps(proofs_doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
     )
 
-    _completeness(checks, data, entries, media_list, document_list, now)
+    _completeness(checks, data, case, entries, media_list, document_list, now)
     _security(checks, keys, agency)
     report = four_property_report(result, checks, now, data)
     bag.add_bytes(
@@ -384,6 +405,133 @@ def _export(
     result.files = len(bag.payload)
     result.payload_bytes = bag.payload_bytes
     return result
+
+
+_NOT_INTACT = "账本不完好，拒绝导出，请运行 lawtrail verify"
+_NAMED = 5  # entries named in one message
+
+
+def _describe(entry: StoredEntry) -> str:
+    what = {"case": "立案信息", "record": "记录", "media": "媒体入库", "access": "查阅记录"}
+    ref = f" {entry.ref}" if entry.type != "case" else ""
+    return f"第 {entry.seq} 条（案号 {entry.case_number}，{what.get(entry.type, entry.type)}{ref}）"
+
+
+def _time(text: Any) -> datetime | None:
+    try:
+        return timeutil.parse_aware(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _back_dated(ledger: Ledger, entry: StoredEntry) -> str:
+    """Why the entry's recorded time cannot be right, or "": the ledger keeps the log's time
+    monotonic (``Ledger.append``), so only a row written behind its back goes backwards."""
+    when = _time(entry.recorded_at)
+    if when is None:
+        return f"入账时间 {entry.recorded_at!r} 无法解析"
+    before = ledger.entry(entry.agency, entry.seq - 1) if entry.seq > 0 else None
+    earlier = _time(before.recorded_at) if before is not None else None
+    if earlier is not None and when < earlier:
+        return (
+            f"入账时间 {entry.recorded_at} 早于前一条记录（第 {entry.seq - 1} 条，"
+            f"{before.recorded_at if before else ''}）：疑似倒签插入"
+        )
+    return ""
+
+
+def _check_log_head(ledger: Ledger, agency: str, checkpoint: StoredCheckpoint) -> None:
+    """The log holds exactly the entries its latest signed checkpoint covers. The ledger signs
+    in the transaction that appends, so an entry beyond it was written behind the
+    application's back (a raw insert, typically back-dated); fewer entries mean the latest
+    ones were deleted. Either way the package would certify a log that fails verification
+    (and the export's own access entry could not be appended)."""
+    size = ledger.size(agency)
+    if size < checkpoint.size:
+        raise ExportError(
+            f"机关 {agency} 已签名的最新检查点覆盖 {checkpoint.size} 条记录，而日志只剩 {size} 条："
+            f"末尾的记录被删除，{_NOT_INTACT}"
+        )
+    if size == checkpoint.size:
+        return
+    named = []
+    for seq in range(checkpoint.size, min(size, checkpoint.size + _NAMED)):
+        entry = ledger.entry(agency, seq)
+        if entry is None:
+            named.append(f"第 {seq} 条（缺失）")
+            continue
+        why = _back_dated(ledger, entry)
+        named.append(_describe(entry) + (f"，{why}" if why else ""))
+    more = f"等 {size - checkpoint.size} 条" if size - checkpoint.size > _NAMED else ""
+    span = f"{checkpoint.size}–{size - 1}" if size - checkpoint.size > 1 else f"{checkpoint.size}"
+    raise ExportError(
+        f"机关 {agency} 日志第 {span} 条记录不在任何已签名的检查点中"
+        f"（账本在追加的同一事务中签名，这些记录是绕过系统写入的）：{'；'.join(named)}{more}。"
+        f"{_NOT_INTACT}"
+    )
+
+
+def _inclusion_proofs(
+    ledger: Ledger, entries: Sequence[StoredEntry], checkpoint: StoredCheckpoint
+) -> list[list[bytes]]:
+    proofs = []
+    for entry in entries:
+        try:
+            proofs.append(ledger.inclusion_proof(entry.agency, entry.seq, checkpoint.size))
+        except (LedgerError, ValueError) as exc:
+            raise ExportError(
+                f"{_describe(entry)}无法证明包含在已签名的检查点（大小 {checkpoint.size}）中"
+                f"（{exc}）：{_NOT_INTACT}"
+            ) from exc
+    return proofs
+
+
+def _body_problem(entry: StoredEntry) -> str:
+    """What is wrong with a packaged entry's content as the export reads it, or ""."""
+    try:
+        data = json.loads(entry.body)
+    except ValueError as exc:
+        return f"的内容无法解析（{exc}）"
+    part = data.get(entry.type) if isinstance(data, dict) else None
+    if not isinstance(part, dict):
+        return f"的内容缺少“{entry.type}”部分"
+    row = {
+        "index": entry.seq,
+        "recorded_at": entry.recorded_at,
+        "case_number": entry.case_number,
+        "type": entry.type,
+    }
+    for key, value in row.items():
+        if data.get(key) != value:
+            return f"的 {key} 列为 {value!r}，而入账内容为 {data.get(key)!r}：记录的索引字段被改动"
+    files = [part] if entry.type in ("media", "document") else part.get("media", [])
+    if not isinstance(files, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("sha256"), str) for item in files
+    ):
+        return "所登记文件的 SHA-256 无法读取"
+    return ""
+
+
+def _check_bodies(entries: Sequence[StoredEntry]) -> None:
+    bad = [_describe(e) + p for e in entries if (p := _body_problem(e))]
+    if bad:
+        raise ExportError("；".join(bad[:_NAMED]) + f"。{_NOT_INTACT}")
+
+
+def _check_times(ledger: Ledger, entries: Sequence[StoredEntry]) -> None:
+    """No entry of the case was back-dated: one lookup per entry, as for its proof."""
+    bad = [f"{_describe(e)}的{why}" for e in entries if (why := _back_dated(ledger, e))]
+    if bad:
+        raise ExportError("；".join(bad[:_NAMED]) + f"。{_NOT_INTACT}")
+
+
+def _parse_stored_case(data: Mapping[str, Any], case_number: str) -> Case:
+    try:
+        return parse_case(data)
+    except CaseFormatError as exc:
+        raise ExportError(
+            f"账本中案件 {case_number} 的记录不能构成有效的案件（{exc}）：{_NOT_INTACT}"
+        ) from exc
 
 
 def _latest_cosigned(ledger: Ledger, agency: str, size: int) -> dict[str, tuple[int, str]]:
@@ -461,8 +609,11 @@ def _check_cosignatures(
                 Check("真实性", "见证方联署", "提示", f"见证方 {witness} 的公钥不在密钥目录中")
             )
             continue
-        note, _ = cp.parsed()
-        ok = bool(notes.verify_note(notes.parse_note(note.text + "\n" + line), [verifier]))
+        try:
+            note, _ = cp.parsed()
+            ok = bool(notes.verify_note(notes.parse_note(note.text + "\n" + line), [verifier]))
+        except notes.NoteError:
+            ok = False  # a cosignature line edited into something unreadable
         checks.append(
             Check(
                 "真实性",
@@ -631,6 +782,7 @@ def _usability(checks: list[Check], bag: _Bag, files: Sequence[Mapping[str, Any]
 def _completeness(
     checks: list[Check],
     data: Mapping[str, Any],
+    case: Case,
     entries: Sequence[StoredEntry],
     media: Sequence[Mapping[str, Any]],
     documents: Sequence[Mapping[str, Any]],
@@ -673,7 +825,7 @@ def _completeness(
             else ("有归档记录但无系统生成的案卷文件" if archived else "案件尚未组卷归档"),
         )
     )
-    evaluation = evaluate(parse_case(data), at=now)
+    evaluation = evaluate(case, at=now)
     violations = evaluation.violations
     checks.append(
         Check(

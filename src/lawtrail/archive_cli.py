@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import shutil
 from pathlib import Path
 from typing import Any, TextIO
 
 from lawtrail import archive, bootstrap, services
 from lawtrail.core import timeutil
-from lawtrail.ledger.log import NewEntry
+from lawtrail.ledger.log import LedgerIntegrityError, NewEntry
 from lawtrail.ledger.tsa import tsa_roots_from_env
 from lawtrail.ledger_cli import RUN_ERRORS
 from lawtrail.services import ServiceError
@@ -92,7 +93,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return cmd_document(args, out)
         if args.command == "archive":
             return cmd_archive(args, out)
-    except (archive.ExportError, ServiceError) as exc:
+    except (archive.ExportError, ServiceError, LedgerIntegrityError) as exc:
+        # LedgerIntegrityError: the stored log no longer matches its signed checkpoints (an
+        # edit behind the application's back) — tampering found, as `lawtrail verify` says.
         err.write(f"lawtrail {args.command}: 拒绝：{exc}\n")
         return EXIT_REFUSED
     except RUN_ERRORS as exc:
@@ -126,7 +129,14 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "destination": str(Path(args.to).resolve()),
             "tree_size": result.tree_size,
         }
-        ledger.append(args.agency, [NewEntry(args.case_number, "access", args.case_number, body)])
+        try:
+            ledger.append(
+                args.agency, [NewEntry(args.case_number, "access", args.case_number, body)]
+            )
+        except BaseException:
+            # No package leaves the system without its entry in the access log.
+            shutil.rmtree(result.path, ignore_errors=True)
+            raise
     finally:
         ledger.db.close()
     report = (result.path / "data" / "report" / "four-properties.txt").read_text("utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lawtrail import config
+from lawtrail import config, filemodes
 from lawtrail.evidence.store import MediaStore, media_store_from_url
 from lawtrail.ledger.db import Database
 from lawtrail.ledger.keys import KeyDirectory
@@ -14,18 +14,27 @@ if TYPE_CHECKING:
     from lawtrail.documents import DocumentRenderer
 
 
+def private_data_dir() -> None:
+    """Start-up: the data directory, if there is one, is readable by this account only (an
+    existing one open to others is tightened and logged; see lawtrail.filemodes)."""
+    filemodes.private_data_dir(config.data_dir(), create=False)
+
+
 def key_directory() -> KeyDirectory:
+    private_data_dir()
     return KeyDirectory(config.keys_dir())
 
 
 def open_ledger(database_url: str | None = None, *, install_schema: bool = True) -> Ledger:
     """The ledger on the configured database; `install_schema=False` for read-only use
     (verification must not repair what it is judging)."""
+    private_data_dir()
     db = Database(database_url or config.database_url())
     return Ledger(db, key_directory(), config.log_origin_base(), install_schema=install_schema)
 
 
 def open_media_store(url: str | None = None) -> MediaStore:
+    private_data_dir()
     return media_store_from_url(url or config.media_store_url())
 
 

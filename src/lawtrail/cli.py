@@ -109,7 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command in archive_cli.COMMANDS:
         return archive_cli.run(args, sys.stdout, sys.stderr)
-    return ledger_cli.run(args, sys.stdout, sys.stderr)
+    # `lawtrail verify` also checks the web application's projections (the case index) when
+    # the database holds them; the ledger itself knows nothing of the web.
+    checks = web_cli.projection_checks() if args.command == "verify" else ()
+    return ledger_cli.run(args, sys.stdout, sys.stderr, projections=checks)
 
 
 def cmd_check(file: str, at: str | None, fmt: str, out: TextIO, err: TextIO) -> int:

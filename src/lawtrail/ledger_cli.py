@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +41,7 @@ from lawtrail.ledger.tsa import (
     tsa_from_env,
     tsa_roots_from_env,
 )
-from lawtrail.ledger.verify import Report, verify
+from lawtrail.ledger.verify import ProjectionCheck, Report, verify
 from lawtrail.ledger.witness import Witness, WitnessError
 from lawtrail.services import ServiceError, do_import_case, do_ingest_media, load_case
 
@@ -144,10 +145,18 @@ def add_commands(sub: Any) -> None:
     cs.add_argument("--database", metavar="URL")
 
 
-def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    *,
+    projections: Sequence[ProjectionCheck] = (),
+) -> int:
+    """``projections``: the tables kept beside the ledger for the pages, which `verify` rebuilds
+    and compares when the database holds them (handed in by the wiring, :mod:`lawtrail.cli`)."""
     try:
         if args.command == "verify":
-            return cmd_verify(args, out)
+            return cmd_verify(args, out, projections)
         if args.command == "ledger":
             return cmd_ledger(args, out)
         if args.command == "media":
@@ -160,7 +169,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     raise AssertionError(args.command)  # pragma: no cover
 
 
-def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+def cmd_verify(
+    args: argparse.Namespace, out: TextIO, projections: Sequence[ProjectionCheck] = ()
+) -> int:
     ledger = bootstrap.open_ledger(args.database, install_schema=False)
     store = bootstrap.open_media_store() if args.media else None
     state = Path(args.witness_state) if args.witness_state else config.witness_state_dir()
@@ -174,6 +185,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
             media_store=store,
             witness_state=state,
             tsa_roots=tsa_roots,
+            projections=projections,
         )
     finally:
         ledger.db.close()
@@ -202,6 +214,10 @@ def report_text(report: Report) -> str:
         )
     if not report.logs:
         lines.append("账本中还没有任何日志。")
+    for projection in report.projections:
+        lines.append(
+            f"{projection.name}（{projection.table}）：{projection.rows} 行，逐行由账本重建核对"
+        )
     lines.append("")
     if report.intact:
         lines.append("结论：完整，未发现篡改。")

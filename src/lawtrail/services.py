@@ -30,7 +30,7 @@ from lawtrail.core.caseio import (
 )
 from lawtrail.core.model import Case, Media, Person
 from lawtrail.core.record_kinds import MEDIA_TYPES
-from lawtrail.evidence.store import MediaStore
+from lawtrail.evidence.store import MediaStore, StoredMedia
 from lawtrail.ledger.log import Ledger, NewEntry, Receipt
 
 if TYPE_CHECKING:  # rendering pulls in WeasyPrint; the services only need its types
@@ -109,8 +109,9 @@ def next_record_id(case: Case) -> str:
 
 
 def ingested_media(ledger: Ledger, agency: str, sha256: str) -> Media | None:
-    """The media ingestion entry of these bytes for this agency (the first, if several)."""
-    for entry in ledger.entries(agency, types=("media",), ref=sha256):
+    """The media ingestion entry of these bytes for this agency (the first, if several) — the
+    entry whose hashed body names them, not one whose ``ref`` column was made to."""
+    for entry in ledger.entries_named(agency, "media", sha256):
         data = entry.data()["media"]
         return parse_media({k: v for k, v in data.items() if k != "location"})
     return None
@@ -323,7 +324,10 @@ def do_ingest_media(
     ingestion — digests, device clock, server clock, uploader, case, labels — to the ledger.
 
     The server clock at the end of the upload is the ingestion time the storage deadline is
-    judged by (24 hours, or 2 working days for 004 art. 13).
+    judged by (24 hours, or 2 working days for 004 art. 13). It *is* the ingestion entry's
+    recorded time: taken under the log's lock as the time the ledger records (the clock, or
+    the log's last time if the clock is behind), and the append is refused unless the two are
+    equal — ``lawtrail verify`` reports a media entry where they differ.
     """
     if type not in MEDIA_TYPES:
         raise ServiceError(f"不支持的音像类型 {type!r}")
@@ -332,30 +336,54 @@ def do_ingest_media(
         timeutil.require_aware(completed_at)
     if case_json(ledger, agency, case_number) is None:
         raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+    # The bytes first, outside the transaction: an upload of several GB must not hold the lock.
     stored = store.put(source, max_size=max_size)
-    ingested_at = timeutil.require_aware(now or ledger.clock())
-    media = Media(
-        id=f"m-{stored.sha256[:16]}",
-        type=type,
-        sha256=stored.sha256,
-        sm3=stored.sm3,
-        size=stored.size,
-        captured_at=captured_at,
-        completed_at=completed_at,
-        ingested_at=ingested_at,
-        filename=filename,
-        source=device,
-        uploader=uploader,
-        labels=dict(labels or {}),
-    )
+    with _serialised(ledger, agency):
+        ingested_at = ledger.recording_time(agency, now)
+        return _append_ingestion(
+            ledger,
+            stored,
+            agency,
+            case_number,
+            ingested_at,
+            Media(
+                id=f"m-{stored.sha256[:16]}",
+                type=type,
+                sha256=stored.sha256,
+                sm3=stored.sm3,
+                size=stored.size,
+                captured_at=captured_at,
+                completed_at=completed_at,
+                ingested_at=ingested_at,
+                filename=filename,
+                source=device,
+                uploader=uploader,
+                labels=dict(labels or {}),
+            ),
+        )
+
+
+def _append_ingestion(
+    ledger: Ledger,
+    stored: StoredMedia,
+    agency: str,
+    case_number: str,
+    ingested_at: datetime,
+    media: Media,
+) -> IngestedMedia:
     body = media_to_json(media)
     try:
         parse_media(body)  # the case format's checks: clocks in order, labels known …
     except CaseFormatError as exc:
         raise ServiceError("媒体信息未通过校验", exc.issues) from exc
     body["location"] = stored.location
-    entry = NewEntry(case_number, "media", stored.sha256, body, uploader)
-    receipt = ledger.append(agency, [entry], recorded_at=ingested_at)[0]
+    entry = NewEntry(case_number, "media", stored.sha256, body, media.uploader)
+    receipt = ledger.append_in_transaction(agency, [entry], recorded_at=ingested_at)[0]
+    if receipt.recorded_at != ingested_at:  # never: the time was read under the same lock
+        raise ServiceError(
+            f"入库时间 {ingested_at.isoformat()} 与账本记录时间 "
+            f"{receipt.recorded_at.isoformat()} 不一致，未入账"
+        )
     return IngestedMedia(media=media, receipt=receipt, created=stored.created)
 
 

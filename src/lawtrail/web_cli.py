@@ -6,7 +6,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lawtrail.ledger.verify import ProjectionCheck
 
 SETTINGS = "lawtrail.web.settings"
 
@@ -25,6 +28,15 @@ def manage(argv: Sequence[str]) -> int:
 
     execute_from_command_line(["lawtrail manage", *argv])
     return 0
+
+
+def projection_checks() -> tuple[ProjectionCheck, ...]:
+    """What `lawtrail verify` checks besides the ledger: the tables the pages read instead of
+    it (the case index, :mod:`lawtrail.web.projections`), each when the database holds it.
+    Needs no Django settings: the check reads the table through the ledger's connection."""
+    from lawtrail.web.projections import CaseIndexCheck
+
+    return (CaseIndexCheck(),)
 
 
 def add_commands(sub: Any) -> None:

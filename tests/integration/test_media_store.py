@@ -337,7 +337,7 @@ def test_local_published_file_is_read_only_and_a_second_put_leaves_it_alone(tmp_
     again = store.put(io.BytesIO(data))
 
     after = path.stat()
-    assert stat.S_IMODE(after.st_mode) == 0o444
+    assert stat.S_IMODE(after.st_mode) == 0o400  # read-only, owner only (personal data)
     assert again.created is False
     assert (after.st_ino, after.st_mtime_ns, after.st_nlink) == (
         before.st_ino,

@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
+from lawtrail import filemodes
 from lawtrail.backup.errors import BackupError, BackupUnavailable
 from lawtrail.evidence.hashing import Digests, digest_stream
 
@@ -118,7 +119,7 @@ class LocalDestination:
             if not create:
                 raise BackupUnavailable(f"备份目录不存在：{self.root}")
             with _os_errors(f"创建备份目录 {self.root}"):
-                self.root.mkdir(parents=True, exist_ok=True)
+                filemodes.make_private_dir(self.root)  # 0700: personal data, maybe keys
 
     def __repr__(self) -> str:
         return f"LocalDestination({str(self.root)!r})"
@@ -159,7 +160,7 @@ class LocalDestination:
         final = self._path(name)
         incoming = self.root / ".incoming"
         with _os_errors(f"在备份目录 {self.root} 中创建临时文件"):
-            incoming.mkdir(exist_ok=True)
+            incoming.mkdir(mode=0o700, exist_ok=True)
             temp = incoming / f"{uuid.uuid4().hex}.part"
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
@@ -175,7 +176,9 @@ class LocalDestination:
                 with _os_errors(f"写入备份文件 {final}"):
                     out.flush()
                     os.fsync(out.fileno())
-                    os.fchmod(out.fileno(), 0o444)  # the published name shares this inode
+                    # Read-only, owner only (personal data, maybe a signing key); the published
+                    # name shares this inode.
+                    os.fchmod(out.fileno(), 0o400)
             with _os_errors(f"发布备份文件 {final}"):
                 self._make_parents(final.parent)
                 try:
@@ -195,7 +198,7 @@ class LocalDestination:
             directory = directory.parent
         for path in reversed(missing):
             with contextlib.suppress(FileExistsError):
-                path.mkdir()
+                path.mkdir(mode=0o700)
             _fsync_dir(path.parent)
 
 

@@ -502,7 +502,7 @@ class _Backup:
             if count >= end:
                 raise _Refused(
                     f"源日志第 {count} 条起的记录不在任何已签名的检查点中（最新检查点大小 {end}）"
-                    "：记录是绕过系统写入的"
+                    f"：记录是绕过系统写入的，如{_describe(entry)}"
                 )
             leaf = merkle.leaf_hash(entry.body)
             if leaf != entry.leaf_hash:
@@ -585,19 +585,16 @@ class _Backup:
                 )
             )
             scan.cosignatures.append([int(size), witness])
-        for size, token, gen_time, tsa in db.all(
-            "SELECT size, token, gen_time, tsa FROM ledger_timestamp WHERE agency = ? "
-            "ORDER BY size",
-            (agency,),
-        ):
-            if (agency, int(size)) in known_stamps:
+        # Ledger.timestamps reads a token edited into text as its bytes, not as a TypeError.
+        for size, token, gen_time, tsa in self.ledger.timestamps(agency):
+            if (agency, size) in known_stamps:
                 continue
             out.write(
                 dump_line(
                     {
                         "kind": "timestamp",
-                        "size": int(size),
-                        "token": b64(bytes(token)),
+                        "size": size,
+                        "token": b64(token),
                         "gen_time": gen_time,
                         "tsa": tsa,
                     }

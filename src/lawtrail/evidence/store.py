@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from lawtrail import filemodes
 from lawtrail.evidence.hashing import Digests, digest_stream
 
 ACCESS_KEY_ENV = "LAWTRAIL_S3_ACCESS_KEY"
@@ -202,7 +203,7 @@ def _make_dirs_durable(base: Path, parts: Iterable[str]) -> Path:
     for part in parts:
         child = path / part
         try:
-            child.mkdir()
+            child.mkdir(mode=0o700)  # the umask can only narrow it
         except FileExistsError:
             pass
         else:
@@ -215,7 +216,8 @@ def _make_dirs_durable(base: Path, parts: Iterable[str]) -> Path:
 
 
 class LocalMediaStore:
-    """Media files in a directory: `<root>/sha256/<hex[0:2]>/<hex[2:4]>/<hex>`, mode 0444.
+    """Media files in a directory: `<root>/sha256/<hex[0:2]>/<hex[2:4]>/<hex>`, mode 0400
+    (read-only, owner only: recordings are personal data), directories 0700.
 
     A new file is written to `<root>/incoming/<uuid>.part`, fsynced, made read-only and then
     published with `os.link`, which never replaces an existing name: publishing is atomic and
@@ -227,7 +229,7 @@ class LocalMediaStore:
         self._incoming = self.root / "incoming"
         self._published = self.root / "sha256"
         with _os_errors(f"创建媒体存储目录 {self.root}"):
-            self.root.mkdir(parents=True, exist_ok=True)
+            filemodes.make_private_dir(self.root)  # 0700, parents too (the data directory)
             _make_dirs_durable(self.root, ["incoming"])
             _make_dirs_durable(self.root, ["sha256"])
 
@@ -264,7 +266,8 @@ class LocalMediaStore:
                     out.flush()
                     os.fsync(out.fileno())
                     # Read-only before publishing: the published name shares this inode.
-                    os.fchmod(out.fileno(), 0o444)
+                    # Owner only: the recordings are personal data (lawtrail.filemodes).
+                    os.fchmod(out.fileno(), 0o400)
             return self._publish(temp, digests)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from lawtrail import filemodes
+
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 BUSY_TIMEOUT_MS = 60_000
@@ -81,7 +83,9 @@ class Database:
         path = unquote(urlsplit(url).path)
         if not path or path == "/":
             raise DatabaseError(f"SQLite 地址 {url!r} 缺少文件路径，如 sqlite:////srv/lawtrail.db")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Personal data: the file is created 0600 before SQLite opens it (its -wal and -shm
+        # inherit the mode), an existing one readable by others is tightened (lawtrail.filemodes).
+        filemodes.private_sqlite(Path(path))
         # isolation_level=None: no implicit transactions; we issue BEGIN/COMMIT ourselves.
         conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

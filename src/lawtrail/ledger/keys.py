@@ -18,6 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from lawtrail import filemodes
 from lawtrail.core.notes import CosignatureVerifier, Ed25519Signer, Ed25519Verifier, NoteError
 
 
@@ -61,6 +62,7 @@ class KeyDirectory:
             if not create:
                 raise KeyFileError(f"找不到机关 {agency} 的检查点签名私钥：{path}")
             return self._generate(agency, origin)
+        filemodes.tighten(path, "签名私钥")  # readable by this account only (0600)
         try:
             signer = Ed25519Signer.from_private_key_string(path.read_text("utf-8").strip())
         except (OSError, NoteError) as exc:
@@ -70,7 +72,7 @@ class KeyDirectory:
         return signer
 
     def _generate(self, agency: str, origin: str) -> Ed25519Signer:
-        self.root.mkdir(parents=True, exist_ok=True)
+        filemodes.make_private_dir(self.root)  # 0700 (it may create the data directory)
         signer = Ed25519Signer.generate(origin)
         # Two processes may create the same log at once: each writes a complete key file under
         # a temporary name, then publishes it with link(), which fails if the other was first —
@@ -116,7 +118,7 @@ class KeyDirectory:
         """Trust a witness: store its cosignature verifier key."""
         verifier = CosignatureVerifier.from_verifier_key_string(vkey.strip())
         folder = self.root / "witnesses"
-        folder.mkdir(parents=True, exist_ok=True)
+        filemodes.make_private_dir(folder)
         path = folder / f"{verifier.name.replace('/', '_')}.vkey"
         path.write_text(verifier.verifier_key() + "\n", "utf-8")
         return path

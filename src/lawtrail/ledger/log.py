@@ -78,6 +78,36 @@ class StoredEntry:
         value: dict[str, Any] = json.loads(self.body)
         return value
 
+    def body_ref(self) -> str | None:
+        """The ref the hashed body gives this entry (see :func:`body_ref`); None when the body
+        names none or cannot be read."""
+        try:
+            return body_ref(self.data())
+        except ValueError:
+            return None
+
+
+def body_ref(data: Mapping[str, Any]) -> str | None:
+    """What an entry's hashed body says its ``ref`` is — the value the unhashed ``ref`` column
+    must hold (:class:`NewEntry`): a record's id, a media file's or a document's sha256, a case
+    header's case number, an access entry's target (else its case number). None when the body
+    names none (an entry type or body of no service)."""
+    kind = data.get("type")
+    body = data.get(kind) if isinstance(kind, str) else None
+    if not isinstance(body, Mapping):
+        return None
+    if kind == "record":
+        value = body.get("id")
+    elif kind in ("media", "document"):
+        value = body.get("sha256")
+    elif kind == "case":
+        value = data.get("case_number")
+    elif kind == "access":
+        value = body.get("target") or data.get("case_number")
+    else:
+        return None
+    return value if isinstance(value, str) else None
+
 
 @dataclass(frozen=True)
 class StoredCheckpoint:
@@ -291,7 +321,14 @@ class Ledger:
         )
         if row is None:
             return 0, None
-        return int(row[0]) + 1, timeutil.parse_aware(row[1])
+        try:
+            return int(row[0]) + 1, timeutil.parse_aware(row[1])
+        except (TypeError, ValueError) as exc:
+            # Only an edit behind the application's back leaves this: refuse, do not crash.
+            raise LedgerIntegrityError(
+                f"日志最后一条记录（第 {row[0]} 条）的入账时间 {row[1]!r} 无法解析：存储被改动，"
+                "拒绝继续签名（请运行 lawtrail verify）"
+            ) from exc
 
     def _check_head(self, agency: str, info: LogInfo, size: int) -> StoredCheckpoint | None:
         """The latest checkpoint, after checking that it still describes the stored log."""
@@ -419,7 +456,8 @@ class Ledger:
     # ------------------------------------------------------------------ entries & checkpoints
 
     def size(self, agency: str) -> int:
-        return self._head(agency)[0]
+        row = self.db.one("SELECT MAX(seq) FROM ledger_entry WHERE agency = ?", (agency,))
+        return 0 if row is None or row[0] is None else int(row[0]) + 1
 
     def entry(self, agency: str, seq: int) -> StoredEntry | None:
         row = self.db.one(
@@ -453,6 +491,42 @@ class Ledger:
         if newest_first:
             sql += " DESC"
         return (_entry(row) for row in self.db.stream(sql, params))
+
+    def entries_named(
+        self, agency: str, type: str, ref: str, *, case_number: str | None = None
+    ) -> list[StoredEntry]:
+        """The entries whose *hashed body* names ``ref`` (:func:`body_ref`), in log order — not
+        those whose unhashed ``ref`` column says so, which an edit of the database can swap.
+
+        Within a case every entry of the type is read and judged by its body (a case holds
+        few); across the whole log the ``ref`` index narrows the search and the body confirms
+        each hit, so an entry whose column was changed is not found there at all (and
+        ``lawtrail verify`` reports the column)."""
+        if case_number is not None:
+            found = self.entries(agency, case_number=case_number, types=(type,))
+        else:
+            found = self.entries(agency, types=(type,), ref=ref)
+        named = []
+        for entry in list(found):  # read to the end: the cursor is released
+            try:
+                data = entry.data()
+            except ValueError:
+                continue
+            if data.get("type") != type or body_ref(data) != ref:
+                continue
+            if case_number is not None and data.get("case_number") != case_number:
+                continue
+            named.append(entry)
+        return named
+
+    def recording_time(self, agency: str, at: datetime | None = None) -> datetime:
+        """The time an entry appended now carries: ``at`` (default: the ledger's clock), or the
+        log's last entry time when the clock is behind it (:meth:`append_in_transaction` keeps
+        the log's time monotonic). Holds for an append in the same transaction only while the
+        caller holds the log's lock (``db.write()`` + :meth:`lock`)."""
+        at = timeutil.require_aware(at or self.clock())
+        last_time = self._head(agency)[1]
+        return last_time if last_time is not None and at < last_time else at
 
     def latest_checkpoint(self, agency: str) -> StoredCheckpoint | None:
         row = self.db.one(
@@ -502,7 +576,7 @@ class Ledger:
 
     def timestamps(self, agency: str) -> list[tuple[int, bytes, str, str]]:
         return [
-            (int(size), bytes(token), gen_time, tsa)
+            (int(size), _blob(token), gen_time, tsa)
             for size, token, gen_time, tsa in self.db.all(
                 "SELECT size, token, gen_time, tsa FROM ledger_timestamp WHERE agency = ? "
                 "ORDER BY size",

@@ -4,8 +4,9 @@ For each agency log, in one consistent snapshot of the database, streaming (memo
 grow with the log):
 
 1. every entry: its bytes hash to the stored leaf hash; it names its own log, position,
-   agency and case as the row does; its time is not earlier than its predecessor's (a
-   back-dated insertion); the sequence has no gaps;
+   agency, case, type and ``ref`` (the record id or sha256 readers look it up by) as the row
+   does; its time is not earlier than its predecessor's (a back-dated insertion); the
+   sequence has no gaps; a media entry's ``ingested_at`` is its own recorded time;
 2. the tree: every stored perfect-subtree hash (what proofs are read from) equals the one
    recomputed from the leaves;
 3. every checkpoint: signed by the agency key *from the key directory* (not the copy in the
@@ -18,7 +19,9 @@ grow with the log):
    directory, the log has not been rolled back or forked behind the witness;
 6. RFC 3161 tokens, when trust roots are configured, cover their checkpoints;
 7. with ``media``: every stored file referenced by an entry (media, generated documents) still
-   has its digests.
+   has its digests;
+8. ``projections`` handed in by the wiring (the web application's case index, which the lists
+   and the inbox read): each row rebuilt from the ledger and compared, column by column.
 
 ``case`` narrows 1 to that case's entries and replaces 2–4 by an inclusion proof of each of
 them in the latest signed checkpoint, read from the stored subtrees (O(log n) each).
@@ -31,14 +34,25 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lawtrail.core import merkle, notes, timeutil
 from lawtrail.evidence.store import MediaStore
+from lawtrail.ledger.db import Database
 from lawtrail.ledger.keys import KeyDirectory, KeyFileError
-from lawtrail.ledger.log import Ledger, LedgerError, LogInfo, StoredCheckpoint, StoredEntry
+from lawtrail.ledger.log import (
+    Ledger,
+    LedgerError,
+    LogInfo,
+    StoredCheckpoint,
+    StoredEntry,
+    body_ref,
+)
 from lawtrail.ledger.schema import has_schema, missing_triggers
 from lawtrail.ledger.witness import WitnessError, read_state
+
+# What a changed ref column does: readers that find a record by it show another one.
+_REF_HINT = "（按该列查找记录的页面会显示另一条记录的序号和证明）"
 
 # Ranges of consecutive entries with the same problem are reported once, naming at most this
 # many entries one by one.
@@ -55,6 +69,7 @@ class Problem:
     record: str = ""  # record id (or media sha256 for a media ingestion entry)
     media: str = ""  # sha256 of a media file
     checkpoint_size: int | None = None
+    column: str = ""  # the stored column that disagrees (an entry's ref, a projection's column)
 
 
 @dataclass
@@ -71,10 +86,36 @@ class LogSummary:
 
 
 @dataclass
+class ProjectionSummary:
+    """One projection of the ledger kept outside it, rebuilt and compared (see
+    :class:`ProjectionCheck`)."""
+
+    name: str  # what users know it as: 案件索引
+    table: str
+    rows: int = 0  # rows compared with their rebuild
+
+
+class ProjectionCheck(Protocol):
+    """A table the pages read instead of the ledger (the web application's case index): rebuilt
+    from the ledger and compared row by row, in verify's snapshot. The ledger knows none of them:
+    the wiring of ``lawtrail verify`` hands them in (:func:`verify`'s ``projections``)."""
+
+    def applies(self, db: Database) -> bool:
+        """Whether this database holds the projection at all (a ledger-only database does not)."""
+
+    def check(
+        self, ledger: Ledger, *, agency: str | None, case_number: str | None
+    ) -> tuple[ProjectionSummary, list[Problem]]:
+        """Compare every row (of the agency, of the case) with its rebuild from the ledger; a
+        problem names the agency, the case and the column."""
+
+
+@dataclass
 class Report:
     logs: list[LogSummary] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    projections: list[ProjectionSummary] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
@@ -86,6 +127,7 @@ class Report:
             "logs": [asdict(s) for s in self.logs],
             "problems": [asdict(p) for p in self.problems],
             "notes": list(self.notes),
+            "projections": [asdict(p) for p in self.projections],
         }
 
 
@@ -97,7 +139,9 @@ def _describe(entry: StoredEntry) -> str:
         "access": "查阅记录",
         "document": "文书",
     }.get(entry.type, entry.type)
-    ref = f" {entry.ref}" if entry.type != "case" else ""
+    # The ref the hashed body gives, not the unhashed column (which may be what was changed).
+    named = entry.body_ref() or entry.ref
+    ref = f" {named}" if entry.type != "case" else ""
     return f"第 {entry.seq} 条（案号 {entry.case_number}，{what}{ref}）"
 
 
@@ -287,19 +331,6 @@ class _Verifier:
         """Check one entry against its row; return its recomputed leaf hash and whether it
         claims the position it is stored at (None when its content cannot be read)."""
         agency = info.agency
-        where = {
-            "agency": agency,
-            "seq": entry.seq,
-            "case_number": entry.case_number,
-            "record": entry.ref,
-        }
-        leaf = merkle.leaf_hash(entry.body)
-        if leaf != entry.leaf_hash:
-            self.problem(
-                "entry_altered",
-                f"{_describe(entry)}的内容与入账时的哈希不符：记录被改动",
-                **where,
-            )
         try:
             data = json.loads(entry.body)
             claimed = {
@@ -309,8 +340,25 @@ class _Verifier:
                 "case_number": data["case_number"],
                 "type": data["type"],
                 "recorded_at": data["recorded_at"],
+                # what readers look entries up by: the record id, the media's sha256 …
+                "ref": body_ref(data),
             }
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
+            data = claimed = None
+        where = {
+            "agency": agency,
+            "seq": entry.seq,
+            "case_number": entry.case_number,
+            "record": (claimed and claimed["ref"]) or entry.ref,
+        }
+        leaf = merkle.leaf_hash(entry.body)
+        if leaf != entry.leaf_hash:
+            self.problem(
+                "entry_altered",
+                f"{_describe(entry)}的内容与入账时的哈希不符：记录被改动",
+                **where,
+            )
+        if data is None or claimed is None:
             self.problem("entry_unreadable", f"{_describe(entry)}的内容无法解析", **where)
             return leaf, None
         row = {
@@ -319,16 +367,43 @@ class _Verifier:
             "case_number": entry.case_number,
             "type": entry.type,
             "recorded_at": entry.recorded_at,
+            "ref": entry.ref,
         }
         for key, value in row.items():
-            if claimed[key] != value:
+            if claimed[key] != value and not (key == "ref" and claimed[key] is None):
                 self.problem(
                     "entry_header_mismatch",
                     f"{_describe(entry)}的 {key} 列为 {value!r}，而入账内容为 {claimed[key]!r}："
-                    "记录的索引字段被改动",
+                    f"记录的索引字段被改动{_REF_HINT if key == 'ref' else ''}",
+                    column=key,
                     **where,
                 )
+        if claimed["type"] == "media":
+            self._check_ingested_at(entry, data, where)
         return leaf, claimed["index"] == entry.seq
+
+    def _check_ingested_at(
+        self, entry: StoredEntry, data: dict[str, Any], where: dict[str, Any]
+    ) -> None:
+        """A media entry's ``ingested_at`` (the server clock the rules judge the storage
+        deadline by) is the entry's own recorded time: the ingestion writes them together."""
+        media = data.get("media")
+        ingested = media.get("ingested_at") if isinstance(media, dict) else None
+        recorded = data["recorded_at"]
+        same = (
+            isinstance(ingested, str)
+            and isinstance(recorded, str)
+            and _time(ingested) is not None
+            and _time(ingested) == _time(recorded)
+        )
+        if not same:
+            self.problem(
+                "media_ingested_at_mismatch",
+                f"{_describe(entry)}的入库时间 ingested_at 为 {ingested!r}，而该条目的入账时间为 "
+                f"{recorded!r}：入库时限按入库时间判断，二者在入库时写为同一时间，入库时间被改写",
+                column="ingested_at",
+                **where,
+            )
 
     def _report_moved(self, agency: str, moved: list[StoredEntry]) -> None:
         first, last = moved[0], moved[-1]
@@ -646,11 +721,14 @@ def verify(
     witness_state: Path | None = None,
     tsa_roots: Sequence[bytes] | None = None,
     entry_types: Sequence[str] = (),
+    projections: Sequence[ProjectionCheck] = (),
 ) -> Report:
     """Verify one agency's log (or all), optionally one case and the media files.
 
     ``entry_types`` narrows a case's check to those entry types (the case page proves the
-    case's header, records and media, not every access to it)."""
+    case's header, records and media, not every access to it). ``projections``: tables kept
+    beside the ledger for the pages (the web application's case index), each rebuilt from the
+    ledger and compared in the same snapshot — for the logs and cases checked."""
     report = Report()
     verifier = _Verifier(ledger, keys, report, media_store, witness_state, tsa_roots)
     if not has_schema(ledger.db):
@@ -687,6 +765,11 @@ def verify(
                 verifier.verify_log(info)
                 if media_store is not None:
                     verifier.verify_media(info, ledger.entries(info.agency))
+        for projection in projections:
+            if projection.applies(ledger.db):
+                summary, problems = projection.check(ledger, agency=agency, case_number=case_number)
+                report.projections.append(summary)
+                report.problems.extend(problems)
     if witness_state is None:
         report.notes.append(
             "未提供见证方状态（--witness-state），无法发现整库回退到旧状态；"

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lawtrail.core import merkle, notes, timeutil
+from lawtrail.ledger.db import IntegrityViolation
 from lawtrail.ledger.log import Ledger, LedgerError
 
 
@@ -107,6 +108,16 @@ class Witness:
         if info is None or latest is None:
             raise WitnessError(f"机关 {agency} 尚无可见证的检查点")
         previous = read_state(self.state_dir, info.origin)
+        mine = {size: line for size, name, line in ledger.cosignatures(agency) if name == self.name}
+        if previous is None and mine:
+            # Its state is what lets a witness see a rollback or a fork; a witness that lost it
+            # must not start again by trusting whatever the agency's database now says.
+            raise WitnessError(
+                f"见证方 {self.name} 已联署过日志 {info.origin} 大小为 {max(mine)} 的检查点，"
+                f"但状态目录 {self.state_dir} 中没有该日志的状态（状态丢失或目录指定错误）："
+                "没有状态就无法发现日志被回退或改写，拒绝联署。请指定原来的状态目录或从备份恢复；"
+                "确属新设的见证方，请使用新的名称和密钥"
+            )
         log_key = previous.log_key if previous else info.public_key
         if previous and previous.log_key != info.public_key:
             raise WitnessError(
@@ -123,9 +134,20 @@ class Witness:
             raise WitnessError(f"检查点的来源 {checkpoint.origin} 不是日志 {info.origin}")
         if previous is not None:
             self._check_consistent(ledger, agency, previous, checkpoint)
-        line = self._cosignature_line(note)
-        if previous is None or previous.size != checkpoint.size:
-            ledger.add_cosignature(agency, checkpoint.size, self.name, line)
+        if checkpoint.size in mine:
+            # Cosigned already (the state was not written after the cosignature was stored, or
+            # it was restored from an older copy): keep the stored one, store nothing twice.
+            self._check_own(note, checkpoint.size, mine[checkpoint.size])
+        elif previous is None or previous.size != checkpoint.size:
+            try:
+                ledger.add_cosignature(
+                    agency, checkpoint.size, self.name, self._cosignature_line(note)
+                )
+            except IntegrityViolation as exc:
+                raise WitnessError(
+                    f"见证方 {self.name} 对日志 {info.origin} 大小为 {checkpoint.size} 的检查点"
+                    f"的联署已由另一进程写入，本次未联署：{exc}"
+                ) from exc
         state = WitnessedState(
             origin=info.origin,
             size=checkpoint.size,
@@ -160,6 +182,18 @@ class Witness:
                 f"日志 {previous.origin} 的检查点（大小 {checkpoint.size}）与见证方已联署的"
                 f"检查点（大小 {previous.size}）不一致，拒绝联署：{exc}"
             ) from exc
+
+    def _check_own(self, note: notes.Note, size: int, line: str) -> None:
+        try:
+            cosigned = notes.parse_note(note.text + "\n" + line)
+            ok = bool(notes.verify_note(cosigned, [self.signer.verifier()]))
+        except notes.NoteError:
+            ok = False
+        if not ok:
+            raise WitnessError(
+                f"数据库中已有以见证方 {self.name} 名义对大小为 {size} 的检查点的联署，"
+                "但它不是本见证方的密钥所签（联署被改动，或有人冒用见证方名称），拒绝联署"
+            )
 
     def _cosignature_line(self, note: notes.Note) -> str:
         payload = self.signer.sign(note.text_bytes)

@@ -25,13 +25,12 @@ from lawtrail.archive import ExportResult
 from lawtrail.archive_cli import RETENTIONS
 from lawtrail.core import timeutil
 from lawtrail.core.caseio import FORMAT, CaseFormatError, parse_case, person_to_json, record_to_json
-from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case
 from lawtrail.core.record_kinds import RECORD_KINDS, FieldType
 from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import NewEntry, Receipt
 from lawtrail.ledger.tsa import tsa_roots_from_env
-from lawtrail.web import inbox, wiring
+from lawtrail.web import inbox, projections, wiring
 from lawtrail.web.models import CaseIndex, User
 from lawtrail.web.roles import ADMIN, APPROVER, ARCHIVIST, LEGAL, SUPERVISOR
 
@@ -291,32 +290,20 @@ def case_of(index: CaseIndex) -> Case:
 
 
 def project(agency: str, case_number: str, *, handler: User | None = None) -> CaseIndex:
-    """Rewrite the case's index row from the ledger (inside the caller's transaction)."""
-    case = services.load_case(wiring.ledger(), agency, case_number)
+    """Rewrite the case's index row from the ledger (inside the caller's transaction).
+
+    The row is :func:`projections.case_index_values` as of now (``updated_at``), which is what
+    ``lawtrail verify`` recomputes. The handler is the account that opened the case when the
+    ledger names one (its first header entry's actor), else ``handler`` (a case imported from a
+    file: the demo's handler), else the row's handler is left as it is."""
+    ledger = wiring.ledger()
+    case = services.load_case(ledger, agency, case_number)
     now = timeutil.now()
-    evaluation = evaluate(case, at=now)
-    effective = case.effective_records()
-    kinds = {r.kind for r in effective}
-    stage = RECORD_KINDS[effective[-1].kind].stage.value if effective else ""
-    dues = [r.due for r in evaluation.required if r.due is not None]
-    values: dict[str, Any] = {
-        "title": case.title,
-        "origin": case.origin,
-        "procedure": case.procedure,
-        "acts": list(case.acts),
-        "major": case.major,
-        "opened_at": case.opened_at,
-        "stage": stage,
-        "records": len(case.records),
-        "violations": len(evaluation.violations),
-        "warnings": len(evaluation.warnings),
-        "closed": "closure" in kinds,
-        "archived": "case_file" in kinds,
-        "next_due": min(dues) if dues else None,
-        "pending": [task.to_json() for task in inbox.pending_tasks(case, evaluation)],
-        "updated_at": now,
-    }
-    if handler is not None:
+    values: dict[str, Any] = {**projections.case_index_values(case, now), "updated_at": now}
+    opener = projections.case_opener(ledger, agency, case_number)
+    if opener:
+        values["handler"] = User.objects.filter(username=opener).first()
+    elif handler is not None:
         values["handler"] = handler
     index, _ = CaseIndex.objects.update_or_create(
         agency_id=agency, case_number=case_number, defaults=values

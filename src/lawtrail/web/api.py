@@ -1203,10 +1203,9 @@ def get_record(request: HttpRequest, case_id: int, record_id: str) -> dict[str, 
     )
     if not well_formed:
         raise Http404("记录不存在")
-    entries = list(
-        wiring.ledger().entries(
-            index.agency_id, case_number=index.case_number, types=("record",), ref=record_id
-        )
+    # the entry whose hashed body is this record, not one whose ref column says so
+    entries = wiring.ledger().entries_named(
+        index.agency_id, "record", record_id, case_number=index.case_number
     )
     if not entries:
         raise Http404("记录不存在")
@@ -1319,7 +1318,7 @@ def verification(request: HttpRequest, case_id: int) -> dict[str, Any]:
             {
                 "seq": e.seq,
                 "type": e.type,
-                "ref": e.ref,
+                "ref": e.body_ref() or e.ref,
                 "recorded_at": e.recorded_at,
                 "signed": e.seq < signed,
             }

@@ -277,7 +277,8 @@ def timeline(
             people_before = people
             rows.append(TimelineRow(title=title, who=who, **base))
         elif entry.type == "record":
-            record = case.record(entry.ref)
+            # by the record id the hashed body gives, not the unhashed ref column
+            record = case.record(entry.body_ref() or "")
             if record is None:
                 continue
             rows.append(
@@ -389,10 +390,10 @@ def shown_signatures(case: Case, record: Record) -> list[ShownSignature]:
 
 
 def record_entry(agency: str, case_number: str, record_id: str) -> StoredEntry | None:
-    entries = wiring.ledger().entries(
-        agency, case_number=case_number, types=("record",), ref=record_id
-    )
-    return next(iter(entries), None)
+    """The record's ledger entry: the one whose hashed body is that record — its sequence
+    number and proof are the record's own even if the unhashed ``ref`` column was changed."""
+    found = wiring.ledger().entries_named(agency, "record", record_id, case_number=case_number)
+    return found[0] if found else None
 
 
 # ---------------------------------------------------------------------------- labels

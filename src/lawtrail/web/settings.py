@@ -16,10 +16,12 @@ from typing import Any
 
 import dj_database_url
 
-from lawtrail import config
+from lawtrail import config, filemodes
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = config.data_dir()
+# Personal data lives here: 0700 whatever the umask, tightened at start-up if it was wider.
+filemodes.private_data_dir(DATA_DIR)
 
 
 def _secret_key() -> str:
@@ -29,16 +31,17 @@ def _secret_key() -> str:
         return explicit
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-        tmp.write_text(secrets.token_urlsafe(50))
-        tmp.chmod(0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
         try:
             os.link(tmp, path)  # never overwrites: two first starts agree on one key
         except FileExistsError:
             pass  # another process created it first: use theirs
         finally:
             tmp.unlink()
+    filemodes.tighten(path, "Django 密钥文件")
     return path.read_text().strip()
 
 
@@ -46,7 +49,9 @@ def _database() -> dict[str, Any]:
     url = config.database_url()
     db: dict[str, Any] = dict(dj_database_url.parse(url))
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # Created 0600 before Django's connection opens it (SQLite gives its -wal and -shm the
+        # same mode); an existing file readable by others is tightened (lawtrail.filemodes).
+        filemodes.private_sqlite(Path(db["NAME"]))
         db["OPTIONS"] = {
             # One writer at a time takes the write lock before reading the log's head (as the
             # ledger's own connection does with BEGIN IMMEDIATE); WAL lets readers go on; FULL

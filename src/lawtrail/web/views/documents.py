@@ -69,11 +69,11 @@ def _refused(request: HttpRequest, title: str, message: str, status: int = 409) 
 
 def _document_entry(index: CaseIndex, sha256: str) -> dict[str, Any] | None:
     """The case's own ``document`` entry of these bytes (None when the case never recorded them)."""
-    entries = wiring.ledger().entries(
-        index.agency_id, case_number=index.case_number, types=("document",), ref=sha256
+    entries = wiring.ledger().entries_named(
+        index.agency_id, "document", sha256, case_number=index.case_number
     )
     found = None
-    for entry in list(entries):  # read to the end: the cursor is released
+    for entry in entries:
         found = found or dict(entry.data()["document"])
     return found
 

@@ -272,7 +272,7 @@ def approval_step(request: HttpRequest, pk: int, record_id: str) -> HttpResponse
                     request, f"已记录{STEP_LABELS[step]}意见（账本序号 {receipt.seq}）"
                 )
                 entry = wiring.ledger().entry(receipt.agency, receipt.seq)
-                new_id = entry.ref if entry is not None else record_id
+                new_id = (entry.body_ref() if entry is not None else None) or record_id
                 return redirect("approval_step", pk=index.pk, record_id=new_id)
     step = next_step(head)
     findings = [

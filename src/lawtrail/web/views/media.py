@@ -63,21 +63,22 @@ def _case_media(index: CaseIndex) -> list[tuple[Media, int, int]]:
         index.agency_id, case_number=index.case_number, types=("media",)
     )
     for entry in entries:
-        if entry.ref in found:
-            found[entry.ref][2] += 1
-            continue
         data = entry.data()["media"]
+        sha256 = data.get("sha256", "")  # from the hashed body, not the ref column
+        if sha256 in found:
+            found[sha256][2] += 1
+            continue
         media = parse_media({k: v for k, v in data.items() if k != "location"})
-        found[entry.ref] = [media, entry.seq, 0]
+        found[sha256] = [media, entry.seq, 0]
     return [(m, seq, repeats) for m, seq, repeats in found.values()]
 
 
 def _registered(index: CaseIndex, sha256: str) -> Media | None:
     """The case's own ingestion of these bytes (None when this case never registered them)."""
-    entries = wiring.ledger().entries(
-        index.agency_id, case_number=index.case_number, types=("media",), ref=sha256
+    entries = wiring.ledger().entries_named(
+        index.agency_id, "media", sha256, case_number=index.case_number
     )
-    for entry in list(entries):  # read to the end: the cursor is released
+    for entry in entries:
         data = entry.data()["media"]
         return parse_media({k: v for k, v in data.items() if k != "location"})
     return None

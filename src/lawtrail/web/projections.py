@@ -1,0 +1,345 @@
+"""The web application's projection of the ledger — the case index — and its check.
+
+The pages read the ledger for everything about a case, except lists: the case list (its
+"办理中 / 已终结 / 已归档 / 已逾期 / 有违规" filters, counts and deadlines), the inbox (待办) and
+the supervisor's overdue list read the case index (:class:`~lawtrail.web.models.CaseIndex`),
+one row per case. Users, agencies and API tokens are reference data, not projections.
+
+The index is derived, never a source: :func:`case_index_values` computes a row from the case as
+the ledger holds it, as of a moment; :func:`lawtrail.web.actions.project` writes it with every
+ledger write (the moment is the row's ``updated_at``), ``lawtrail manage reindex`` rebuilds all
+of it. Nothing hashes or signs the row, so someone who can edit the database can change what the
+lists show — a count, the 有违规 filter, a deadline, who the inbox routes a case to, a case made
+to disappear. :class:`CaseIndexCheck` is how that is caught: ``lawtrail verify`` (wired in
+:func:`lawtrail.web_cli.projection_checks`) rebuilds every row from the ledger *as of its
+``updated_at``* — so an honest row that is merely older than a deadline still matches — and
+reports each column that differs, each case without a row and each row without a case.
+
+This module does not need Django set up: it reads the table through the ledger's own connection
+(raw SQL, in verify's snapshot, on both databases), so ``lawtrail verify`` runs it without the
+web application's settings. ``TABLE`` and the column names are Django's for the model; a web
+test holds them to ``CaseIndex._meta``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lawtrail import services
+from lawtrail.core import timeutil
+from lawtrail.core.engine import evaluate
+from lawtrail.core.model import Case
+from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.ledger.db import SQLITE, Database
+from lawtrail.ledger.log import Ledger
+from lawtrail.ledger.verify import Problem, ProjectionSummary
+from lawtrail.web import inbox
+
+TABLE = "lawtrail_caseindex"
+USER_TABLE = "lawtrail_user"
+
+# The columns rebuilt from the ledger, with the names the pages give them.
+COLUMNS: dict[str, str] = {
+    "title": "案由",
+    "origin": "启动方式",
+    "procedure": "程序",
+    "acts": "行政执法行为",
+    "major": "重大行政执法决定",
+    "opened_at": "立案时间",
+    "stage": "当前阶段",
+    "records": "记录数",
+    "violations": "违规项",
+    "warnings": "提示项",
+    "closed": "已终结",
+    "archived": "已归档",
+    "next_due": "最近期限",
+    "pending": "待办",
+}
+TIMES = ("opened_at", "next_due")
+FLAGS = ("major", "closed", "archived")
+JSON_COLUMNS = ("acts", "pending")
+
+
+def case_index_values(case: Case, at: datetime) -> dict[str, Any]:
+    """The case's index row as of ``at`` (everything but ``handler`` and ``updated_at``): what
+    :func:`lawtrail.web.actions.project` writes and what the check recomputes. Deterministic:
+    the same case and moment give the same row."""
+    evaluation = evaluate(case, at=at)
+    effective = case.effective_records()
+    kinds = {r.kind for r in effective}
+    dues = [r.due for r in evaluation.required if r.due is not None]
+    return {
+        "title": case.title,
+        "origin": case.origin,
+        "procedure": case.procedure,
+        "acts": list(case.acts),
+        "major": case.major,
+        "opened_at": case.opened_at,
+        "stage": RECORD_KINDS[effective[-1].kind].stage.value if effective else "",
+        "records": len(case.records),
+        "violations": len(evaluation.violations),
+        "warnings": len(evaluation.warnings),
+        "closed": "closure" in kinds,
+        "archived": "case_file" in kinds,
+        "next_due": min(dues) if dues else None,
+        "pending": [task.to_json() for task in inbox.pending_tasks(case, evaluation)],
+    }
+
+
+def case_opener(ledger: Ledger, agency: str, case_number: str) -> str:
+    """The account that opened the case — the actor of its first header entry, hashed in the
+    ledger — or "" (a case imported from a file names none). The web application makes the
+    opener the case's handler (承办人), whom the inbox routes the handler's tasks to."""
+    for entry in list(ledger.entries(agency, case_number=case_number, types=("case",))):
+        data = entry.data()
+        if data.get("type") == "case" and data.get("case_number") == case_number:
+            return str(data.get("actor") or "")
+    return ""
+
+
+# ---------------------------------------------------------------------------- the check
+
+
+@dataclass(frozen=True)
+class _Row:
+    agency: str
+    case_number: str
+    values: dict[str, Any]
+    handler: str | None  # the handler's username (None: no handler)
+    updated_at: datetime | None
+
+
+class CaseIndexCheck:
+    """The case index against the ledger (a :class:`lawtrail.ledger.verify.ProjectionCheck`)."""
+
+    name = "案件索引"
+
+    def applies(self, db: Database) -> bool:
+        return _has_table(db, TABLE)
+
+    def check(
+        self, ledger: Ledger, *, agency: str | None, case_number: str | None
+    ) -> tuple[ProjectionSummary, list[Problem]]:
+        rows = _rows(ledger.db, agency, case_number)
+        cases = _ledger_cases(ledger, agency, case_number)
+        problems: list[Problem] = []
+        now = timeutil.now()
+        for (case_agency, number), opener in cases.items():
+            row = rows.get((case_agency, number))
+            if row is None:
+                problems.append(
+                    Problem(
+                        code="case_index_missing",
+                        message=f"案件 {number} 在账本中，但案件索引中没有它：案件列表、待办和"
+                        "逾期提醒都不会显示该案件（索引行被删除，或案件绕过 Web 应用写入后未运行 "
+                        "lawtrail manage reindex）",
+                        agency=case_agency,
+                        case_number=number,
+                    )
+                )
+                continue
+            problems += _compare(ledger, row, opener, now)
+        for key, row in rows.items():
+            if key not in cases:
+                problems.append(
+                    Problem(
+                        code="case_index_orphan",
+                        message=f"案件索引中有案件 {row.case_number}，但账本中没有该案件："
+                        "案件列表显示了一个不存在的案件（索引行被插入或案号被改动）",
+                        agency=row.agency,
+                        case_number=row.case_number,
+                    )
+                )
+        return ProjectionSummary(self.name, TABLE, rows=len(rows)), problems
+
+
+def _compare(ledger: Ledger, row: _Row, opener: str, now: datetime) -> list[Problem]:
+    def mismatch(column: str, label: str, message: str) -> Problem:
+        return Problem(
+            code="case_index_mismatch",
+            message=f"案件索引中案件 {row.case_number} 的{label}（{column}）{message}",
+            agency=row.agency,
+            case_number=row.case_number,
+            column=column,
+        )
+
+    if row.updated_at is None:
+        return [mismatch("updated_at", "更新时间", "无法读取：索引行被改动")]
+    if row.updated_at > now:
+        return [
+            mismatch(
+                "updated_at",
+                "更新时间",
+                f"为 {timeutil.format_local(row.updated_at)}，晚于当前时间：索引行被改动",
+            )
+        ]
+    try:
+        case = services.load_case(ledger, row.agency, row.case_number)
+        expected = case_index_values(case, timeutil.local(row.updated_at))
+    except (services.ServiceError, ValueError, KeyError, TypeError) as exc:
+        return [
+            Problem(
+                code="case_index_unverifiable",
+                message=f"无法由账本重建案件 {row.case_number} 的索引行（{exc}）",
+                agency=row.agency,
+                case_number=row.case_number,
+            )
+        ]
+    stale = _stale_hint(case, row.updated_at)
+    problems = []
+    for column, label in COLUMNS.items():
+        stored, rebuilt = row.values[column], expected[column]
+        if _same(column, stored, rebuilt):
+            continue
+        problems.append(
+            mismatch(
+                column,
+                label,
+                f"为 {_shown(column, stored)}，而由账本重建（截至该行的更新时间 "
+                f"{timeutil.format_local(row.updated_at)}）为 {_shown(column, rebuilt)}："
+                f"页面据此显示的内容被改动{stale}",
+            )
+        )
+    if opener:
+        account = _account(ledger.db, opener)
+        if row.handler != account:
+            problems.append(
+                mismatch(
+                    "handler",
+                    "承办人",
+                    f"为 {row.handler or '（无）'}，而账本记载立案人为 {opener}"
+                    + ("" if account else "（该账号已不存在）")
+                    + "：待办按承办人分派，索引行被改动",
+                )
+            )
+    return problems
+
+
+def _stale_hint(case: Case, updated_at: datetime) -> str:
+    later = [r for r in case.records if r.recorded_at is not None and r.recorded_at > updated_at]
+    if not later:
+        return ""
+    return (
+        f"（或索引未随其后的 {len(later)} 条记录更新：记录绕过 Web 应用写入时，"
+        "请运行 lawtrail manage reindex 后复核）"
+    )
+
+
+def _same(column: str, stored: Any, rebuilt: Any) -> bool:
+    if column in TIMES:
+        return stored == rebuilt  # aware datetimes compare as instants; None only with None
+    if column in JSON_COLUMNS:
+        return _canonical(stored) == _canonical(rebuilt)
+    return bool(stored == rebuilt)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _shown(column: str, value: Any) -> str:
+    if value is None:
+        return "（空）"
+    if column in TIMES and isinstance(value, datetime):
+        return timeutil.format_local(value)
+    if column in FLAGS:
+        return "是" if value else "否"
+    if column == "pending" and isinstance(value, list):
+        titles = "；".join(str(t.get("title", "")) for t in value if isinstance(t, dict))
+        return f"{len(value)} 项" + (f"（{titles}）" if titles else "")
+    if column == "acts" and isinstance(value, list):
+        return "、".join(str(v) for v in value) or "（空）"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+# ---------------------------------------------------------------------------- reading the table
+#
+# Through the ledger's connection: the CLI's own (sqlite3 / psycopg, plain values) or Django's
+# (its converters: datetimes and booleans decoded, JSON as text) — both are accepted.
+
+
+def _has_table(db: Database, table: str) -> bool:
+    if db.dialect == SQLITE:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    else:
+        sql = "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?"
+    return db.one(sql, (table,)) is not None
+
+
+def _rows(db: Database, agency: str | None, case_number: str | None) -> dict[tuple[str, str], _Row]:
+    columns = ", ".join(f"c.{name}" for name in COLUMNS)
+    sql = (
+        f"SELECT c.agency_id, c.case_number, {columns}, u.username, c.updated_at "
+        f"FROM {TABLE} c LEFT JOIN {USER_TABLE} u ON u.id = c.handler_id"
+    )
+    where, params = [], []
+    if agency is not None:
+        where.append("c.agency_id = ?")
+        params.append(agency)
+    if case_number is not None:
+        where.append("c.case_number = ?")
+        params.append(case_number)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = {}
+    for raw in db.all(sql + " ORDER BY c.agency_id, c.case_number", params):
+        values = dict(zip(COLUMNS, raw[2 : 2 + len(COLUMNS)], strict=True))
+        for column in TIMES:
+            values[column] = _time(values[column])
+        for column in FLAGS:
+            values[column] = bool(values[column])
+        for column in JSON_COLUMNS:
+            values[column] = _json(values[column])
+        row = _Row(str(raw[0]), str(raw[1]), values, raw[-2], _time(raw[-1]))
+        rows[(row.agency, row.case_number)] = row
+    return rows
+
+
+def _account(db: Database, username: str) -> str | None:
+    row = db.one(f"SELECT username FROM {USER_TABLE} WHERE username = ?", (username,))
+    return None if row is None else str(row[0])
+
+
+def _ledger_cases(
+    ledger: Ledger, agency: str | None, case_number: str | None
+) -> dict[tuple[str, str], str]:
+    """Every case the ledger holds (of the agency, the case), with the account that opened it;
+    read from the hashed header entries."""
+    cases: dict[tuple[str, str], str] = {}
+    for log in ledger.logs():
+        if agency is not None and log.agency != agency:
+            continue
+        headers = ledger.entries(log.agency, case_number=case_number, types=("case",))
+        for entry in list(headers):
+            data = entry.data()
+            number = data.get("case_number")
+            if data.get("type") != "case" or not isinstance(number, str):
+                continue
+            cases.setdefault((log.agency, number), str(data.get("actor") or ""))
+    return cases
+
+
+def _time(value: Any) -> datetime | None:
+    """A stored datetime: Django keeps them in UTC (SQLite: naive text; PostgreSQL: aware)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, (str, bytes)):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
