@@ -44,7 +44,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lawtrail import __version__
-from lawtrail.core import merkle, notes, timeutil
+from lawtrail.core import completeness, merkle, notes, timeutil
 from lawtrail.core.caseio import CaseFormatError, parse_case
 from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case
@@ -63,7 +63,7 @@ PAYLOAD_ALGORITHMS = ("sha256", "sha512")
 TAG_ALGORITHMS = ("sha256", "sha512", "sm3")
 # The case's entries the package carries. Access entries (who looked at the case) stay in the
 # agency's log: they name staff and supervisors and are not part of the case file.
-PACKAGE_ENTRY_TYPES = ("case", "record", "media", "document")
+PACKAGE_ENTRY_TYPES = completeness.ENTRY_TYPES  # case, record, media, document
 
 # Formats fit for long-term keeping (DA/T 70 可用性). Media files are checked with the ingest
 # allow-list's own content tests (evidence/filetypes.py); generated documents by their magic.
@@ -272,6 +272,7 @@ def _export(
         _check_inclusion(checks, entries, proofs, checkpoint)
         _check_times(ledger, entries)
         _check_bodies(entries)
+        _check_commitment(checks, ledger, agency, info.origin, case_number, entries)
         data = case_json(ledger, agency, case_number)
         if data is None:  # pragma: no cover - a readable case entry was found above
             raise ExportError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
@@ -412,7 +413,13 @@ _NAMED = 5  # entries named in one message
 
 
 def _describe(entry: StoredEntry) -> str:
-    what = {"case": "立案信息", "record": "记录", "media": "媒体入库", "access": "查阅记录"}
+    what = {
+        "case": "立案信息",
+        "record": "记录",
+        "media": "媒体入库",
+        "document": "文书",
+        "access": "查阅记录",
+    }
     ref = f" {entry.ref}" if entry.type != "case" else ""
     return f"第 {entry.seq} 条（案号 {entry.case_number}，{what.get(entry.type, entry.type)}{ref}）"
 
@@ -516,6 +523,106 @@ def _check_bodies(entries: Sequence[StoredEntry]) -> None:
     bad = [_describe(e) + p for e in entries if (p := _body_problem(e))]
     if bad:
         raise ExportError("；".join(bad[:_NAMED]) + f"。{_NOT_INTACT}")
+
+
+def latest_commitment(
+    entries: Sequence[StoredEntry],
+) -> tuple[StoredEntry, completeness.Commitment] | None:
+    """The completeness commitment of the case's latest ``case_file`` record that has one."""
+    for entry in reversed(entries):
+        if entry.type != "record":
+            continue
+        record = entry.data().get("record", {})
+        try:
+            commitment = completeness.from_record(entry.seq, record)
+        except ValueError as exc:
+            raise ExportError(
+                f"{_describe(entry)}的完整性承诺无法读取（{exc}）：{_NOT_INTACT}"
+            ) from exc
+        if commitment is not None:
+            return entry, commitment
+    return None
+
+
+def _check_commitment(
+    checks: list[Check],
+    ledger: Ledger,
+    agency: str,
+    origin: str,
+    case_number: str,
+    entries: Sequence[StoredEntry],
+) -> None:
+    """The case's entries as the export found them (by the ``case_number`` column, each body
+    checked to agree) are those its latest archiving committed to (issue #12): an entry whose
+    column was changed to another case is named, as is one that should not be there."""
+    found = latest_commitment(entries)
+    if found is None:
+        checks.append(
+            Check(
+                "完整性",
+                "归档时条目齐全",
+                "提示",
+                "案件没有带完整性承诺的归档记录（尚未归档，或为导入的案件）："
+                "包内条目是否齐全只能在账本上核验（lawtrail verify）",
+            )
+        )
+        return
+    filed, commitment = found
+    where = f"归档记录（第 {filed.seq} 条）"
+    if commitment.log != origin:
+        checks.append(
+            Check(
+                "完整性",
+                "归档时条目齐全",
+                "提示",
+                f"{where}的完整性承诺属于日志 {commitment.log}（导入的案件），不适用于本日志",
+            )
+        )
+        return
+    held = [(e.seq, merkle.leaf_hash(e.body)) for e in entries if e.type in PACKAGE_ENTRY_TYPES]
+    omitted, added, same = completeness.compare(commitment, held)
+    bad = []
+    for seq in omitted[:_NAMED]:
+        entry = ledger.entry(agency, seq)
+        if entry is None:
+            bad.append(f"第 {seq} 条（缺失）不在本案的条目中，而{where}承诺了它")
+            continue
+        try:
+            named = entry.data().get("case_number")
+        except ValueError:
+            named = None
+        why = (
+            f"其入账内容属于案件 {named}，案号列却是 {entry.case_number}：案号列被改动"
+            if named == case_number and entry.case_number != case_number
+            else f"{where}承诺它属于本案"
+        )
+        bad.append(f"{_describe(entry)}不在按案号读出的本案条目中，{why}")
+    for seq in added[:_NAMED]:
+        entry = next(e for e in entries if e.seq == seq)
+        bad.append(f"{_describe(entry)}不在{where}承诺的本案条目清单中")
+    if not bad and not same:
+        bad.append(f"本案归档前的条目与{where}的完整性承诺（摘要）不符")
+    if bad:
+        raise ExportError("；".join(bad) + f"。{_NOT_INTACT}")
+    checks.append(
+        Check(
+            "完整性",
+            "归档时条目齐全",
+            "通过",
+            f"{where}承诺的归档前本案 {commitment.count} 个账本条目均在包内",
+        )
+    )
+    later = [e.seq for e in entries if e.seq > filed.seq]
+    if later:
+        checks.append(
+            Check(
+                "完整性",
+                "归档之后的条目",
+                "提示",
+                f"归档之后的条目未经完整性承诺：第 {completeness.format_seqs(later)} 条"
+                f"（{len(later)} 个）只由包含证明担保，重新归档后即纳入承诺",
+            )
+        )
 
 
 def _check_times(ledger: Ledger, entries: Sequence[StoredEntry]) -> None:

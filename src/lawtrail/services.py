@@ -10,13 +10,14 @@ CLI, the forms and the API, and nothing half-valid is stored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from lawtrail.core import timeutil
+from lawtrail.core import completeness, merkle, timeutil
 from lawtrail.core.canonical import canonical_bytes, case_header
 from lawtrail.core.caseio import (
     FORMAT,
@@ -31,7 +32,7 @@ from lawtrail.core.caseio import (
 from lawtrail.core.model import Case, Media, Person
 from lawtrail.core.record_kinds import MEDIA_TYPES
 from lawtrail.evidence.store import MediaStore, StoredMedia
-from lawtrail.ledger.log import Ledger, NewEntry, Receipt
+from lawtrail.ledger.log import Ledger, NewEntry, Receipt, StoredEntry
 
 if TYPE_CHECKING:  # rendering pulls in WeasyPrint; the services only need its types
     from lawtrail.documents import DocumentRenderer, RenderedDocument
@@ -89,6 +90,25 @@ def case_json(ledger: Ledger, agency: str, case_number: str) -> dict[str, Any] |
         **header,
         "records": records,
     }
+
+
+def case_entries_by_body(ledger: Ledger, agency: str, case_number: str) -> list[StoredEntry]:
+    """The entries of a case an archive package carries (:data:`completeness.ENTRY_TYPES`), in
+    log order, found by the case number their *hashed body* names — not the ``case_number``
+    column, which an edit of the database can change. Reads the whole log's entries of those
+    types (archiving is rare); the body's canonical bytes are searched before being parsed."""
+    needle = b'"case_number":' + json.dumps(case_number, ensure_ascii=False).encode("utf-8")
+    found = []
+    for entry in ledger.entries(agency, types=completeness.ENTRY_TYPES):  # read to the end
+        if needle not in entry.body:
+            continue
+        try:
+            data = entry.data()
+        except ValueError:
+            continue
+        if data.get("case_number") == case_number and data.get("type") in completeness.ENTRY_TYPES:
+            found.append(entry)
+    return found
 
 
 def load_case(ledger: Ledger, agency: str, case_number: str) -> Case:
@@ -213,6 +233,14 @@ def do_append_record(
         if current is None:
             raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
         raw = dict(record)
+        given = raw.get("fields") if raw.get("kind") == "case_file" else None
+        if isinstance(given, Mapping) and any(
+            given.get(name) not in (None, "") for name in completeness.FIELDS
+        ):
+            raise ServiceError(
+                "归档记录的完整性承诺（账本日志、条目序号、条目数、摘要）由系统在组卷归档时"
+                "根据账本计算，不能手工填写"
+            )
         raw["recorded_at"] = timeutil.local(now).isoformat()
         media = []
         for index, item in enumerate(raw.get("media") or []):
@@ -587,10 +615,22 @@ def do_archive_case(
                 {**record, "recorded_at": timeutil.local(now).isoformat()},
             ],
         }
-        archived = _validated(candidate, "案卷归档记录")
-        entries = [
-            NewEntry(case_number, "document", stored.sha256, document, actor),
-            NewEntry(case_number, "record", record_id, record_to_json(archived.records[-1]), actor),
+        _validated(candidate, "案卷归档记录")
+        volume_entry = NewEntry(case_number, "document", stored.sha256, document, actor)
+        receipt = ledger.append_in_transaction(agency, [volume_entry], recorded_at=now)[0]
+        # The completeness commitment (issue #12): every entry of the case so far, the volume
+        # just appended included, found by the case its hashed body names.
+        info = ledger.log_info(agency)
+        assert info is not None
+        committed = [
+            (e.seq, merkle.leaf_hash(e.body))
+            for e in case_entries_by_body(ledger, agency, case_number)
         ]
-        receipts = ledger.append_in_transaction(agency, entries, recorded_at=now)
-    return RecordedDocument(document, receipts[0].seq, True, volume.pdf), receipts[1]
+        record["fields"].update(completeness.fields(info.origin, committed))
+        candidate["records"][-1] = {**record, "recorded_at": timeutil.local(now).isoformat()}
+        archived = _validated(candidate, "案卷归档记录")
+        entry = NewEntry(
+            case_number, "record", record_id, record_to_json(archived.records[-1]), actor
+        )
+        filed = ledger.append_in_transaction(agency, [entry], recorded_at=now)[0]
+    return RecordedDocument(document, receipt.seq, True, volume.pdf), filed

@@ -1,9 +1,10 @@
 """`lawtrail-verify PACKAGE`: check a case's archive package offline (issue #5).
 
 For courts, supervisors and archivists who do not have the agency's system: no database, no
-Django, no network — the standard library and ``cryptography`` (Ed25519) only, plus three
+Django, no network — the standard library and ``cryptography`` (Ed25519) only, plus four
 modules of LawTrail that themselves use nothing else (the RFC 9162 tree math, the C2SP note
-format, the streaming hasher). A test runs it with every other import blocked.
+format, the case's completeness commitment, the streaming hasher). A test runs it with every
+other import blocked.
 
 What it checks (the package layout is described in ``lawtrail.archive``):
 
@@ -15,7 +16,10 @@ What it checks (the package layout is described in ``lawtrail.archive``):
 3. the ledger: the checkpoint is signed by the agency's key; every entry file hashes to a leaf
    whose inclusion proof leads to the checkpoint's root, and names its log, position, agency
    and case; cosigned checkpoints carry valid witness cosignatures and are consistent with it;
-4. ``case.json`` says what the entries say, record by record;
+4. ``case.json`` says what the entries say, record by record; the package holds every entry
+   of the case the latest archiving (``case_file`` record) committed to, and no other before it
+   (``lawtrail.core.completeness``): an omitted or added entry is named by its sequence number;
+   entries after the latest archiving are covered by their inclusion proofs only (said so);
 5. every media file and generated document has the SHA-256, SM3 and size its entry records.
 
 The agency's key should be pinned with ``--key FILE.vkey`` (obtained from the agency or its
@@ -39,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from lawtrail.core import merkle, notes
+from lawtrail.core import completeness, merkle, notes
 from lawtrail.evidence.hashing import hash_stream
 
 EXIT_OK = 0
@@ -83,6 +87,7 @@ class Result:
     media: int = 0
     documents: int = 0
     key_source: str = ""
+    completeness: str = ""  # what the latest archiving's commitment established, in Chinese
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -141,6 +146,7 @@ class _Verifier:
         self.digests: dict[str, dict[str, str]] = {}
         self.sizes: dict[str, int] = {}
         self.reported: set[tuple[str, str]] = set()
+        self.leaves: dict[int, bytes] = {}  # seq -> leaf hash of each proven entry
 
     def problem(self, kind: str, file: str, message: str) -> None:
         if (kind, file) in self.reported and kind in ("modified", "missing", "added"):
@@ -398,9 +404,8 @@ class _Verifier:
             what = f"账本条目 {rel}（第 {seq} 条，{item.get('type')} {item.get('ref')}）"
             try:
                 proof = [bytes.fromhex(p) for p in item.get("inclusion", [])]
-                merkle.verify_inclusion(
-                    merkle.leaf_hash(raw), int(seq), checkpoint.size, proof, checkpoint.root
-                )
+                leaf = merkle.leaf_hash(raw)
+                merkle.verify_inclusion(leaf, int(seq), checkpoint.size, proof, checkpoint.root)
             except (merkle.ProofError, ValueError, TypeError) as exc:
                 self.problem(
                     "record_altered",
@@ -424,6 +429,7 @@ class _Verifier:
             if wrong:
                 self.problem("record_altered", rel, f"{what}与证明说明不符（{'、'.join(wrong)}）")
                 continue
+            self.leaves[int(seq)] = leaf
             entries.append((rel, data))
         for name in (
             _walk(self.root / "data" / "ledger" / "entries")
@@ -491,6 +497,66 @@ class _Verifier:
         for rid in order:
             if rid not in seen:
                 self.problem("record_altered", rel, f"{rel} 中缺少账本记录 {rid}（被删除）")
+
+    def check_completeness(
+        self, entries: Sequence[tuple[str, dict[str, Any]]], proofs: Mapping[str, Any]
+    ) -> None:
+        """The package holds every entry of the case its latest archiving committed to."""
+        found: tuple[str, completeness.Commitment] | None = None
+        for rel, data in sorted(entries, key=lambda e: int(e[1]["index"])):
+            record = data.get("record") if data["type"] == "record" else None
+            if not isinstance(record, dict):
+                continue
+            try:
+                commitment = completeness.from_record(int(data["index"]), record)
+            except ValueError as exc:
+                self.problem("record_altered", rel, f"{rel} 的完整性承诺无法读取（{exc}）")
+                continue
+            if commitment is not None:
+                found = (rel, commitment)
+        if found is None:
+            self.result.completeness = "无归档承诺"
+            self.result.notes.append(
+                "包内没有带完整性承诺的归档记录（案件尚未归档，或为导入的案件）："
+                "无法核验包内是否缺少本案的账本条目，各条目只由包含证明担保"
+            )
+            return
+        rel, commitment = found
+        where = f"归档记录（第 {commitment.at} 条，{rel}）"
+        if commitment.log != proofs.get("log"):
+            self.result.completeness = "承诺属于其他日志"
+            self.result.notes.append(
+                f"{where}的完整性承诺属于日志 {commitment.log}（导入的案件），未核验条目是否齐全"
+            )
+            return
+        omitted, added, same = completeness.compare(commitment, self.leaves.items())
+        for seq in omitted:
+            self.problem(
+                "missing",
+                f"data/ledger/entries/{seq:010d}.json",
+                f"本案第 {seq} 条账本条目缺失：{where}承诺的条目清单中有它，包内没有"
+                "（被遗漏或删除）",
+            )
+        for seq in added:
+            self.problem(
+                "added",
+                f"data/ledger/entries/{seq:010d}.json",
+                f"本案第 {seq} 条账本条目不在{where}承诺的条目清单中（被添加）",
+            )
+        if not omitted and not added and not same:
+            self.problem(
+                "proof_failed", rel, f"包内归档前的本案条目与{where}的完整性承诺（摘要）不符"
+            )
+        if omitted or added or not same:
+            self.result.completeness = "不齐全"
+            return
+        self.result.completeness = f"{where}承诺的归档前本案 {commitment.count} 个账本条目均在包内"
+        later = sorted(seq for seq in self.leaves if seq > commitment.at)
+        if later:
+            self.result.notes.append(
+                f"归档之后的条目未经完整性承诺：第 {completeness.format_seqs(later)} 条"
+                f"（{len(later)} 个）只由包含证明担保"
+            )
 
     def expected_files(
         self, entries: Sequence[tuple[str, dict[str, Any]]], proofs: Mapping[str, Any]
@@ -651,6 +717,7 @@ class _Verifier:
         self.check_bag_signature(verifier, proofs)
         if entries:
             self.check_case_json(entries)
+            self.check_completeness(entries, proofs)
         self.check_files(expected)
         if head is not None:
             self.check_cosigned(proofs, verifier, head)
@@ -715,6 +782,8 @@ def report_text(result: Result) -> str:
         f"账本条目 {result.entries} 个，音像文件 {result.media} 个，文书 {result.documents} 份",
         f"机关公钥：{result.key_source or '无'}",
     ]
+    if result.completeness:
+        lines.append(f"条目齐全：{result.completeness}")
     if result.intact:
         lines.append("结果：完好——清单、签名、包含证明、案件数据与文件摘要全部一致")
     else:

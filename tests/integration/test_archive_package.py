@@ -374,7 +374,8 @@ class Block(importlib.abc.MetaPathFinder):
         if top in sys.stdlib_module_names or top in ALLOWED:
             if top == "lawtrail" and name not in (
                 "lawtrail", "lawtrail.verify", "lawtrail.core", "lawtrail.core.merkle",
-                "lawtrail.core.notes", "lawtrail.evidence", "lawtrail.evidence.hashing",
+                "lawtrail.core.notes", "lawtrail.core.completeness", "lawtrail.evidence",
+                "lawtrail.evidence.hashing",
             ):
                 raise ImportError(f"offline verifier imported {name}")
             return None

@@ -99,6 +99,10 @@ def _f(
 
 
 T = FieldType
+_COMMITMENT_HELP = (
+    "归档时由系统根据账本计算（立案信息、记录、音像入库、文书，不含查阅记录），"
+    "档案包核验据此发现被遗漏的条目"
+)
 
 RIGHTS = {
     "statement": "陈述",
@@ -751,6 +755,12 @@ _KINDS: tuple[RecordKind, ...] = (
             # The SHA-256 of the assembled volume (案卷封面 + 卷内目录 + documents + 备考表), whose
             # own "document" ledger entry carries its SM3, size and catalog (issue #5).
             _f("volume", "案卷电子文件（SHA-256）"),
+            # The completeness commitment (issue #12; lawtrail.core.completeness): the case's
+            # ledger entries before this record, computed by the system when it archives.
+            _f("ledger_log", "账本日志", help=_COMMITMENT_HELP),
+            _f("ledger_entries", "归档前本案账本条目序号", help=_COMMITMENT_HELP),
+            _f("ledger_count", "归档前本案账本条目数", T.INTEGER, help=_COMMITMENT_HELP),
+            _f("ledger_digest", "归档前本案账本条目清单摘要（SHA-256）", help=_COMMITMENT_HELP),
         ),
     ),
     RecordKind(
