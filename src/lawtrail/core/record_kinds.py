@@ -64,6 +64,9 @@ class FieldSpec:
     required: bool = False
     choices: Mapping[str, str] = field(default_factory=dict)  # value -> Chinese label
     help: str = ""
+    # Set by the system when it makes the record (the 案卷 volume's digest, the archiving's
+    # ledger commitment), never typed into a form.
+    system: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,9 @@ def _f(
     required: bool = False,
     choices: Mapping[str, str] | None = None,
     help: str = "",
+    system: bool = False,
 ) -> FieldSpec:
-    return FieldSpec(name, label, type, required, dict(choices or {}), help)
+    return FieldSpec(name, label, type, required, dict(choices or {}), help, system)
 
 
 T = FieldType
@@ -754,13 +758,24 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("retention", "保管期限"),
             # The SHA-256 of the assembled volume (案卷封面 + 卷内目录 + documents + 备考表), whose
             # own "document" ledger entry carries its SM3, size and catalog (issue #5).
-            _f("volume", "案卷电子文件（SHA-256）"),
+            _f("volume", "案卷电子文件（SHA-256）", system=True),
             # The completeness commitment (issue #12; lawtrail.core.completeness): the case's
             # ledger entries before this record, computed by the system when it archives.
-            _f("ledger_log", "账本日志", help=_COMMITMENT_HELP),
-            _f("ledger_entries", "归档前本案账本条目序号", help=_COMMITMENT_HELP),
-            _f("ledger_count", "归档前本案账本条目数", T.INTEGER, help=_COMMITMENT_HELP),
-            _f("ledger_digest", "归档前本案账本条目清单摘要（SHA-256）", help=_COMMITMENT_HELP),
+            _f("ledger_log", "账本日志", help=_COMMITMENT_HELP, system=True),
+            _f("ledger_entries", "归档前本案账本条目序号", help=_COMMITMENT_HELP, system=True),
+            _f(
+                "ledger_count",
+                "归档前本案账本条目数",
+                T.INTEGER,
+                help=_COMMITMENT_HELP,
+                system=True,
+            ),
+            _f(
+                "ledger_digest",
+                "归档前本案账本条目清单摘要（SHA-256）",
+                help=_COMMITMENT_HELP,
+                system=True,
+            ),
         ),
     ),
     RecordKind(

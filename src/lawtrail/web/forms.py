@@ -402,7 +402,7 @@ class RecordForm(forms.Form):
                 "更正理由", required=True, help_text=f"更正记录 {correcting.id} 的原因"
             )
         f["at"] = ShanghaiDateTimeField(label="行为发生时间", required=True, help_text="北京时间")
-        for spec in kind.fields:
+        for spec in _entered(kind):
             f[f"f_{spec.name}"] = kind_field(spec, ctx)
         if kind.has_officers:
             for i in range(OFFICER_SLOTS):
@@ -466,7 +466,7 @@ class RecordForm(forms.Form):
         if self.correcting is not None:
             head.insert(0, b("correction_reason"))
         sections.append(Section("基本信息", [Group("", head)]))
-        kind_fields = [b(f"f_{spec.name}") for spec in self.kind.fields]
+        kind_fields = [b(f"f_{spec.name}") for spec in _entered(self.kind)]
         if kind_fields:
             sections.append(Section(self.kind.label, [Group("", kind_fields)]))
         if self.kind.has_officers:
@@ -584,7 +584,7 @@ class RecordForm(forms.Form):
             "at": timeutil.local(d["at"]).isoformat(),
         }
         values = {}
-        for spec in self.kind.fields:
+        for spec in _entered(self.kind):
             value = _field_json(spec, d.get(f"f_{spec.name}"))
             if value is not None:
                 values[spec.name] = value
@@ -765,10 +765,15 @@ def record_form(
     )
 
 
+def _entered(kind: RecordKind) -> list[FieldSpec]:
+    """The fields a person fills in: not those the system sets (FieldSpec.system)."""
+    return [spec for spec in kind.fields if not spec.system]
+
+
 def initial_from_record(kind: RecordKind, record: Record) -> dict[str, Any]:
     """A record's values as form data: a correction starts from the record it corrects."""
     out: dict[str, Any] = {"at": record.at, "note": record.note}
-    for spec in kind.fields:
+    for spec in _entered(kind):
         if spec.name in record.fields:
             out[f"f_{spec.name}"] = _field_initial(spec, record.fields[spec.name])
     for i, officer in enumerate(record.officers[:OFFICER_SLOTS]):

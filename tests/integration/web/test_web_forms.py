@@ -68,8 +68,9 @@ def test_every_record_kind_has_a_form_whose_fields_come_from_its_definition(kind
     kind = RECORD_KINDS[kind_id]
     form = forms.record_form(kind, a_case(), staff())
     generated = {name for name in form.fields if name.startswith("f_")}
-    assert generated == {f"f_{spec.name}" for spec in kind.fields}
-    for spec in kind.fields:
+    # Every field a person fills in; none the system sets (the 案卷 volume, the commitment).
+    assert generated == {f"f_{spec.name}" for spec in kind.fields if not spec.system}
+    for spec in (spec for spec in kind.fields if not spec.system):
         field = form.fields[f"f_{spec.name}"]
         assert field.label == spec.label
         assert field.required == spec.required
@@ -82,6 +83,14 @@ def test_every_record_kind_has_a_form_whose_fields_come_from_its_definition(kind
         assert common in form.fields
     assert {"media", "av_exemption_reason", "note"} <= set(form.fields)
     assert form.fields["at"].required
+
+
+def test_the_fields_the_system_sets_are_not_on_the_archiving_form() -> None:
+    form = forms.record_form(RECORD_KINDS["case_file"], a_case(), staff())
+    system = {"volume", "ledger_log", "ledger_entries", "ledger_count", "ledger_digest"}
+    assert {spec.name for spec in RECORD_KINDS["case_file"].fields if spec.system} == system
+    assert not {f"f_{name}" for name in system} & set(form.fields)
+    assert "f_archivist" in form.fields
 
 
 def test_there_is_no_hand_written_form_per_kind() -> None:
