@@ -1,7 +1,7 @@
 """The `lawtrail` command line.
 
     lawtrail check CASE.json [--at ISO-TIME] [--format text|json]
-    lawtrail verify | ledger | media | witness …   (see lawtrail.ledger_cli)
+    lawtrail verify | ledger | media | witness | receipt …   (see lawtrail.ledger_cli)
     lawtrail backup | restore …                    (see lawtrail.backup_cli)
     lawtrail export | document | archive …         (see lawtrail.archive_cli)
 

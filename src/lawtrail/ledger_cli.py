@@ -8,10 +8,14 @@
     lawtrail media import-folder DIR --agency A --case N --uploader U [--device body_camera]
     lawtrail witness keygen --name NAME --out FILE
     lawtrail witness cosign --agency A --key FILE --state DIR
+    lawtrail receipt check RECEIPT.json [--key AGENCY.vkey] [--witness-key W.vkey]
+                           [--against-ledger] [--json]
 
 `verify` exit codes: 0 everything intact, 1 tampering found, 2 verification could not run
 (no database, unknown agency, unreadable key …). `media import-folder`: 0 every file imported
-(or already there), 1 some files refused, 2 the import could not run.
+(or already there), 1 some files refused, 2 the import could not run. `receipt check`: 0 the
+receipt is intact (and the log still holds it), 1 a problem (a bad signature or proof, a log
+rolled back or rewritten), 2 the check could not run.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from lawtrail.evidence.store import MediaStoreError
 from lawtrail.ledger.db import DatabaseError
 from lawtrail.ledger.keys import KeyFileError
 from lawtrail.ledger.log import LedgerError
+from lawtrail.ledger.receipts import check_against_ledger
 from lawtrail.ledger.tsa import (
     TimestampError,
     request_timestamp,
@@ -43,6 +48,9 @@ from lawtrail.ledger.tsa import (
 )
 from lawtrail.ledger.verify import ProjectionCheck, Report, verify
 from lawtrail.ledger.witness import Witness, WitnessError
+from lawtrail.receipt_check import ReceiptError, check_receipt, load_receipt
+from lawtrail.receipt_check import Result as ReceiptResult
+from lawtrail.receipt_check import report_text as receipt_report_text
 from lawtrail.services import ServiceError, do_import_case, do_ingest_media, load_case
 
 EXIT_OK = 0
@@ -144,6 +152,27 @@ def add_commands(sub: Any) -> None:
     cs.add_argument("--state", required=True, metavar="DIR", help="见证方状态目录")
     cs.add_argument("--database", metavar="URL")
 
+    r = sub.add_parser("receipt", help="存证回执：核验回执，或以账本核对是否被回退或改写")
+    rsub = r.add_subparsers(dest="receipt_command", required=True, metavar="子命令")
+    rc = rsub.add_parser(
+        "check",
+        help="核验存证回执",
+        description="离线核验存证回执：检查点的机关签名（--key）、记录叶哈希的包含证明、见证方联署"
+        "（--witness-key）；加 --against-ledger 时再以数据库中的账本核对：最新检查点须与回执的"
+        "检查点一致（RFC 9162 一致性证明）且仍含同一条记录。退出码：0 完好，1 发现问题，"
+        "2 无法核验。",
+    )
+    rc.add_argument("receipt", metavar="RECEIPT.json", help="存证回执文件")
+    rc.add_argument("--key", metavar="AGENCY.vkey", help="机关检查点公钥文件（建议指定）")
+    rc.add_argument(
+        "--witness-key", metavar="FILE.vkey", action="append", default=[], help="见证方公钥文件"
+    )
+    rc.add_argument(
+        "--against-ledger", action="store_true", help="以数据库中的账本核对是否被回退或改写"
+    )
+    rc.add_argument("--database", metavar="URL", help="数据库地址（默认 DATABASE_URL）")
+    rc.add_argument("--json", action="store_true", help="输出 JSON（机器可读）")
+
 
 def run(
     args: argparse.Namespace,
@@ -163,10 +192,53 @@ def run(
             return cmd_media(args, out)
         if args.command == "witness":
             return cmd_witness(args, out)
+        if args.command == "receipt":
+            return cmd_receipt(args, out, err)
     except _RUN_ERRORS as exc:
         err.write(f"lawtrail {args.command}: 错误：{exc}\n")
         return EXIT_CANNOT_RUN
     raise AssertionError(args.command)  # pragma: no cover
+
+
+def cmd_receipt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`lawtrail receipt check`: the receipt by itself, and with --against-ledger the log."""
+    file = args.receipt
+    result = ReceiptResult(file)
+    try:
+        receipt = load_receipt(Path(file).read_text("utf-8"))
+        key = Path(args.key).read_text("utf-8") if args.key else None
+        source = f"{args.key}（指定）" if args.key else ""
+        witnesses = [Path(p).read_text("utf-8") for p in args.witness_key]
+        if not args.against_ledger:
+            if key is None:
+                raise ReceiptError(
+                    "请用 --key 指定机关公钥文件（或用 --against-ledger 以账本核对）"
+                )
+            check_receipt(receipt, result, key=key, witness_keys=witnesses, key_source=source)
+        else:
+            ledger = bootstrap.open_ledger(args.database, install_schema=False)
+            try:
+                if key is None:
+                    key = ledger.keys.verifier(receipt.agency).verifier_key()
+                    source = "数据目录中的机关公钥（未用 --key 另行指定）"
+                check_receipt(receipt, result, key=key, witness_keys=witnesses, key_source=source)
+                verifier = notes.Ed25519Verifier.from_verifier_key_string(key.strip())
+                check_against_ledger(ledger, receipt, result, verifier)
+            finally:
+                ledger.db.close()
+    except (ReceiptError, UnicodeDecodeError, notes.NoteError, *_RUN_ERRORS) as exc:
+        message = f"{file}：{exc}"
+        if args.json:
+            json.dump({"file": file, "intact": False, "error": message}, out, ensure_ascii=False)
+            out.write("\n")
+        err.write(f"lawtrail receipt check: 无法核验：{message}\n")
+        return EXIT_CANNOT_RUN
+    if args.json:
+        json.dump(result.to_json(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(receipt_report_text(result))
+    return EXIT_OK if result.intact else EXIT_TAMPERED
 
 
 def cmd_verify(

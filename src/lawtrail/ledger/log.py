@@ -543,6 +543,15 @@ class Ledger:
         )
         return None if row is None else _checkpoint(row)
 
+    def checkpoint_covering(self, agency: str, seq: int) -> StoredCheckpoint | None:
+        """The first checkpoint that covers entry ``seq``: the one its append signed."""
+        row = self.db.one(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM ledger_checkpoint WHERE agency = ? AND size > ? "
+            "ORDER BY size LIMIT 1",
+            (agency, seq),
+        )
+        return None if row is None else _checkpoint(row)
+
     def checkpoints(self, agency: str) -> Iterator[StoredCheckpoint]:
         sql = f"SELECT {_CHECKPOINT_COLUMNS} FROM ledger_checkpoint WHERE agency = ? ORDER BY size"
         return (_checkpoint(row) for row in self.db.stream(sql, (agency,)))

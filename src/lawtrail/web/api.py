@@ -60,6 +60,7 @@ from lawtrail.core.schema import DATETIME as CASE_DATETIME
 from lawtrail.core.schema import case_schema
 from lawtrail.ledger import verify as ledger_verify
 from lawtrail.ledger.log import LedgerError
+from lawtrail.ledger.receipts import build_receipt
 from lawtrail.web import actions, wiring
 from lawtrail.web.models import ApiToken, CaseIndex, User
 from lawtrail.web.roles import ROLE_LABELS
@@ -627,6 +628,28 @@ class RecordEntry(Schema):
     entry_recorded_at: str = Field(description="写入账本的时间")
     leaf_hash: str = Field(description="账本叶子哈希（十六进制）")
     record: RecordJson
+
+
+class ReceiptCosignature(Schema):
+    witness: str = Field(description="见证方名称")
+    signature: str = Field(description="联署签名行（C2SP tlog-cosignature，附于检查点之后核验）")
+
+
+class ReceiptOut(Schema):
+    format: Literal["lawtrail-receipt/1"]
+    origin: str = Field(description="机关日志的来源（origin）")
+    agency: str
+    case_number: str
+    type: str = Field(description="账本条目类型（record）")
+    ref: str = Field(description="记录编号")
+    seq: int = Field(description="在机关账本中的序号")
+    leaf_hash: str = Field(description="账本叶子哈希（十六进制）")
+    recorded_at: str = Field(description="写入账本的时间")
+    checkpoint: str = Field(description="覆盖该条目的已签名检查点（C2SP signed note 全文）")
+    inclusion_proof: list[str] = Field(description="RFC 9162 包含证明（十六进制）")
+    cosignatures: list[ReceiptCosignature]
+    log_key: str = Field(description="日志公钥（仅供参考，核验时请使用另行取得的公钥）")
+    issued_at: str = Field(description="回执生成时间")
 
 
 class AppendedRecord(RecordEntry):
@@ -1210,6 +1233,29 @@ def get_record(request: HttpRequest, case_id: int, record_id: str) -> dict[str, 
     if not entries:
         raise Http404("记录不存在")
     return _stored_record(index.agency_id, entries[0].seq)
+
+
+@api.get(
+    "/cases/{int:case_id}/records/{record_id}/receipt",
+    response={200: ReceiptOut, **_errors(403, 404)},
+    summary="记录的存证回执",
+    description="记录在账本中的序号、叶子哈希、覆盖它的已签名检查点、包含证明及当前已有的见证联署"
+    "（lawtrail-receipt/1）；可用 lawtrail receipt check 离线核验。每次下载记入账本的查阅记录。",
+    tags=["记录"],
+)
+def record_receipt(request: HttpRequest, case_id: int, record_id: str) -> dict[str, Any]:
+    well_formed = _RECORD_ID.match(record_id) is not None
+    index = _readable(
+        request, case_id, action="download_receipt", target=record_id if well_formed else ""
+    )
+    if not well_formed:
+        raise Http404("记录不存在")
+    entries = wiring.ledger().entries_named(
+        index.agency_id, "record", record_id, case_number=index.case_number
+    )
+    if not entries:
+        raise Http404("记录不存在")
+    return build_receipt(wiring.ledger(), entries[0])
 
 
 @api.post(

@@ -23,6 +23,11 @@ urlpatterns = [
     path("cases/<int:pk>/records/new/<slug:kind>/", cases.record_new, name="record_new"),
     path("cases/<int:pk>/records/<str:record_id>/", cases.record_detail, name="record_detail"),
     path(
+        "cases/<int:pk>/records/<str:record_id>/receipt/",
+        documents.record_receipt,
+        name="record_receipt",
+    ),
+    path(
         "cases/<int:pk>/records/<str:record_id>/document/<str:format>/",
         documents.record_document,
         name="record_document",

@@ -89,6 +89,7 @@ CASE_ROUTES = {
     "case_detail",
     "record_new",
     "record_detail",
+    "record_receipt",
     "approval_step",
     "media_page",
     "media_upload",

@@ -5,6 +5,8 @@
 - A recorded document is downloaded by its SHA-256, only when it is a document entry of that
   very case, so a case page cannot be used to fetch another case's file.
 - The archivist assembles the 案卷 and archives the case (a ``case_file`` record).
+- A record's 存证回执 (:mod:`lawtrail.ledger.receipts`) is downloaded as JSON by anyone who may
+  view the record.
 - The archivist and the agency's supervisors export the case's archive package: a BagIt bag
   (:mod:`lawtrail.archive`) built in a temporary directory under the data directory and
   streamed as one ZIP, the temporaries removed when the response is closed.
@@ -14,6 +16,7 @@ Every download and export is an access in the ledger; every refused attempt too.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -37,7 +40,8 @@ from lawtrail import archive, services
 from lawtrail.archive_cli import RETENTIONS
 from lawtrail.documents import FORMATS, template_for
 from lawtrail.evidence.store import MediaStoreError, normalize_sha256
-from lawtrail.web import actions, wiring
+from lawtrail.ledger.receipts import build_receipt
+from lawtrail.web import actions, casepage, wiring
 from lawtrail.web.models import CaseIndex
 from lawtrail.web.views.common import case_for, case_to_write, client_ip, current_user
 
@@ -116,6 +120,29 @@ def record_document(request: HttpRequest, pk: int, record_id: str, format: str) 
     )
     response = HttpResponse(data, content_type=str(body["media_type"]))
     return _attachment(response, str(body["filename"]), len(data))
+
+
+# ---------------------------------------------------------------------------- 存证回执 (#12)
+
+
+def receipt_filename(case_number: str, record_id: str) -> str:
+    return _UNSAFE_NAME.sub("_", f"存证回执-{case_number}-{record_id}.json").strip(" .")
+
+
+@require_GET
+@login_required
+def record_receipt(request: HttpRequest, pk: int, record_id: str) -> HttpResponse:
+    """The record's receipt (its ledger entry, the checkpoint of its append, the inclusion
+    proof, the cosignatures held now) as a JSON download. Like the record page: anyone who may
+    read the case; the download — or the refused attempt — is an access in the ledger."""
+    index = case_for(request, pk, action="download_receipt", target=record_id)
+    entry = casepage.record_entry(index.agency_id, index.case_number, record_id)
+    if entry is None:
+        raise Http404("记录不存在")
+    receipt = build_receipt(wiring.ledger(), entry)
+    data = (json.dumps(receipt, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    return _attachment(response, receipt_filename(index.case_number, record_id), len(data))
 
 
 # ---------------------------------------------------------------------------- recorded documents

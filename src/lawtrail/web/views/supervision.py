@@ -50,6 +50,7 @@ ACTION_LABELS = {
     "upload_media": "上传音像资料",
     "generate_document": "生成文书",
     "download": "下载文书",
+    "download_receipt": "下载存证回执",
     "archive_form": "查看组卷归档",
     "archive_case": "组卷归档",
     "export": "导出电子档案包",
