@@ -59,7 +59,7 @@ from lawtrail.core.schema import DATE as CASE_DATE
 from lawtrail.core.schema import DATETIME as CASE_DATETIME
 from lawtrail.core.schema import case_schema
 from lawtrail.ledger import verify as ledger_verify
-from lawtrail.ledger.log import LedgerError
+from lawtrail.ledger.log import LedgerError, StoredEntry
 from lawtrail.ledger.receipts import build_receipt
 from lawtrail.web import actions, wiring
 from lawtrail.web.models import ApiToken, CaseIndex, User
@@ -1220,19 +1220,25 @@ def list_records(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     tags=["记录"],
 )
 def get_record(request: HttpRequest, case_id: int, record_id: str) -> dict[str, Any]:
+    index, entry = _record_entry(request, case_id, record_id, action="view_record")
+    return _stored_record(index.agency_id, entry.seq)
+
+
+def _record_entry(
+    request: HttpRequest, case_id: int, record_id: str, *, action: str
+) -> tuple[CaseIndex, StoredEntry]:
+    """The readable case and the ledger entry of one of its records (access-logged as
+    `action`) — the entry whose hashed body is this record, not one whose ref column says so."""
     well_formed = _RECORD_ID.match(record_id) is not None
-    index = _readable(
-        request, case_id, action="view_record", target=record_id if well_formed else ""
-    )
+    index = _readable(request, case_id, action=action, target=record_id if well_formed else "")
     if not well_formed:
         raise Http404("记录不存在")
-    # the entry whose hashed body is this record, not one whose ref column says so
     entries = wiring.ledger().entries_named(
         index.agency_id, "record", record_id, case_number=index.case_number
     )
     if not entries:
         raise Http404("记录不存在")
-    return _stored_record(index.agency_id, entries[0].seq)
+    return index, entries[0]
 
 
 @api.get(
@@ -1244,18 +1250,8 @@ def get_record(request: HttpRequest, case_id: int, record_id: str) -> dict[str, 
     tags=["记录"],
 )
 def record_receipt(request: HttpRequest, case_id: int, record_id: str) -> dict[str, Any]:
-    well_formed = _RECORD_ID.match(record_id) is not None
-    index = _readable(
-        request, case_id, action="download_receipt", target=record_id if well_formed else ""
-    )
-    if not well_formed:
-        raise Http404("记录不存在")
-    entries = wiring.ledger().entries_named(
-        index.agency_id, "record", record_id, case_number=index.case_number
-    )
-    if not entries:
-        raise Http404("记录不存在")
-    return build_receipt(wiring.ledger(), entries[0])
+    _index, entry = _record_entry(request, case_id, record_id, action="download_receipt")
+    return build_receipt(wiring.ledger(), entry)
 
 
 @api.post(
