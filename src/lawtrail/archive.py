@@ -412,18 +412,6 @@ _NOT_INTACT = "账本不完好，拒绝导出，请运行 lawtrail verify"
 _NAMED = 5  # entries named in one message
 
 
-def _describe(entry: StoredEntry) -> str:
-    what = {
-        "case": "立案信息",
-        "record": "记录",
-        "media": "媒体入库",
-        "document": "文书",
-        "access": "查阅记录",
-    }
-    ref = f" {entry.ref}" if entry.type != "case" else ""
-    return f"第 {entry.seq} 条（案号 {entry.case_number}，{what.get(entry.type, entry.type)}{ref}）"
-
-
 def _time(text: Any) -> datetime | None:
     try:
         return timeutil.parse_aware(text)
@@ -468,7 +456,7 @@ def _check_log_head(ledger: Ledger, agency: str, checkpoint: StoredCheckpoint) -
             named.append(f"第 {seq} 条（缺失）")
             continue
         why = _back_dated(ledger, entry)
-        named.append(_describe(entry) + (f"，{why}" if why else ""))
+        named.append(entry.describe() + (f"，{why}" if why else ""))
     more = f"等 {size - checkpoint.size} 条" if size - checkpoint.size > _NAMED else ""
     span = f"{checkpoint.size}–{size - 1}" if size - checkpoint.size > 1 else f"{checkpoint.size}"
     raise ExportError(
@@ -487,7 +475,7 @@ def _inclusion_proofs(
             proofs.append(ledger.inclusion_proof(entry.agency, entry.seq, checkpoint.size))
         except (LedgerError, ValueError) as exc:
             raise ExportError(
-                f"{_describe(entry)}无法证明包含在已签名的检查点（大小 {checkpoint.size}）中"
+                f"{entry.describe()}无法证明包含在已签名的检查点（大小 {checkpoint.size}）中"
                 f"（{exc}）：{_NOT_INTACT}"
             ) from exc
     return proofs
@@ -520,7 +508,7 @@ def _body_problem(entry: StoredEntry) -> str:
 
 
 def _check_bodies(entries: Sequence[StoredEntry]) -> None:
-    bad = [_describe(e) + p for e in entries if (p := _body_problem(e))]
+    bad = [e.describe() + p for e in entries if (p := _body_problem(e))]
     if bad:
         raise ExportError("；".join(bad[:_NAMED]) + f"。{_NOT_INTACT}")
 
@@ -537,7 +525,7 @@ def latest_commitment(
             commitment = completeness.from_record(entry.seq, record)
         except ValueError as exc:
             raise ExportError(
-                f"{_describe(entry)}的完整性承诺无法读取（{exc}）：{_NOT_INTACT}"
+                f"{entry.describe()}的完整性承诺无法读取（{exc}）：{_NOT_INTACT}"
             ) from exc
         if commitment is not None:
             return entry, commitment
@@ -596,10 +584,10 @@ def _check_commitment(
             if named == case_number and entry.case_number != case_number
             else f"{where}承诺它属于本案"
         )
-        bad.append(f"{_describe(entry)}不在按案号读出的本案条目中，{why}")
+        bad.append(f"{entry.describe()}不在按案号读出的本案条目中，{why}")
     for seq in added[:_NAMED]:
         entry = next(e for e in entries if e.seq == seq)
-        bad.append(f"{_describe(entry)}不在{where}承诺的本案条目清单中")
+        bad.append(f"{entry.describe()}不在{where}承诺的本案条目清单中")
     if not bad and not same:
         bad.append(f"本案归档前的条目与{where}的完整性承诺（摘要）不符")
     if bad:
@@ -627,7 +615,7 @@ def _check_commitment(
 
 def _check_times(ledger: Ledger, entries: Sequence[StoredEntry]) -> None:
     """No entry of the case was back-dated: one lookup per entry, as for its proof."""
-    bad = [f"{_describe(e)}的{why}" for e in entries if (why := _back_dated(ledger, e))]
+    bad = [f"{e.describe()}的{why}" for e in entries if (why := _back_dated(ledger, e))]
     if bad:
         raise ExportError("；".join(bad[:_NAMED]) + f"。{_NOT_INTACT}")
 

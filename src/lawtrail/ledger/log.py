@@ -63,6 +63,15 @@ class Receipt:
     checkpoint_size: int
 
 
+_ENTRY_LABELS = {
+    "case": "立案信息",
+    "record": "记录",
+    "media": "媒体入库",
+    "document": "文书",
+    "access": "查阅记录",
+}
+
+
 @dataclass(frozen=True)
 class StoredEntry:
     agency: str
@@ -85,6 +94,13 @@ class StoredEntry:
             return body_ref(self.data())
         except ValueError:
             return None
+
+    def describe(self) -> str:
+        """「第 N 条（案号 …，记录 r3）」: the entry as reports name it — by the ref its hashed body
+        gives, not the unhashed column (which may be what was changed)."""
+        what = _ENTRY_LABELS.get(self.type, self.type)
+        ref = f" {self.body_ref() or self.ref}" if self.type != "case" else ""
+        return f"第 {self.seq} 条（案号 {self.case_number}，{what}{ref}）"
 
 
 def body_ref(data: Mapping[str, Any]) -> str | None:

@@ -131,20 +131,6 @@ class Report:
         }
 
 
-def _describe(entry: StoredEntry) -> str:
-    what = {
-        "case": "立案信息",
-        "record": "记录",
-        "media": "媒体入库",
-        "access": "查阅记录",
-        "document": "文书",
-    }.get(entry.type, entry.type)
-    # The ref the hashed body gives, not the unhashed column (which may be what was changed).
-    named = entry.body_ref() or entry.ref
-    ref = f" {named}" if entry.type != "case" else ""
-    return f"第 {entry.seq} 条（案号 {entry.case_number}，{what}{ref}）"
-
-
 class _Peek:
     """An iterator with one item of look-ahead."""
 
@@ -259,7 +245,7 @@ class _Verifier:
             if time is not None and last_time is not None and time < last_time:
                 self.problem(
                     "time_regression",
-                    f"{_describe(entry)}的入账时间 {entry.recorded_at} 早于前一条记录："
+                    f"{entry.describe()}的入账时间 {entry.recorded_at} 早于前一条记录："
                     "疑似倒签插入",
                     agency=agency,
                     seq=entry.seq,
@@ -355,11 +341,11 @@ class _Verifier:
         if leaf != entry.leaf_hash:
             self.problem(
                 "entry_altered",
-                f"{_describe(entry)}的内容与入账时的哈希不符：记录被改动",
+                f"{entry.describe()}的内容与入账时的哈希不符：记录被改动",
                 **where,
             )
         if data is None or claimed is None:
-            self.problem("entry_unreadable", f"{_describe(entry)}的内容无法解析", **where)
+            self.problem("entry_unreadable", f"{entry.describe()}的内容无法解析", **where)
             return leaf, None
         row = {
             "log": info.origin,
@@ -373,7 +359,7 @@ class _Verifier:
             if claimed[key] != value and not (key == "ref" and claimed[key] is None):
                 self.problem(
                     "entry_header_mismatch",
-                    f"{_describe(entry)}的 {key} 列为 {value!r}，而入账内容为 {claimed[key]!r}："
+                    f"{entry.describe()}的 {key} 列为 {value!r}，而入账内容为 {claimed[key]!r}："
                     f"记录的索引字段被改动{_REF_HINT if key == 'ref' else ''}",
                     column=key,
                     **where,
@@ -399,7 +385,7 @@ class _Verifier:
         if not same:
             self.problem(
                 "media_ingested_at_mismatch",
-                f"{_describe(entry)}的入库时间 ingested_at 为 {ingested!r}，而该条目的入账时间为 "
+                f"{entry.describe()}的入库时间 ingested_at 为 {ingested!r}，而该条目的入账时间为 "
                 f"{recorded!r}：入库时限按入库时间判断，二者在入库时写为同一时间，入库时间被改写",
                 column="ingested_at",
                 **where,
@@ -408,7 +394,7 @@ class _Verifier:
     def _report_moved(self, agency: str, moved: list[StoredEntry]) -> None:
         first, last = moved[0], moved[-1]
         claims = json.loads(first.body).get("index")
-        named = "、".join(_describe(e) for e in moved[:NAMED_ENTRIES])
+        named = "、".join(e.describe() for e in moved[:NAMED_ENTRIES])
         more = f"等 {len(moved)} 条" if len(moved) > NAMED_ENTRIES else ""
         self.problem(
             "entry_moved",
@@ -493,7 +479,7 @@ class _Verifier:
     ) -> None:
         first = run[0]
         suspects = [e for e in recent if good_size <= e.seq < first.size]
-        named = "、".join(_describe(e) for e in suspects[:NAMED_ENTRIES])
+        named = "、".join(e.describe() for e in suspects[:NAMED_ENTRIES])
         where = f"；变化位于第 {good_size}–{first.size - 1} 条之间" + (
             f"：{named}" if named else ""
         )
@@ -511,7 +497,7 @@ class _Verifier:
 
     def _report_unsigned(self, agency: str, signed: int, count: int) -> None:
         extra = [self.ledger.entry(agency, seq) for seq in range(signed, min(count, signed + 5))]
-        named = "、".join(_describe(e) for e in extra if e is not None)
+        named = "、".join(e.describe() for e in extra if e is not None)
         self.problem(
             "unsigned_entries",
             f"第 {signed}–{count - 1} 条记录不在任何已签名的检查点中（账本在追加的同一事务中签名，"
@@ -644,7 +630,7 @@ class _Verifier:
             if entry.seq >= latest.size:
                 self.problem(
                     "unsigned_entries",
-                    f"{_describe(entry)}不在最新的已签名检查点（大小 {latest.size}）中",
+                    f"{entry.describe()}不在最新的已签名检查点（大小 {latest.size}）中",
                     **where,
                 )
                 continue
@@ -654,7 +640,7 @@ class _Verifier:
             except (merkle.ProofError, LedgerError) as exc:
                 self.problem(
                     "inclusion_failed",
-                    f"{_describe(entry)}无法证明包含在已签名的检查点（大小 {latest.size}）中："
+                    f"{entry.describe()}无法证明包含在已签名的检查点（大小 {latest.size}）中："
                     f"记录被改动或移动（{exc}）",
                     **where,
                 )
@@ -687,7 +673,7 @@ class _Verifier:
             if found is None:
                 continue
             refs = users[sha]
-            named = "、".join(_describe(e) for e in refs[:NAMED_ENTRIES])
+            named = "、".join(e.describe() for e in refs[:NAMED_ENTRIES])
             self.problem(
                 f"media_{found.code}",
                 f"{found.message}（登记于 {named}）",
