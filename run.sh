@@ -79,27 +79,38 @@ cmd_demo() {
     # The embedded default: SQLite + local media + keys under var/demo (kept between runs; the
     # demo data is loaded once, `rm -rf var/demo` starts over).
     export LAWTRAIL_DATA_DIR="${LAWTRAIL_DATA_DIR:-$ROOT/var/demo}"
+    local fresh=0
+    [[ -f "$LAWTRAIL_DATA_DIR/lawtrail.sqlite3" ]] || fresh=1
     mkdir -p -m 700 "$LAWTRAIL_DATA_DIR"   # personal data: readable by this account only
     log "demo: migrating the database ($LAWTRAIL_DATA_DIR)"
     lawtrail manage migrate --no-input -v 0
     log "demo: demo accounts and the example cases (imported into the ledger)"
     lawtrail manage seed_demo
-    if [[ ! -f "$LAWTRAIL_DATA_DIR/witness.key" ]]; then
-        log "demo: the supervisor's witness cosigns every agency's latest checkpoint"
-        lawtrail witness keygen --name yifazhishi.demo --out "$LAWTRAIL_DATA_DIR/witness.key" \
-            > "$LAWTRAIL_DATA_DIR/witness.vkey"
-        mkdir -p "$LAWTRAIL_DATA_DIR/keys/witnesses"
-        cp "$LAWTRAIL_DATA_DIR/witness.vkey" "$LAWTRAIL_DATA_DIR/keys/witnesses/yifazhishi.demo.vkey"
-        local agency
-        for agency in tonghua-postal tonghua-gazetteer tonghua-market benxi-hrss luanchuan-stats; do
-            lawtrail witness cosign --agency "$agency" --key "$LAWTRAIL_DATA_DIR/witness.key" \
-                --state "$LAWTRAIL_DATA_DIR/witness-state"
-        done
+    # The supervisor's witness (依法治市办): its own process and its own directory beside —
+    # never inside — the agency's data, its key and state its own. `witness init` pins each
+    # agency log's key from the published .vkey files now and puts the witness's public key
+    # into the agency's keys/witnesses/ so the ledger accepts its cosignatures.
+    local bind="${LAWTRAIL_BIND:-127.0.0.1:8000}"
+    local witness_bind="${LAWTRAIL_WITNESS_BIND:-127.0.0.1:8100}"
+    local witness_dir="${LAWTRAIL_WITNESS_DIR:-${LAWTRAIL_DATA_DIR%/}-witness}"
+    if [[ $fresh == 1 && -d "$witness_dir" ]]; then
+        log "demo: a new demo ledger — starting its witness afresh ($witness_dir)"
+        rm -rf "$witness_dir"   # its old state would rightly call the new ledger a rollback
     fi
+    lawtrail witness init --dir "$witness_dir" --name yifazhishi.demo.witness \
+        --agency-keys "$LAWTRAIL_DATA_DIR/keys" --ledger-url "http://$bind" \
+        --bind "$witness_bind" >/dev/null
     log "demo: lawtrail verify (records, tree, checkpoints, cosignatures)"
-    lawtrail verify --witness-state "$LAWTRAIL_DATA_DIR/witness-state" | tail -n 3
-    log "demo: serving at http://${LAWTRAIL_BIND:-127.0.0.1:8000}/  (log in with an account above; Ctrl-C stops)"
-    exec lawtrail serve --bind "${LAWTRAIL_BIND:-127.0.0.1:8000}"
+    lawtrail verify --key "$LAWTRAIL_DATA_DIR/keys" --witness-key "$witness_dir/witness.vkey" --witness-state "$witness_dir/state" | tail -n 4 || [[ ${PIPESTATUS[0]} == 3 ]]  # 3: 未验证 (entries not yet cosigned), shown
+    log "demo: the supervisor's witness service at http://$witness_bind/ (alerts: lawtrail witness alerts --config $witness_dir/witness.toml)"
+    lawtrail witness serve --config "$witness_dir/witness.toml" 2>>"$witness_dir/witness.log" &
+    local witness_pid=$!
+    # Stop the witness with the demo (Ctrl-C or the server ending).
+    trap "kill $witness_pid 2>/dev/null || true; wait $witness_pid 2>/dev/null || true" EXIT
+    trap 'exit 130' INT TERM
+    export LAWTRAIL_WITNESS_URL="http://$witness_bind"
+    log "demo: serving at http://$bind/  (log in with an account above; Ctrl-C stops)"
+    lawtrail serve --bind "$bind"
 }
 
 cmd_bench() {

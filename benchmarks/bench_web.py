@@ -86,19 +86,44 @@ def run(quick: bool) -> dict[str, Any]:
             _wrk(case_url, cookie, 3, script)  # warm-up: imports, caches, first checkpoints
             case = _wrk(case_url, cookie, seconds, script)
             login = _wrk(f"{server.url}/login/", "", seconds, script)
-            check = server.lawtrail("verify", "--agency", "tonghua-market")
+            # The agency key pinned; no witness runs in this benchmark (relaxed, reported).
+            check = server.lawtrail(
+                *("verify", "--agency", "tonghua-market", "--allow-unwitnessed"),
+                *("--key", str(server.data_dir / "keys" / "tonghua-market.vkey")),
+            )
         finally:
             server.stop()
+        # The same server and data with no access entry per view (benchmarks/
+        # serve_without_access.py): is the page limited by the ledger's write lock?
+        bare = LocalServer(
+            Path(tmp) / "data-bare",
+            workers=2,
+            threads=8,
+            serve_module=("benchmarks.serve_without_access",),
+        )
+        bare.env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+        bare.start()
+        try:
+            cookie = bare.session_cookie("market.handler")
+            bare_url = f"{bare.url}/cases/{_case_pk(bare, '通市监罚〔2026〕12号')}/"
+            _wrk(bare_url, cookie, 3, script)
+            no_access = _wrk(bare_url, cookie, seconds, script)
+        finally:
+            bare.stop()
     return {
         "seconds": seconds,
         "case": case,
+        "no_access": no_access,
         "login": login,
         "verify_exit": check.returncode,
     }
 
 
+_VERDICTS = {0: "intact", 1: "PROBLEMS", 3: "not verified"}
+
+
 def markdown(r: dict[str, Any]) -> str:
-    case, login = r["case"], r["login"]
+    case, login, bare = r["case"], r["login"], r.get("no_access")
 
     def ms(us: float) -> str:
         return f"{us / 1000:,.1f}"
@@ -115,13 +140,28 @@ def markdown(r: dict[str, Any]) -> str:
             f"| **case page** (`/cases/<pk>/`) | **{case['rps']:,.1f}** | {ms(case['LT_P50'])} "
             f"| **{ms(case['LT_P95'])}** | {ms(case['LT_P99'])} | {case['LT_REQUESTS']:,.0f} "
             f"| {case['LT_NON2XX']:,.0f} | {case['LT_ERRORS']:,.0f} |",
+            *(
+                [
+                    f"| case page, no access entry (benchmark-only server) "
+                    f"| {bare['rps']:,.1f} | {ms(bare['LT_P50'])} | {ms(bare['LT_P95'])} "
+                    f"| {ms(bare['LT_P99'])} | {bare['LT_REQUESTS']:,.0f} "
+                    f"| {bare['LT_NON2XX']:,.0f} | {bare['LT_ERRORS']:,.0f} |"
+                ]
+                if bare
+                else []
+            ),
             f"| baseline: login page (`/login/`) | {login['rps']:,.1f} | {ms(login['LT_P50'])} "
             f"| {ms(login['LT_P95'])} | {ms(login['LT_P99'])} | {login['LT_REQUESTS']:,.0f} "
             f"| {login['LT_NON2XX']:,.0f} | {login['LT_ERRORS']:,.0f} |",
             "",
-            f"Ratio case page ÷ baseline: {case['rps'] / login['rps']:.2f} of the requests/s. "
-            f"Each case-page view appended one access entry: after the run `lawtrail verify "
-            f"--agency tonghua-market` exited {r['verify_exit']} "
-            f"({'intact' if r['verify_exit'] == 0 else 'PROBLEMS'}).",
+            f"Ratio case page ÷ baseline: {case['rps'] / login['rps']:.2f} of the requests/s"
+            + (
+                f"; with ÷ without the access entry: {case['rps'] / bare['rps']:.2f}. "
+                if bare
+                else ". "
+            )
+            + f"Each case-page view appended one access entry: after the run `lawtrail verify "
+            f"--agency tonghua-market --key … --allow-unwitnessed` exited {r['verify_exit']} "
+            f"({_VERDICTS.get(r['verify_exit'], 'error')}).",
         ]
     )

@@ -55,6 +55,7 @@ from lawtrail.evidence.hashing import hash_stream
 from lawtrail.evidence.store import MediaNotFoundError, MediaStore, MediaStoreError
 from lawtrail.ledger.keys import KeyDirectory, KeyFileError
 from lawtrail.ledger.log import Ledger, LedgerError, StoredCheckpoint, StoredEntry
+from lawtrail.ledger.signing import CheckpointSigner
 from lawtrail.services import case_json
 from lawtrail.verify import BAG_NOTE_HEADER, SIGNATURE_FILE
 
@@ -129,7 +130,7 @@ class _Bag:
         self.payload_bytes += size
         return digests
 
-    def finish(self, bag_info: Mapping[str, str], signer: notes.Signer, signed: str) -> None:
+    def finish(self, bag_info: Mapping[str, str], signer: CheckpointSigner, signed: str) -> None:
         (self.root / "bagit.txt").write_text(
             "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", "utf-8"
         )
@@ -161,8 +162,7 @@ class _Bag:
             tag_files.append(name)
             tag_digests[name] = hash_stream([(self.root / name).read_bytes()], ["sha256"])[0]
         text = signed + "".join(f"{n} sha256:{tag_digests[n]['sha256']}\n" for n in tag_files)
-        note = notes.sign_note(text, signer)
-        (self.root / SIGNATURE_FILE).write_text(notes.format_note(note), "utf-8")
+        (self.root / SIGNATURE_FILE).write_text(signer.sign_note(text), "utf-8")
 
 
 def encode_path(name: str) -> str:
@@ -252,7 +252,7 @@ def _export(
         raise ExportError(f"账本中没有机关 {agency} 的日志")
     try:
         verifier = keys.verifier(agency)
-        signer = keys.signer(agency, info.origin)
+        signer = keys.checkpoint_signer(agency, info.origin)
     except KeyFileError as exc:
         raise ExportError(f"无法读取机关 {agency} 的密钥：{exc}") from exc
     checks: list[Check] = []

@@ -1,16 +1,21 @@
 """The backup commands of the `lawtrail` CLI (004 art. 14: 定期进行异地备份).
 
     lawtrail backup --to DEST [--include-signing-keys]
-    lawtrail restore --from DEST [--at RUN] [--check]
+    lawtrail restore --from DEST [--at RUN] [--check] --key AGENCY.vkey|DIR …
+                     --witness-key W.vkey|DIR … [--allow-unpinned] [--allow-unwitnessed]
 
 DEST is a directory (a path or file:///abs/dir) or s3://bucket/prefix?endpoint=…&region=…,
 with the credentials in LAWTRAIL_S3_ACCESS_KEY and LAWTRAIL_S3_SECRET_KEY.
 
-Exit codes: 0 done (or, for --check, the backup is intact); 1 a problem was found — the source
-log is not consistent with the backup (it was rewritten), a media file is missing or damaged,
-a backed-up file was changed, a backup file would have to be overwritten; 2 the command could
-not run (destination or database unreachable, a restore into a database that already has a
-ledger, a wrong setting).
+Exit codes: 0 done (or, for --check, the backup is intact: 完好 — checked under the pinned
+agency key, ``--key``, and every entry covered by a checkpoint a pinned witness, ``--witness-key``,
+cosigned); 1 a problem was found — the source log is not consistent with the backup (it was
+rewritten), a media file is missing or damaged, a backed-up file was changed or re-signed under
+another key, a backup file would have to be overwritten; 2 the command could not run
+(destination or database unreachable, a restore into a database that already has a ledger, a
+restore without a pinned key and without --allow-unpinned, a wrong setting); 3 (restore and
+--check) not verified — nothing wrong found, but a key was not pinned or entries are not
+covered by a pinned witness's cosignature (named; lawtrail.core.verdict).
 """
 
 from __future__ import annotations
@@ -22,15 +27,18 @@ from typing import Any, TextIO
 from lawtrail import bootstrap, config
 from lawtrail.backup.destination import destination_from_url
 from lawtrail.backup.errors import BackupError, BackupUnavailable
-from lawtrail.backup.restore import RestoreResult, check_backup, restore
+from lawtrail.backup.restore import RestoreResult, Trust, check_backup, restore
 from lawtrail.backup.take import BackupResult, take_backup
+from lawtrail.core import verdict
 from lawtrail.ledger.db import Database
 from lawtrail.ledger.schema import has_schema
 from lawtrail.ledger_cli import RUN_ERRORS
+from lawtrail.verify import add_trust_arguments, load_log_keys, load_witness_keys
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_CANNOT_RUN = 2
+EXIT_NOT_VERIFIED = verdict.EXIT_NOT_VERIFIED
 
 _RUN_ERRORS = (BackupUnavailable, *RUN_ERRORS)
 
@@ -68,10 +76,13 @@ def add_commands(sub: Any) -> None:
         help="从异地备份恢复一个空系统（账本、音像资料、公钥），可恢复到某次备份时的状态",
         description="从备份恢复到没有任何账本记录的空系统：逐段核对摘要，重算每条记录的叶哈希、"
         "日志树和每个检查点的根与签名，核对每个媒体文件的 SHA-256、SM3 和大小，全部无误后才写入"
-        "数据库（每个机关一个事务）、媒体存储和密钥目录（只补缺失的文件）。恢复后请运行 "
+        "数据库（每个机关一个事务）、媒体存储和密钥目录（只补缺失的文件）。签名以固定的机关公钥"
+        "（--key）核验，见证联署以固定的见证方公钥（--witness-key）核验；备份自带的公钥不算固定，"
+        "未固定时恢复拒绝执行（除非加 --allow-unpinned，报告注明）。恢复后请运行 "
         "lawtrail verify --media 核验；Web 部署还须运行 lawtrail manage reindex 重建案件索引。"
-        "退出码：0 完成，1 备份有问题（被改动的文件已点名）或缺少媒体文件，2 无法执行"
-        "（如数据库中已有账本）。",
+        "退出码：0 完成且完好，1 备份有问题（被改动或换签的文件已点名）或缺少媒体文件，2 无法执行"
+        "（如数据库中已有账本、未固定公钥），"
+        "3 未验证（未发现问题，但公钥未固定或有记录尚无见证联署）。",
     )
     r.add_argument("--from", dest="source", required=True, metavar="DEST", help=_DEST_HELP)
     r.add_argument(
@@ -84,6 +95,7 @@ def add_commands(sub: Any) -> None:
         action="store_true",
         help="只核验备份是否完整、可恢复，不写入数据库、媒体存储或密钥目录",
     )
+    add_trust_arguments(r)
     r.add_argument("--database", metavar="URL", help="数据库地址（默认 DATABASE_URL）")
 
 
@@ -131,21 +143,29 @@ def _run_number(text: str | None) -> int | None:
 
 def cmd_restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     at = _run_number(args.at)
+    trust = Trust(
+        keys=load_log_keys(args.key),
+        witness_keys=load_witness_keys(args.witness_key),
+        allow_unpinned=args.allow_unpinned,
+        allow_unwitnessed=args.allow_unwitnessed,
+    )
     dest = destination_from_url(args.source)
     keys = bootstrap.key_directory()
     if args.check:
-        result = check_backup(dest, keys, at=at)
+        result = check_backup(dest, keys, at=at, trust=trust)
     else:
         db = Database(args.database or config.database_url())
         try:
             store = bootstrap.open_media_store()
-            result = restore(db, store, keys, dest, at=at, origin_base=config.log_origin_base())
+            result = restore(
+                db, store, keys, dest, at=at, origin_base=config.log_origin_base(), trust=trust
+            )
         finally:
             db.close()
     out.write(restore_text(result))
     for missing in result.missing_media:
         err.write(f"lawtrail restore: 发现问题：备份中缺少账本登记的媒体文件 {missing}\n")
-    return EXIT_OK if result.ok else EXIT_PROBLEM
+    return verdict.EXIT_CODES[result.status]
 
 
 # ---------------------------------------------------------------------------- reports
@@ -210,23 +230,33 @@ def restore_text(result: RestoreResult) -> str:
         lines.append(
             f"  机关 {log.agency}：{log.entries} 条记录、{log.checkpoints} 个检查点、"
             f"{log.cosignatures} 个见证联署、{log.timestamps} 个可信时间戳；根 {log.root}"
-            f"（与已签名的检查点一致，签名按{log.key_source}中的公钥核验）"
+            f"（与已签名的检查点一致，签名以{log.key_source}核验）"
+            + (
+                f"；经见证方联署覆盖前 {log.witnessed} 条"
+                if log.witnessed is not None and log.entries
+                else ""
+            )
         )
     lines.append(f"媒体文件：{verb} {result.media} 个（{result.media_bytes} 字节）")
     if result.keys_written:
         lines.append("密钥目录：写入 " + "、".join(result.keys_written))
     for note in result.notes:
         lines.append(f"注：{note}")
+    status = result.status
     if result.missing_media:
-        lines.append(
-            f"结论：发现问题：备份中缺少 {len(result.missing_media)} 个账本登记的媒体文件："
-        )
+        lines.append(f"结论：有问题——备份中缺少 {len(result.missing_media)} 个账本登记的媒体文件：")
         lines += [f"  - {m}" for m in result.missing_media]
-    elif result.checked_only:
-        lines.append("结论：备份完整，可以恢复。")
     else:
-        lines.append(
-            "结论：恢复完成。请运行 lawtrail verify --media 核验；"
-            "Web 部署请再运行 lawtrail manage reindex 重建案件索引。"
+        done = (
+            "备份完整，可以恢复"
+            if result.checked_only
+            else "恢复完成。请运行 lawtrail verify --media 核验；"
+            "Web 部署请再运行 lawtrail manage reindex 重建案件索引"
         )
+        if status == verdict.INTACT:
+            relaxed = "（已按要求放宽，见下）" if result.verdict.relaxed else ""
+            lines.append(f"结论：完好{relaxed}——{done}。")
+        else:
+            lines.append(f"结论：未验证——{done}，但以下各项未能确认：")
+    lines += result.verdict.lines(status)
     return "\n".join(lines) + "\n"

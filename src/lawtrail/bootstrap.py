@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from lawtrail import config, filemodes
 from lawtrail.evidence.store import MediaStore, media_store_from_url
 from lawtrail.ledger.db import Database
-from lawtrail.ledger.keys import KeyDirectory
+from lawtrail.ledger.keys import KeyDirectory, KeyFileError
 from lawtrail.ledger.log import Ledger
 
 if TYPE_CHECKING:
@@ -21,8 +21,19 @@ def private_data_dir() -> None:
 
 
 def key_directory() -> KeyDirectory:
+    """The agencies' keys: with ``LAWTRAIL_SIGNER=unix:…`` the public keys of the key directory
+    and the signing process's signatures (a private key left in the directory is refused);
+    otherwise the embedded default, the key files themselves."""
     private_data_dir()
-    return KeyDirectory(config.keys_dir())
+    socket_path = config.signer_socket()
+    if socket_path is None:
+        return KeyDirectory(config.keys_dir())
+    from lawtrail.ledger.signer_client import SignerKeys
+
+    try:
+        return SignerKeys(config.keys_dir(), socket_path, timeout=config.signer_timeout())
+    except KeyFileError as exc:
+        raise config.ConfigError(str(exc)) from exc
 
 
 def open_ledger(database_url: str | None = None, *, install_schema: bool = True) -> Ledger:

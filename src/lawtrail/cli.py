@@ -81,9 +81,10 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="输出格式：text（中文报告，默认）或 json（稳定的机器可读结构）",
     )
-    from lawtrail import archive_cli, backup_cli, ledger_cli, web_cli
+    from lawtrail import archive_cli, backup_cli, ledger_cli, signer_cli, web_cli
 
     ledger_cli.add_commands(sub)
+    signer_cli.add_commands(sub)
     backup_cli.add_commands(sub)
     archive_cli.add_commands(sub)
     web_cli.add_commands(sub)
@@ -101,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return web_cli.run(args)
     if args.command == "check":
         return cmd_check(args.case_file, args.at, args.format, sys.stdout, sys.stderr)
+    if args.command == "signer":
+        from lawtrail import signer_cli
+
+        return signer_cli.run(args, sys.stdout, sys.stderr)
     if args.command in ("backup", "restore"):
         from lawtrail import backup_cli
 

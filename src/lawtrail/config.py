@@ -10,6 +10,9 @@ variable, instead of being ignored.
     LAWTRAIL_KEYS_DIR          the agencies' checkpoint signing keys             (<data>/keys)
     LAWTRAIL_LOG_ORIGIN_BASE   origin prefix of every agency's log               (lawtrail.local)
     LAWTRAIL_WITNESS_STATE     a witness's state directory, for `lawtrail verify` (unset)
+    LAWTRAIL_WITNESS_URL       the supervisor's witness service, shown on the pages   (unset)
+    LAWTRAIL_SIGNER            who signs checkpoints: file | unix:/abs/socket    (file)
+    LAWTRAIL_SIGNER_TIMEOUT    seconds to wait for the signing process            (10)
 """
 
 from __future__ import annotations
@@ -113,3 +116,41 @@ def templates_dir() -> Path | None:
 def witness_state_dir() -> Path | None:
     value = os.environ.get("LAWTRAIL_WITNESS_STATE")
     return env_path("LAWTRAIL_WITNESS_STATE", Path()) if value is not None else None
+
+
+def signer_socket() -> Path | None:
+    """LAWTRAIL_SIGNER: unset or ``file`` — the embedded default, the agency key as a file in
+    the key directory; ``unix:/abs/path`` — the signing process listening on that socket
+    (``lawtrail signer serve``, :mod:`lawtrail.ledger.signer_service`)."""
+    value = env_str("LAWTRAIL_SIGNER", "file")
+    if value == "file":
+        return None
+    if value.startswith("unix:"):
+        path = Path(value[len("unix:") :])
+        if not path.is_absolute():
+            raise ConfigError(f"环境变量 LAWTRAIL_SIGNER 的套接字路径须为绝对路径：{value!r}")
+        return path
+    raise ConfigError(
+        f"环境变量 LAWTRAIL_SIGNER 应为 file 或 unix:/套接字的绝对路径，而不是 {value!r}"
+    )
+
+
+def signer_timeout() -> float:
+    seconds = env_int("LAWTRAIL_SIGNER_TIMEOUT", 10)
+    if seconds == 0:
+        raise ConfigError("环境变量 LAWTRAIL_SIGNER_TIMEOUT 应为正整数（秒）")
+    return float(seconds)
+
+
+def witness_url() -> str | None:
+    """The supervisor's witness service (`lawtrail witness serve`), whose alerts and cosigned
+    sizes the supervisor's pages show: an http(s) URL, or None when not set."""
+    value = env_optional("LAWTRAIL_WITNESS_URL")
+    if value is None:
+        return None
+    scheme, sep, rest = value.partition("://")
+    if scheme not in ("http", "https") or not sep or not rest.strip("/") or " " in value:
+        raise ConfigError(
+            f"环境变量 LAWTRAIL_WITNESS_URL 应为 http:// 或 https:// 地址，而不是 {value!r}"
+        )
+    return value.rstrip("/")

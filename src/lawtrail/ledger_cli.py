@@ -1,18 +1,27 @@
 """The ledger's commands of the `lawtrail` CLI.
 
-    lawtrail verify [--agency A] [--case N] [--media] [--witness-state DIR] [--format text|json]
+    lawtrail verify --key AGENCY.vkey|DIR … --witness-key W.vkey|DIR … [--agency A] [--case N]
+                    [--media] [--witness-state DIR] [--allow-unpinned] [--allow-unwitnessed]
+                    [--format text|json]
     lawtrail ledger import CASE.json …        take over case files (migration, demo data)
     lawtrail ledger checkpoint --agency A     print the latest signed checkpoint
     lawtrail ledger timestamp --agency A      RFC 3161 token on the latest checkpoint
     lawtrail media ingest FILE --agency A --case N --type video --captured-at T --uploader U
     lawtrail media import-folder DIR --agency A --case N --uploader U [--device body_camera]
     lawtrail witness keygen --name NAME --out FILE
-    lawtrail witness cosign --agency A --key FILE --state DIR
+    lawtrail witness cosign --agency A --key FILE --state DIR (--log-key A.vkey | --config W.toml)
+    lawtrail witness serve --config witness.toml     the witness service (lawtrail.witness_service)
+    lawtrail witness alerts (--config witness.toml | --url URL) [--all] [--json] [--resolve ID]
     lawtrail receipt check RECEIPT.json [--key AGENCY.vkey] [--witness-key W.vkey]
                            [--against-ledger] [--json]
 
-`verify` exit codes: 0 everything intact, 1 tampering found, 2 verification could not run
-(no database, unknown agency, unreadable key …). `media import-folder`: 0 every file imported
+`verify` exit codes: 0 intact (完好: nothing found, the keys pinned with --key/--witness-key —
+never the data directory's own — and every entry covered by a checkpoint a pinned witness
+cosigned), 1 tampering found, 2 verification could not run (no database, unknown agency,
+unreadable key …), 3 not verified (未验证: nothing found, but a key was not pinned, or entries
+are not yet cosigned by a pinned witness or not yet signed into a checkpoint — the report names
+the range). --allow-unpinned / --allow-unwitnessed accept those, and the report says so
+(lawtrail.core.verdict). `media import-folder`: 0 every file imported
 (or already there), 1 some files refused, 2 the import could not run. `receipt check`: 0 the
 receipt is intact (and the log still holds it), 1 a problem (a bad signature or proof, a log
 rolled back or rewritten), 2 the check could not run.
@@ -31,7 +40,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lawtrail import bootstrap, config
-from lawtrail.core import notes, timeutil
+from lawtrail.core import notes, timeutil, verdict
 from lawtrail.core.caseio import MEDIA_SOURCES, CaseFormatError, parse_case
 from lawtrail.core.model import Case
 from lawtrail.evidence import filetypes
@@ -52,11 +61,15 @@ from lawtrail.receipt_check import ReceiptError, check_receipt, load_receipt
 from lawtrail.receipt_check import Result as ReceiptResult
 from lawtrail.receipt_check import report_text as receipt_report_text
 from lawtrail.services import ServiceError, do_import_case, do_ingest_media, load_case
+from lawtrail.verify import KeyInputError, add_trust_arguments, load_log_keys, load_witness_keys
+from lawtrail.witness_service import cli as witness_service_cli
+from lawtrail.witness_service.settings import WitnessConfigError
 
 EXIT_OK = 0
 EXIT_TAMPERED = 1
 EXIT_REFUSED = 1
 EXIT_CANNOT_RUN = 2
+EXIT_NOT_VERIFIED = verdict.EXIT_NOT_VERIFIED
 
 # Errors that mean "could not run", reported in Chinese with exit code 2 (the archive and
 # backup commands share them).
@@ -67,18 +80,22 @@ RUN_ERRORS = (
     MediaStoreError,
     config.ConfigError,
     OSError,
+    KeyInputError,
 )
-_RUN_ERRORS = (*RUN_ERRORS, WitnessError, TimestampError, ServiceError)
+_RUN_ERRORS = (*RUN_ERRORS, WitnessError, TimestampError, ServiceError, WitnessConfigError)
 
 
 def add_commands(sub: Any) -> None:
     v = sub.add_parser(
         "verify",
         help="核验账本：记录、日志树、检查点、见证联署和媒体文件是否完整未被篡改",
-        description="重算每条记录的叶哈希和日志树，核对已签名的检查点、见证方联署和（--media）"
-        "每个媒体文件的摘要，逐项列出被改动、删除、调换、倒签插入或回退之处。"
-        "退出码：0 完整，1 发现篡改，2 无法核验。",
+        description="重算每条记录的叶哈希和日志树，以固定的机关公钥（--key）核对已签名的检查点，"
+        "以固定的见证方公钥（--witness-key）核对见证联署，并（--media）核对每个媒体文件的摘要，"
+        "逐项列出被改动、删除、调换、倒签插入或回退之处。结论为完好、未验证或有问题："
+        "完好须未发现问题、公钥均已固定且每条记录都被固定见证方联署的检查点覆盖；"
+        "数据目录中的公钥由本系统管理，不算固定。" + verdict.EXIT_HELP + "。",
     )
+    add_trust_arguments(v)
     v.add_argument("--agency", help="只核验该机关的日志（默认全部）")
     v.add_argument("--case", dest="case_number", metavar="案号", help="只核验该案件的记录")
     v.add_argument("--media", action="store_true", help="同时核验所涉媒体文件的摘要")
@@ -98,6 +115,12 @@ def add_commands(sub: Any) -> None:
     cp = lsub.add_parser("checkpoint", help="打印机关日志最新的已签名检查点")
     cp.add_argument("--agency", required=True)
     cp.add_argument("--database", metavar="URL")
+    ig = lsub.add_parser(
+        "integrate",
+        help="为已入账但尚未签入检查点的记录签发检查点（服务运行时由其整合线程每秒完成）",
+    )
+    ig.add_argument("--agency", help="只整合该机关的日志（默认全部）")
+    ig.add_argument("--database", metavar="URL")
     ts = lsub.add_parser("timestamp", help="为最新检查点申请 RFC 3161 可信时间戳")
     ts.add_argument("--agency", required=True)
     ts.add_argument("--database", metavar="URL")
@@ -151,6 +174,12 @@ def add_commands(sub: Any) -> None:
     cs.add_argument("--key", required=True, metavar="FILE", help="见证方私钥文件")
     cs.add_argument("--state", required=True, metavar="DIR", help="见证方状态目录")
     cs.add_argument("--database", metavar="URL")
+    pinned = cs.add_mutually_exclusive_group(required=True)
+    pinned.add_argument(
+        "--log-key", metavar="FILE.vkey", help="日志的验证公钥文件（不从机关数据库获取）"
+    )
+    pinned.add_argument("--config", metavar="witness.toml", help="见证服务配置文件（含日志公钥）")
+    witness_service_cli.add_commands(wsub)
 
     r = sub.add_parser("receipt", help="存证回执：核验回执，或以账本核对是否被回退或改写")
     rsub = r.add_subparsers(dest="receipt_command", required=True, metavar="子命令")
@@ -191,6 +220,8 @@ def run(
         if args.command == "media":
             return cmd_media(args, out)
         if args.command == "witness":
+            if args.witness_command in ("serve", "alerts", "init"):
+                return witness_service_cli.run(args, out, err)
             return cmd_witness(args, out)
         if args.command == "receipt":
             return cmd_receipt(args, out, err)
@@ -244,6 +275,8 @@ def cmd_receipt(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_verify(
     args: argparse.Namespace, out: TextIO, projections: Sequence[ProjectionCheck] = ()
 ) -> int:
+    pinned = load_log_keys(args.key)
+    witnesses = load_witness_keys(args.witness_key)
     ledger = bootstrap.open_ledger(args.database, install_schema=False)
     store = bootstrap.open_media_store() if args.media else None
     state = Path(args.witness_state) if args.witness_state else config.witness_state_dir()
@@ -258,6 +291,10 @@ def cmd_verify(
             witness_state=state,
             tsa_roots=tsa_roots,
             projections=projections,
+            pinned_keys=pinned,
+            witness_keys=witnesses,
+            allow_unpinned=args.allow_unpinned,
+            allow_unwitnessed=args.allow_unwitnessed,
         )
     finally:
         ledger.db.close()
@@ -266,7 +303,7 @@ def cmd_verify(
         out.write("\n")
     else:
         out.write(report_text(report))
-    return EXIT_OK if report.intact else EXIT_TAMPERED
+    return verdict.EXIT_CODES[report.status]
 
 
 def _tsa_roots() -> list[bytes] | None:
@@ -283,6 +320,12 @@ def report_text(report: Report) -> str:
             f"（最新大小 {s.latest_checkpoint}），{s.cosignatures} 个见证联署，"
             f"{s.timestamps} 个可信时间戳"
             + (f"，核验媒体 {s.media_checked} 个" if s.media_checked else "")
+            + (f"；签名以{s.key}核验" if s.key else "")
+            + (
+                f"；经见证方联署覆盖前 {s.witnessed} 条"
+                if s.witnessed is not None and s.entries
+                else ""
+            )
         )
     if not report.logs:
         lines.append("账本中还没有任何日志。")
@@ -291,12 +334,20 @@ def report_text(report: Report) -> str:
             f"{projection.name}（{projection.table}）：{projection.rows} 行，逐行由账本重建核对"
         )
     lines.append("")
-    if report.intact:
-        lines.append("结论：完整，未发现篡改。")
+    status = report.status
+    if status == verdict.INTACT:
+        lines.append(
+            "结论：完好——未发现篡改，签名以固定的公钥核验，每条记录都被固定见证方联署的检查点覆盖。"
+            if not report.verdict.relaxed
+            else "结论：完好（已按要求放宽，见下）——未发现篡改。"
+        )
+    elif status == verdict.NOT_VERIFIED:
+        lines.append("结论：未验证——未发现篡改，但以下各项未能确认：")
     else:
-        lines.append(f"结论：发现 {len(report.problems)} 处篡改或损坏：")
+        lines.append(f"结论：有问题——发现 {len(report.problems)} 处篡改或损坏：")
         for i, p in enumerate(report.problems, 1):
             lines.append(f"{i:>3}. [{p.code}] {p.agency}：{p.message}")
+    lines += report.verdict.lines(status)
     for note in report.notes:
         lines.append(f"注：{note}")
     return "\n".join(lines) + "\n"
@@ -321,6 +372,13 @@ def cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
             if latest is None:
                 raise LedgerError(f"机关 {args.agency} 尚无检查点")
             out.write(latest.note)
+        elif args.ledger_command == "integrate":
+            agencies = [args.agency] if args.agency else [i.agency for i in ledger.logs()]
+            for agency in agencies:
+                waiting = ledger.pending(agency)
+                signed = ledger.integrate(agency)
+                size = signed.size if signed is not None else 0
+                out.write(f"{agency}：签入 {waiting} 条，最新检查点大小 {size}\n")
         elif args.ledger_command == "timestamp":
             tsa = tsa_from_env()
             if tsa is None:
@@ -534,8 +592,29 @@ def cmd_witness(args: argparse.Namespace, out: TextIO) -> int:
         raise WitnessError(f"见证方私钥 {args.key} 无效：{exc}") from exc
     ledger = bootstrap.open_ledger(args.database)
     try:
-        state = Witness(signer, Path(args.state)).cosign(ledger, args.agency)
+        info = ledger.log_info(args.agency)
+        if info is None:
+            raise WitnessError(f"机关 {args.agency} 尚无可见证的检查点")
+        log_keys = _configured_log_keys(args, info.origin)
+        state = Witness(signer, Path(args.state), log_keys).cosign(ledger, args.agency)
     finally:
         ledger.db.close()
     out.write(f"已联署 {state.origin} 大小 {state.size} 的检查点\n")
     return EXIT_OK
+
+
+def _configured_log_keys(args: argparse.Namespace, origin: str) -> dict[str, str]:
+    """The log key the witness trusts: from --log-key or the witness's configuration file,
+    never from the agency's database (no trust on first use)."""
+    if args.log_key:
+        try:
+            text = Path(args.log_key).read_text("utf-8").strip()
+        except OSError as exc:
+            raise WitnessError(f"无法读取日志公钥文件 {args.log_key}：{exc}") from exc
+        return {origin: text}
+    from lawtrail.witness_service.settings import load
+
+    log = load(Path(args.config)).log(origin)
+    if log is None:
+        raise WitnessError(f"见证服务配置文件 {args.config} 中没有日志 {origin}，拒绝联署")
+    return {origin: log.key}

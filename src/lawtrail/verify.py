@@ -22,11 +22,22 @@ What it checks (the package layout is described in ``lawtrail.archive``):
    entries after the latest archiving are covered by their inclusion proofs only (said so);
 5. every media file and generated document has the SHA-256, SM3 and size its entry records.
 
-The agency's key should be pinned with ``--key FILE.vkey`` (obtained from the agency or its
-supervisor, not from the package): without it the key inside the package is used and the
-report says that this proves only that the package is consistent in itself.
+Keys are *pinned* by the person verifying (:mod:`lawtrail.core.verdict`): ``--key FILE.vkey``
+(or a directory of them; the key named for the package's log is used) obtained from the agency
+or its supervisor, and ``--witness-key`` for the supervisor's witness. The keys inside the
+package are the forger's to choose, so they are never pinned. The verdict is
 
-Exit codes: 0 intact, 1 problems found (each names its file), 2 the package cannot be read.
+- 完好 (intact): no problem, the agency key pinned, and every entry of the package covered by a
+  checkpoint a pinned witness cosigned (``data/ledger/cosigned-<n>.txt``, proven consistent
+  with the package's checkpoint);
+- 未验证 (not verified): no problem found, but no key pinned (the package's own key was used,
+  which proves only that the package is consistent in itself), no witness key pinned, or
+  entries beyond the latest checkpoint a pinned witness cosigned (named: 「第 120–123 条尚无见证
+  联署」). ``--allow-unpinned`` / ``--allow-unwitnessed`` accept those, and the report says so;
+- 有问题 (problems): each names its file.
+
+Exit codes: 0 intact, 1 problems found (each names its file), 2 the package cannot be read,
+3 not verified.
 """
 
 from __future__ import annotations
@@ -43,12 +54,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from lawtrail.core import completeness, merkle, notes
+from lawtrail.core import completeness, merkle, notes, verdict
 from lawtrail.evidence.hashing import hash_stream
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
+EXIT_NOT_VERIFIED = 3
 BAG_NOTE_HEADER = "lawtrail-bag/1"  # the first line of the note lawtrail.archive signs
 SIGNATURE_FILE = "bag-signature.txt"
 
@@ -65,6 +77,79 @@ KIND_LABELS = {
 
 class PackageError(Exception):
     """The package cannot be verified at all (not a directory, no bag)."""
+
+
+class KeyInputError(ValueError):
+    """A pinned key given on the command line cannot be read (Chinese message naming the file)."""
+
+
+def read_key_paths(paths: Sequence[str], what: str) -> list[tuple[str, str]]:
+    """The key texts of ``--key`` / ``--witness-key`` arguments: each a ``.vkey`` file or a
+    directory, whose ``*.vkey`` files (not its subdirectories) are read. (path, text) pairs."""
+    found: list[tuple[str, str]] = []
+    for given in paths:
+        path = Path(given)
+        files = sorted(path.glob("*.vkey")) if path.is_dir() else [path]
+        if path.is_dir() and not files:
+            raise KeyInputError(f"{what}目录 {given} 中没有 .vkey 文件")
+        for file in files:
+            try:
+                found.append((str(file), file.read_text("utf-8")))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise KeyInputError(f"无法读取{what}文件 {file}：{exc}") from exc
+    return found
+
+
+def load_log_keys(paths: Sequence[str]) -> list[notes.Ed25519Verifier]:
+    """The pinned log (agency) keys of ``--key`` arguments; each names the log it signs."""
+    keys = []
+    for file, text in read_key_paths(paths, "机关公钥"):
+        try:
+            keys.append(notes.Ed25519Verifier.from_verifier_key_string(text.strip()))
+        except notes.NoteError as exc:
+            raise KeyInputError(f"机关公钥文件 {file} 不是有效的检查点公钥：{exc}") from exc
+    return keys
+
+
+def load_witness_keys(paths: Sequence[str]) -> list[notes.CosignatureVerifier]:
+    """The pinned witness keys of ``--witness-key`` arguments."""
+    keys = []
+    for file, text in read_key_paths(paths, "见证方公钥"):
+        try:
+            keys.append(notes.CosignatureVerifier.from_verifier_key_string(text.strip()))
+        except notes.NoteError as exc:
+            raise KeyInputError(f"见证方公钥文件 {file} 不是有效的联署公钥：{exc}") from exc
+    return keys
+
+
+def add_trust_arguments(parser: argparse.ArgumentParser) -> None:
+    """The pinned-key options every verifier takes (one design for all three)."""
+    parser.add_argument(
+        "--key",
+        metavar="FILE.vkey|DIR",
+        action="append",
+        default=[],
+        help="固定的机关检查点公钥：向机关或监督机关索取的 .vkey 文件，或存放这些文件的目录"
+        "（可重复；按公钥名称对应日志）。被核验系统自带的公钥不算固定",
+    )
+    parser.add_argument(
+        "--witness-key",
+        metavar="FILE.vkey|DIR",
+        action="append",
+        default=[],
+        help="固定的监督机关见证方公钥文件或目录（可重复）；完好须每个条目都被其联署覆盖",
+    )
+    parser.add_argument(
+        "--allow-unpinned",
+        action="store_true",
+        help="未固定公钥时以被核验系统自带的公钥核验并可判为完好（报告注明"
+        f"“{verdict.RELAXED_UNPINNED}”）",
+    )
+    parser.add_argument(
+        "--allow-unwitnessed",
+        action="store_true",
+        help=f"不要求见证联署（报告注明“{verdict.RELAXED_UNWITNESSED}”）",
+    )
 
 
 @dataclass(frozen=True)
@@ -88,16 +173,26 @@ class Result:
     documents: int = 0
     key_source: str = ""
     completeness: str = ""  # what the latest archiving's commitment established, in Chinese
+    witnessed: int | None = None  # size of the latest checkpoint a pinned witness cosigned
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    verdict: verdict.Verdict = field(default_factory=verdict.Verdict)
+
+    @property
+    def status(self) -> str:
+        """intact (完好) | not_verified (未验证) | problems (有问题)."""
+        return self.verdict.status(bool(self.problems))
 
     @property
     def intact(self) -> bool:
-        return not self.problems
+        return self.status == verdict.INTACT
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["verdict"]
+        data["status"] = self.status
         data["intact"] = self.intact
+        data.update(self.verdict.to_json())
         return data
 
 
@@ -136,10 +231,16 @@ def _supported(algorithm: str) -> bool:
 
 
 class _Verifier:
-    def __init__(self, root: Path, key: str | None, witness_keys: Sequence[str]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        keys: Sequence[str],
+        witness_keys: Sequence[str],
+        trust: verdict.Verdict,
+    ) -> None:
         self.root = root
-        self.result = Result(package=str(root))
-        self.pinned_key = key
+        self.result = Result(package=str(root), verdict=trust)
+        self.pinned_keys = list(keys)
         self.witness_keys = list(witness_keys)
         # file -> {manifest file -> (algorithm, expected hex)}
         self.listed: dict[str, dict[str, tuple[str, str]]] = {}
@@ -282,20 +383,34 @@ class _Verifier:
 
     # ------------------------------------------------------------------ keys and signatures
 
-    def agency_verifier(self, agency: str) -> notes.Ed25519Verifier | None:
-        if self.pinned_key is not None:
-            text, source = self.pinned_key, "指定的公钥（--key）"
-        else:
-            rel = f"data/keys/{agency}.vkey"
-            raw = self.read(rel)
-            if raw is None:
-                self.problem("missing", rel, f"{rel} 缺失：没有机关公钥，无法核验签名")
-                return None
-            text, source = raw.decode("utf-8", "replace"), f"包内公钥 {rel}"
-            self.result.notes.append(
-                "未指定 --key：使用包内的机关公钥，只能证明包内一致；"
-                "请向该机关或监督机关索取公钥后用 --key 复核"
-            )
+    def agency_verifier(self, agency: str, origin: str) -> notes.Ed25519Verifier | None:
+        """The pinned key named for the package's log; else (未验证 unless relaxed) the
+        package's own copy."""
+        pinned = []
+        for text in self.pinned_keys:
+            try:
+                key = notes.Ed25519Verifier.from_verifier_key_string(text.strip())
+            except notes.NoteError as exc:
+                raise PackageError(f"指定的机关公钥无法读取：{exc}") from exc
+            if key.name == origin:
+                pinned.append(key)
+        if pinned:
+            self.result.key_source = "固定的公钥（--key）"
+            return pinned[0]
+        rel = f"data/keys/{agency}.vkey"
+        raw = self.read(rel)
+        if raw is None:
+            self.problem("missing", rel, f"{rel} 缺失：没有机关公钥，无法核验签名")
+            return None
+        text, source = raw.decode("utf-8", "replace"), f"包内公钥 {rel}（未固定）"
+        missing = "未用 --key 固定机关公钥"
+        if self.pinned_keys:
+            missing = f"指定的公钥中没有日志 {origin} 的公钥"
+        self.result.verdict.unpinned_key(
+            f"{missing}：以包内的机关公钥核验，只能证明包内一致；"
+            "请向该机关或监督机关索取公钥后用 --key 复核",
+            agency,
+        )
         self.result.key_source = source
         try:
             return notes.Ed25519Verifier.from_verifier_key_string(text.strip())
@@ -619,18 +734,41 @@ class _Verifier:
             if wrong:
                 self.problem("modified", rel, f"{rel} 被修改：{'、'.join(wrong)}与账本登记不符")
 
-    def check_cosigned(self, proofs: Mapping[str, Any], verifier: Any, head: Any) -> None:
-        witnesses: list[notes.CosignatureVerifier] = []
-        texts = list(self.witness_keys)
+    def _witnesses(self) -> tuple[dict[str, notes.CosignatureVerifier], set[str]]:
+        """Witness keys by name (the pinned ones over the package's copies) and the names
+        whose cosignatures cover entries: the pinned — or, relaxed, the package's own."""
+        own: dict[str, notes.CosignatureVerifier] = {}
         folder = self.root / "data" / "keys" / "witnesses"
-        if not texts and folder.is_dir():
-            texts = [p.read_text("utf-8") for p in sorted(folder.glob("*.vkey"))]
-        for text in texts:
+        for path in sorted(folder.glob("*.vkey")) if folder.is_dir() else []:
             try:
-                witnesses.append(notes.CosignatureVerifier.from_verifier_key_string(text.strip()))
+                text = path.read_text("utf-8")
+                key = notes.CosignatureVerifier.from_verifier_key_string(text.strip())
+            except (OSError, UnicodeDecodeError, notes.NoteError) as exc:
+                self.result.notes.append(f"包内见证方公钥 {path.name} 无法读取：{exc}")
+                continue
+            own[key.name] = key
+        pinned: dict[str, notes.CosignatureVerifier] = {}
+        for text in self.witness_keys:
+            try:
+                key = notes.CosignatureVerifier.from_verifier_key_string(text.strip())
             except notes.NoteError as exc:
-                self.result.notes.append(f"见证方公钥无法读取：{exc}")
+                raise PackageError(f"指定的见证方公钥无法读取：{exc}") from exc
+            pinned[key.name] = key
+        covering = set(pinned)
+        if not pinned:
+            if own and self.result.verdict.allow_unpinned:
+                covering = set(own)
+                self.result.verdict.unpinned_key("见证联署以包内的见证方公钥核验（未固定）")
+            else:
+                self.result.verdict.unpinned_witness(
+                    "未用 --witness-key 固定见证方公钥：无法确认包内条目已经监督机关的见证方联署"
+                )
+        return {**own, **pinned}, covering
+
+    def check_cosigned(self, proofs: Mapping[str, Any], verifier: Any, head: Any) -> None:
+        known, covering = self._witnesses()
         consistency = proofs.get("consistency", {})
+        covered = 0
         for item in proofs.get("cosigned", []):
             rel = str(item.get("checkpoint", ""))
             raw = self.read(rel)
@@ -643,24 +781,35 @@ class _Verifier:
             except notes.NoteError as exc:
                 self.problem("modified", rel, f"{rel} 不是有效的联署检查点（{exc}）")
                 continue
-            ok = _signed_by(note, witnesses)
-            if verifier is not None and not _signed_by(note, [verifier]):
+            witness = str(item.get("witness", ""))
+            agency_ok = verifier is not None and bool(_signed_by(note, [verifier]))
+            if verifier is not None and not agency_ok:
                 self.problem("signature_invalid", rel, f"{rel} 的机关签名无效")
-            if item.get("witness") not in ok:
-                self.problem(
-                    "signature_invalid",
-                    rel,
-                    f"{rel} 中见证方 {item.get('witness')} 的联署无法验证",
+            if witness not in known:
+                self.result.notes.append(
+                    f"{rel}：见证方 {witness} 的公钥既未指定也不在包内，未核验其联署"
                 )
-            self._consistent(rel, checkpoint, head, consistency)
+                continue
+            if not _signed_by(note, [known[witness]]):
+                self.problem("signature_invalid", rel, f"{rel} 中见证方 {witness} 的联署无法验证")
+                continue
+            consistent = self._consistent(rel, checkpoint, head, consistency)
+            if consistent and agency_ok and witness in covering:
+                covered = max(covered, checkpoint.size)
+        if covering:
+            self.result.witnessed = covered
+            self.result.verdict.unwitnessed_seqs(
+                (seq for seq in self.leaves if seq >= covered), self.result.agency
+            )
 
     def _consistent(
         self, rel: str, checkpoint: notes.Checkpoint, head: notes.Checkpoint, proofs: Any
-    ) -> None:
+    ) -> bool:
         if checkpoint.size == head.size:
             if checkpoint.root != head.root:
                 self.problem("proof_failed", rel, f"{rel} 与检查点同大小而根不同（分叉）")
-            return
+                return False
+            return True
         try:
             proof = [bytes.fromhex(p) for p in proofs.get(str(checkpoint.size), [])]
             merkle.verify_consistency(checkpoint.size, head.size, checkpoint.root, head.root, proof)
@@ -668,6 +817,8 @@ class _Verifier:
             self.problem(
                 "proof_failed", rel, f"{rel}（大小 {checkpoint.size}）与检查点不一致：{exc}"
             )
+            return False
+        return True
 
     def check_timestamps(self, proofs: Mapping[str, Any], head: notes.Checkpoint) -> None:
         for item in proofs.get("timestamps", []):
@@ -694,7 +845,7 @@ class _Verifier:
         self.load_manifests()
         proofs = self.load_proofs()
         agency = self.result.agency
-        verifier = self.agency_verifier(agency) if agency else None
+        verifier = self.agency_verifier(agency, str(proofs.get("log", ""))) if agency else None
         head = None
         entries: list[tuple[str, dict[str, Any]]] = []
         if proofs:
@@ -763,14 +914,23 @@ def _changed_paths(expected: Any, actual: Any, path: str = "") -> list[str]:
 
 
 def verify_package(
-    path: Path, *, key: str | None = None, witness_keys: Sequence[str] = ()
+    path: Path,
+    *,
+    key: str | Sequence[str] | None = None,
+    witness_keys: Sequence[str] = (),
+    allow_unpinned: bool = False,
+    allow_unwitnessed: bool = False,
 ) -> Result:
+    """Check the package; ``key`` is the pinned agency key text (or several, matched to the
+    package's log by name), ``witness_keys`` the pinned witness keys' texts."""
     root = Path(path)
     if not root.is_dir():
         raise PackageError(f"{root} 不是目录：请先解压档案包")
     if not (root / "data").is_dir() and not (root / "bagit.txt").exists():
         raise PackageError(f"{root} 不是 BagIt 档案包（没有 bagit.txt 和 data/）")
-    return _Verifier(root, key, witness_keys).run()
+    keys = [key] if isinstance(key, str) else list(key or ())
+    trust = verdict.Verdict(allow_unpinned=allow_unpinned, allow_unwitnessed=allow_unwitnessed)
+    return _Verifier(root, keys, witness_keys, trust).run()
 
 
 def report_text(result: Result) -> str:
@@ -784,12 +944,25 @@ def report_text(result: Result) -> str:
     ]
     if result.completeness:
         lines.append(f"条目齐全：{result.completeness}")
-    if result.intact:
-        lines.append("结果：完好——清单、签名、包含证明、案件数据与文件摘要全部一致")
+    if result.witnessed is not None:
+        lines.append(f"见证联署：固定见证方联署的最新检查点大小 {result.witnessed}")
+    status = result.status
+    if status == verdict.INTACT:
+        lines.append(
+            "结果：完好——清单、签名、包含证明、案件数据与文件摘要全部一致"
+            + (
+                "，机关公钥已固定，全部条目经见证方联署"
+                if not result.verdict.relaxed
+                else "（已按要求放宽，见下）"
+            )
+        )
+    elif status == verdict.NOT_VERIFIED:
+        lines.append("结果：未验证——未发现问题，但以下各项未能确认：")
     else:
-        lines.append(f"结果：发现 {len(result.problems)} 处问题")
+        lines.append(f"结果：有问题——发现 {len(result.problems)} 处问题")
         for p in result.problems:
             lines.append(f"  [{KIND_LABELS.get(p.kind, p.kind)}] {p.file}：{p.message}")
+    lines += result.verdict.lines(status)
     for note in result.notes:
         lines.append(f"提示：{note}")
     return "\n".join(lines) + "\n"
@@ -800,24 +973,30 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="lawtrail-verify",
         description="离线核验 LawTrail 导出的案件档案包（BagIt）：清单、机关签名、账本包含证明、"
-        "案件数据和音像文件摘要。无需数据库和网络。退出码：0 完好，1 发现问题，2 无法读取。",
+        "见证联署、案件数据和音像文件摘要。无需数据库和网络。完好须机关公钥已固定（--key，"
+        "包内自带的公钥不算）且每个条目都被固定见证方（--witness-key）联署的检查点覆盖。"
+        + verdict.EXIT_HELP.replace("无法核验", "无法读取")
+        + "。",
     )
     parser.add_argument("package", metavar="PACKAGE", help="档案包目录（已解压）")
-    parser.add_argument(
-        "--key", metavar="FILE.vkey", help="机关检查点公钥文件（向机关或监督机关索取，建议指定）"
-    )
-    parser.add_argument(
-        "--witness-key", metavar="FILE.vkey", action="append", default=[], help="见证方公钥文件"
-    )
+    add_trust_arguments(parser)
     parser.add_argument("--json", action="store_true", help="输出 JSON（机器可读）")
     args = parser.parse_args(argv)
     try:
-        key = Path(args.key).read_text("utf-8") if args.key else None
-        witnesses = [Path(p).read_text("utf-8") for p in args.witness_key]
-        result = verify_package(Path(args.package), key=key, witness_keys=witnesses)
-    except (PackageError, OSError, UnicodeDecodeError, binascii.Error) as exc:
+        keys = [text for _, text in read_key_paths(args.key, "机关公钥")]
+        witnesses = [text for _, text in read_key_paths(args.witness_key, "见证方公钥")]
+        result = verify_package(
+            Path(args.package),
+            key=keys,
+            witness_keys=witnesses,
+            allow_unpinned=args.allow_unpinned,
+            allow_unwitnessed=args.allow_unwitnessed,
+        )
+    except (PackageError, KeyInputError, OSError, UnicodeDecodeError, binascii.Error) as exc:
         if args.json:
-            json.dump({"intact": False, "error": str(exc)}, out, ensure_ascii=False)
+            json.dump(
+                {"status": "error", "intact": False, "error": str(exc)}, out, ensure_ascii=False
+            )
             out.write("\n")
         else:
             out.write(f"无法核验：{exc}\n")
@@ -827,7 +1006,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         out.write("\n")
     else:
         out.write(report_text(result))
-    return EXIT_OK if result.intact else EXIT_PROBLEMS
+    return verdict.EXIT_CODES[result.status]
 
 
 if __name__ == "__main__":

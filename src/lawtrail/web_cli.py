@@ -63,6 +63,12 @@ def run(args: argparse.Namespace) -> int:
     return serve(args.bind, args.workers, args.threads)
 
 
+def _start_integrator(worker: Any) -> None:
+    from lawtrail.web import wiring
+
+    wiring.start_integrator()
+
+
 def serve(bind: str, workers: int, threads: int) -> int:
     """gunicorn with threaded workers: request bodies reach the app as a stream (uploads of
     several GB are never buffered whole), and a long upload does not count as a hung worker."""
@@ -73,6 +79,11 @@ def serve(bind: str, workers: int, threads: int) -> int:
     from lawtrail.web.wsgi import application
 
     call_command("check", deploy=False)
+    from lawtrail import bootstrap
+
+    # Fail at start, not at the first save: a signing process configured but unreachable
+    # settings, or a private key left beside the data (LAWTRAIL_SIGNER), stop the server here.
+    bootstrap.key_directory()
 
     class App(BaseApplication):
         def load_config(self) -> None:
@@ -88,6 +99,9 @@ def serve(bind: str, workers: int, threads: int) -> int:
                 # No control socket in the user's home: several servers may run side by side
                 # (tests, a demo next to production), and nothing here uses it.
                 "control_socket_disable": True,
+                # Each worker signs its agencies' new entries in batches (≤ 1 s): appends,
+                # page views' access entries included, no longer wait for a signature each.
+                "post_worker_init": _start_integrator,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Walk, beijing_now, typed
+from tests.e2e.conftest import Walk, assert_verified, beijing_now, typed
 
 pytestmark = pytest.mark.e2e
 
@@ -337,4 +337,4 @@ def test_a_stats_case_with_electronic_service_walks_to_the_archive_and_flags_the
     assert "刘建国" in final.row_of(inquiry).who and "陈晓燕" in final.row_of(inquiry).who
 
     report = server.verify(AGENCY, number)
-    assert report["intact"] is True and report["problems"] == [], report
+    assert_verified(report)

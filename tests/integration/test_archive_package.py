@@ -50,6 +50,26 @@ class World:
     agency: str
     case_number: str
     tmp: Path
+    witness: Witness
+
+    def pinned_key(self) -> str:
+        """The agency's key as the supervisor holds it (pinned with --key)."""
+        return (self.tmp / "keys" / f"{self.agency}.vkey").read_text("utf-8")
+
+    def witness_key(self) -> str:
+        return self.witness.signer.verifier().verifier_key() + "\n"
+
+    def pinned_files(self) -> list[str]:
+        """--key and --witness-key arguments: the supervisor's copies of the two keys."""
+        folder = self.tmp / "pinned"
+        folder.mkdir(exist_ok=True)
+        (folder / "agency.vkey").write_text(self.pinned_key(), "utf-8")
+        (folder / "witness.vkey").write_text(self.witness_key(), "utf-8")
+        return ["--key", str(folder / "agency.vkey"), "--witness-key", str(folder / "witness.vkey")]
+
+    def cosign(self) -> None:
+        """The witness catches up: every entry is covered by a cosigned checkpoint."""
+        self.witness.cosign(self.ledger, self.agency)
 
 
 @pytest.fixture
@@ -107,9 +127,10 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
         record_id="r-site",
         now=NOW,  # type: ignore[arg-type]
     )
-    witness = notes.CosignatureSigner.generate("yifazhishi.tonghua.example")
-    keys.add_witness(witness.verifier().verifier_key())
-    Witness(witness, tmp_path / "witness").cosign(ledger, case.agency)
+    signer = notes.CosignatureSigner.generate("yifazhishi.tonghua.example")
+    keys.add_witness(signer.verifier().verifier_key())
+    witness = Witness(signer, tmp_path / "witness")
+    witness.cosign(ledger, case.agency)
     # One more entry after the cosignature: the package must prove the cosigned checkpoint
     # consistent with the later one its proofs are against.
     services.do_append_record(
@@ -120,7 +141,7 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
          "fields": {"status": "performed", "details": "当事人已缴纳罚没款"}},
         now=NOW,
     )  # fmt: skip
-    yield World(ledger, keys, store, case.agency, case.case_number, tmp_path)
+    yield World(ledger, keys, store, case.agency, case.case_number, tmp_path, witness)
     ledger.db.close()
 
 
@@ -187,16 +208,18 @@ def test_four_property_report_is_made_at_export(world: World) -> None:
 
 
 def test_offline_verifier_finds_an_exported_package_intact(world: World) -> None:
+    world.cosign()
     bag = export(world)
-    key = (world.tmp / "keys" / f"{world.agency}.vkey").read_text("utf-8")
-    result = offline.verify_package(bag, key=key)
+    result = offline.verify_package(bag, key=world.pinned_key(), witness_keys=[world.witness_key()])
     assert result.problems == []
-    assert result.intact
+    assert result.verdict.reasons == []
+    assert result.intact and result.status == "intact"
     assert result.entries == len(
         json.loads((bag / "data/ledger/proofs.json").read_bytes())["entries"]
     )
     assert (result.media, result.documents) == (2, 1)
-    assert result.key_source == "指定的公钥（--key）"
+    assert result.key_source == "固定的公钥（--key）"
+    assert result.witnessed == result.tree_size
 
 
 def test_changing_one_byte_of_any_file_is_reported_with_that_file(world: World) -> None:
@@ -303,8 +326,10 @@ def test_a_package_resigned_with_another_key_fails_against_the_pinned_key(
         note = notes.parse_note((bag / rel).read_text("utf-8"))
         (bag / rel).write_text(notes.format_note(notes.sign_note(note.text, forger)), "utf-8")
     (bag / f"data/keys/{world.agency}.vkey").write_text(forger.verifier_key() + "\n", "utf-8")
+    # Judged by the key the forger put in it, the package is never 完好: its key is not pinned.
     unpinned = offline.verify_package(bag)
-    assert any("--key" in n for n in unpinned.notes)
+    assert unpinned.status != "intact"
+    assert any("--key" in r.message for r in unpinned.verdict.reasons)
     found = problems(bag, key=pinned)
     assert {"data/ledger/checkpoint.txt", "bag-signature.txt"} <= {
         p.file for p in found if p.kind == "signature_invalid"
@@ -343,11 +368,26 @@ def test_export_refuses_when_a_media_file_is_missing_from_the_store(world: World
 def test_verifier_cli_reports_in_chinese_and_json_with_exit_codes(world: World) -> None:
     bag = export(world)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    ok = subprocess.run(
+    unpinned = subprocess.run(
         [sys.executable, "-m", "lawtrail.verify", str(bag)], capture_output=True, text=True, env=env
     )
-    assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "结果：完好" in ok.stdout
+    assert unpinned.returncode == 3, unpinned.stdout + unpinned.stderr
+    assert "结果：未验证" in unpinned.stdout and "--key" in unpinned.stdout
+    pinned = world.pinned_files()
+    ok = subprocess.run(
+        [sys.executable, "-m", "lawtrail.verify", *pinned, str(bag)],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    # The world's last record came after the witness's cosignature: named, not verified.
+    last = max(e.seq for e in world.ledger.entries(world.agency, case_number=world.case_number))
+    assert ok.returncode == 3, ok.stdout + ok.stderr
+    assert f"第 {last} 条尚无见证联署" in ok.stdout
+    relaxed = subprocess.run(
+        [sys.executable, "-m", "lawtrail.verify", *pinned, "--allow-unwitnessed", str(bag)],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert relaxed.returncode == 0, relaxed.stdout + relaxed.stderr
+    assert "结果：完好" in relaxed.stdout and "未要求见证联署" in relaxed.stdout
     sha = hashlib.sha256(JPEG).hexdigest()
     (bag / f"data/media/{sha}.jpg").write_bytes(b"\xff\xd8\xff changed")
     bad = subprocess.run(
@@ -356,7 +396,7 @@ def test_verifier_cli_reports_in_chinese_and_json_with_exit_codes(world: World) 
     )  # fmt: skip
     assert bad.returncode == 1
     data = json.loads(bad.stdout)
-    assert data["intact"] is False
+    assert (data["status"], data["intact"]) == ("problems", False)
     assert f"data/media/{sha}.jpg" in {p["file"] for p in data["problems"]}
     missing = subprocess.run(
         [sys.executable, "-m", "lawtrail.verify", str(world.tmp / "nothing")],
@@ -374,7 +414,8 @@ class Block(importlib.abc.MetaPathFinder):
         if top in sys.stdlib_module_names or top in ALLOWED:
             if top == "lawtrail" and name not in (
                 "lawtrail", "lawtrail.verify", "lawtrail.core", "lawtrail.core.merkle",
-                "lawtrail.core.notes", "lawtrail.core.completeness", "lawtrail.evidence",
+                "lawtrail.core.notes", "lawtrail.core.completeness", "lawtrail.core.verdict",
+                "lawtrail.evidence",
                 "lawtrail.evidence.hashing",
             ):
                 raise ImportError(f"offline verifier imported {name}")
@@ -389,9 +430,10 @@ sys.exit(verify.main(sys.argv[1:]))
 def test_offline_verifier_needs_only_the_standard_library_and_cryptography(
     world: World,
 ) -> None:
+    world.cosign()
     bag = export(world)
     run = subprocess.run(
-        [sys.executable, "-c", BLOCKER, str(bag)],
+        [sys.executable, "-c", BLOCKER, *world.pinned_files(), str(bag)],
         capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
@@ -415,7 +457,11 @@ def test_export_command_writes_the_package_logs_the_export_and_checks_it(
     code = main([*args, "--check", "--actor", "档案员王芳"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "bagit 校验：通过" in out and "结果：完好" in out and "【真实性】通过" in out
+    # The self-check uses the system's own keys (said so); the record after the witness's
+    # cosignature is named as not yet witnessed — and nothing is a problem.
+    assert "bagit 校验：通过" in out and "【真实性】通过" in out
+    assert "结果：未验证" in out and "尚无见证联署" in out and "有问题" not in out
+    assert "未固定公钥：以被核验系统自带的公钥核验" in out
     access = list(
         world.ledger.entries(world.agency, case_number=world.case_number, types=("access",))
     )

@@ -20,7 +20,7 @@ import pytest
 from lawtrail import cli
 from lawtrail.backup.destination import LocalDestination, destination_from_url
 from lawtrail.backup.errors import BackupError
-from lawtrail.backup.restore import restore
+from lawtrail.backup.restore import Trust, restore
 from lawtrail.backup.take import take_backup
 from lawtrail.core import merkle, notes
 from lawtrail.core.canonical import canonical_bytes
@@ -67,6 +67,27 @@ class System:
     def keys(self) -> KeyDirectory:
         return self.ledger.keys
 
+    @property
+    def pinned(self) -> Path:
+        """The supervisor's copies of the agencies' keys and the witness key (see
+        :func:`source_system`): what a restore and a verification pin."""
+        return self.base / "pinned"
+
+    def pinned_args(self) -> list[str]:
+        return ["--key", str(self.pinned), "--witness-key", str(self.pinned / "witnesses")]
+
+    def trust(self) -> Trust:
+        return Trust(
+            keys=[
+                notes.Ed25519Verifier.from_verifier_key_string(p.read_text().strip())
+                for p in sorted(self.pinned.glob("*.vkey"))
+            ],
+            witness_keys=[
+                notes.CosignatureVerifier.from_verifier_key_string(p.read_text().strip())
+                for p in sorted((self.pinned / "witnesses").glob("*.vkey"))
+            ],
+        )
+
     def env(self) -> dict[str, str]:
         return {
             "DATABASE_URL": self.url,
@@ -110,6 +131,12 @@ def source_system(url: str, base: Path) -> System:
     system.keys.add_witness(witness.verifier_key())
     system.witness = Witness(witness, base / "witness-state")
     system.witness.cosign(system.ledger, MARKET)
+    system.witness.cosign(system.ledger, HRSS)
+    (system.pinned / "witnesses").mkdir(parents=True)
+    for agency in (MARKET, HRSS):
+        vkey = (system.keys.root / f"{agency}.vkey").read_text()
+        (system.pinned / f"{agency}.vkey").write_text(vkey)
+    (system.pinned / "witnesses" / "w.vkey").write_text(witness.verifier_key() + "\n")
     return system
 
 
@@ -285,15 +312,19 @@ def test_backup_more_records_incremental_backup_then_restore_gives_the_same_root
 
     # Restore on a new site: an empty database, an empty media store, an empty key directory.
     target = systems.target(empty_database_url)
-    result = restore(target.ledger.db, target.store, target.keys, dest)
+    trust = source.trust()
+    result = restore(target.ledger.db, target.store, target.keys, dest, trust=trust)
     assert result.ok and result.media == 2
+    assert result.status == "intact", result.verdict.reasons
     report = verify(
         target.ledger,
         target.keys,
         media_store=target.store,
         tsa_roots=[tsa_authority.ca_cert_pem],
+        pinned_keys=trust.keys,
+        witness_keys=trust.witness_keys,
     )
-    assert report.intact, report.problems
+    assert report.intact, (report.problems, report.verdict.reasons)
     assert {s.agency: s.media_checked for s in report.logs}[MARKET] == 2
     for agency in (MARKET, HRSS):
         assert state(target.ledger, agency) == state(source.ledger, agency)
@@ -352,7 +383,15 @@ def test_cli_backup_and_restore_at_the_first_run_gives_the_first_state(
 
     target = systems.target()
     code, out, _ = run_cli(
-        monkeypatch, capsys, target.env(), "restore", "--from", offsite, "--at", "1"
+        monkeypatch,
+        capsys,
+        target.env(),
+        "restore",
+        "--from",
+        offsite,
+        "--at",
+        "1",
+        *source.pinned_args(),
     )
     assert code == 0, out
     assert "已恢复第 1 次备份（runs/000001.json" in out
@@ -362,11 +401,15 @@ def test_cli_backup_and_restore_at_the_first_run_gives_the_first_state(
     for agency in (MARKET, HRSS):
         assert state(target.ledger, agency) == first[agency]
     assert not target.store.exists(later_sha)  # added by run 2, after the chosen state
-    code, out, _ = run_cli(monkeypatch, capsys, target.env(), "verify", "--media")
-    assert code == 0 and "结论：完整" in out
+    code, out, _ = run_cli(
+        monkeypatch, capsys, target.env(), "verify", "--media", *source.pinned_args()
+    )
+    assert code == 0 and "结论：完好" in out, out
 
     # Restoring again into the now non-empty system cannot run, and changes nothing.
-    code, _, err = run_cli(monkeypatch, capsys, target.env(), "restore", "--from", offsite)
+    code, _, err = run_cli(
+        monkeypatch, capsys, target.env(), "restore", "--from", offsite, *source.pinned_args()
+    )
     assert code == 2
     assert "已有账本数据" in err and "空系统" in err
     assert state(target.ledger, MARKET) == first[MARKET]
@@ -393,14 +436,17 @@ def test_signing_keys_are_backed_up_only_on_request_and_then_the_restored_system
     ).read_bytes()
 
     target = systems.target()
-    code, out, _ = run_cli(monkeypatch, capsys, target.env(), "restore", "--from", str(signed))
+    code, out, _ = run_cli(
+        monkeypatch, capsys, target.env(), "restore", "--from", str(signed), *source.pinned_args()
+    )
     assert code == 0
     assert "签名私钥" not in out  # nothing missing to continue recording
     assert oct((target.keys.root / f"{MARKET}.key").stat().st_mode & 0o777) == "0o600"
     size, _ = state(target.ledger, MARKET)
     add_video(target, b"recorded after the restore" * 100, "2026-09-05 10:00", "r9")
     assert state(target.ledger, MARKET)[0] == size + 2
-    assert verify(target.ledger, target.keys, media_store=target.store).intact
+    report = verify(target.ledger, target.keys, media_store=target.store)
+    assert report.problems == []
 
 
 def test_backup_help_says_why_signing_keys_stay_out_by_default(
@@ -443,6 +489,8 @@ def test_round_trip_through_an_s3_bucket(
     before = objects()
     big = os.urandom(9 * 1024 * 1024)  # more than one 8 MiB part: a multipart upload
     big_sha = add_video(source, big, "2026-09-06 10:00", "r2")
+    assert source.witness is not None
+    source.witness.cosign(source.ledger, MARKET)
     code, out, _ = run_cli(monkeypatch, capsys, env, "backup", "--to", url)
     assert code == 0, out
     new = sorted(set(objects()) - set(before))
@@ -454,10 +502,11 @@ def test_round_trip_through_an_s3_bucket(
 
     target = systems.target()
     target_env = {**target.env(), **credentials}
-    code, out, _ = run_cli(monkeypatch, capsys, target_env, "restore", "--from", url)
+    pinned = source.pinned_args()
+    code, out, _ = run_cli(monkeypatch, capsys, target_env, "restore", "--from", url, *pinned)
     assert code == 0, out
-    code, out, _ = run_cli(monkeypatch, capsys, target_env, "verify", "--media")
-    assert code == 0 and "结论：完整" in out
+    code, out, _ = run_cli(monkeypatch, capsys, target_env, "verify", "--media", *pinned)
+    assert code == 0 and "结论：完好" in out, out
     for agency in (MARKET, HRSS):
         assert state(target.ledger, agency) == state(source.ledger, agency)
     assert target.store.check(big_sha) is None
@@ -573,7 +622,10 @@ def test_a_log_rewritten_and_re_signed_is_not_consistent_with_the_backup(
         (HRSS, size, root, note, "2026-09-02T07:30:00+08:00"),
     )
     attacker.close()
-    assert verify(source.ledger, source.keys).intact  # the forgery is self-consistent …
+    # The forgery is self-consistent under the agency key — only the witness's cosignature
+    # over the old checkpoint no longer verifies …
+    problems = verify(source.ledger, source.keys, agency=HRSS).problems
+    assert {p.code for p in problems} == {"cosignature_invalid"}
 
     again = take_backup(source.ledger, source.store, dest)  # … but not with the backup
     assert not again.ok
@@ -624,7 +676,9 @@ def test_a_changed_byte_in_the_backup_makes_restore_refuse_naming_the_file(
     victim.write_bytes(bytes(data))
 
     target = systems.target()
-    code, _, err = run_cli(monkeypatch, capsys, target.env(), "restore", "--from", str(offsite))
+    code, _, err = run_cli(
+        monkeypatch, capsys, target.env(), "restore", "--from", str(offsite), *source.pinned_args()
+    )
     assert code == 1
     name = victim.relative_to(offsite).as_posix()
     assert name in err, err
@@ -645,12 +699,19 @@ def test_restore_check_verifies_the_backup_without_writing(
     take_backup(source.ledger, source.store, LocalDestination(offsite, create=True))
     target = systems.target()
     code, out, _ = run_cli(
-        monkeypatch, capsys, target.env(), "restore", "--from", str(offsite), "--check"
+        monkeypatch,
+        capsys,
+        target.env(),
+        "restore",
+        "--from",
+        str(offsite),
+        "--check",
+        *source.pinned_args(),
     )
-    assert code == 0
+    assert code == 0, out
     size, root = state(source.ledger, MARKET)
     assert f"机关 {MARKET}：{size} 条记录" in out and root.hex() in out
-    assert "结论：备份完整，可以恢复。" in out
+    assert "结论：完好——备份完整，可以恢复。" in out
     assert target.ledger.db.one("SELECT COUNT(*) FROM ledger_log") == (0,)
     code, _, err = run_cli(
         monkeypatch, capsys, target.env(), "restore", "--from", str(tmp_path / "nowhere")
@@ -677,5 +738,5 @@ def test_a_generated_document_is_backed_up_like_media(systems: Systems, tmp_path
     with dest.open(f"media/sha256/{stored.sha256[:2]}/{stored.sha256}") as fh:
         assert fh.read() == pdf
     target = systems.target()
-    restore(target.ledger.db, target.store, target.keys, dest)
+    restore(target.ledger.db, target.store, target.keys, dest, trust=source.trust())
     assert target.store.check(stored.sha256, stored.sm3, stored.size) is None

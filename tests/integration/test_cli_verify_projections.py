@@ -54,9 +54,11 @@ def test_verify_reports_an_edited_case_index_and_a_swapped_ref(
     for args in (("manage", "migrate", "--no-input", "-v", "0"), ("manage", "seed_demo")):
         done = run_lawtrail(env, *args)
         assert done.returncode == 0, done.stderr
-    intact = run_lawtrail(env, "verify")
+    # No witness here: the projections are what this checks, so trust is relaxed (said so).
+    intact = run_lawtrail(env, "verify", "--allow-unpinned", "--allow-unwitnessed")
     assert intact.returncode == 0, intact.stdout + intact.stderr
     assert "案件索引（lawtrail_caseindex）：11 行" in intact.stdout
+    assert "结论：完好（已按要求放宽" in intact.stdout and "未要求见证联署" in intact.stdout
 
     with Database(web_database) as db:
         db.execute(

@@ -9,6 +9,7 @@ function and, for the CLI's contract, the installed `lawtrail verify` command.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sqlite3
@@ -26,7 +27,7 @@ from lawtrail.core.caseio import parse_case
 from lawtrail.evidence.store import LocalMediaStore
 from lawtrail.ledger.db import Database, IntegrityViolation
 from lawtrail.ledger.keys import KeyDirectory
-from lawtrail.ledger.log import Ledger
+from lawtrail.ledger.log import Ledger, LedgerIntegrityError
 from lawtrail.ledger.verify import Report, verify
 from lawtrail.ledger.witness import Witness
 from lawtrail.services import do_append_record, do_import_case, do_ingest_media, do_open_case
@@ -50,6 +51,7 @@ class World:
     witness_dir: Path
     witness: Witness
     video_sha: str
+    pinned: Path  # the supervisor's copies of the agency key and the witness key
 
     def verify(self, *, media: bool = False, case: str | None = None) -> Report:
         fresh = Ledger(Database(self.url), self.keys, "lawtrail.local")
@@ -61,6 +63,8 @@ class World:
                 case_number=case,
                 media_store=self.store if media else None,
                 witness_state=self.witness_dir,
+                pinned_keys=[self.agency_key()],
+                witness_keys=[self.witness.signer.verifier()],
             )
         finally:
             fresh.db.close()
@@ -74,6 +78,10 @@ class World:
 
     def size(self) -> int:
         return self.ledger.size(AGENCY)
+
+    def agency_key(self) -> notes.Ed25519Verifier:
+        text = (self.pinned / f"{AGENCY}.vkey").read_text("utf-8").strip()
+        return notes.Ed25519Verifier.from_verifier_key_string(text)
 
 
 def _example(name: str) -> dict:  # type: ignore[type-arg]
@@ -133,8 +141,22 @@ def build_world(database_url: str, tmp_path: Path) -> World:
     keys.add_witness(signer.verifier().verifier_key())
     witness = Witness(signer, witness_dir)
     witness.cosign(ledger, AGENCY)
+    # What the supervisor holds: the agency's key as published when the log was set up, and its
+    # own witness key — pinned by every verification below.
+    pinned = tmp_path / "pinned"
+    pinned.mkdir()
+    shutil.copy(keys.root / f"{AGENCY}.vkey", pinned / f"{AGENCY}.vkey")
+    (pinned / "witness.vkey").write_text(signer.verifier().verifier_key() + "\n", "utf-8")
     return World(
-        database_url, tmp_path, ledger, keys, store, witness_dir, witness, ingested.media.sha256
+        database_url,
+        tmp_path,
+        ledger,
+        keys,
+        store,
+        witness_dir,
+        witness,
+        ingested.media.sha256,
+        pinned,
     )
 
 
@@ -174,6 +196,7 @@ def body_of(world: World, seq: int) -> dict:  # type: ignore[type-arg]
 def test_an_untouched_ledger_verifies_intact_with_media_and_witness(world: World) -> None:
     report = world.verify(media=True)
     assert report.problems == []
+    assert report.status == "intact" and report.verdict.reasons == []
     summary = report.logs[0]
     assert summary.entries == world.size() == summary.latest_checkpoint
     assert summary.cosignatures == 1
@@ -318,10 +341,14 @@ def test_a_back_dated_record_inserted_behind_the_ledger_is_caught(
     report = world.verify()
     regression = problem(report, "time_regression")
     assert (regression.seq, regression.record) == (size, "forged")
-    unsigned = problem(report, "unsigned_entries")
-    assert (unsigned.seq, unsigned.record) == (size, "forged")
-    # …and the ledger refuses to sign over it.
-    with pytest.raises(Exception, match="拒绝继续签名"):
+    # Beyond the latest checkpoint it is named as not yet signed (entries wait there for the
+    # integrator), while its back-dating is the problem.
+    unsigned = [r for r in report.verdict.reasons if r.code == "unsigned"]
+    assert [(r.first, r.last) for r in unsigned] == [(size, size)]
+    assert f"第 {size} 条尚未签入检查点" in unsigned[0].message
+    # Whatever the integrator does with it on the next append (sign over it, or refuse),
+    # verification still names it.
+    with contextlib.suppress(LedgerIntegrityError):
         do_append_record(
             world.ledger,
             AGENCY,
@@ -333,6 +360,8 @@ def test_a_back_dated_record_inserted_behind_the_ledger_is_caught(
                 "fields": {"reason": "结案"},
             },
         )
+    regression = problem(world.verify(), "time_regression")
+    assert (regression.seq, regression.record) == (size, "forged")
 
 
 def test_a_flipped_byte_in_a_stored_video_is_caught_and_the_file_named(world: World) -> None:
@@ -473,11 +502,22 @@ def _cli(world: World, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_verify_command_exit_codes_and_json_report(world: World, raw: RawSQL) -> None:
-    ok = _cli(world, "--media", "--format", "json")
+    pinned = (
+        "--key", str(world.pinned / f"{AGENCY}.vkey"),
+        "--witness-key", str(world.pinned / "witness.vkey"),
+    )  # fmt: skip
+    ok = _cli(world, *pinned, "--media", "--format", "json")
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["intact"] is True
-    text = _cli(world)
-    assert text.returncode == 0 and "结论：完整" in text.stdout
+    data = json.loads(ok.stdout)
+    assert (data["status"], data["intact"], data["not_verified"]) == ("intact", True, [])
+    text = _cli(world, *pinned)
+    assert text.returncode == 0 and "结论：完好" in text.stdout
+    # The data directory's own keys are not pinned: not verified (exit 3), never intact.
+    unpinned = _cli(world, "--format", "json")
+    assert unpinned.returncode == 3, unpinned.stderr
+    data = json.loads(unpinned.stdout)
+    assert (data["status"], data["intact"], data["problems"]) == ("not_verified", False, [])
+    assert {r["code"] for r in data["not_verified"]} == {"unpinned_key", "unpinned_witness"}
 
     seq = world.entry_seq("av2")
     raw("DELETE FROM ledger_entry WHERE agency = ? AND seq = ?", (AGENCY, seq))

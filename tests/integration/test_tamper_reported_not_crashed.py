@@ -184,11 +184,15 @@ def test_export_of_a_log_with_a_back_dated_raw_insert_is_refused_naming_the_entr
 
 class BackDatingInsider(Ledger):
     """Someone with the database *and* the agency's signing key: appends through the ledger's
-    own code — tree, subtrees and a properly signed checkpoint — without the clock guard."""
+    own code — tree, subtrees and a properly signed checkpoint — without the clock guards (the
+    append's, and the integrator's refusal of an entry earlier than its predecessor)."""
 
     def _head(self, agency: str) -> tuple[int, datetime | None]:
         size, _ = super()._head(agency)
         return size, None
+
+    def _time_at(self, agency: str, seq: int) -> datetime | None:
+        return None
 
 
 def test_export_refuses_a_back_dated_entry_even_when_it_was_signed_with_the_agency_key(

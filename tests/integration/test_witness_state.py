@@ -71,8 +71,11 @@ def mine(ledger: Ledger) -> list[tuple[int, str]]:
 
 def cosign_cli(url: str, tmp: Path, key: Path, state: Path) -> subprocess.CompletedProcess[str]:
     env = {"DATABASE_URL": url, "LAWTRAIL_KEYS_DIR": str(tmp / "keys")}
+    vkey = str(tmp / "keys" / f"{AGENCY}.vkey")  # pinned: never the database's copy
     done = run_lawtrail(
-        env, "witness", "cosign", "--agency", AGENCY, "--key", str(key), "--state", str(state)
+        env,
+        *("witness", "cosign", "--agency", AGENCY, "--key", str(key), "--state", str(state)),
+        *("--log-key", vkey),
     )
     assert "Traceback" not in done.stderr, done.stderr
     return done

@@ -4,18 +4,26 @@ Nothing is written until the whole backup (up to the chosen run) has been checke
 
 1. the run manifests form an unbroken chain; each run's consistency proof links the previous
    run's signed root to its own (RFC 9162, checked offline) and each run's checkpoint is signed
-   by the agency's key — the key directory's ``.vkey`` when the new system already has one
-   (e.g. the copy supervisors hold), else the backup's, which must then agree with it;
+   by the agency's key *pinned* by the caller (:class:`Trust`: ``--key``, matched to the log by
+   the key's name = the log's origin). The backup's own ``.vkey`` must equal it — a backup
+   re-signed under another key is a problem. Without a pinned key the backup's own key is used:
+   the verdict is then 未验证, and a restore refuses unless ``allow_unpinned`` (it never installs
+   the backup's key as trusted silently);
 2. every segment has the SHA-256 its manifest recorded (a changed byte names the file), and
    replaying the segments recomputes every leaf hash, every checkpoint's root at its size and
-   signature, and each run's root;
-3. every media file or document has the SHA-256, SM3 and size recorded when it was backed up.
+   signature, each run's root, and every witness cosignature over its checkpoint (pinned
+   witness keys, ``--witness-key``, first; the backup's copies for other witnesses);
+3. every media file or document has the SHA-256, SM3 and size recorded when it was backed up;
+4. coverage: every backed-up entry lies within a checkpoint a pinned witness cosigned, else the
+   verdict is 未验证 naming the range (「第 120–123 条尚无见证联署」) unless
+   ``allow_unwitnessed`` (:mod:`lawtrail.core.verdict`).
 
 Then the media files go into the media store (``put`` re-hashes them, compared once more), the
-public keys (and a backed-up signing key) into the key directory where absent, and each agency's
-log into the database — log row, entries in sequence order (so the append-only triggers accept
-them), the perfect-subtree hashes recomputed from the leaves, checkpoints, cosignatures and
-RFC 3161 tokens — replaying the same checks as it loads, in one transaction per agency.
+public keys — the pinned ones; the backup's own witness keys only with ``allow_unpinned`` — (and
+a backed-up signing key) into the key directory where absent, and each agency's log into the
+database — log row, entries in sequence order (so the append-only triggers accept them), the
+perfect-subtree hashes recomputed from the leaves, checkpoints, cosignatures and RFC 3161
+tokens — replaying the same checks as it loads, in one transaction per agency.
 
 The database must hold no ledger yet: a restore never merges into, or hides, an existing log.
 """
@@ -28,7 +36,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +55,7 @@ from lawtrail.backup.archive import (
 from lawtrail.backup.destination import Destination, digest_of
 from lawtrail.backup.errors import BackupError, BackupUnavailable
 from lawtrail.backup.take import MediaRef, add_refs, signed_checkpoint_problem
-from lawtrail.core import merkle, notes
+from lawtrail.core import merkle, notes, verdict
 from lawtrail.evidence.hashing import Digests
 from lawtrail.evidence.store import MediaStore
 from lawtrail.ledger.db import Database
@@ -67,7 +75,19 @@ class RestoredLog:
     checkpoints: int = 0
     cosignatures: int = 0
     timestamps: int = 0
-    key_source: str = ""  # where the trusted public key came from: "密钥目录" | "备份"
+    key_source: str = ""  # which key judged the signatures: the pinned one | the backup's own
+    witnessed: int | None = None  # entries covered by a checkpoint a pinned witness cosigned
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What the caller pinned (``--key``, ``--witness-key``) and which verdict reasons it
+    accepts (``--allow-unpinned``, ``--allow-unwitnessed``)."""
+
+    keys: Sequence[notes.Ed25519Verifier] = ()
+    witness_keys: Sequence[notes.CosignatureVerifier] = ()
+    allow_unpinned: bool = False
+    allow_unwitnessed: bool = False
 
 
 @dataclass
@@ -84,10 +104,17 @@ class RestoreResult:
     missing_media: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     checked_only: bool = False
+    verdict: verdict.Verdict = field(default_factory=verdict.Verdict)
 
     @property
     def ok(self) -> bool:
+        """No problem found (the verdict may still be 未验证: see :attr:`status`)."""
         return not self.missing_media
+
+    @property
+    def status(self) -> str:
+        """intact (完好) | not_verified (未验证) | problems (有问题)."""
+        return self.verdict.status(not self.ok)
 
 
 @dataclass
@@ -111,6 +138,9 @@ class _LogPlan:
     segments: list[_Segment] = field(default_factory=list)
     roots: dict[int, bytes] = field(default_factory=dict)  # every run's (size → signed root)
     result: RestoredLog | None = None
+    witnesses: dict[str, notes.CosignatureVerifier] = field(default_factory=dict)
+    covering: set[str] = field(default_factory=set)  # witnesses whose cosignatures cover
+    covered: int = 0  # the largest checkpoint size a covering witness cosigned
 
 
 @dataclass
@@ -142,13 +172,23 @@ def _read_small(dest: Destination, name: str) -> bytes:
 
 
 def _key_files(
-    dest: Destination, keys: KeyDirectory, agencies: list[str], result: RestoreResult
-) -> tuple[dict[str, notes.Ed25519Verifier], list[tuple[Path, bytes, int]]]:
-    """The verifier to trust per agency, and the key files the key directory lacks."""
+    dest: Destination,
+    keys: KeyDirectory,
+    origins: dict[str, str],
+    result: RestoreResult,
+    trust: Trust,
+) -> tuple[dict[str, notes.Ed25519Verifier], dict[str, str], list[tuple[Path, bytes, int]]]:
+    """The verifier to trust per agency (the pinned key; else, 未验证, the backup's own), where
+    it came from, and the key files the key directory lacks."""
     verifiers: dict[str, notes.Ed25519Verifier] = {}
+    sources: dict[str, str] = {}
     writes: list[tuple[Path, bytes, int]] = []
+    planned: set[Path] = set()
 
     def plan(path: Path, data: bytes, mode: int, what: str) -> None:
+        if path in planned:
+            return
+        planned.add(path)
         if path.exists():
             if path.read_bytes().strip() != data.strip():
                 raise BackupError(
@@ -157,15 +197,28 @@ def _key_files(
         else:
             writes.append((path, data, mode))
 
-    for agency in agencies:
+    for agency, origin in sorted(origins.items()):
         data = _read_small(dest, vkey_name(agency))
         try:
             backed_up = notes.Ed25519Verifier.from_verifier_key_string(data.decode().strip())
         except (notes.NoteError, UnicodeDecodeError) as exc:
             raise BackupError(f"备份文件 {vkey_name(agency)} 不是有效的公钥：{exc}") from exc
+        pinned = [k for k in trust.keys if k.name == origin]
+        if pinned:
+            match = [k for k in pinned if k.verifier_key() == backed_up.verifier_key()]
+            if not match:
+                raise BackupError(
+                    f"备份中机关 {agency} 的公钥 {backed_up.verifier_key()} 与固定的公钥 "
+                    f"{pinned[0].verifier_key()} 不同：备份被换用其他密钥签名，或不属于该机关"
+                )
+            verifiers[agency], sources[agency] = match[0], "固定的公钥（--key）"
+        else:
+            verifiers[agency], sources[agency] = backed_up, "备份自带的公钥（未固定）"
+            result.verdict.unpinned_key(
+                f"未用 --key 固定机关 {agency} 的公钥：签名以备份自带的公钥核验", agency
+            )
         path = keys.root / f"{agency}.vkey"
         plan(path, data, 0o644, "公钥")
-        verifiers[agency] = backed_up
         if dest.exists(signing_key_name(agency)):
             secret = _read_small(dest, signing_key_name(agency))
             try:
@@ -175,16 +228,55 @@ def _key_files(
             if signer.verifier_key() != backed_up.verifier_key():
                 raise BackupError(f"备份中 {agency} 的签名私钥与其公钥不配对")
             plan(keys.root / f"{agency}.key", secret, 0o600, "签名私钥")
+    pinned_witnesses = {k.name: k for k in trust.witness_keys}
+    for key in pinned_witnesses.values():
+        path = keys.root / "witnesses" / f"{key.name.replace('/', '_')}.vkey"
+        plan(path, (key.verifier_key() + "\n").encode(), 0o644, "见证方公钥")
     for name in dest.names("keys/witnesses"):
-        if name.endswith(".vkey"):
-            plan(
-                keys.root / "witnesses" / Path(name).name,
-                _read_small(dest, name),
-                0o644,
-                "见证方公钥",
+        if not name.endswith(".vkey"):
+            continue
+        data = _read_small(dest, name)
+        try:
+            own = notes.CosignatureVerifier.from_verifier_key_string(data.decode().strip())
+        except (notes.NoteError, UnicodeDecodeError) as exc:
+            raise BackupError(f"备份文件 {name} 不是有效的见证方公钥：{exc}") from exc
+        if own.name in pinned_witnesses:
+            continue  # the pinned key is installed (and judges its cosignatures)
+        if trust.allow_unpinned:
+            plan(keys.root / "witnesses" / Path(name).name, data, 0o644, "见证方公钥")
+        else:
+            result.notes.append(
+                f"备份中见证方 {own.name} 的公钥未经 --witness-key 固定，不装入密钥目录"
             )
     result.keys_written = [str(path) for path, _, _ in writes]
-    return verifiers, writes
+    return verifiers, sources, writes
+
+
+def _witness_keys(
+    dest: Destination, trust: Trust, result: RestoreResult
+) -> tuple[dict[str, notes.CosignatureVerifier], set[str]]:
+    """The witness keys that judge cosignatures (pinned first, the backup's for the others)
+    and the witnesses whose cosignatures cover entries (the pinned; relaxed, the backup's)."""
+    own: dict[str, notes.CosignatureVerifier] = {}
+    for name in dest.names("keys/witnesses"):
+        if name.endswith(".vkey"):
+            try:
+                text = _read_small(dest, name).decode().strip()
+                key = notes.CosignatureVerifier.from_verifier_key_string(text)
+            except (notes.NoteError, UnicodeDecodeError) as exc:
+                raise BackupError(f"备份文件 {name} 不是有效的见证方公钥：{exc}") from exc
+            own[key.name] = key
+    pinned = {k.name: k for k in trust.witness_keys}
+    covering = set(pinned)
+    if not pinned:
+        if own and trust.allow_unpinned:
+            covering = set(own)
+            result.verdict.unpinned_key("见证联署以备份自带的见证方公钥核验（未固定）")
+        else:
+            result.verdict.unpinned_witness(
+                "未用 --witness-key 固定见证方公钥：无法确认备份的记录已经监督机关的见证方联署"
+            )
+    return {**own, **pinned}, covering
 
 
 def _log_plans(
@@ -192,6 +284,7 @@ def _log_plans(
     manifests: list[Manifest],
     verifiers: dict[str, notes.Ed25519Verifier],
     workdir: Path,
+    witnesses: tuple[dict[str, notes.CosignatureVerifier], set[str]],
 ) -> list[_LogPlan]:
     target = manifests[-1]
     plans: list[_LogPlan] = []
@@ -216,6 +309,8 @@ def _log_plans(
             int(state["to_size"]),
             unhex(state["root"], f"运行清单 {target.name}"),
             verifier,
+            witnesses=witnesses[0],
+            covering=witnesses[1],
         )
         _check_runs(plan, manifests)
         for manifest in manifests:
@@ -294,7 +389,8 @@ def _replay(plan: _LogPlan, refs: dict[str, MediaRef]) -> Iterator[tuple[str, Ro
     agency = plan.agency
     stack: list[tuple[int, bytes]] = []
     count = 0
-    checkpoints: set[int] = set()
+    checkpoints: dict[int, str] = {}  # size -> signed note (what cosignatures are over)
+    plan.covered = 0
     for segment in plan.segments:
         with open(segment.path, "rb") as fh:
             for number, raw in enumerate(fh, 1):
@@ -319,13 +415,15 @@ def _replay(plan: _LogPlan, refs: dict[str, MediaRef]) -> Iterator[tuple[str, Ro
                         yield "entry", *_entry(plan, item, count, stack, refs, where)
                         count += 1
                     elif kind == "checkpoint":
-                        yield "checkpoint", _checkpoint(plan, item, count, stack, where), []
-                        checkpoints.add(count)
+                        row = _checkpoint(plan, item, count, stack, where)
+                        yield "checkpoint", row, []
+                        checkpoints[count] = str(row[3])
                     elif kind == "cosignature":
                         if item["size"] not in checkpoints:
                             raise BackupError(
                                 f"{where}：联署的检查点（大小 {item['size']}）不在备份中"
                             )
+                        _cosignature(plan, item, checkpoints[item["size"]], where)
                         row = (
                             agency,
                             item["size"],
@@ -362,6 +460,27 @@ def _replay(plan: _LogPlan, refs: dict[str, MediaRef]) -> Iterator[tuple[str, Ro
         raise BackupError(
             f"机关 {agency} 的备份记录（{count} 条）重算的根与运行清单中已签名的根不符"
         )
+
+
+def _cosignature(plan: _LogPlan, item: dict[str, Any], note_text: str, where: str) -> None:
+    """A witness's cosignature verifies over its checkpoint (by the witness's pinned key, else
+    the backup's copy); a covering witness's extends what is witnessed."""
+    witness = str(item["witness"])
+    key = plan.witnesses.get(witness)
+    if key is None:
+        return  # no key for it anywhere: it cannot be judged, nor does it cover anything
+    try:
+        note = notes.parse_note(note_text)
+        ok = bool(notes.verify_note(notes.parse_note(note.text + "\n" + item["line"]), [key]))
+    except notes.NoteError:
+        ok = False
+    if not ok:
+        raise BackupError(
+            f"{where}：见证方 {witness} 对大小 {item['size']} 的检查点的联署无法验证"
+            "（检查点在联署后被替换或重新签名）"
+        )
+    if witness in plan.covering:
+        plan.covered = max(plan.covered, int(item["size"]))
 
 
 def _witnessing(agency: str, kind: str, item: dict[str, Any], where: str) -> Row:
@@ -453,7 +572,12 @@ def _check_media(dest: Destination, manifests: list[Manifest]) -> dict[str, dict
 
 
 def _plan(
-    dest: Destination, keys: KeyDirectory, at: int | None, workdir: Path, result: RestoreResult
+    dest: Destination,
+    keys: KeyDirectory,
+    at: int | None,
+    workdir: Path,
+    result: RestoreResult,
+    trust: Trust,
 ) -> _Plan:
     manifests = _select(dest, at)
     target = manifests[-1]
@@ -463,22 +587,25 @@ def _plan(
     agencies = sorted(a for a, s in target.logs.items() if int(s["to_size"]) > 0)
     for agency in agencies:
         check_agency(agency)
-    trusted_before = {a: (keys.root / f"{a}.vkey").exists() for a in agencies}
-    verifiers, key_files = _key_files(dest, keys, agencies, result)
-    logs = _log_plans(dest, manifests, verifiers, workdir)
+    origins = {a: str(target.logs[a]["origin"]) for a in agencies}
+    verifiers, sources, key_files = _key_files(dest, keys, origins, result, trust)
+    witnesses = _witness_keys(dest, trust, result)
+    logs = _log_plans(dest, manifests, verifiers, workdir, witnesses)
     refs: dict[str, MediaRef] = {}
     for plan in logs:
         _fetch_segments(dest, plan)
         counts = RestoredLog(
-            plan.agency,
-            plan.origin,
-            plan.size,
-            plan.root.hex(),
-            key_source="密钥目录" if trusted_before[plan.agency] else "备份",
+            plan.agency, plan.origin, plan.size, plan.root.hex(), key_source=sources[plan.agency]
         )
         for kind, _, _ in _replay(plan, refs):
             _count(counts, kind)
         plan.result = counts
+        if plan.covering:
+            counts.witnessed = plan.covered
+            if plan.covered < plan.size:
+                result.verdict.unwitnessed(
+                    plan.covered, plan.size - 1, plan.agency, where=f"机关 {plan.agency} "
+                )
     media = _check_media(dest, manifests)
     required = {sha: ref for sha, ref in refs.items() if ref.required}
     result.missing_media = [
@@ -500,14 +627,27 @@ def database_is_empty(db: Database) -> bool:
     )
 
 
+def _verdict(trust: Trust) -> verdict.Verdict:
+    return verdict.Verdict(
+        allow_unpinned=trust.allow_unpinned, allow_unwitnessed=trust.allow_unwitnessed
+    )
+
+
 def check_backup(
-    dest: Destination, keys: KeyDirectory, *, at: int | None = None, workdir: Path | None = None
+    dest: Destination,
+    keys: KeyDirectory,
+    *,
+    at: int | None = None,
+    workdir: Path | None = None,
+    trust: Trust | None = None,
 ) -> RestoreResult:
     """Everything :func:`restore` checks, writing nothing (``lawtrail restore --check``).
-    Segments are copied to ``workdir`` (default: a temporary directory) while checked."""
-    result = RestoreResult(0, "", "", dest.url, checked_only=True)
+    Segments are copied to ``workdir`` (default: a temporary directory) while checked.
+    ``trust``: the pinned keys (none: the verdict is at best 未验证)."""
+    trust = trust or Trust()
+    result = RestoreResult(0, "", "", dest.url, checked_only=True, verdict=_verdict(trust))
     with _workdir(workdir) as work:
-        plan = _plan(dest, keys, at, work, result)
+        plan = _plan(dest, keys, at, work, result, trust)
     result.logs = [p.result for p in plan.logs if p.result is not None]
     result.media = len(plan.media)
     result.media_bytes = sum(int(item["size"]) for item in plan.media.values())
@@ -534,11 +674,14 @@ def restore(
     at: int | None = None,
     workdir: Path | None = None,
     origin_base: str | None = None,
+    trust: Trust | None = None,
 ) -> RestoreResult:
     """Restore the backup's state after run `at` (default: the latest) into an empty system.
-    Segments are copied to ``workdir`` (default: a temporary directory), checked, then loaded."""
+    Segments are copied to ``workdir`` (default: a temporary directory), checked, then loaded.
+    ``trust``: the pinned keys; without a pinned agency key it refuses (BackupUnavailable)
+    unless ``trust.allow_unpinned`` — the backup's own key is never installed silently."""
     with _workdir(workdir) as work:
-        return _restore(db, media_store, keys, dest, at, work, origin_base)
+        return _restore(db, media_store, keys, dest, at, work, origin_base, trust or Trust())
 
 
 def _restore(
@@ -549,6 +692,7 @@ def _restore(
     at: int | None,
     workdir: Path,
     origin_base: str | None,
+    trust: Trust,
 ) -> RestoreResult:
     if not database_is_empty(db):
         count = db.one("SELECT COUNT(*) FROM ledger_log")
@@ -556,8 +700,16 @@ def _restore(
             f"数据库 {_redact(db.url)} 中已有账本数据（{count[0] if count else 0} 个机关日志）："
             "恢复只能在没有任何账本记录的空系统上进行，不会合并或覆盖已有日志"
         )
-    result = RestoreResult(0, "", "", dest.url)
-    plan = _plan(dest, keys, at, workdir, result)
+    result = RestoreResult(0, "", "", dest.url, verdict=_verdict(trust))
+    plan = _plan(dest, keys, at, workdir, result, trust)
+    unpinned = [r for r in result.verdict.reasons if r.code == verdict.UNPINNED_KEY and r.agency]
+    if unpinned:
+        raise BackupUnavailable(
+            "未固定机关 "
+            + "、".join(r.agency for r in unpinned)
+            + " 的公钥：恢复不会把备份自带的公钥装为可信公钥。请用 --key 指定向机关或监督机关"
+            "索取的公钥（.vkey 文件或目录），或明确加 --allow-unpinned（恢复报告将注明）"
+        )
     for sha, item in sorted(plan.media.items()):
         with dest.open(media_name(sha)) as stream:
             stored = media_store.put(stream)
@@ -646,4 +798,4 @@ def _redact(url: str) -> str:
     return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
-__all__ = ["RestoreResult", "RestoredLog", "check_backup", "database_is_empty", "restore"]
+__all__ = ["RestoreResult", "RestoredLog", "Trust", "check_backup", "database_is_empty", "restore"]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lawtrail import filemodes
 from lawtrail.core.notes import CosignatureVerifier, Ed25519Signer, Ed25519Verifier, NoteError
+from lawtrail.ledger.signing import CheckpointSigner, FileCheckpointSigner
 
 
 class KeyFileError(Exception):
@@ -70,6 +71,13 @@ class KeyDirectory:
         if signer.name != origin:
             raise KeyFileError(f"签名私钥 {path} 属于日志 {signer.name}，不是 {origin}")
         return signer
+
+    def checkpoint_signer(
+        self, agency: str, origin: str, *, create: bool = False
+    ) -> CheckpointSigner:
+        """What the ledger signs the agency's checkpoints (and package manifests) with: here the
+        file key; a deployment with a separate signing process substitutes its client."""
+        return FileCheckpointSigner(self.signer(agency, origin, create=create))
 
     def _generate(self, agency: str, origin: str) -> Ed25519Signer:
         filemodes.make_private_dir(self.root)  # 0700 (it may create the data directory)

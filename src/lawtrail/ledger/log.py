@@ -1,13 +1,23 @@
-"""The agency's append-only Merkle log in the database: append, checkpoints, proofs, reads.
+"""The agency's append-only Merkle log in the database: append, integrate, proofs, reads.
 
-One log per agency (RFC 9162 tree, C2SP checkpoints). An append is one transaction that
-(1) takes the log's write lock, (2) checks that the latest signed checkpoint still matches the
-stored tree and covers every stored entry — if not, it refuses and signs nothing, (3) inserts
-the entries with the next sequence numbers and every perfect subtree they complete, (4) checks
-the RFC 9162 consistency proof from the previous checkpoint to the new tree, and (5) signs and
-stores the new checkpoint. When the transaction commits the caller's entries are durable and
-covered by a signed checkpoint; nothing in the log is ever unsigned, so an entry that appears
-without a checkpoint was put there behind the application's back.
+One log per agency (RFC 9162 tree, C2SP checkpoints). Sequencing is separate from signing, as
+in Certificate Transparency logs and Tessera:
+
+- **append** (sequencing) is one short transaction that takes the log's write lock, gives the
+  entries the next positions and stores them with their leaf hashes. When it commits the
+  entries are durable and acknowledged (the receipt says which position each has);
+- **integrate** (:meth:`Ledger.integrate`) takes the same lock, checks that the latest signed
+  checkpoint still describes the stored tree, hashes every entry it does not cover into the
+  tree (each leaf recomputed from the stored bytes), stores every perfect subtree they
+  complete, checks the RFC 9162 consistency proof from the previous checkpoint, and has the
+  agency's :class:`~lawtrail.ledger.signing.CheckpointSigner` sign one checkpoint over all of
+  them. The web server runs it in batches (:mod:`lawtrail.ledger.integrator`, within a bounded
+  delay); command-line tools and tests integrate in the append's own transaction
+  (``integrate_on_append``).
+
+Entries beyond the latest checkpoint are therefore normal for at most the integrator's delay;
+``lawtrail verify`` names them as not yet covered, and a witness notices a log that stops
+advancing.
 
 All proofs are read from stored perfect subtrees: O(log n) primary-key lookups, batched in one
 query, whatever the size of the log.
@@ -18,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +37,7 @@ from lawtrail.core.canonical import canonical_bytes, ledger_entry
 from lawtrail.ledger.db import POSTGRESQL, Database
 from lawtrail.ledger.keys import KeyDirectory
 from lawtrail.ledger.schema import install
+from lawtrail.ledger.signing import CheckpointSigner, SignerRefused
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +71,9 @@ class Receipt:
     seq: int
     leaf_hash: bytes
     recorded_at: datetime
-    checkpoint_size: int
+    # The size of the checkpoint that covers it when the append signed one (the ledger
+    # integrates on append); None while it waits for the integrator (within its delay).
+    checkpoint_size: int | None
 
 
 _ENTRY_LABELS = {
@@ -166,6 +179,15 @@ def _checkpoint(row: Sequence[Any]) -> StoredCheckpoint:
     return StoredCheckpoint(row[0], int(row[1]), _blob(row[2]), row[3], row[4])
 
 
+def _body_time(body: bytes) -> datetime | None:
+    """The recorded time an entry's hashed body gives (None when unreadable)."""
+    try:
+        value = json.loads(body).get("recorded_at")
+        return timeutil.parse_aware(value) if isinstance(value, str) else None
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
 def node_key(level: int, index: int) -> tuple[int, int]:
     """The (size, level) primary key of perfect subtree (level, index): the tree size at which
     it completed, i.e. its last leaf + 1."""
@@ -181,8 +203,10 @@ class Ledger:
         *,
         clock: Clock = timeutil.now,
         install_schema: bool = True,
+        integrate_on_append: bool = True,
     ) -> None:
         self.db = db
+        self.integrate_on_append = integrate_on_append
         self.keys = keys
         self.origin_base = origin_base
         self.clock = clock
@@ -192,7 +216,8 @@ class Ledger:
         # a signature it has already checked when nobody else appended in between.
         self._trusted: dict[str, StoredCheckpoint] = {}
         self._logs: dict[str, LogInfo] = {}
-        self._signers: dict[str, notes.Signer] = {}
+        self._signers: dict[str, CheckpointSigner] = {}
+        self._verifiers: dict[str, notes.Ed25519Verifier] = {}
 
     # ------------------------------------------------------------------ logs
 
@@ -223,7 +248,7 @@ class Ledger:
         if info is not None:
             return info
         origin = self.origin(agency)
-        signer = self.keys.signer(agency, origin, create=True)
+        signer = self.keys.checkpoint_signer(agency, origin, create=True)
         with self.db.write():
             # Two processes may create the same log at once: the second insert does nothing.
             self.db.execute(
@@ -243,7 +268,8 @@ class Ledger:
     def append(
         self, agency: str, entries: Sequence[NewEntry], *, recorded_at: datetime | None = None
     ) -> list[Receipt]:
-        """Append entries in one durable transaction, covered by one new signed checkpoint.
+        """Append entries in one durable transaction (and, when the ledger integrates on
+        append, sign the checkpoint covering them in it).
 
         ``recorded_at`` (default: the ledger's clock) is the server time the entries carry.
         """
@@ -257,26 +283,26 @@ class Ledger:
         self, agency: str, entries: Sequence[NewEntry], *, recorded_at: datetime | None = None
     ) -> list[Receipt]:
         """The body of :meth:`append`, for a service that writes other rows in the same
-        transaction (it must have opened it with ``db.write()``)."""
+        transaction (it must have opened it with ``db.write()``).
+
+        Sequencing: the entries get the next positions and their leaf hashes; they are durable
+        and acknowledged when the transaction commits. The tree above them and the signed
+        checkpoint are the integrator's (:meth:`integrate`): in the same transaction when
+        ``integrate_on_append`` (command-line tools, tests), otherwise in batches by the
+        :class:`~lawtrail.ledger.integrator.Integrator` within its bounded delay.
+        """
         info = self.log_info(agency)
         if info is None:
             raise LedgerError(f"机关 {agency} 的日志尚未建立")
         self.lock(agency)
-        if agency not in self._signers:  # read the key file once, not at every append
-            self._signers[agency] = self.keys.signer(agency, info.origin)
-        signer = self._signers[agency]
         size, last_time = self._head(agency)
-        previous = self._check_head(agency, info, size)
-
         recorded_at = timeutil.require_aware(recorded_at or self.clock())
         if last_time is not None and recorded_at < last_time:
             # The server clock went backwards (NTP step): keep the log's time monotonic rather
             # than write an entry that looks back-dated.
             log.warning("clock is behind the log's last entry; using %s", last_time.isoformat())
             recorded_at = last_time
-        cache: dict[tuple[int, int], bytes] = {}
         entry_rows = []
-        node_rows = []
         receipts = []
         for offset, new in enumerate(entries):
             seq = size + offset
@@ -292,36 +318,111 @@ class Ledger:
             )
             body = canonical_bytes(data)
             leaf = merkle.leaf_hash(body)
-            cache[(0, seq)] = leaf
             entry_rows.append(
                 (agency, seq, data["recorded_at"], new.case_number, new.type, new.ref, body, leaf)
             )
+            receipts.append(Receipt(agency, seq, leaf, recorded_at, None))
+        self.db.executemany(
+            f"INSERT INTO ledger_entry ({_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            entry_rows,
+        )
+        if not self.integrate_on_append:
+            return receipts
+        checkpoint = self._integrate_locked(agency, info, size + len(entries))
+        return [replace(r, checkpoint_size=checkpoint.size) for r in receipts]
+
+    # ------------------------------------------------------------------ integrating
+
+    def integrate(self, agency: str) -> StoredCheckpoint | None:
+        """Extend the tree over every sequenced entry and sign one checkpoint covering them
+        all, in its own transaction; the latest checkpoint (None: the log is empty) when
+        nothing is waiting. Safe to call from several processes at once: they queue on the
+        log's lock and the later ones find nothing to do."""
+        info = self.log_info(agency)
+        if info is None:
+            raise LedgerError(f"机关 {agency} 的日志尚未建立")
+        with self.db.write():
+            self.lock(agency)
+            size = self._head(agency)[0]
+            if size == 0:
+                return None
+            return self._integrate_locked(agency, info, size)
+
+    def _time_at(self, agency: str, seq: int) -> datetime | None:
+        row = self.db.one(
+            "SELECT body FROM ledger_entry WHERE agency = ? AND seq = ?", (agency, seq)
+        )
+        return None if row is None else _body_time(_blob(row[0]))
+
+    def pending(self, agency: str) -> int:
+        """Entries sequenced but not yet covered by a signed checkpoint."""
+        latest = self.latest_checkpoint(agency)
+        return self.size(agency) - (latest.size if latest else 0)
+
+    def _integrate_locked(self, agency: str, info: LogInfo, size: int) -> StoredCheckpoint:
+        """Under the log's lock, with ``size`` entries sequenced: check that the latest
+        checkpoint still describes the stored tree, hash the entries it does not cover into
+        the tree (each leaf recomputed from its stored bytes), check the new tree extends the
+        old one (RFC 9162 consistency), and store the checkpoint the signer signs."""
+        previous = self._check_head(agency, info, size)
+        old = previous.size if previous is not None else 0
+        if previous is not None and old == size:
+            return previous
+        cache: dict[tuple[int, int], bytes] = {}
+        node_rows = []
+        rows = self.db.all(
+            "SELECT seq, body, leaf_hash FROM ledger_entry "
+            "WHERE agency = ? AND seq >= ? AND seq < ? ORDER BY seq",
+            (agency, old, size),
+        )
+        last_time = self._time_at(agency, old - 1) if old else None
+        if len(rows) != size - old:
+            raise LedgerIntegrityError(
+                f"日志 {info.origin} 第 {old}–{size - 1} 条记录不连续，拒绝签名"
+                "（请运行 lawtrail verify）"
+            )
+        for row in rows:
+            seq, body, leaf = int(row[0]), _blob(row[1]), _blob(row[2])
+            if merkle.leaf_hash(body) != leaf:
+                # The integrator hashes what is stored, not what the row claims: a body edited
+                # since it was sequenced is refused, never signed.
+                raise LedgerIntegrityError(
+                    f"日志 {info.origin} 第 {seq} 条记录的内容与其叶哈希不符，拒绝签名"
+                    "（请运行 lawtrail verify）"
+                )
+            at = _body_time(body)
+            if at is None or (last_time is not None and at < last_time):
+                # Appends keep the log's time monotonic; an entry earlier than its predecessor
+                # (or without a readable time) was inserted behind the application's back.
+                raise LedgerIntegrityError(
+                    f"日志 {info.origin} 第 {seq} 条记录的入账时间早于前一条或无法读取"
+                    "（倒签插入），拒绝签名（请运行 lawtrail verify）"
+                )
+            last_time = at
+            cache[(0, seq)] = leaf
             for level, index in merkle.perfect_subtrees_completed_by(seq)[1:]:
                 left = self._node(agency, cache, level - 1, 2 * index)
                 right = self._node(agency, cache, level - 1, 2 * index + 1)
                 cache[(level, index)] = merkle.node_hash(left, right)
                 node_rows.append((agency, *node_key(level, index), cache[(level, index)]))
-            receipts.append(Receipt(agency, seq, leaf, recorded_at, size + len(entries)))
-
-        self.db.executemany(
-            f"INSERT INTO ledger_entry ({_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            entry_rows,
-        )
         self.db.executemany(
             "INSERT INTO ledger_node (agency, size, level, hash) VALUES (?, ?, ?, ?)", node_rows
         )
-        new_size = size + len(entries)
-        new_root = self._root(agency, new_size, cache)
-        if previous is not None and previous.size > 0:
-            proof = self._consistency(agency, previous.size, new_size, cache)
-            try:
-                merkle.verify_consistency(previous.size, new_size, previous.root, new_root, proof)
-            except merkle.ProofError as exc:  # pragma: no cover - guarded by _check_head
-                raise LedgerIntegrityError(
-                    f"新树与上一检查点（大小 {previous.size}）不一致，拒绝签名：{exc}"
-                ) from exc
-        self._sign_checkpoint(agency, info.origin, signer, new_size, new_root)
-        return receipts
+        new_root = self._root(agency, size, cache)
+        proof: list[bytes] = []
+        previous_checkpoint = None
+        if previous is not None:
+            previous_checkpoint = notes.Checkpoint(info.origin, previous.size, previous.root)
+            if previous.size > 0:
+                proof = self._consistency(agency, previous.size, size, cache)
+                try:
+                    merkle.verify_consistency(previous.size, size, previous.root, new_root, proof)
+                except merkle.ProofError as exc:  # pragma: no cover - guarded by _check_head
+                    raise LedgerIntegrityError(
+                        f"新树与上一检查点（大小 {previous.size}）不一致，拒绝签名：{exc}"
+                    ) from exc
+        checkpoint = notes.Checkpoint(origin=info.origin, size=size, root=new_root)
+        return self._sign_checkpoint(agency, info, checkpoint, previous_checkpoint, proof)
 
     def lock(self, agency: str) -> None:
         """Inside a write transaction: queue behind every other writer of the agency's log
@@ -347,43 +448,71 @@ class Ledger:
             ) from exc
 
     def _check_head(self, agency: str, info: LogInfo, size: int) -> StoredCheckpoint | None:
-        """The latest checkpoint, after checking that it still describes the stored log."""
+        """The latest checkpoint, after checking that it still describes the stored log (the
+        entries after it are waiting to be integrated)."""
         latest = self.latest_checkpoint(agency)
         if latest is None:
-            if size:
-                raise LedgerIntegrityError(
-                    f"日志 {info.origin} 有 {size} 条记录却没有任何检查点，拒绝继续签名"
-                )
             return None
-        if latest.size != size:
+        if latest.size > size:
             raise LedgerIntegrityError(
-                f"日志 {info.origin} 的最新检查点覆盖 {latest.size} 条记录，而库中有 {size} 条，"
-                "拒绝继续签名（请运行 lawtrail verify）"
+                f"日志 {info.origin} 的最新检查点覆盖 {latest.size} 条记录，而库中只有 {size} 条："
+                "记录被删除，拒绝继续签名（请运行 lawtrail verify）"
             )
         if self._trusted.get(agency) != latest:
-            verifier = self.keys.verifier(agency)
             try:
                 note, checkpoint = latest.parsed()
-                ok = notes.verify_note(note, [verifier])
+                ok = notes.verify_note(note, [self._verifier(agency)])
             except notes.NoteError as exc:
                 raise LedgerIntegrityError(f"最新检查点签名无效，拒绝继续签名：{exc}") from exc
             if not ok or checkpoint.size != latest.size or checkpoint.root != latest.root:
                 raise LedgerIntegrityError("最新检查点与其签名内容不符，拒绝继续签名")
-        if self._root(agency, size, {}) != latest.root:
+        if self._root(agency, latest.size, {}) != latest.root:
             raise LedgerIntegrityError(
-                f"库中的日志树（大小 {size}）与已签名的最新检查点不一致，拒绝继续签名"
+                f"库中的日志树（大小 {latest.size}）与已签名的最新检查点不一致，拒绝继续签名"
             )
         return latest
 
+    def _verifier(self, agency: str) -> notes.Ed25519Verifier:
+        # The pinned verifier key is read once per process (a key file read per batch is waste).
+        if agency not in self._verifiers:
+            self._verifiers[agency] = self.keys.verifier(agency)
+        return self._verifiers[agency]
+
     def _sign_checkpoint(
-        self, agency: str, origin: str, signer: notes.Signer, size: int, root: bytes
+        self,
+        agency: str,
+        info: LogInfo,
+        checkpoint: notes.Checkpoint,
+        previous: notes.Checkpoint | None,
+        proof: Sequence[bytes],
     ) -> StoredCheckpoint:
-        text = notes.Checkpoint(origin=origin, size=size, root=root).to_text()
-        note = notes.format_note(notes.sign_note(text, signer))
-        stored = StoredCheckpoint(agency, size, root, note, self._now_text())
+        if agency not in self._signers:  # open the key (or the signer's connection) once
+            self._signers[agency] = self.keys.checkpoint_signer(agency, info.origin)
+        try:
+            note_text = self._signers[agency].sign_checkpoint(
+                checkpoint, previous=previous, proof=proof
+            )
+        except SignerRefused as exc:
+            raise LedgerIntegrityError(f"签名方拒绝签署日志 {info.origin} 的检查点：{exc}") from exc
+        # Whatever signed it (a file key, a separate process), the note stored must be the
+        # checkpoint asked for, under the key verifiers pin.
+        try:
+            note = notes.parse_note(note_text)
+            ok = notes.verify_note(note, [self._verifier(agency)]) and note.text == (
+                checkpoint.to_text()
+            )
+        except notes.NoteError:
+            ok = False
+        if not ok:
+            raise LedgerIntegrityError(
+                f"签名方返回的检查点签名无法以机关 {agency} 的验证公钥核验，拒绝保存"
+            )
+        stored = StoredCheckpoint(
+            agency, checkpoint.size, checkpoint.root, note_text, self._now_text()
+        )
         self.db.execute(
             f"INSERT INTO ledger_checkpoint ({_CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
-            (agency, size, root, note, stored.signed_at),
+            (agency, stored.size, stored.root, stored.note, stored.signed_at),
         )
         self._trusted[agency] = stored
         return stored

@@ -1,12 +1,14 @@
 """存证回执: building a receipt for a ledger entry, and checking a receipt against the log as it
 is now (issue #12, item 3). The format and the offline checks are in :mod:`lawtrail.receipt_check`.
 
-A receipt names the checkpoint its entry's append signed (the first stored checkpoint whose
-size exceeds the entry's index), the RFC 9162 inclusion proof of the leaf in it, and the witness
-cosignatures the log holds for that checkpoint when the receipt is built. Checked against the
-ledger, the log's latest signed checkpoint must be at least as large, consistent with the
-receipt's (RFC 9162 consistency proof from the receipt's size to the latest), and must still
-hold the same leaf at the receipt's index; otherwise the log was rolled back or rewritten.
+A receipt names the first signed checkpoint that covers its entry (the first stored checkpoint
+whose size exceeds the entry's index; the integrator signs it within ``MAX_DELAY_SECONDS`` of
+the append, and a receipt asked for sooner has it signed on the spot), the RFC 9162 inclusion
+proof of the leaf in it, and the witness cosignatures the log holds for that checkpoint when the
+receipt is built. Checked against the ledger, the log's latest signed checkpoint must be at
+least as large, consistent with the receipt's (RFC 9162 consistency proof from the receipt's
+size to the latest), and must still hold the same leaf at the receipt's index; otherwise the
+log was rolled back or rewritten.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import base64
 from typing import Any
 
 from lawtrail.core import merkle, notes, timeutil
+from lawtrail.ledger.integrator import MAX_DELAY_SECONDS
 from lawtrail.ledger.log import Ledger, LedgerError, StoredEntry
 from lawtrail.receipt_check import FORMAT, Receipt, Result
 
@@ -23,6 +26,10 @@ def build_receipt(ledger: Ledger, entry: StoredEntry) -> dict[str, Any]:
     """The receipt (a JSON value) of a stored entry; LedgerError when no checkpoint covers it."""
     info = ledger.log_info(entry.agency)
     checkpoint = ledger.checkpoint_covering(entry.agency, entry.seq)
+    if info is not None and checkpoint is None and entry.seq < ledger.size(entry.agency):
+        # Asked for within the integrator's delay: integrate now rather than make the user wait.
+        ledger.integrate(entry.agency)
+        checkpoint = ledger.checkpoint_covering(entry.agency, entry.seq)
     if info is None or checkpoint is None:
         raise LedgerError(f"机关 {entry.agency} 的日志中没有覆盖第 {entry.seq} 条的检查点")
     proof = ledger.inclusion_proof(entry.agency, entry.seq, checkpoint.size)
@@ -44,6 +51,9 @@ def build_receipt(ledger: Ledger, entry: StoredEntry) -> dict[str, Any]:
             if size == checkpoint.size
         ],
         "log_key": info.public_key,
+        # The promise the log keeps: an acknowledged entry is covered by a signed checkpoint
+        # within this many seconds (lawtrail.ledger.integrator).
+        "max_integration_delay_seconds": MAX_DELAY_SECONDS,
         "issued_at": timeutil.local(ledger.clock()).isoformat(),
     }
 

@@ -9,13 +9,23 @@ grow with the log):
    sequence has no gaps; a media entry's ``ingested_at`` is its own recorded time;
 2. the tree: every stored perfect-subtree hash (what proofs are read from) equals the one
    recomputed from the leaves;
-3. every checkpoint: signed by the agency key *from the key directory* (not the copy in the
-   database), and its root equals the root recomputed at its size. Matching every checkpoint
-   against one recomputed tree is stronger than checking consecutive pairs with consistency
-   proofs: it implies every pair is consistent, and it locates the first changed entry;
-4. the latest checkpoint covers every entry (the ledger signs in the same transaction as it
-   appends, so an uncovered entry was put there behind its back);
-5. every witness cosignature verifies over the checkpoint it names; with a witness's state
+3. every checkpoint: signed by the agency key *pinned* by the caller (``pinned_keys``, the
+   ``--key`` files, matched to the log by the key's name = the log's origin) — and the key the
+   database registers must be that key. Without a pinned key the key directory's ``.vkey`` is
+   used (the database's copy as a last resort), which the insider controls: the verdict is then
+   未验证 unless ``allow_unpinned``. Its root equals the root recomputed at its size. Matching
+   every checkpoint against one recomputed tree is stronger than checking consecutive pairs
+   with consistency proofs: it implies every pair is consistent, and it locates the first
+   changed entry;
+4. entries beyond the latest signed checkpoint: appends are sequenced (durable) first and
+   signed into a checkpoint in batches by the integrator within a second, so such entries are
+   *not yet covered* (未签入检查点, a reason of the 未验证 verdict naming the range), not a
+   problem — their leaf hashes and bodies are still checked (1), and any stored subtree hash
+   beyond the checkpoint still has to match (2);
+5. every witness cosignature verifies over the checkpoint it names (pinned witness keys, the
+   ``--witness-key`` files, first; the key directory's for the others); every entry must be
+   covered by a checkpoint cosigned by a pinned witness, else the verdict is 未验证 naming the
+   range (「第 120–123 条尚无见证联署」) unless ``allow_unwitnessed``. With a witness's state
    directory, the log has not been rolled back or forked behind the witness;
 6. RFC 3161 tokens, when trust roots are configured, cover their checkpoints;
 7. with ``media``: every stored file referenced by an entry (media, generated documents) still
@@ -24,7 +34,11 @@ grow with the log):
    and the inbox read): each row rebuilt from the ledger and compared, column by column.
 
 ``case`` narrows 1 to that case's entries and replaces 2–4 by an inclusion proof of each of
-them in the latest signed checkpoint, read from the stored subtrees (O(log n) each).
+them in the latest signed checkpoint, read from the stored subtrees (O(log n) each), and 5 by
+the latest checkpoint a pinned witness cosigned, proven consistent with it.
+
+The verdict (:mod:`lawtrail.core.verdict`): ``Report.status`` is "intact" (完好), "not_verified"
+(未验证, with ``Report.verdict.reasons``) or "problems" (有问题).
 """
 
 from __future__ import annotations
@@ -36,7 +50,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from lawtrail.core import merkle, notes, timeutil
+from lawtrail.core import merkle, notes, timeutil, verdict
 from lawtrail.evidence.store import MediaStore
 from lawtrail.ledger.db import Database
 from lawtrail.ledger.keys import KeyDirectory, KeyFileError
@@ -83,6 +97,8 @@ class LogSummary:
     timestamps: int = 0
     media_checked: int = 0
     scope: str = "log"  # log | case
+    key: str = ""  # which key judged the checkpoints: pinned (--key) or the system's own
+    witnessed: int | None = None  # entries covered by a checkpoint a pinned witness cosigned
 
 
 @dataclass
@@ -116,14 +132,24 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     projections: list[ProjectionSummary] = field(default_factory=list)
+    verdict: verdict.Verdict = field(default_factory=verdict.Verdict)
+
+    @property
+    def status(self) -> str:
+        """intact (完好) | not_verified (未验证) | problems (有问题)."""
+        return self.verdict.status(bool(self.problems))
 
     @property
     def intact(self) -> bool:
-        return not self.problems
+        """完好: no problem, keys pinned, every entry cosigned by a pinned witness (or the
+        caller relaxed those, which ``verdict.relaxed`` records)."""
+        return self.status == verdict.INTACT
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "status": self.status,
             "intact": self.intact,
+            **self.verdict.to_json(),
             "logs": [asdict(s) for s in self.logs],
             "problems": [asdict(p) for p in self.problems],
             "notes": list(self.notes),
@@ -165,6 +191,8 @@ class _Verifier:
         media_store: MediaStore | None,
         witness_state: Path | None,
         tsa_roots: Sequence[bytes] | None,
+        pinned_keys: Sequence[notes.Ed25519Verifier],
+        witness_keys: Sequence[notes.CosignatureVerifier],
     ) -> None:
         self.ledger = ledger
         self.keys = keys
@@ -172,19 +200,48 @@ class _Verifier:
         self.media_store = media_store
         self.witness_state = witness_state
         self.tsa_roots = tsa_roots
-        self.witnesses = {v.name: v for v in keys.witness_verifiers()}
+        self.pinned_keys = list(pinned_keys)
+        own = {v.name: v for v in keys.witness_verifiers()}
+        pinned = {v.name: v for v in witness_keys}
+        # Cosignatures are checked under the pinned witness keys first, the key directory's
+        # for the other witnesses; only pinned witnesses cover entries — or, with
+        # allow_unpinned and none pinned, the system's own.
+        self.witnesses: dict[str, notes.CosignatureVerifier] = {**own, **pinned}
+        self.covering: set[str] = set(pinned)
+        self.witness_source = "固定的见证方公钥（--witness-key）"
+        if not pinned and own and report.verdict.allow_unpinned:
+            self.covering = set(own)
+            self.witness_source = "密钥目录中的见证方公钥（未固定）"
 
     def problem(self, code: str, message: str, **where: Any) -> None:
         self.report.problems.append(Problem(code=code, message=message, **where))
 
     # ------------------------------------------------------------------ one log
 
-    def log_key(self, info: LogInfo) -> notes.Ed25519Verifier | None:
+    def log_key(self, info: LogInfo, summary: LogSummary) -> list[notes.Ed25519Verifier]:
+        """The keys that judge the log's checkpoints: the pinned ones named for its origin,
+        else (未验证 unless relaxed) the key directory's, else the database's copy."""
+        pinned = [v for v in self.pinned_keys if v.name == info.origin]
+        if pinned:
+            summary.key = "固定的公钥（--key）"
+            if info.public_key not in {v.verifier_key() for v in pinned}:
+                self.problem(
+                    "key_mismatch",
+                    f"数据库登记的日志公钥与固定的公钥不同（{info.public_key} ≠ "
+                    f"{pinned[0].verifier_key()}）：日志被换用其他密钥签名，或登记的公钥被替换",
+                    agency=info.agency,
+                )
+            return pinned
         try:
             verifier = self.keys.verifier(info.agency)
+            summary.key = "密钥目录中的公钥（未固定）"
         except KeyFileError as exc:
             self.report.notes.append(f"{exc}；改用数据库中登记的公钥，签名核验的可信度降低")
-            return notes.Ed25519Verifier.from_verifier_key_string(info.public_key)
+            summary.key = "数据库中登记的公钥（未固定）"
+            verifier = notes.Ed25519Verifier.from_verifier_key_string(info.public_key)
+        self.report.verdict.unpinned_key(
+            f"未固定机关 {info.agency} 的公钥（--key），检查点签名以{summary.key}核验", info.agency
+        )
         if verifier.verifier_key() != info.public_key:
             self.problem(
                 "key_mismatch",
@@ -192,13 +249,17 @@ class _Verifier:
                 f"{verifier.verifier_key()}）：有人替换了登记的公钥",
                 agency=info.agency,
             )
-        return verifier
+        return [verifier]
 
     def verify_log(self, info: LogInfo) -> None:
         summary = LogSummary(agency=info.agency, origin=info.origin)
         self.report.logs.append(summary)
-        verifier = self.log_key(info)
+        verifier = self.log_key(info, summary)
         agency = info.agency
+        # Entries beyond the latest checkpoint are sequenced but not yet integrated: their
+        # subtree hashes may not be stored yet (those stored must still match).
+        head = self.ledger.latest_checkpoint(agency)
+        signed_size = head.size if head is not None else 0
         entries = self.ledger.entries(agency)
         nodes = _Peek(
             self.ledger.db.stream(
@@ -258,7 +319,9 @@ class _Verifier:
             # subtrees, which is what proofs are read from).
             merkle.compact_range_push(stack, leaf)
             for level, digest in merkle.compact_range_push(stored_stack, entry.leaf_hash):
-                self._check_node(agency, nodes, count + 1, level, digest)
+                self._check_node(
+                    agency, nodes, count + 1, level, digest, pending=count + 1 > signed_size
+                )
             count += 1
             if len(recent) < NAMED_ENTRIES:
                 recent.append(entry)
@@ -300,18 +363,29 @@ class _Verifier:
             )
         summary.entries = count
         summary.latest_checkpoint = latest.size if latest else None
-        if latest is None and count:
-            self.problem(
-                "unsigned_entries",
-                f"日志有 {count} 条记录却没有任何已签名的检查点",
-                agency=agency,
-                seq=0,
-            )
-        elif latest is not None and latest.size < count:
-            self._report_unsigned(agency, latest.size, count)
-        self._check_cosignatures(info, summary)
+        signed = latest.size if latest else 0
+        if signed < count:
+            # Sequenced, not yet signed by the integrator: not covered, not a problem.
+            self.report.verdict.unsigned(signed, count - 1, agency, where=f"机关 {agency} ")
+        covered = self._check_cosignatures(info, summary)
+        self._coverage(agency, summary, covered, range(min(covered, count), count))
         self._check_timestamps(info, summary)
         self._check_witness(info, latest)
+
+    def _coverage(
+        self, agency: str, summary: LogSummary, covered: int, uncovered: Sequence[int]
+    ) -> None:
+        """Entries beyond the latest checkpoint a covering witness cosigned: 未验证."""
+        if not self.covering:
+            return  # said once for the whole run (verify())
+        summary.witnessed = covered
+        if not uncovered:
+            return
+        where = f"机关 {agency} "
+        if isinstance(uncovered, range):
+            self.report.verdict.unwitnessed(uncovered[0], uncovered[-1], agency, where=where)
+        else:
+            self.report.verdict.unwitnessed_seqs(uncovered, agency, where=where + "本案")
 
     def _check_entry(self, info: LogInfo, entry: StoredEntry) -> tuple[bytes, bool | None]:
         """Check one entry against its row; return its recomputed leaf hash and whether it
@@ -406,7 +480,9 @@ class _Verifier:
             record=first.ref,
         )
 
-    def _check_node(self, agency: str, nodes: _Peek, size: int, level: int, digest: bytes) -> None:
+    def _check_node(
+        self, agency: str, nodes: _Peek, size: int, level: int, digest: bytes, *, pending: bool
+    ) -> None:
         while nodes.head is not None and (int(nodes.head[0]), int(nodes.head[1])) < (size, level):
             extra = nodes.pop()
             self.problem(
@@ -416,6 +492,8 @@ class _Verifier:
             )
         head = nodes.head
         if head is None or (int(head[0]), int(head[1])) != (size, level):
+            if pending:
+                return  # beyond the latest checkpoint: the integrator may not have stored it
             self.problem(
                 "node_missing",
                 f"缺少子树哈希（树大小 {size}，层 {level}）：证明无法从存储中读出",
@@ -434,7 +512,7 @@ class _Verifier:
     def _check_checkpoint(
         self,
         info: LogInfo,
-        verifier: notes.Verifier | None,
+        verifiers: Sequence[notes.Verifier],
         cp: StoredCheckpoint,
         root: bytes,
     ) -> bool:
@@ -442,7 +520,7 @@ class _Verifier:
         where = {"agency": info.agency, "checkpoint_size": cp.size}
         try:
             note, checkpoint = cp.parsed()
-            signed = verifier is not None and bool(notes.verify_note(note, [verifier]))
+            signed = bool(verifiers) and bool(notes.verify_note(note, verifiers))
         except notes.NoteError as exc:
             self.problem(
                 "checkpoint_signature_invalid",
@@ -495,22 +573,12 @@ class _Verifier:
             record=suspects[0].ref if suspects else "",
         )
 
-    def _report_unsigned(self, agency: str, signed: int, count: int) -> None:
-        extra = [self.ledger.entry(agency, seq) for seq in range(signed, min(count, signed + 5))]
-        named = "、".join(e.describe() for e in extra if e is not None)
-        self.problem(
-            "unsigned_entries",
-            f"第 {signed}–{count - 1} 条记录不在任何已签名的检查点中（账本在追加的同一事务中签名，"
-            f"这些记录是绕过系统写入的）：{named}",
-            agency=agency,
-            seq=signed,
-            case_number=extra[0].case_number if extra and extra[0] else "",
-            record=extra[0].ref if extra and extra[0] else "",
-        )
-
     # ------------------------------------------------------------------ witnesses, TSA
 
-    def _check_cosignatures(self, info: LogInfo, summary: LogSummary) -> None:
+    def _check_cosignatures(self, info: LogInfo, summary: LogSummary) -> int:
+        """Check every cosignature; return the largest checkpoint size a covering witness
+        validly cosigned (0 when none)."""
+        covered = 0
         for size, witness, line in self.ledger.cosignatures(info.agency):
             summary.cosignatures += 1
             where = {"agency": info.agency, "checkpoint_size": size}
@@ -540,6 +608,9 @@ class _Verifier:
                     f"见证方 {witness} 对大小 {size} 的检查点的联署无法验证：检查点在联署后被替换",
                     **where,
                 )
+            elif witness in self.covering:
+                covered = max(covered, size)
+        return covered
 
     def _check_timestamps(self, info: LogInfo, summary: LogSummary) -> None:
         stamps = self.ledger.timestamps(info.agency)
@@ -608,17 +679,23 @@ class _Verifier:
     ) -> list[StoredEntry]:
         summary = LogSummary(agency=info.agency, origin=info.origin, scope="case")
         self.report.logs.append(summary)
-        verifier = self.log_key(info)
+        verifier = self.log_key(info, summary)
         latest = self.ledger.latest_checkpoint(info.agency)
         entries = list(self.ledger.entries(info.agency, case_number=case_number, types=types))
         summary.entries = len(entries)
         if latest is None:
-            self.problem("unsigned_entries", "日志没有任何已签名的检查点", agency=info.agency)
+            for entry in entries:
+                self._check_entry(info, entry)
+            self.report.verdict.unsigned_seqs(
+                (e.seq for e in entries), info.agency, where=f"机关 {info.agency} 本案"
+            )
+            self._coverage(info.agency, summary, 0, [e.seq for e in entries])
             return entries
         summary.latest_checkpoint = latest.size
         summary.checkpoints = 1
         if not self._check_checkpoint(info, verifier, latest, latest.root):
             return entries  # pragma: no cover - root compared with itself
+        unsigned = []
         for entry in entries:
             leaf, _ = self._check_entry(info, entry)
             where = {
@@ -628,11 +705,7 @@ class _Verifier:
                 "record": entry.ref,
             }
             if entry.seq >= latest.size:
-                self.problem(
-                    "unsigned_entries",
-                    f"{entry.describe()}不在最新的已签名检查点（大小 {latest.size}）中",
-                    **where,
-                )
+                unsigned.append(entry.seq)  # sequenced, not yet integrated: not a problem
                 continue
             try:
                 proof = self.ledger.inclusion_proof(info.agency, entry.seq, latest.size)
@@ -644,8 +717,69 @@ class _Verifier:
                     f"记录被改动或移动（{exc}）",
                     **where,
                 )
+        self.report.verdict.unsigned_seqs(unsigned, info.agency, where=f"机关 {info.agency} 本案")
+        covered = self._case_cosigned(info, summary, verifier, latest)
+        self._coverage(info.agency, summary, covered, [e.seq for e in entries if e.seq >= covered])
         self._check_witness(info, latest)
         return entries
+
+    def _case_cosigned(
+        self,
+        info: LogInfo,
+        summary: LogSummary,
+        verifiers: Sequence[notes.Verifier],
+        latest: StoredCheckpoint,
+    ) -> int:
+        """The size of the latest checkpoint a covering witness validly cosigned, proven
+        consistent with the latest checkpoint (so the case's entries below it are witnessed);
+        0 when none."""
+        cosignatures = self.ledger.cosignatures(info.agency)
+        summary.cosignatures = len(cosignatures)
+        candidates = sorted(
+            (
+                (size, witness, line)
+                for size, witness, line in cosignatures
+                if witness in self.covering and 0 < size <= latest.size
+            ),
+            reverse=True,
+        )
+        for size, witness, line in candidates:
+            where = {"agency": info.agency, "checkpoint_size": size}
+            cp = self.ledger.checkpoint(info.agency, size)
+            if cp is None:
+                self.problem(
+                    "cosignature_orphan",
+                    f"见证方 {witness} 联署过大小 {size} 的检查点，但该检查点已不在库中",
+                    **where,
+                )
+                continue
+            try:
+                note, _ = cp.parsed()
+                cosigned = notes.parse_note(note.text + "\n" + line)
+                ok = bool(notes.verify_note(cosigned, [self.witnesses[witness]]))
+            except notes.NoteError:
+                ok = False
+            if not ok:
+                self.problem(
+                    "cosignature_invalid",
+                    f"见证方 {witness} 对大小 {size} 的检查点的联署无法验证：检查点在联署后被替换",
+                    **where,
+                )
+                continue
+            self._check_checkpoint(info, verifiers, cp, cp.root)
+            try:
+                proof = self.ledger.consistency_proof(info.agency, size, latest.size)
+                merkle.verify_consistency(size, latest.size, cp.root, latest.root, proof)
+            except (merkle.ProofError, LedgerError, ValueError) as exc:
+                self.problem(
+                    "log_forked",
+                    f"最新检查点（大小 {latest.size}）与见证方 {witness} 联署的检查点"
+                    f"（大小 {size}）不一致：历史被改写后重新签名（{exc}）",
+                    **where,
+                )
+                continue
+            return size
+        return 0
 
     # ------------------------------------------------------------------ media
 
@@ -708,15 +842,28 @@ def verify(
     tsa_roots: Sequence[bytes] | None = None,
     entry_types: Sequence[str] = (),
     projections: Sequence[ProjectionCheck] = (),
+    pinned_keys: Sequence[notes.Ed25519Verifier] = (),
+    witness_keys: Sequence[notes.CosignatureVerifier] = (),
+    allow_unpinned: bool = False,
+    allow_unwitnessed: bool = False,
 ) -> Report:
     """Verify one agency's log (or all), optionally one case and the media files.
 
-    ``entry_types`` narrows a case's check to those entry types (the case page proves the
-    case's header, records and media, not every access to it). ``projections``: tables kept
-    beside the ledger for the pages (the web application's case index), each rebuilt from the
-    ledger and compared in the same snapshot — for the logs and cases checked."""
-    report = Report()
-    verifier = _Verifier(ledger, keys, report, media_store, witness_state, tsa_roots)
+    ``pinned_keys`` are the log keys the caller trusts (each names its log's origin),
+    ``witness_keys`` the witnesses it trusts; ``keys`` (the system's own key directory) is used
+    only where nothing is pinned, which makes the verdict 未验证 unless ``allow_unpinned``.
+    Entries not covered by a checkpoint a pinned witness cosigned make it 未验证 unless
+    ``allow_unwitnessed``. ``entry_types`` narrows a case's check to those entry types (the case
+    page proves the case's header, records and media, not every access to it). ``projections``:
+    tables kept beside the ledger for the pages (the web application's case index), each
+    rebuilt from the ledger and compared in the same snapshot — for the logs and cases
+    checked."""
+    report = Report(
+        verdict=verdict.Verdict(allow_unpinned=allow_unpinned, allow_unwitnessed=allow_unwitnessed)
+    )
+    verifier = _Verifier(
+        ledger, keys, report, media_store, witness_state, tsa_roots, pinned_keys, witness_keys
+    )
     if not has_schema(ledger.db):
         raise LedgerError(f"数据库 {ledger.db.url} 中没有账本（尚未写入任何记录？）")
     missing = missing_triggers(ledger.db)
@@ -742,6 +889,12 @@ def verify(
             ]
             if not logs:
                 raise LedgerError(f"账本中没有案件 {case_number} 的记录")
+        if not verifier.covering and logs:
+            report.verdict.unpinned_witness(
+                "未固定见证方公钥（--witness-key）：无法确认任何条目已经监督机关的见证方联署"
+            )
+        elif not witness_keys and verifier.covering and logs:
+            report.verdict.unpinned_key(f"见证联署以{verifier.witness_source}核验")
         for info in logs:
             if case_number is not None:
                 scoped = verifier.verify_case(info, case_number, entry_types)

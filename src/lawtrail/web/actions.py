@@ -30,7 +30,7 @@ from lawtrail.core.record_kinds import RECORD_KINDS, FieldType
 from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import NewEntry, Receipt
 from lawtrail.ledger.tsa import tsa_roots_from_env
-from lawtrail.web import inbox, projections, wiring
+from lawtrail.web import denials, inbox, projections, wiring
 from lawtrail.web.models import CaseIndex, User
 from lawtrail.web.roles import ADMIN, APPROVER, ARCHIVIST, LEGAL, SUPERVISOR
 
@@ -71,13 +71,35 @@ def do_log_access(
     allowed: bool = True,
     ip: str = "",
     channel: str = "web",
-) -> Receipt:
+) -> Receipt | None:
     """Append one access — a view, a download, or a refused attempt — to the agency's ledger.
 
     The entry is in the log of the agency whose case was asked for, so its supervisors see
     attempts by outsiders too. It commits on its own: a refused request stores its refusal.
+    Refusals beyond :data:`denials.LIMIT` a minute per user and address are counted and logged
+    as one entry (:mod:`lawtrail.web.denials`); None is returned for one that was counted.
     """
-    body = {
+    now = timeutil.now()
+    _log_counted_denials(now)
+    if not allowed:
+        log.warning(
+            "access denied: %s %s %s/%s %s", user.username, action, agency, case_number, target
+        )
+        key = denials.Key(user.username, ip, agency)
+        if not _denials.admit(key, now, case_number, action):
+            return None
+    body = _access_body(user, action=action, target=target, allowed=allowed, ip=ip, channel=channel)
+    entry = NewEntry(case_number, "access", target or case_number, body)
+    return wiring.ledger().append(agency, [entry])[0]
+
+
+_denials = denials.DenialLimiter()
+
+
+def _access_body(
+    user: User, *, action: str, target: str, allowed: bool, ip: str, channel: str
+) -> dict[str, Any]:
+    return {
         "user": user.username,
         "name": user.display_name,
         "user_agency": user.agency_id or "",
@@ -88,12 +110,31 @@ def do_log_access(
         "ip": ip,
         "channel": channel,
     }
-    if not allowed:
-        log.warning(
-            "access denied: %s %s %s/%s %s", user.username, action, agency, case_number, target
+
+
+def _log_counted_denials(now: datetime) -> None:
+    """Log the refusals counted in windows that have passed, one entry per user and address."""
+    for counted in _denials.due(now):
+        user = User.objects.filter(username=counted.key.username).first()
+        if user is None:  # pragma: no cover - accounts are deactivated, not deleted
+            continue
+        body = _access_body(
+            user,
+            action=counted.actions[0] if len(counted.actions) == 1 else "multiple",
+            target="",
+            allowed=False,
+            ip=counted.key.ip,
+            channel="web",
         )
-    entry = NewEntry(case_number, "access", target or case_number, body)
-    return wiring.ledger().append(agency, [entry])[0]
+        body["suppressed"] = {
+            "count": counted.count,
+            "window_start": timeutil.local(counted.window_start).isoformat(),
+            "last": timeutil.local(counted.last).isoformat(),
+            "actions": list(counted.actions),
+        }
+        case_number = counted.case_number
+        entry = NewEntry(case_number, "access", case_number, body)
+        wiring.ledger().append(counted.key.agency, [entry])
 
 
 # ---------------------------------------------------------------------------- cases

@@ -42,7 +42,7 @@ from ninja.utils import check_csrf
 from pydantic import Field, WithJsonSchema
 
 from lawtrail import services
-from lawtrail.core import timeutil
+from lawtrail.core import timeutil, verdict
 from lawtrail.core.caseio import MEDIA_SOURCES, FormatIssue
 from lawtrail.core.engine import evaluate
 from lawtrail.core.record_kinds import (
@@ -650,10 +650,16 @@ class ReceiptOut(Schema):
     cosignatures: list[ReceiptCosignature]
     log_key: str = Field(description="日志公钥（仅供参考，核验时请使用另行取得的公钥）")
     issued_at: str = Field(description="回执生成时间")
+    max_integration_delay_seconds: int = Field(
+        description="日志承诺：已入账的记录在此秒数内被签名检查点覆盖"
+    )
 
 
 class AppendedRecord(RecordEntry):
-    checkpoint_size: int = Field(description="写入后最新签名检查点的大小")
+    checkpoint_size: int | None = Field(
+        description="覆盖该记录的签名检查点的大小；为空表示已入账、等待整合签名"
+        "（服务器在 1 秒内签发检查点，见 max_integration_delay_seconds）"
+    )
     case: CaseSummary
 
 
@@ -713,6 +719,9 @@ class LedgerEntryOut(Schema):
 
 class Verification(Schema):
     ok: bool
+    status: Literal["intact", "not_verified", "problems"]
+    status_label: str
+    not_verified: list[str]
     agency: str
     case_number: str
     checkpoint: CheckpointOut | None
@@ -1335,22 +1344,40 @@ def findings(request: HttpRequest, case_id: int) -> dict[str, Any]:
     "/cases/{int:case_id}/verification",
     response={200: Verification, **_errors(403, 404)},
     summary="账本校验",
-    description="校验案件在机关账本中的每个条目：签名检查点、包含证明。ok 为 true 表示未发现问题。",
+    description="校验案件在机关账本中的每个条目：签名检查点、包含证明、见证联署。ok 为 true 表示"
+    "未发现问题；status 为 intact（完好：未发现问题，且每个条目都被本系统配置的见证方联署的检查点"
+    "覆盖）、not_verified（未验证：未发现问题，但有条目尚无见证联署或尚未签入检查点，见 "
+    "not_verified）或 problems（有问题）。核验本案的立案、记录、媒体和文书条目（查阅记录由 "
+    "lawtrail verify 核验）。签名以本系统配置的机关公钥核验；独立核验请用 "
+    "lawtrail verify --key … --witness-key …。",
     tags=["检查"],
 )
 def verification(request: HttpRequest, case_id: int) -> dict[str, Any]:
     index = _readable(request, case_id, action="verify_case")
     ledger = wiring.ledger()
     try:
+        # The page's keys are the system's configured ones (not pinned by the reader): the
+        # verdict here is whether every entry is covered by a configured witness's cosignature.
         report = ledger_verify.verify(
-            ledger, wiring.keys(), agency=index.agency_id, case_number=index.case_number
+            ledger,
+            wiring.keys(),
+            agency=index.agency_id,
+            case_number=index.case_number,
+            # The case's own entries (as on the case page): each read of the case appends an
+            # access entry no witness can have cosigned yet. The access log is checked, and its
+            # coverage judged, by `lawtrail verify`.
+            entry_types=("case", "record", "media", "document"),
+            allow_unpinned=True,
         )
     except LedgerError as exc:
         raise Http404(f"账本中没有该案件：{exc}") from None
     latest = ledger.latest_checkpoint(index.agency_id)
     signed = latest.size if latest else 0
     return {
-        "ok": report.intact,
+        "ok": not report.problems,
+        "status": report.status,
+        "status_label": verdict.LABELS[report.status],
+        "not_verified": [r.message for r in report.verdict.reasons],
         "agency": index.agency_id,
         "case_number": index.case_number,
         "checkpoint": None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lawtrail.core import timeutil
+from lawtrail.core import timeutil, verdict
 from lawtrail.core.caseio import CaseFormatError, parse_media
 from lawtrail.core.engine import Evaluation, Finding
 from lawtrail.core.model import Case, FieldValue, Media, Record
@@ -81,17 +81,29 @@ class ProofReport:
     checkpoint: int | None = None
     by_seq: dict[int, list[Problem]] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
+    # Why the case is 未验证 though nothing was found: entries not yet cosigned by a configured
+    # witness, or not yet signed into a checkpoint (lawtrail.core.verdict).
+    unverified: list[str] = field(default_factory=list)
+    witnessed: int | None = None  # entries covered by a configured witness's cosignature
 
     @property
     def intact(self) -> bool:
+        """No problem found (the page then says 完好 or 未验证: :attr:`status`)."""
         return not self.by_seq and not self.general
+
+    @property
+    def status(self) -> str:
+        """完好 | 未验证 | 有问题, as the page shows it."""
+        if not self.intact:
+            return verdict.LABELS[verdict.PROBLEMS]
+        return verdict.LABELS[verdict.NOT_VERIFIED if self.unverified else verdict.INTACT]
 
     def for_seq(self, seq: int) -> Proof:
         problems = self.by_seq.get(seq)
         if problems:
             return Proof(False, "；".join(p.message for p in problems))
         if self.checkpoint is None or seq >= self.checkpoint:
-            return Proof(False, "未被已签名的检查点覆盖")
+            return Proof(False, "尚未签入检查点（已入账，等待签名）")
         return Proof(True, f"已验证（检查点 {self.checkpoint}）")
 
     def elsewhere(self, shown: Iterable[int]) -> list[str]:
@@ -102,6 +114,9 @@ class ProofReport:
 
 
 def proof_report(agency: str, case_number: str) -> ProofReport:
+    """The case's verification for its page. The keys are the system's configured ones (the
+    page cannot pin keys for its reader), so the verdict shown is whether every entry is
+    covered by a cosignature of a witness configured here (完好) or not yet (未验证)."""
     try:
         report = verify(
             wiring.ledger(),
@@ -109,13 +124,16 @@ def proof_report(agency: str, case_number: str) -> ProofReport:
             agency=agency,
             case_number=case_number,
             entry_types=("case", "record", "media"),
+            allow_unpinned=True,
         )
     except LedgerError as exc:
         return ProofReport(general=[f"无法验证：{exc}"])
     out = ProofReport()
+    out.unverified = [r.message for r in report.verdict.reasons]
     for summary in report.logs:
         if summary.agency == agency:
             out.checkpoint = summary.latest_checkpoint
+            out.witnessed = summary.witnessed
     for problem in report.problems:
         if problem.seq is not None and problem.case_number in ("", case_number):
             out.by_seq.setdefault(problem.seq, []).append(problem)

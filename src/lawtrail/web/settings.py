@@ -157,6 +157,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 LAWTRAIL_MAX_UPLOAD_BYTES = config.env_int("LAWTRAIL_MAX_UPLOAD_BYTES", 20 * 1024**3)
+# The supervisor's witness service (`lawtrail witness serve`): its alerts on the pages.
+LAWTRAIL_WITNESS_URL = config.witness_url()
 LAWTRAIL_MAX_SIGNATURE_BYTES = 5 * 1024 * 1024
 
 LOGGING = {

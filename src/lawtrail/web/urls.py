@@ -1,4 +1,5 @@
-"""URL map. Every page needs a login; each view checks the agency of what it shows."""
+"""URL map. Every page needs a login (but the ledger's read-only /ledger/… endpoints, hashes and
+signatures only); each view checks the agency of what it shows."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -6,7 +7,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from lawtrail.web.api import api
-from lawtrail.web.views import cases, common, documents, inbox, media, supervision
+from lawtrail.web.views import cases, common, documents, inbox, ledger_http, media, supervision
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -40,6 +41,9 @@ urlpatterns = [
     path("cases/<int:pk>/media/upload/", media.media_upload, name="media_upload"),
     path("cases/<int:pk>/media/<str:sha256>/", media.media_file, name="media_file"),
     path("supervision/access/", supervision.access_log, name="access_log"),
+    path("supervision/witness/", supervision.witness_page, name="witness_page"),
+    # The ledger's checkpoints and proofs, read-only, no login (docs/ledger-http.md).
+    path("ledger/<slug:agency>/<path:path>", ledger_http.ledger_endpoint, name="ledger_http"),
     path("api/", api.urls),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url="/static/lawtrail/favicon.svg", permanent=True)),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from lawtrail import bootstrap, config
 from lawtrail.evidence.store import MediaStore
+from lawtrail.ledger.integrator import INTERVAL_SECONDS, Integrator
 from lawtrail.ledger.keys import KeyDirectory
 from lawtrail.ledger.log import Ledger
 from lawtrail.web.ledgerdb import DjangoDatabase
@@ -21,9 +22,47 @@ def keys() -> KeyDirectory:
     return bootstrap.key_directory()
 
 
+_integrator: Integrator | None = None
+
+
 @functools.cache
 def ledger() -> Ledger:
-    return Ledger(DjangoDatabase(), keys(), config.log_origin_base())
+    """The ledger on the current thread's Django connection. With the integrator running (the
+    server, :func:`start_integrator`) appends only sequence entries and the integrator signs
+    their checkpoint in batches; without it (tests, management commands) each append signs."""
+    return Ledger(
+        DjangoDatabase(),
+        keys(),
+        config.log_origin_base(),
+        integrate_on_append=_integrator is None,
+    )
+
+
+def start_integrator(interval: float = INTERVAL_SECONDS) -> Integrator:
+    """Start this process's integrator thread (once); the server calls it in every worker."""
+    global _integrator
+    if _integrator is None:
+
+        def open_ledger() -> Ledger:
+            return Ledger(
+                DjangoDatabase(),
+                keys(),
+                config.log_origin_base(),
+                install_schema=False,
+                integrate_on_append=False,
+            )
+
+        _integrator = Integrator(open_ledger, interval=interval).start()
+        ledger.cache_clear()
+    return _integrator
+
+
+def stop_integrator() -> None:
+    global _integrator
+    if _integrator is not None:
+        _integrator.stop()
+        _integrator = None
+        ledger.cache_clear()
 
 
 @functools.cache

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from lawtrail.web import wiring
+from lawtrail.web import actions, denials, wiring
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +28,8 @@ def web_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("LAWTRAIL_KEYS_DIR", str(tmp_path / "keys"))
     monkeypatch.setenv("LAWTRAIL_MEDIA_STORE", f"file://{tmp_path / 'media'}")
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    # Refusals are counted per process (lawtrail.web.denials): each test starts a fresh count.
+    monkeypatch.setattr(actions, "_denials", denials.DenialLimiter())
     wiring.reset()
     yield tmp_path
     wiring.reset()

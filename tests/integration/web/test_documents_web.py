@@ -450,7 +450,7 @@ def test_the_export_of_a_case_whose_media_are_not_in_the_store_is_refused_with_t
 
 
 def test_the_archivist_exports_a_zip_whose_bag_validates_with_bagit_and_the_verifier(
-    demo_cases: None, login: Login, exports_dir: Path, tmp_path: Path
+    demo_cases: None, login: Login, exports_dir: Path, tmp_path: Path, web_env: Path
 ) -> None:
     number = "栾统罚〔2026〕9号"
     index = build_stats_case(login, number)
@@ -479,8 +479,11 @@ def test_the_archivist_exports_a_zip_whose_bag_validates_with_bagit_and_the_veri
         zf.extractall(tmp_path / "out")
     bag = tmp_path / "out" / top
     bagit.Bag(str(bag)).validate()
-    checked = offline.verify_package(bag)
+    # The agency key pinned (as a court would obtain it); no witness runs in this test.
+    key = (web_env / "keys" / f"{STATS}.vkey").read_text("utf-8")
+    checked = offline.verify_package(bag, key=key, allow_unwitnessed=True)
     assert checked.intact, offline.report_text(checked)
+    assert checked.key_source == "固定的公钥（--key）"
     assert (checked.agency, checked.case_number) == (STATS, number)
     assert checked.media == 4  # three of the records, one uploaded through the web
     assert checked.documents == 2  # the decision's 文书 and the 案卷

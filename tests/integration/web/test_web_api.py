@@ -9,15 +9,17 @@ import io
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
 
-from lawtrail.core import timeutil
+from lawtrail.core import notes, timeutil
 from lawtrail.core.caseio import parse_case
 from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.ledger.witness import Witness
 from lawtrail.web import wiring
 from lawtrail.web.models import ApiToken, CaseIndex, User
 
@@ -337,6 +339,30 @@ def test_verification_reports_an_intact_case_with_its_checkpoint(
     assert seqs == sorted(seqs)
     assert {e["type"] for e in body["entries"]} >= {"case", "record", "access"}
     assert all(e["signed"] for e in body["entries"])
+    # No witness is configured here: nothing wrong, but not verified — never 完好.
+    assert (body["status"], body["status_label"]) == ("not_verified", "未验证")
+    assert any("见证方" in reason for reason in body["not_verified"])
+
+
+def test_verification_is_intact_once_a_configured_witness_cosigned_the_case(
+    demo_cases: None, api_client: Callable[[str], Client], tmp_path: Path
+) -> None:
+    signer = notes.CosignatureSigner.generate("yifazhishi.tonghua.example")
+    wiring.keys().add_witness(signer.verifier_key())
+    Witness(signer, tmp_path / "witness").cosign(wiring.ledger(), "tonghua-market")
+    client = api_client("market.handler")
+    body = client.get(f"/api/cases/{market_case_id()}/verification").json()
+    assert (body["ok"], body["status"], body["status_label"]) == (True, "intact", "完好")
+    assert body["not_verified"] == []
+    # A record after the cosignature: named as not yet witnessed until the witness catches up.
+    response = post_json(client, f"/api/cases/{market_case_id()}/records", site_inspection())
+    assert response.status_code in (200, 201), response.content
+    [entry] = wiring.ledger().entries_named("tonghua-market", "record", "api-r1")
+    body = client.get(f"/api/cases/{market_case_id()}/verification").json()
+    assert body["status"] == "not_verified"
+    [reason] = body["not_verified"]
+    assert reason.startswith("机关 tonghua-market 本案第 ") and reason.endswith("条尚无见证联署")
+    assert f"{entry.seq} 条尚无见证联署" in reason, reason  # the new record's entry is named
 
 
 def test_record_kinds_come_from_the_core_definitions(

@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 
 from lawtrail.web import actions
 from lawtrail.web.models import CaseIndex, User
-from lawtrail.web.roles import ROLE_LABELS, SUPERVISOR
+from lawtrail.web.roles import APPROVER, ROLE_LABELS, SUPERVISOR
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -23,6 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_roles": "、".join(ROLE_LABELS[r] for r in user.roles if r in ROLE_LABELS),
         "nav_is_supervisor": user.has_role(SUPERVISOR),
+        "nav_sees_witness": user.has_role(SUPERVISOR) or user.has_role(APPROVER),
         "nav_agency": user.agency.name if user.agency else "",
     }
 

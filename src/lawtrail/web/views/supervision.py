@@ -29,8 +29,9 @@ from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import Ledger, StoredEntry
 from lawtrail.web import wiring
 from lawtrail.web.models import Agency
-from lawtrail.web.roles import SUPERVISOR
+from lawtrail.web.roles import APPROVER, SUPERVISOR
 from lawtrail.web.views.common import current_user
+from lawtrail.web.witness_panel import witness_overview
 
 PER_PAGE = 50
 
@@ -150,6 +151,16 @@ def _newest_first(
                 close()
 
 
+def _outcome_label(body: dict[str, Any]) -> str:
+    label = OUTCOME_LABELS.get(str(body.get("outcome")), str(body.get("outcome", "")))
+    counted = body.get("suppressed")
+    if isinstance(counted, dict):
+        # Refusals beyond the per-minute limit are counted, not logged one by one
+        # (lawtrail.web.denials): the entry says how many, and until when.
+        return f"{label}（另有 {counted.get('count')} 次，至 {str(counted.get('last', ''))[:19]}）"
+    return label
+
+
 def _matches(body: dict[str, Any], user: str, outcome: str) -> bool:
     if user and user not in (body.get("user"), body.get("name")):
         return False
@@ -210,7 +221,7 @@ def _page(
             or str(body.get("user_agency") or "（无所属机关）"),
             action=ACTION_LABELS.get(str(body.get("action")), str(body.get("action", ""))),
             target=str(body.get("target", "")),
-            outcome=OUTCOME_LABELS.get(str(body.get("outcome")), str(body.get("outcome", ""))),
+            outcome=_outcome_label(body),
             denied=body.get("outcome") == "denied",
             ip=str(body.get("ip", "")),
             channel=CHANNEL_LABELS.get(str(body.get("channel")), str(body.get("channel", ""))),
@@ -250,3 +261,18 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "per_page": PER_PAGE,
         },
     )
+
+
+@login_required
+def witness_page(request: HttpRequest) -> HttpResponse:
+    """The supervisor's witness service: its alerts and, per log, the last cosigned checkpoint
+    — for the agencies the supervisor supervises, or for an agency head their own agency's."""
+    user = current_user(request)
+    if user.has_role(SUPERVISOR):
+        codes = list(user.supervised_agencies.order_by("code").values_list("code", flat=True))
+    elif user.has_role(APPROVER) and user.agency is not None:
+        codes = [user.agency.code]
+    else:
+        raise PermissionDenied("只有监督人员和机关负责人可以查看见证服务")
+    names = dict(Agency.objects.filter(code__in=codes).values_list("code", "name"))
+    return render(request, "lawtrail/witness.html", witness_overview(names))
