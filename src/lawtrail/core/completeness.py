@@ -39,24 +39,20 @@ def digest(entries: Iterable[tuple[int, bytes]]) -> str:
     return "sha256:" + h.hexdigest()
 
 
+def seq_runs(seqs: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted sequence numbers as (first, last) runs of consecutive numbers."""
+    runs: list[tuple[int, int]] = []
+    for seq in sorted(set(seqs)):
+        if runs and seq == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], seq)
+        else:
+            runs.append((seq, seq))
+    return runs
+
+
 def format_seqs(seqs: Iterable[int]) -> str:
     """Sorted sequence numbers as ranges: ``[0, 1, 2, 3, 7, 9, 10]`` → ``"0-3, 7, 9-10"``."""
-    parts: list[str] = []
-    run: list[int] = []
-    for seq in sorted(set(seqs)):
-        if run and seq == run[-1] + 1:
-            run.append(seq)
-            continue
-        if run:
-            parts.append(_run(run))
-        run = [seq]
-    if run:
-        parts.append(_run(run))
-    return ", ".join(parts)
-
-
-def _run(run: Sequence[int]) -> str:
-    return str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}"
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in seq_runs(seqs))
 
 
 def parse_seqs(text: str) -> list[int]:

@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lawtrail.core.completeness import seq_runs
+
 INTACT = "intact"
 NOT_VERIFIED = "not_verified"
 PROBLEMS = "problems"
@@ -78,22 +80,8 @@ def seq_range(first: int, last: int) -> str:
 
 def seq_list(seqs: Iterable[int]) -> str:
     """Sequence numbers as 「第 3、7–9 条」 (ranges of consecutive numbers joined)."""
-    parts: list[str] = []
-    run: list[int] = []
-    for seq in sorted(set(seqs)):
-        if run and seq == run[-1] + 1:
-            run.append(seq)
-            continue
-        if run:
-            parts.append(_run(run))
-        run = [seq]
-    if run:
-        parts.append(_run(run))
-    return f"第 {'、'.join(parts)} 条"
-
-
-def _run(run: list[int]) -> str:
-    return str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}"
+    runs = "、".join(str(a) if a == b else f"{a}–{b}" for a, b in seq_runs(seqs))
+    return f"第 {runs} 条"
 
 
 @dataclass

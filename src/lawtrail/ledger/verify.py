@@ -581,36 +581,50 @@ class _Verifier:
         covered = 0
         for size, witness, line in self.ledger.cosignatures(info.agency):
             summary.cosignatures += 1
-            where = {"agency": info.agency, "checkpoint_size": size}
             verifier = self.witnesses.get(witness)
             if verifier is None:
                 self.report.notes.append(
                     f"见证方 {witness} 的公钥不在密钥目录中，未核验其对大小 {size} 的联署"
                 )
                 continue
-            cp = self.ledger.checkpoint(info.agency, size)
-            if cp is None:
-                self.problem(
-                    "cosignature_orphan",
-                    f"见证方 {witness} 联署过大小 {size} 的检查点，但该检查点已不在库中",
-                    **where,
-                )
-                continue
-            try:
-                note, _ = cp.parsed()
-                cosigned = notes.parse_note(note.text + "\n" + line)
-                ok = bool(notes.verify_note(cosigned, [verifier]))
-            except notes.NoteError:
-                ok = False
-            if not ok:
-                self.problem(
-                    "cosignature_invalid",
-                    f"见证方 {witness} 对大小 {size} 的检查点的联署无法验证：检查点在联署后被替换",
-                    **where,
-                )
-            elif witness in self.covering:
+            cp = self._cosigned_checkpoint(info, size, witness, line, verifier)
+            if cp is not None and witness in self.covering:
                 covered = max(covered, size)
         return covered
+
+    def _cosigned_checkpoint(
+        self,
+        info: LogInfo,
+        size: int,
+        witness: str,
+        line: str,
+        verifier: notes.CosignatureVerifier,
+    ) -> StoredCheckpoint | None:
+        """The stored checkpoint ``line`` validly cosigns; None (and the problem named) when it
+        is gone or the cosignature does not verify over it."""
+        where = {"agency": info.agency, "checkpoint_size": size}
+        cp = self.ledger.checkpoint(info.agency, size)
+        if cp is None:
+            self.problem(
+                "cosignature_orphan",
+                f"见证方 {witness} 联署过大小 {size} 的检查点，但该检查点已不在库中",
+                **where,
+            )
+            return None
+        try:
+            note, _ = cp.parsed()
+            cosigned = notes.parse_note(note.text + "\n" + line)
+            ok = bool(notes.verify_note(cosigned, [verifier]))
+        except notes.NoteError:
+            ok = False
+        if not ok:
+            self.problem(
+                "cosignature_invalid",
+                f"见证方 {witness} 对大小 {size} 的检查点的联署无法验证：检查点在联署后被替换",
+                **where,
+            )
+            return None
+        return cp
 
     def _check_timestamps(self, info: LogInfo, summary: LogSummary) -> None:
         stamps = self.ledger.timestamps(info.agency)
@@ -745,26 +759,8 @@ class _Verifier:
         )
         for size, witness, line in candidates:
             where = {"agency": info.agency, "checkpoint_size": size}
-            cp = self.ledger.checkpoint(info.agency, size)
+            cp = self._cosigned_checkpoint(info, size, witness, line, self.witnesses[witness])
             if cp is None:
-                self.problem(
-                    "cosignature_orphan",
-                    f"见证方 {witness} 联署过大小 {size} 的检查点，但该检查点已不在库中",
-                    **where,
-                )
-                continue
-            try:
-                note, _ = cp.parsed()
-                cosigned = notes.parse_note(note.text + "\n" + line)
-                ok = bool(notes.verify_note(cosigned, [self.witnesses[witness]]))
-            except notes.NoteError:
-                ok = False
-            if not ok:
-                self.problem(
-                    "cosignature_invalid",
-                    f"见证方 {witness} 对大小 {size} 的检查点的联署无法验证：检查点在联署后被替换",
-                    **where,
-                )
                 continue
             self._check_checkpoint(info, verifiers, cp, cp.root)
             try:
