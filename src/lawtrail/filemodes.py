@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -97,3 +98,30 @@ def tighten_sqlite(path: Path) -> None:
     """Tighten the database file and whichever companions exist."""
     for name in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_COMPANIONS)):
         tighten(name, "数据库文件")
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a directory's entries (a new or renamed file in it) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
+    """Replace ``path`` by ``data`` (mode ``mode``): temp file + fsync + rename + fsync of the
+    directory, so the file is the old or the new one, never torn, whatever crashes."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)

@@ -94,14 +94,6 @@ def same_or_refuse(dest: Destination, name: str, digests: Digests) -> Written:
     return Written(name, digests, created=False)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 @contextlib.contextmanager
 def _os_errors(what: str) -> Iterator[None]:
     try:
@@ -185,7 +177,7 @@ class LocalDestination:
                     os.link(temp, final)  # never replaces an existing name
                 except FileExistsError:
                     return same_or_refuse(self, name, digests)
-                _fsync_dir(final.parent)
+                filemodes.fsync_dir(final.parent)
             return Written(name, digests, created=True)
         finally:
             with contextlib.suppress(FileNotFoundError):
@@ -199,7 +191,7 @@ class LocalDestination:
         for path in reversed(missing):
             with contextlib.suppress(FileExistsError):
                 path.mkdir(mode=0o700)
-            _fsync_dir(path.parent)
+            filemodes.fsync_dir(path.parent)
 
 
 def destination_from_url(url: str, *, create: bool = False) -> Destination:

@@ -189,14 +189,6 @@ def _os_errors(what: str) -> Iterator[None]:
         raise MediaStoreError(f"{what}失败：{exc}") from exc
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _make_dirs_durable(base: Path, parts: Iterable[str]) -> Path:
     """Create base/parts… as needed; fsync the parent of each directory created."""
     path = base
@@ -207,7 +199,7 @@ def _make_dirs_durable(base: Path, parts: Iterable[str]) -> Path:
         except FileExistsError:
             pass
         else:
-            _fsync_dir(path)
+            filemodes.fsync_dir(path)
         path = child
     return path
 
@@ -290,7 +282,7 @@ class LocalMediaStore:
                         f"未覆盖（位置 {location}）"
                     ) from None
                 return StoredMedia(hex_, digests.sm3, digests.size, location, created=False)
-            _fsync_dir(directory)
+            filemodes.fsync_dir(directory)
         return StoredMedia(hex_, digests.sm3, digests.size, location, created=True)
 
     def open(self, sha256: str) -> BinaryIO:

@@ -95,7 +95,3 @@ class Integrator:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()

@@ -27,14 +27,6 @@ class KeyFileError(Exception):
     """A key file is missing or unreadable; the message (Chinese) names the file."""
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_durably(folder: Path, text: str, mode: int = 0o644) -> Path:
     """Write `text` to a new, uniquely named file in `folder`, fsynced; return its path."""
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".key-")
@@ -95,7 +87,7 @@ class KeyDirectory:
         finally:
             key_tmp.unlink()
         os.replace(vkey_tmp, self._vkey_path(agency))
-        _fsync_dir(self.root)
+        filemodes.fsync_dir(self.root)
         return signer
 
     def verifier(self, agency: str) -> Ed25519Verifier:

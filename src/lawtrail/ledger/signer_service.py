@@ -58,7 +58,6 @@ import socket
 import socketserver
 import stat
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -179,31 +178,6 @@ class LogState:
     pending: TreeHead | None
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write temp + fsync + rename + fsync the directory: the file is old or new, never torn."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, filemodes.PRIVATE_FILE)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
 class SignerStore:
     """The signer's directory: keys, per-log state and journal (see the module docstring)."""
 
@@ -272,7 +246,9 @@ class SignerStore:
         filemodes.make_private_dir(folder)
         state = LogState(signer.name, agency, confirmed, None)
         self._write_state(state)
-        write_atomically(folder / "signer.key", (signer.private_key_string() + "\n").encode())
+        filemodes.write_atomically(
+            folder / "signer.key", (signer.private_key_string() + "\n").encode()
+        )
         self.journal(signer.name, event, agency=agency, confirmed=_head_json(confirmed))
 
     # -- state
@@ -299,7 +275,7 @@ class SignerStore:
             "confirmed": _head_json(state.confirmed),
             "pending": _head_json(state.pending),
         }
-        write_atomically(self.log_dir(state.origin) / "state.json", encode_message(data))
+        filemodes.write_atomically(self.log_dir(state.origin) / "state.json", encode_message(data))
 
     def set_trusted(self, origin: str, head: TreeHead, *, reason: str) -> None:
         """An operator's decision: the log's genuine latest checkpoint is ``head`` (caller holds

@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lawtrail import filemodes
 from lawtrail.core import merkle, notes, timeutil
 from lawtrail.ledger.db import IntegrityViolation
 from lawtrail.ledger.log import Ledger, LedgerError
@@ -99,24 +98,8 @@ def write_state(state_dir: Path, state: WitnessedState, checkpoint_text: str) ->
         "cosigned_at": state.cosigned_at,
         "cosignature": state.cosignature,
     }
-    fd, tmp = tempfile.mkstemp(dir=state_dir, prefix=".state-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, _state_path(state_dir, state.origin))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(state_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-_write_state = write_state  # the name older callers used
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    filemodes.write_atomically(_state_path(state_dir, state.origin), text.encode("utf-8"))
 
 
 # ------------------------------------------------------------------ the checks, shared

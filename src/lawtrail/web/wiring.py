@@ -57,14 +57,6 @@ def start_integrator(interval: float = INTERVAL_SECONDS) -> Integrator:
     return _integrator
 
 
-def stop_integrator() -> None:
-    global _integrator
-    if _integrator is not None:
-        _integrator.stop()
-        _integrator = None
-        ledger.cache_clear()
-
-
 @functools.cache
 def media_store() -> MediaStore:
     return bootstrap.open_media_store()

@@ -153,7 +153,11 @@ def test_a_case_index_row_for_no_case_of_the_ledger_is_reported(demo_cases: None
 def test_a_row_dated_in_the_future_is_reported(demo_cases: None) -> None:
     raw_sql(
         "UPDATE lawtrail_caseindex SET updated_at = %s WHERE case_number = %s",
-        ((datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S"), EXAMPLE),
+        # Django keeps the column in UTC without an offset: a Shanghai time 30 days ahead, in UTC.
+        (
+            (timeutil.now() + timedelta(days=30)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            EXAMPLE,
+        ),
     )
     assert found(check(), "case_index_mismatch") == [(MARKET, EXAMPLE, "updated_at")]
 
