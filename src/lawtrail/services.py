@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from lawtrail.core import completeness, merkle, timeutil
+from lawtrail.core import completeness, merkle, role_acts, timeutil
 from lawtrail.core.canonical import canonical_bytes, case_header
 from lawtrail.core.caseio import (
     FORMAT,
@@ -29,8 +29,9 @@ from lawtrail.core.caseio import (
     person_to_json,
     record_to_json,
 )
-from lawtrail.core.model import Case, Media, Person
+from lawtrail.core.model import Case, Media, Person, Record
 from lawtrail.core.record_kinds import MEDIA_TYPES
+from lawtrail.core.role_acts import Actor
 from lawtrail.evidence.store import MediaStore, StoredMedia
 from lawtrail.ledger.log import Ledger, NewEntry, Receipt, StoredEntry
 
@@ -45,6 +46,12 @@ class ServiceError(Exception):
         self.issues = list(issues)
         detail = "；".join(f"{i.path}：{i.message}" for i in self.issues)
         super().__init__(f"{message}：{detail}" if detail else message)
+
+
+class ActRefused(ServiceError):
+    """The acting user may not make this act (a role's decision made by someone else, another
+    person's name): a refusal of *who*, not of the data. The web answers 403 and logs it in the
+    access log as refused, with this message as the reason."""
 
 
 @dataclass(frozen=True)
@@ -220,8 +227,16 @@ def do_append_record(
     *,
     now: datetime | None = None,
     actor: str = "",
+    by: Actor | None = None,
 ) -> Receipt:
     """Append one record (in the case format's JSON shape) to an open case.
+
+    ``by`` is the user making it (their name is then the entry's ``actor``): every role act in
+    the record — a head's decision, a reviewer's opinion, an approval step, a role's signature —
+    is accepted only from a user holding that role, in their own name, and completed with their
+    name and the server's time (:mod:`lawtrail.core.role_acts`); otherwise :class:`ActRefused`.
+    Without ``by`` (a trusted tool transcribing a record) each act must name a person of the case
+    holding the role.
 
     The record's ``recorded_at`` is the server clock, whatever the client sent. Each media
     item names an ingested file by ``sha256``; its metadata (both clocks, uploader, labels)
@@ -254,10 +269,26 @@ def do_append_record(
             raw["media"] = media
         candidate = {**current, "records": [*current["records"], raw]}
         case = _validated(candidate, "记录")
-        new = case.records[-1]
+        new = _role_acts_checked(case, case.records[-1], by, now)
+        if new is not case.records[-1]:
+            candidate["records"][-1] = record_to_json(new)
+            case = _validated(candidate, "记录")
         _check_certificates(case, new.id)
-        entry = NewEntry(case_number, "record", new.id, record_to_json(new), actor)
+        entry = NewEntry(
+            case_number, "record", new.id, record_to_json(new), by.username if by else actor
+        )
         return ledger.append_in_transaction(agency, [entry], recorded_at=now)[0]
+
+
+def _role_acts_checked(case: Case, record: Record, by: Actor | None, now: datetime) -> Record:
+    """The record with its role acts completed, or the refusal (see :func:`do_append_record`)."""
+    previous = case.record(record.corrects.record) if record.corrects is not None else None
+    checked, issues = role_acts.check(record, previous, actor=by, people=case.people, now=now)
+    if issues:
+        if by is not None:
+            raise ActRefused("您不能办理该记录中他人职责内的事项", issues)
+        raise ServiceError("记录未通过校验", issues)
+    return checked
 
 
 def _check_certificates(case: Case, record_id: str) -> None:
@@ -323,6 +354,15 @@ def do_import_case(ledger: Ledger, case: Case, *, now: datetime | None = None) -
     with _serialised(ledger, case.agency):
         if case_json(ledger, case.agency, case.case_number) is not None:
             raise ServiceError(f"案号 {case.case_number} 已存在，不能重复导入")
+        # A case file transcribes acts made on paper: each role act must name its person, one of
+        # the case's people holding the role (the same check as a live record's, without actor).
+        issues = []
+        for rec in case.records:
+            previous = case.record(rec.corrects.record) if rec.corrects is not None else None
+            _, found = role_acts.check(rec, previous, actor=None, people=case.people)
+            issues += [FormatIssue(f"$.records[{rec.id}]{i.path[1:]}", i.message) for i in found]
+        if issues:
+            raise ServiceError("案卷未通过校验", issues)
         entries = [NewEntry(case.case_number, "case", case.case_number, case_header(case))]
         entries += [
             NewEntry(case.case_number, "record", rec.id, record_to_json(rec))

@@ -89,9 +89,6 @@ def test_a_stats_case_with_electronic_service_walks_to_the_archive_and_flags_the
             "f_case_source": "2026年度统计执法“双随机”检查",
             "f_party_info": f"{PARTY}，法定代表人周某",
             "f_handler_opinion": "建议立案调查",
-            "f_head_opinion": "同意立案",
-            "f_head": "stats.head",
-            "f_approved": "true",
         },
     )
     url = walk.submit(handler)
@@ -99,6 +96,13 @@ def test_a_stats_case_with_electronic_service_walks_to_the_archive_and_flags_the
     assert match, url
     pk = int(match[1])
     expect(handler.locator(".messages")).to_contain_text(f"已立案：{number}")
+    head = page_for("stats.head")
+    walk.take_task(head, number, "行政机关负责人审批：程序启动审批表")
+    head.locator("textarea[name=head_opinion]").fill("同意立案")
+    head.locator("select[name=approved]").select_option("true")
+    walk.submit(head, "form button.primary[type=submit]")
+    expect(head.locator(".messages")).to_contain_text("已办理行政机关负责人审批")
+    handler.goto(f"/cases/{pk}/")
     facts = handler.locator(".case-header dl.facts").inner_text()
     for shown in ("栾川县统计局", "依职权", "一般程序", "行政处罚、行政检查", "无违规"):
         assert shown in facts, (shown, facts)
@@ -206,7 +210,6 @@ def test_a_stats_case_with_electronic_service_walks_to_the_archive_and_flags_the
         pk,
         {
             "at": typed(opened + timedelta(hours=4)),
-            "f_head": "stats.head",
             "f_opinion": "同意对该公司予以警告，并处罚款人民币三万元",
             "sig_0_role": "head",
             "sig_0_signer": "person:stats.head",
@@ -314,7 +317,6 @@ def test_a_stats_case_with_electronic_service_walks_to_the_archive_and_flags_the
         pk,
         {
             "at": typed(beijing_now()),
-            "f_archivist": "stats.archivist",
             "f_volume_number": f"栾统档〔2026〕罚-{number[-5:-1]}",
             "f_documents": "立案审批表\n询问笔录\n权利告知书及传真送达记录\n负责人审批表\n"
             "行政处罚决定书\n电子邮件送达记录\n送达回证",

@@ -166,11 +166,11 @@ def test_a_missed_deadline_stays_owed_and_overdue_though_the_engine_reports_it_a
     assert not [r for r in evaluation.required if r.rule == "market.start.emergency_report_24h"]
     assert fired(evaluation, "market.start.emergency_report_24h")
 
-    # done late: a finding remains, but nothing is owed any more
+    # done late: a finding remains, but the handler owes nothing any more — the drafted form
+    # now waits for its unit's and its head's opinions (role acts), not for the handler
     b.add("initiation_approval", "2026-10-03 10:00", {})
-    assert [
-        task for task in tasks_of(b, "2026-10-03 12:00") if task.kind == "initiation_approval"
-    ] == []
+    owed = [t for t in tasks_of(b, "2026-10-03 12:00") if t.kind == "initiation_approval"]
+    assert [(t.role, t.step) for t in owed] == [("reviewer", "act:unit"), ("approver", "act:head")]
 
 
 def test_a_corrected_record_gives_its_tasks_to_the_correction_only() -> None:

@@ -70,6 +70,38 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class RoleAct:
+    """A part of a record that is one person's own act in a role — a head's decision, a legal
+    reviewer's opinion, an approval step: only a user holding ``role`` makes it, in their own
+    name (``person``, which the system sets to the acting user), never the handler on their
+    behalf. The handler drafts the rest of the record; the role completes its part from its
+    inbox, as a correction of the draft (:mod:`lawtrail.core.role_acts`).
+
+    The regulations' internal approval rules exist for exactly this — a decision recorded under
+    a head's name that the head never made (000 art. 37, 001 art. 31, 002 art. 38, 003 art. 28;
+    for the start approval 000 art. 7, 002 art. 8, 003 art. 6; party copies 000 art. 33, 002
+    art. 34, 003 art. 26).
+    """
+
+    name: str  # id within the kind: "head", "review" …
+    role: str  # a STAFF_ROLES key; "" = any member of staff, in their own name
+    label: str  # Chinese: 负责人审批意见 …
+    fields: tuple[str, ...] = ()  # the fields that record the act
+    person: str = ""  # the PERSON field naming who acted: always the acting user
+    time: str = ""  # a DATETIME field the system sets to the moment of the act
+    where: str = "fields"  # "fields", or "av_exemption" (the record's exemption from AV)
+    requires: tuple[str, ...] = ()  # acts of the same record that come first
+    distinct: bool = False  # its person may not be the person of an act it requires
+    task: bool = True  # an unmade act waits in the role's inbox (else only the role may make it)
+    major_only: bool = False  # … only in a major case (重大行政执法决定)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every field the act writes."""
+        return tuple(n for n in (*self.fields, self.person, self.time) if n)
+
+
+@dataclass(frozen=True)
 class RecordKind:
     id: str
     label: str
@@ -78,6 +110,16 @@ class RecordKind:
     # Investigation records name the officers present and whether they showed certificates
     # (000 art. 9, 001 art. 9, 002 art. 10, 003 art. 8).
     has_officers: bool = False
+    # The parts of the record that are a role's own act (see RoleAct).
+    role_acts: tuple[RoleAct, ...] = ()
+    # A kind that is wholly one role's act: no one else records it at all, not even empty.
+    recorded_by: str = ""
+
+    def role_act(self, name: str) -> RoleAct:
+        for act in self.role_acts:
+            if act.name == name:
+                return act
+        raise KeyError(f"记录类型 {self.id} 没有角色行为 {name}")
 
     def field(self, name: str) -> FieldSpec:
         for spec in self.fields:
@@ -226,6 +268,10 @@ COMPULSORY_MEASURES = {
     "freeze": "冻结存款、汇款",
 }
 
+# The staff roles (STAFF_ROLES below) that make a role act.
+OFFICER_ROLE, HANDLER_ROLE, REVIEWER_ROLE = "officer", "handler", "reviewer"
+APPROVER_ROLE, LEGAL_ROLE, ARCHIVIST_ROLE = "approver", "legal", "archivist"
+
 _KINDS: tuple[RecordKind, ...] = (
     # ---- initiation 程序启动
     RecordKind(
@@ -274,6 +320,22 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("legality_review_opinion", "法制机构合法性审查意见"),
             # The head's decision: acting on a refused or undecided form is acting unapproved.
             _f("approved", "是否批准", T.BOOL),
+        ),
+        role_acts=(
+            # 承办人意见、承办机构意见和行政机关负责人意见 (000 art. 7, 002 art. 8): the
+            # handling unit's opinion is its reviewer's (审核人), the head's the head's.
+            RoleAct("unit", REVIEWER_ROLE, "承办机构审核意见", ("unit_opinion",)),
+            # 法制机构合法性审查意见 of a major case (000 art. 7, 002 art. 8).
+            RoleAct(
+                "legality",
+                LEGAL_ROLE,
+                "法制机构合法性审查意见",
+                ("legality_review_opinion",),
+                major_only=True,
+            ),
+            RoleAct(
+                "head", APPROVER_ROLE, "行政机关负责人审批", ("head_opinion", "approved"), "head"
+            ),
         ),
     ),
     RecordKind(
@@ -514,6 +576,10 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("penalty_kinds", "拟作出的行政处罚种类", T.CHOICES, choices=PENALTY_KINDS),
             _f("penalty_amount", "拟罚款或没收的数额（元）", T.AMOUNT),
         ),
+        role_acts=(
+            # The drafting unit's review of the draft (000 art. 15 …): its reviewer signs it off.
+            RoleAct("unit_review", REVIEWER_ROLE, "起草机构审查", person="unit_reviewer"),
+        ),
     ),
     RecordKind(
         "legal_review",
@@ -534,6 +600,17 @@ _KINDS: tuple[RecordKind, ...] = (
             ),
             _f("passed", "审核是否通过", T.BOOL),
         ),
+        role_acts=(
+            RoleAct(
+                "legal",
+                LEGAL_ROLE,
+                "法制审核",
+                ("opinion", "suggestions", "form", "passed"),
+                "reviewer",
+                task=False,
+            ),
+        ),
+        recorded_by=LEGAL_ROLE,
     ),
     RecordKind(
         "expert_argument",
@@ -565,6 +642,10 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("minutes", "讨论情况"),
             _f("conclusion", "讨论结论"),
         ),
+        role_acts=(
+            # 行政机关负责人集体讨论 decides (行政处罚法 第五十七条): its conclusion is the heads'.
+            RoleAct("conclusion", APPROVER_ROLE, "集体讨论结论", ("conclusion",)),
+        ),
     ),
     RecordKind(
         "head_approval",
@@ -575,6 +656,12 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("opinion", "负责人签署意见"),
             _f("approved", "负责人是否同意", T.BOOL),
         ),
+        role_acts=(
+            RoleAct(
+                "head", APPROVER_ROLE, "负责人审批", ("opinion", "approved"), "head", task=False
+            ),
+        ),
+        recorded_by=APPROVER_ROLE,
     ),
     RecordKind(
         "decision",
@@ -777,6 +864,17 @@ _KINDS: tuple[RecordKind, ...] = (
                 system=True,
             ),
         ),
+        role_acts=(
+            RoleAct(
+                "archive",
+                ARCHIVIST_ROLE,
+                "组卷归档",
+                ("volume_number", "documents", "retention"),
+                "archivist",
+                task=False,
+            ),
+        ),
+        recorded_by=ARCHIVIST_ROLE,
     ),
     RecordKind(
         "copy_request",
@@ -805,6 +903,7 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("secrets_excluded", "已排除依法应保密的内容", T.BOOL),
             _f("provided", "已提供查阅、复制", T.BOOL),
         ),
+        role_acts=(RoleAct("head", APPROVER_ROLE, "负责人同意查阅、复制", ("approved",), "head"),),
     ),
     RecordKind(
         "access",
@@ -834,6 +933,40 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("approver_opinion", "批准意见"),
             _f("approved_at", "批准时间", T.DATETIME),
             _f("approved", "批准人是否批准", T.BOOL),
+        ),
+        # 承办人 → 审核人 → 批准人, one person per step (000 art. 37, 001 art. 31, 002 art. 38,
+        # 003 art. 28): the chain's own pages take the steps (web/inbox.py).
+        role_acts=(
+            RoleAct(
+                "handler",
+                "",
+                "承办人意见",
+                ("handler_opinion", "handler_reason"),
+                "handler",
+                task=False,
+            ),
+            RoleAct(
+                "review",
+                REVIEWER_ROLE,
+                "审核",
+                ("reviewer_opinion",),
+                "reviewer",
+                "reviewed_at",
+                requires=("handler",),
+                distinct=True,
+                task=False,
+            ),
+            RoleAct(
+                "approve",
+                APPROVER_ROLE,
+                "批准",
+                ("approver_opinion", "approved"),
+                "approver",
+                "approved_at",
+                requires=("review",),
+                distinct=True,
+                task=False,
+            ),
         ),
     ),
     # ---- corrections: a void is a record that points at the record it withdraws
@@ -914,12 +1047,35 @@ OWN_AUTHORITY_ORIGINS: frozenset[str] = frozenset({"ex_officio", "complaint", "e
 
 # The roles of agency staff a case's people may hold (the web application's user roles).
 STAFF_ROLES: Mapping[str, str] = {
-    "officer": "执法人员",
-    "handler": "承办人",
-    "reviewer": "审核人",
-    "approver": "负责人（批准人）",
-    "legal": "法制审核人员",
-    "archivist": "档案管理员",
+    OFFICER_ROLE: "执法人员",
+    HANDLER_ROLE: "承办人",
+    REVIEWER_ROLE: "审核人",
+    APPROVER_ROLE: "负责人（批准人）",
+    LEGAL_ROLE: "法制审核人员",
+    ARCHIVIST_ROLE: "档案管理员",
+}
+
+# A record's exemption from audio/video: the regulations leave out acts 不适宜音像记录的
+# (000 art. 12, 001 art. 12, 002 art. 13, 003 art. 11); that a case is such an exception is
+# the head's decision (the record's 批准不进行音像记录的负责人), not the handler's own.
+AV_EXEMPTION_ACT = RoleAct(
+    "av_exemption",
+    APPROVER_ROLE,
+    "批准不进行音像记录",
+    ("approved",),
+    "approved_by",
+    where="av_exemption",
+)
+
+# Signatures that are a role's act: the head's, a reviewer's, the legal reviewer's and the
+# archivist's signatures are made by that person, in the system, never entered on their behalf.
+# (A party's, a witness's or an officer's signature on paper or on the officer's screen is
+# captured by the officer present — with its image, or the refusal to sign: 000 art. 11 ….)
+SIGNATURE_ACT_ROLES: Mapping[str, str] = {
+    "head": APPROVER_ROLE,
+    "reviewer": REVIEWER_ROLE,
+    "legal_reviewer": LEGAL_ROLE,
+    "archivist": ARCHIVIST_ROLE,
 }
 
 

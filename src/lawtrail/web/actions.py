@@ -23,16 +23,17 @@ from django.db import transaction
 from lawtrail import archive, services
 from lawtrail.archive import ExportResult
 from lawtrail.archive_cli import RETENTIONS
-from lawtrail.core import timeutil
+from lawtrail.core import role_acts, timeutil
 from lawtrail.core.caseio import FORMAT, CaseFormatError, parse_case, person_to_json, record_to_json
 from lawtrail.core.model import Case
-from lawtrail.core.record_kinds import RECORD_KINDS, FieldType
+from lawtrail.core.record_kinds import AV_EXEMPTION_ACT, RECORD_KINDS, FieldType, RoleAct
+from lawtrail.core.role_acts import Actor
 from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import NewEntry, Receipt
 from lawtrail.ledger.tsa import tsa_roots_from_env
-from lawtrail.web import denials, inbox, projections, wiring
+from lawtrail.web import accessscope, denials, inbox, projections, wiring
 from lawtrail.web.models import CaseIndex, User
-from lawtrail.web.roles import ADMIN, APPROVER, ARCHIVIST, LEGAL, SUPERVISOR
+from lawtrail.web.roles import ADMIN, ARCHIVIST, SUPERVISOR
 
 log = logging.getLogger("lawtrail.access")
 
@@ -71,14 +72,28 @@ def do_log_access(
     allowed: bool = True,
     ip: str = "",
     channel: str = "web",
+    reason: str = "",
 ) -> Receipt | None:
     """Append one access — a view, a download, or a refused attempt — to the agency's ledger.
+
+    ``reason`` is why a refused attempt was refused: the Chinese message the user was shown.
+    Inside a web request (:mod:`lawtrail.web.accessscope`) a refusal — and any access of a
+    request that may write — is collected and written when the request ends (refused, with its
+    reason, if the request was refused), and None is returned.
 
     The entry is in the log of the agency whose case was asked for, so its supervisors see
     attempts by outsiders too. It commits on its own: a refused request stores its refusal.
     Refusals beyond :data:`denials.LIMIT` a minute per user and address are counted and logged
     as one entry (:mod:`lawtrail.web.denials`); None is returned for one that was counted.
     """
+    scope = accessscope.current()
+    if scope is not None and (scope.defer_allowed or not allowed):
+        scope.accesses.append(
+            accessscope.Access(
+                user, agency, case_number, action, target, allowed, ip, channel, reason
+            )
+        )
+        return None
     now = timeutil.now()
     _log_counted_denials(now)
     if not allowed:
@@ -88,7 +103,9 @@ def do_log_access(
         key = denials.Key(user.username, ip, agency)
         if not _denials.admit(key, now, case_number, action):
             return None
-    body = _access_body(user, action=action, target=target, allowed=allowed, ip=ip, channel=channel)
+    body = _access_body(
+        user, action=action, target=target, allowed=allowed, ip=ip, channel=channel, reason=reason
+    )
     entry = NewEntry(case_number, "access", target or case_number, body)
     return wiring.ledger().append(agency, [entry])[0]
 
@@ -97,9 +114,16 @@ _denials = denials.DenialLimiter()
 
 
 def _access_body(
-    user: User, *, action: str, target: str, allowed: bool, ip: str, channel: str
+    user: User,
+    *,
+    action: str,
+    target: str,
+    allowed: bool,
+    ip: str,
+    channel: str,
+    reason: str = "",
 ) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "user": user.username,
         "name": user.display_name,
         "user_agency": user.agency_id or "",
@@ -110,6 +134,9 @@ def _access_body(
         "ip": ip,
         "channel": channel,
     }
+    if not allowed:
+        body["reason"] = reason
+    return body
 
 
 def _log_counted_denials(now: datetime) -> None:
@@ -219,64 +246,16 @@ def do_append_record(user: User, index: CaseIndex, record: Mapping[str, Any]) ->
         return receipt
 
 
-# Acts of the decision chain and the archive that only a role may record, and the field that
-# names who acted — which must then be the signed-in user, so no one records another person's
-# review or approval in their name: 法制审核 by the legal reviewer, 负责人审批 by the head,
-# 案卷归档 by the archivist (each pack's rules on these kinds cite the agency's article).
-RECORDED_BY_ROLE = {
-    "legal_review": (LEGAL, "reviewer", "法制审核人员"),
-    "head_approval": (APPROVER, "head", "负责人"),
-    "case_file": (ARCHIVIST, "archivist", "档案管理员"),
-}
-# The internal approval's later steps; they are taken only through do_approval_step.
-CHAIN_STEP_FIELDS = (
-    "reviewer",
-    "reviewer_opinion",
-    "reviewed_at",
-    "approver",
-    "approver_opinion",
-    "approved_at",
-)
+def actor_of(user: User) -> Actor:
+    """The user as the services see who acts: the role acts of a record are checked against it
+    (:mod:`lawtrail.core.role_acts`) — one rule for the web form, the API and the inbox."""
+    return Actor(user.username, frozenset(user.roles))
 
 
-def _who_records(user: User, record: Mapping[str, Any], *, approval_step: bool) -> dict[str, Any]:
-    """The record with its acting person set to the user, after checking the user may record
-    it; raises PermissionDenied (Chinese) otherwise."""
-    data = dict(record)
-    raw = data.get("fields", {})
-    if not isinstance(raw, Mapping):
-        return data  # not a record at all: the case reader refuses it with its path
-    fields = dict(raw)
-    kind = data.get("kind")
-    if kind in RECORDED_BY_ROLE:
-        role, person_field, label = RECORDED_BY_ROLE[kind]
-        if not user.has_role(role):
-            raise PermissionDenied(f"只有{label}可以记录“{RECORD_KINDS[kind].label}”")
-        if fields.get(person_field) not in (None, "", user.username):
-            raise PermissionDenied(f"“{RECORD_KINDS[kind].label}”只能以本人名义记录")
-        fields[person_field] = user.username
-    if kind == "internal_approval" and not approval_step:
-        if any(fields.get(name) not in (None, "") for name in CHAIN_STEP_FIELDS):
-            raise PermissionDenied("审核、批准意见只能由审核人、批准人在审批页面中办理")
-        if fields.get("handler") not in (None, "", user.username):
-            raise PermissionDenied("内部审批只能由承办人本人提交")
-        fields["handler"] = user.username
-    data["fields"] = fields
-    return data
-
-
-def _append(
-    user: User,
-    agency: str,
-    case_number: str,
-    record: Mapping[str, Any],
-    *,
-    approval_step: bool = False,
-) -> Receipt:
-    record = _who_records(user, record, approval_step=approval_step)
+def _append(user: User, agency: str, case_number: str, record: Mapping[str, Any]) -> Receipt:
     _people_refreshed(user, agency, case_number, _staff_named(record))
     return services.do_append_record(
-        wiring.ledger(), agency, case_number, record, actor=user.username
+        wiring.ledger(), agency, case_number, record, by=actor_of(user)
     )
 
 
@@ -410,7 +389,62 @@ def do_approval_step(
             # approval, 000 art. 37 …).
             data["fields"]["approved"] = approve
         data["corrects"] = {"record": head.id, "reason": inbox.STEP_REASONS[step]}
-        receipt = _append(user, index.agency_id, index.case_number, data, approval_step=True)
+        receipt = _append(user, index.agency_id, index.case_number, data)
+        project(index.agency_id, index.case_number)
+        return receipt
+
+
+def role_act_of(kind_id: str, name: str) -> RoleAct:
+    """The role act ``name`` of a record kind (or the exemption from AV), else ServiceError."""
+    if name == AV_EXEMPTION_ACT.name:
+        return AV_EXEMPTION_ACT
+    try:
+        return RECORD_KINDS[kind_id].role_act(name)
+    except KeyError:
+        raise services.ServiceError(f"该记录没有“{name}”这一办理事项") from None
+
+
+def do_role_act(
+    user: User, index: CaseIndex, record_id: str, act_name: str, values: Mapping[str, Any]
+) -> Receipt:
+    """Complete a role's act on a drafted record — the head's opinion and decision on a start
+    approval form, the legal reviewer's legality opinion, the consent to a copy request, the
+    approval of an exemption from AV … (RecordKind.role_acts): a new record that corrects the
+    draft's latest version, the draft's content copied, the act's fields set from ``values``
+    (only those), its person and time set by the services to this user and now. The services
+    refuse it unless the user holds the act's role (:mod:`lawtrail.core.role_acts`)."""
+    require_write(user, index.agency_id)
+    ledger = wiring.ledger()
+    with transaction.atomic():
+        if ledger.db.dialect == POSTGRESQL:  # two people completing the same act: one wins
+            ledger.db.execute(
+                "SELECT agency FROM ledger_log WHERE agency = ? FOR UPDATE", (index.agency_id,)
+            )
+        case = case_of(index)
+        record = case.record(record_id)
+        if record is None:
+            raise services.ServiceError(f"本案没有记录 {record_id}")
+        head = inbox.chain_head(case, record_id)
+        assert head is not None
+        if head.id != record_id:
+            raise PermissionDenied("该记录已有新的版本，请刷新页面后在最新版本上办理")
+        act = role_act_of(head.kind, act_name)
+        if role_acts.made(head, act):
+            raise PermissionDenied(f"“{act.label}”已办理，不能重复办理")
+        data = record_to_json(head)
+        data.pop("recorded_at", None)
+        data["id"] = services.next_record_id(case)
+        given = {name: values[name] for name in act.fields if values.get(name) not in (None, "")}
+        if not act.fields:  # an act that is its person's sign-off (起草机构审查人)
+            given = {act.person: user.username}
+        if not given:
+            raise services.ServiceError(f"请填写“{act.label}”")
+        if act.where == "av_exemption":
+            data["av_exemption"] = {**data.get("av_exemption", {}), **given}
+        else:
+            data["fields"] = {**data.get("fields", {}), **given}
+        data["corrects"] = {"record": head.id, "reason": act.label}
+        receipt = _append(user, index.agency_id, index.case_number, data)
         project(index.agency_id, index.case_number)
         return receipt
 

@@ -11,7 +11,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.http import HttpRequest
 
-from lawtrail.web.models import Agency, ApiToken, CaseIndex, User
+from lawtrail.web.models import Agency, ApiToken, CaseIndex, PasswordHistory, User
 from lawtrail.web.roles import ROLE_CHOICES
 
 
@@ -82,12 +82,73 @@ class LawtrailUserAdmin(UserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "label", "prefix", "created_at")
-    readonly_fields = ("prefix", "created_at")
-    fields = ("user", "label", "prefix", "created_at")
+    list_display = (
+        "user",
+        "label",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "status",
+    )
+    list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__username", "user__name", "label", "prefix")
+    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
+    fields = (
+        "user",
+        "label",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    actions = ["revoke_tokens"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # issued with `lawtrail manage create_api_token` (the key is shown once)
+        # Issued by their owner (「我的接口令牌」) or `lawtrail manage create_api_token`: the key
+        # is shown once, to whoever issues it.
+        return False
+
+    @admin.display(description="状态")
+    def status(self, obj: ApiToken) -> str:
+        return obj.status_label
+
+    @admin.action(description="吊销所选令牌（立即失效）")
+    def revoke_tokens(self, request: HttpRequest, queryset: Any) -> None:
+        from lawtrail.web import signin
+
+        actor = request.user
+        assert isinstance(actor, User)
+        count = 0
+        for token in queryset.select_related("user"):
+            if token.revoke():
+                count += 1
+                signin.log_event(
+                    actor,
+                    "token_revoked",
+                    request,
+                    target=f"token:{token.prefix}",
+                    agency=token.user.agency_id,
+                )
+        self.message_user(request, f"已吊销 {count} 个令牌。")
+
+
+@admin.register(PasswordHistory)
+class PasswordHistoryAdmin(admin.ModelAdmin):
+    """Read-only: which users changed their password when (the hashes are not shown)."""
+
+    list_display = ("user", "changed_at")
+    fields = ("user", "changed_at")
+    search_fields = ("user__username",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(CaseIndex)

@@ -31,8 +31,16 @@ from typing import Annotated, Any, Literal, get_args
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.urls import URLPattern, URLResolver, re_path, reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, P, QueryEx, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -43,9 +51,11 @@ from pydantic import Field, WithJsonSchema
 
 from lawtrail import services
 from lawtrail.core import timeutil, verdict
+from lawtrail.core.canonical import ENTRY_TYPES as LEDGER_ENTRY_TYPES
 from lawtrail.core.caseio import MEDIA_SOURCES, FormatIssue
 from lawtrail.core.engine import evaluate
 from lawtrail.core.record_kinds import (
+    AV_EXEMPTION_ACT,
     MEDIA_TYPES,
     ORIGINS,
     PROCEDURES,
@@ -62,10 +72,13 @@ from lawtrail.ledger import verify as ledger_verify
 from lawtrail.ledger.log import LedgerError, StoredEntry
 from lawtrail.ledger.receipts import build_receipt
 from lawtrail.web import actions, wiring
+from lawtrail.web.forms import FIRST_YEAR as FORM_FIRST_YEAR
+from lawtrail.web.forms import LAST_YEAR as FORM_LAST_YEAR
+from lawtrail.web.middleware import refused
 from lawtrail.web.models import ApiToken, CaseIndex, User
 from lawtrail.web.roles import ROLE_LABELS
 from lawtrail.web.uploads import UploadRejected, ingest_request
-from lawtrail.web.views.common import case_for, case_to_write, current_user
+from lawtrail.web.views.common import case_for, case_to_write, client_ip, current_user
 
 log = logging.getLogger("lawtrail.api")
 
@@ -176,11 +189,48 @@ class TokenAuth(HttpBearer):
             .filter(key_hash=ApiToken.hash(token))
             .first()
         )
-        if found is None or not found.user.is_active:
-            return None
+        now = timezone.now()
+        if found is None or not found.user.is_active or not found.usable_at(now):
+            return None  # unknown, expired or revoked: 401
         request.user = found.user
         request.api_auth = "token"
+        found.touch(now)  # last_used_at, written at most once a minute
+        if found.scope != "write" and request.method not in SAFE_METHODS:
+            _refuse_read_token(request, found)
         return found.user
+
+
+def _refuse_read_token(request: HttpRequest, token: ApiToken) -> None:
+    """A read-only token asked for a write: logged as a refused access (in the ledger of the
+    case's agency when the path names a case, else of the user's) and answered 403."""
+    match = getattr(request, "resolver_match", None)
+    kwargs = match.kwargs if match is not None else {}
+    action = {"records": "append_record", "media": "upload_media", "cases": "open_case"}.get(
+        request.path.rstrip("/").rsplit("/", 1)[-1], "api_write"
+    )
+    case_id = kwargs.get("case_id")
+    index = (
+        CaseIndex.objects.filter(pk=case_id).first()
+        if isinstance(case_id, int) and 1 <= case_id <= MAX_ID
+        else None
+    )
+    agency = index.agency_id if index is not None else token.user.agency_id
+    if agency:
+        actions.do_log_access(
+            token.user,
+            agency,
+            index.case_number if index is not None else "",
+            action=action,
+            target=f"token:{token.prefix}",
+            allowed=False,
+            ip=client_ip(request),
+            channel="api",
+        )
+    raise ApiError(
+        403,
+        f"该令牌（{token.prefix}…）为只读令牌，只能用于查询和下载，不能执行写入操作；"
+        "本次尝试已记录。如需写入，请在「我的账户 › 接口令牌」中新建读写令牌",
+    )
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
@@ -264,10 +314,18 @@ def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return _respond(request, ApiError(403, str(exc) or "您无权执行此操作"))
+    """403, logged as a refused access with the message as its reason (the one mechanism of
+    :mod:`lawtrail.web.accessscope`: naming the case the request was about, or its URL names)."""
+    detail = str(exc) or "您无权执行此操作"
+    refused(request, detail)
+    return _respond(request, ApiError(403, detail))
 
 
 def _on_service_error(request: HttpRequest, exc: services.ServiceError) -> HttpResponse:
+    if isinstance(exc, services.ActRefused):  # a refusal of who, not of the data: 403, logged
+        detail = _service_detail(exc)
+        refused(request, detail)
+        return _respond(request, ApiError(403, detail, exc.issues))
     return _respond(request, ApiError(400, _service_detail(exc), exc.issues))
 
 
@@ -711,7 +769,8 @@ class ProblemOut(Schema):
 
 class LedgerEntryOut(Schema):
     seq: int
-    type: Literal["case", "record", "media", "access"]
+    # Every type the ledger holds (an entry of another type is refused by canonical.entry).
+    type: Annotated[str, WithJsonSchema({"type": "string", "enum": list(LEDGER_ENTRY_TYPES)})]
     ref: str
     recorded_at: str
     signed: bool = Field(description="是否已包含在最新的签名检查点中")
@@ -744,7 +803,10 @@ class MediaOut(Schema):
     source: str | None
     uploader: str | None
     labels: dict[str, str]
-    url: str = Field(description="播放与下载地址（每次访问记入查阅记录）")
+    url: str = Field(
+        description="文件内容的接口地址（GET …/content，令牌或会话均可；每次下载记入查阅记录）"
+    )
+    web_url: str = Field(description="网页上的播放与下载地址（需登录网页）")
 
 
 class UploadedMedia(Schema):
@@ -780,6 +842,15 @@ class FieldOut(Schema):
     help: str
 
 
+class RoleActOut(Schema):
+    name: str = Field(description="事项名：办理接口 …/acts/{act} 的 act")
+    role: str = Field(description="办理的角色（空：任一本机关工作人员本人）")
+    label: str
+    fields: list[str] = Field(description="该事项的字段，只能由该角色本人填写")
+    person: str = Field(description="记录办理人的字段：服务器设为办理的用户")
+    time: str = Field(description="记录办理时间的字段：服务器设为当前时间")
+
+
 class RecordKindOut(Schema):
     id: str
     label: str
@@ -787,6 +858,8 @@ class RecordKindOut(Schema):
     stage_label: str
     has_officers: bool
     fields: list[FieldOut]
+    role_acts: list[RoleActOut]
+    recorded_by: str = Field(description="整条记录只能由该角色记录（空：无此限制）")
 
 
 class MeOut(Schema):
@@ -834,12 +907,10 @@ def _readable(request: HttpRequest, case_id: int, *, action: str, target: str = 
 
 
 def _writable(request: HttpRequest, case_id: int, *, action: str) -> CaseIndex:
-    """The case, if the user may record in it; a refused attempt is logged as denied."""
+    """The case, if the user may record in it; a refused attempt is logged as denied (by
+    :func:`_on_forbidden`, which answers the 403)."""
     _index(case_id)  # 404 as the API's JSON error
-    try:
-        return case_to_write(request, case_id, action=action, channel="api")
-    except DjangoPermissionDenied as exc:
-        raise ApiError(403, str(exc)) from None
+    return case_to_write(request, case_id, action=action, channel="api")
 
 
 def _local(value: datetime | None) -> datetime | None:
@@ -942,7 +1013,8 @@ def _unstorable(data: Any) -> Iterator[FormatIssue]:
             yield FormatIssue(path, "数值超出范围")
 
 
-FIRST_YEAR, LAST_YEAR = 1950, 2099
+# The supported years, the same as the web forms' (one constant for both).
+FIRST_YEAR, LAST_YEAR = FORM_FIRST_YEAR, FORM_LAST_YEAR
 
 
 def _out_of_range(
@@ -1074,6 +1146,18 @@ def record_kinds(request: HttpRequest) -> list[dict[str, Any]]:
                 }
                 for spec in kind.fields
             ],
+            "role_acts": [
+                {
+                    "name": act.name,
+                    "role": act.role,
+                    "label": act.label,
+                    "fields": list(act.fields),
+                    "person": act.person,
+                    "time": act.time,
+                }
+                for act in (*kind.role_acts, AV_EXEMPTION_ACT)
+            ],
+            "recorded_by": kind.recorded_by,
         }
         for kind in RECORD_KINDS.values()
     ]
@@ -1167,6 +1251,8 @@ def open_case(request: HttpRequest) -> Status[dict[str, Any]]:
         )
     try:
         index = actions.do_open_case(user, header, first)
+    except services.ActRefused:
+        raise  # a refusal of who, not of the data: 403, logged (_on_service_error)
     except services.ServiceError as exc:
         if isinstance(number, str) and _case_exists(user.agency_id, number):
             raise ApiError(409, f"案号 {number} 已存在，不能重复立案") from None
@@ -1284,6 +1370,54 @@ def append_record(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
     position = index.records
     try:
         receipt = actions.do_append_record(user, index, data)
+    except services.ActRefused:
+        raise  # a refusal of who, not of the data: 403, logged (_on_service_error)
+    except services.ServiceError as exc:
+        raise ApiError(400, _service_detail(exc), _relocated(exc.issues, position, "$")) from None
+    stored = _stored_record(index.agency_id, receipt.seq)
+    index = CaseIndex.objects.select_related("agency", "handler").get(pk=index.pk)
+    return Status(
+        201, {**stored, "checkpoint_size": receipt.checkpoint_size, "case": _summary(index)}
+    )
+
+
+_ROLE_ACT_EXAMPLE = {"fields": {"head_opinion": "同意立案调查", "approved": True}}
+
+
+@api.post(
+    "/cases/{int:case_id}/records/{record_id}/acts/{act}",
+    response={201: AppendedRecord, **_errors(400, 403, 404, 415)},
+    summary="办理记录中本角色的事项（负责人审批、法制审核意见、审核意见等）",
+    description="承办人起草的记录中属于其他角色的事项（记录类型的 role_acts，见 /record-kinds），"
+    "由该角色本人在此办理：只提交该事项的字段（fields）；办理人与时间由服务器设为当前用户与"
+    "当前时间。结果是一条更正该记录最新版本的新记录。非该角色的用户返回 403 并记入查阅记录。"
+    "act 为事项名（如 head、unit、legality、av_exemption）。",
+    tags=["记录"],
+    openapi_extra=_json_body(
+        {
+            "type": "object",
+            "properties": {"fields": {"type": "object", "additionalProperties": True}},
+            "required": ["fields"],
+            "additionalProperties": False,
+        },
+        _ROLE_ACT_EXAMPLE,
+    ),
+)
+def complete_role_act(
+    request: HttpRequest, case_id: int, record_id: str, act: str
+) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    index = _writable(request, case_id, action="role_act")
+    data = _read_json(request)
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
+        raise ApiError(400, "请求体应为对象，fields 为该事项的字段", [])
+    if actions.case_of(index).record(record_id) is None:
+        raise Http404(f"本案没有记录 {record_id}")
+    position = index.records
+    try:
+        receipt = actions.do_role_act(user, index, record_id, act, data["fields"])
+    except services.ActRefused:
+        raise  # 403, logged (_on_service_error)
     except services.ServiceError as exc:
         raise ApiError(400, _service_detail(exc), _relocated(exc.issues, position, "$")) from None
     stored = _stored_record(index.agency_id, receipt.seq)
@@ -1416,7 +1550,8 @@ def _media_out(index: CaseIndex, seq: int, data: Mapping[str, Any]) -> dict[str,
         "source": data.get("source"),
         "uploader": data.get("uploader"),
         "labels": dict(data.get("labels") or {}),
-        "url": reverse("media_file", args=[index.pk, data["sha256"]]),
+        "url": reverse("api:media_content", args=[index.pk, data["sha256"]]),
+        "web_url": reverse("media_file", args=[index.pk, data["sha256"]]),
     }
 
 
@@ -1433,6 +1568,78 @@ def list_media(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
         index.agency_id, case_number=index.case_number, types=("media",)
     )
     return [_media_out(index, entry.seq, entry.data()["media"]) for entry in list(entries)]
+
+
+@api.get(
+    "/cases/{int:case_id}/media/{sha256}/content",
+    response={200: None, 206: None, **_errors(403, 404, 416)},
+    summary="下载音像资料文件",
+    description="文件本身（按扩展名的 Content-Type）；支持单个 Range 请求。权限与网页下载相同，"
+    "下载（或从第 0 字节开始的读取）记入案件所属机关账本的查阅记录；只读令牌即可。",
+    tags=["音像资料"],
+    url_name="media_content",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "文件内容",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            },
+            "206": {
+                "description": "所请求的字节范围",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            },
+        }
+    },
+)
+def media_content(request: HttpRequest, case_id: int, sha256: str) -> HttpResponseBase:
+    from lawtrail.evidence import filetypes
+    from lawtrail.evidence.store import MediaNotFoundError, MediaStoreError, normalize_sha256
+    from lawtrail.web.views import media as media_views
+
+    index = _index(case_id)
+    user = current_user(request)
+    if not actions.can_read(user, index.agency_id):
+        _readable(request, case_id, action="download_media", target=sha256[:64])  # logs, 403
+    try:
+        sha256 = normalize_sha256(sha256)
+    except MediaStoreError:
+        raise Http404("该案件没有此媒体文件") from None
+    registered = media_views._registered(index, sha256)
+    if registered is None:
+        raise Http404("该案件没有此媒体文件")
+    try:
+        size, stream = media_views._source(sha256, registered.size)
+    except MediaNotFoundError:
+        log.error("media %s of %s/%s is missing", sha256, index.agency_id, index.case_number)
+        raise Http404(
+            "媒体文件在证据库中缺失，请联系系统管理员核验（lawtrail verify --media）"
+        ) from None
+    try:
+        wanted = media_views.byte_range(request.META.get("HTTP_RANGE", ""), size)
+    except media_views._Unsatisfiable:
+        raise ApiError(416, "请求的字节范围超出文件大小", Content_Range=f"bytes */{size}") from None
+    start, end = wanted if wanted is not None else (0, size - 1)
+    if start == 0:  # a download, not the continuation of one (as the web download)
+        _readable(request, case_id, action="download_media", target=sha256)
+    response = StreamingHttpResponse(
+        stream(start, end) if size else iter(()),
+        status=206 if wanted is not None else 200,
+        content_type=filetypes.content_type(registered.filename, registered.type),
+    )
+    response["Content-Length"] = str(end - start + 1 if size else 0)
+    if wanted is not None:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = content_disposition_header(
+        True, registered.filename or f"{sha256}.bin"
+    )
+    return response
 
 
 MediaType = Literal["photo", "audio", "video"]

@@ -417,12 +417,18 @@ def record_entry(agency: str, case_number: str, record_id: str) -> StoredEntry |
 # ---------------------------------------------------------------------------- labels
 
 
-def kind_menu() -> list[tuple[str, list[tuple[str, str]]]]:
-    """All record kinds grouped by stage (the menu of acts to record)."""
+def kind_menu(roles: Iterable[str] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The record kinds grouped by stage (the menu of acts to record): given the user's
+    ``roles``, not the kinds that are wholly another role's act (RecordKind.recorded_by)."""
+    held = None if roles is None else set(roles)
     return [
         (
             STAGE_LABELS[stage],
-            [(k.id, k.label) for k in RECORD_KINDS.values() if k.stage is stage],
+            [
+                (k.id, k.label)
+                for k in RECORD_KINDS.values()
+                if k.stage is stage and (held is None or k.recorded_by in {"", *held})
+            ],
         )
         for stage in Stage
     ]

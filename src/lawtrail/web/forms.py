@@ -30,14 +30,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from lawtrail import services
-from lawtrail.core import timeutil
+from lawtrail.core import role_acts, timeutil
 from lawtrail.core.caseio import FormatIssue
 from lawtrail.core.model import Case, Media, Record
 from lawtrail.core.record_kinds import (
     ACTS,
+    AV_EXEMPTION_ACT,
     MEDIA_TYPES,
     PROCEDURES,
     RECORD_KINDS,
+    SIGNATURE_ACT_ROLES,
     SIGNATURE_METHODS,
     SIGNATURE_ROLES,
     FieldSpec,
@@ -108,6 +110,32 @@ class ShanghaiDateTimeInput(forms.DateTimeInput):
         return None if value in (None, "") else str(value)
 
 
+# Times and dates the system computes deadlines with (the API accepts the same range, see
+# lawtrail.web.api._out_of_range): outside it a date is a typing error, and one near the ends
+# of Python's range (year 1, 9999-12-31 with an offset) would overflow in any computation.
+FIRST_YEAR, LAST_YEAR = 1950, 2099
+
+
+def _out_of_range(label: str) -> ValidationError:
+    return ValidationError(
+        f"「{label}」日期超出范围：系统支持 {FIRST_YEAR} 年至 {LAST_YEAR} 年的日期",
+        code="out_of_range",
+    )
+
+
+class SupportedDateField(forms.DateField):
+    """A date (年-月-日) within the supported years."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            parsed = super().to_python(value)
+        except OverflowError:  # pragma: no cover - strptime refuses years beyond 9999 first
+            raise _out_of_range(str(self.label)) from None
+        if parsed is not None and not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            raise _out_of_range(str(self.label))
+        return parsed
+
+
 class ShanghaiDateTimeField(forms.Field):
     """A point in time typed as Beijing time: what the form gives is always aware (a naive
     time cannot come out of it); an explicit offset is kept and shown in Beijing time."""
@@ -139,7 +167,13 @@ class ShanghaiDateTimeField(forms.Field):
                 ) from None
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             parsed = parsed.replace(tzinfo=timeutil.SHANGHAI)
-        return parsed.astimezone(timeutil.SHANGHAI)
+        try:
+            local = parsed.astimezone(timeutil.SHANGHAI)
+        except OverflowError:  # 9999-12-31 late in the day with a western offset, year 1 …
+            raise _out_of_range(str(self.label)) from None
+        if not FIRST_YEAR <= local.year <= LAST_YEAR:
+            raise _out_of_range(str(self.label))
+        return local
 
 
 class TextListField(forms.CharField):
@@ -292,7 +326,7 @@ def kind_field(spec: FieldSpec, ctx: FormContext) -> forms.Field:
         common["help_text"] = help_text or "单位：元，最多两位小数"
         return forms.DecimalField(max_digits=15, decimal_places=2, **common)
     if t is FieldType.DATE:
-        return forms.DateField(
+        return SupportedDateField(
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             input_formats=["%Y-%m-%d"],
             **common,
@@ -319,7 +353,7 @@ def kind_field(spec: FieldSpec, ctx: FormContext) -> forms.Field:
     raise AssertionError(f"unhandled field type {t}")  # pragma: no cover
 
 
-def _field_json(spec: FieldSpec, value: Any) -> Any:
+def field_json(spec: FieldSpec, value: Any) -> Any:
     """A cleaned form value as the case format writes it; None for "not given"."""
     if value is None or value == "" or value == []:
         return None
@@ -385,6 +419,7 @@ class RecordForm(forms.Form):
         files: Any = None,
         initial: Mapping[str, Any] | None = None,
         prefix: str | None = None,
+        roles: Iterable[str] | None = None,
     ) -> None:
         super().__init__(
             data=data, files=files, initial=dict(initial or {}), prefix=prefix, label_suffix="："
@@ -402,7 +437,8 @@ class RecordForm(forms.Form):
                 "更正理由", required=True, help_text=f"更正记录 {correcting.id} 的原因"
             )
         f["at"] = ShanghaiDateTimeField(label="行为发生时间", required=True, help_text="北京时间")
-        for spec in _entered(kind):
+        self.entered = entered_fields(kind, roles)
+        for spec in self.entered:
             f[f"f_{spec.name}"] = kind_field(spec, ctx)
         if kind.has_officers:
             for i in range(OFFICER_SLOTS):
@@ -414,8 +450,14 @@ class RecordForm(forms.Form):
         if ctx.parties:
             signers.append(("当事人", [(f"party:{k}", v) for k, v in ctx.parties]))
         max_mb = settings.LAWTRAIL_MAX_SIGNATURE_BYTES // (1024 * 1024)
+        # The head's, a reviewer's … signature is their own act: offered only to them.
+        signature_roles = [
+            (key, label)
+            for key, label in SIGNATURE_ROLES.items()
+            if roles is None or SIGNATURE_ACT_ROLES.get(key, "") in {"", *roles}
+        ]
         for i in range(SIGNATURE_SLOTS):
-            f[f"sig_{i}_role"] = _choice("签名人身份", list(SIGNATURE_ROLES.items()))
+            f[f"sig_{i}_role"] = _choice("签名人身份", signature_roles)
             f[f"sig_{i}_signer"] = _choice("签名人", signers)
             f[f"sig_{i}_name"] = _line("签名人姓名", max_length=100)
             f[f"sig_{i}_name"].help_text = "签名人不是本机关人员或当事人时填写"
@@ -439,7 +481,8 @@ class RecordForm(forms.Form):
             f[f"refusal_{i}_name"] = _line("拒签人姓名", max_length=100)
             f[f"refusal_{i}_reason"] = _text("拒签理由及情况")
         f["av_exemption_reason"] = _text("不适宜音像记录的理由", help_text="未制作音像记录时填写")
-        f["av_exemption_approved_by"] = _choice("批准不进行音像记录的负责人", ctx.people)
+        if roles is None or AV_EXEMPTION_ACT.role in roles:
+            f["av_exemption_approved_by"] = _choice("批准不进行音像记录的负责人", ctx.people)
         f["media"] = forms.MultipleChoiceField(
             label="附加的音像文件",
             required=False,
@@ -456,6 +499,35 @@ class RecordForm(forms.Form):
         )
         f["note"] = _text("备注")
 
+    def withheld_posted(self) -> list[str]:
+        """The labels of role-act fields this form did not offer but the request posts anyway
+        (another role's opinion, an act's person or time, another role's signature): a forged
+        request, refused whole — the act is its role's, completed from its inbox."""
+        if not self.is_bound:
+            return []
+        offered = {spec.name for spec in self.entered}
+        posted = self.data
+        out = []
+        for act in self.kind.role_acts:
+            for name in act.names:
+                if name not in offered and posted.get(self.add_prefix(f"f_{name}")) not in (
+                    None,
+                    "",
+                ):
+                    out.append(f"{self.kind.field(name).label}（{role_acts.role_label(act.role)}）")
+        if "av_exemption_approved_by" not in self.fields and posted.get(
+            self.add_prefix("av_exemption_approved_by")
+        ):
+            out.append(
+                f"批准不进行音像记录的负责人（{role_acts.role_label(AV_EXEMPTION_ACT.role)}）"
+            )
+        offered_roles = {key for key, _ in self.fields["sig_0_role"].choices}
+        for i in range(SIGNATURE_SLOTS):
+            role = posted.get(self.add_prefix(f"sig_{i}_role"))
+            if role in SIGNATURE_ACT_ROLES and role not in offered_roles:
+                out.append(f"{SIGNATURE_ROLES[role]}的签名")
+        return out
+
     # ------------------------------------------------------------------ layout
 
     def sections(self) -> list[Section]:
@@ -466,7 +538,7 @@ class RecordForm(forms.Form):
         if self.correcting is not None:
             head.insert(0, b("correction_reason"))
         sections.append(Section("基本信息", [Group("", head)]))
-        kind_fields = [b(f"f_{spec.name}") for spec in _entered(self.kind)]
+        kind_fields = [b(f"f_{spec.name}") for spec in self.entered]
         if kind_fields:
             sections.append(Section(self.kind.label, [Group("", kind_fields)]))
         if self.kind.has_officers:
@@ -513,7 +585,16 @@ class RecordForm(forms.Form):
         sections.append(
             Section(
                 "音像记录",
-                [Group("", [b("media"), b("av_exemption_reason"), b("av_exemption_approved_by")])],
+                [
+                    Group(
+                        "",
+                        [
+                            b(n)
+                            for n in ("media", "av_exemption_reason", "av_exemption_approved_by")
+                            if n in self.fields
+                        ],
+                    )
+                ],
             )
         )
         sections.append(Section("备注", [Group("", [b("note")])]))
@@ -584,8 +665,8 @@ class RecordForm(forms.Form):
             "at": timeutil.local(d["at"]).isoformat(),
         }
         values = {}
-        for spec in _entered(self.kind):
-            value = _field_json(spec, d.get(f"f_{spec.name}"))
+        for spec in self.entered:
+            value = field_json(spec, d.get(f"f_{spec.name}"))
             if value is not None:
                 values[spec.name] = value
         if values:
@@ -748,6 +829,7 @@ def record_form(
     files: Any = None,
     initial: Mapping[str, Any] | None = None,
     prefix: str | None = None,
+    roles: Iterable[str] | None = None,
 ) -> RecordForm:
     """The form of a record of ``kind`` in ``case`` (None: the first record of a new case,
     whose parties are given as ``parties``), offering the agency's ``users`` as people."""
@@ -761,19 +843,37 @@ def record_form(
         start["at"] = timeutil.now().replace(second=0, microsecond=0)
     start.update(initial or {})
     return RecordForm(
-        kind, ctx, correcting=correcting, data=data, files=files, initial=start, prefix=prefix
+        kind,
+        ctx,
+        correcting=correcting,
+        data=data,
+        files=files,
+        initial=start,
+        prefix=prefix,
+        roles=roles,
     )
 
 
-def _entered(kind: RecordKind) -> list[FieldSpec]:
-    """The fields a person fills in: not those the system sets (FieldSpec.system)."""
-    return [spec for spec in kind.fields if not spec.system]
+def entered_fields(kind: RecordKind, roles: Iterable[str] | None = None) -> list[FieldSpec]:
+    """The fields a person fills in: not those the system sets (FieldSpec.system, a role act's
+    time, the person of an act that has fields of its own: the acting user). Given the user's
+    ``roles``, not the fields of another role's act either (:mod:`lawtrail.core.role_acts`):
+    the handler drafts, the role completes its part from its inbox."""
+    held = None if roles is None else set(roles)
+    hidden: set[str] = set()
+    for act in kind.role_acts:
+        hidden.add(act.time)
+        if act.fields:
+            hidden.add(act.person)
+        if held is not None and act.role and act.role not in held:
+            hidden.update(act.names)
+    return [spec for spec in kind.fields if not spec.system and spec.name not in hidden]
 
 
 def initial_from_record(kind: RecordKind, record: Record) -> dict[str, Any]:
     """A record's values as form data: a correction starts from the record it corrects."""
     out: dict[str, Any] = {"at": record.at, "note": record.note}
-    for spec in _entered(kind):
+    for spec in entered_fields(kind):
         if spec.name in record.fields:
             out[f"f_{spec.name}"] = _field_initial(spec, record.fields[spec.name])
     for i, officer in enumerate(record.officers[:OFFICER_SLOTS]):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lawtrail.core import timeutil
+from lawtrail.core import role_acts, timeutil
 from lawtrail.core.engine import Evaluation
 from lawtrail.core.model import Case, Record
 from lawtrail.core.record_kinds import RECORD_KINDS, opinion_decision
@@ -208,6 +208,29 @@ def _chain_tasks(case: Case, effective: list[Record], pack: RulePack) -> list[Ta
     return tasks
 
 
+ACT_STEP_PREFIX = "act:"  # Task.step of a role act: "act:<RoleAct.name>"
+
+
+def _role_act_tasks(case: Case, effective: list[Record]) -> list[Task]:
+    """The role acts a drafted record waits for (:func:`role_acts.pending`): a start approval
+    form's 承办机构 / 法制机构 / 负责人 opinions, a copy request's consent, an exemption from AV,
+    a collective discussion's conclusion … — each completed by its role from the inbox."""
+    tasks = []
+    for record in effective:
+        kind = RECORD_KINDS[record.kind]
+        for act in role_acts.pending(record, kind, major=case.major):
+            tasks.append(
+                Task(
+                    act.role,
+                    record.kind,
+                    f"{act.label}：{kind.label}（记录 {record.id}）",
+                    record=record.id,
+                    step=ACT_STEP_PREFIX + act.name,
+                )
+            )
+    return tasks
+
+
 def _decision_tasks(case: Case, effective: list[Record], pack: RulePack) -> list[Task]:
     kinds = [r.kind for r in effective]
     if "decision_draft" not in kinds or "decision" in kinds:
@@ -268,7 +291,7 @@ def pending_tasks(case: Case, evaluation: Evaluation) -> list[Task]:
     """Everything that waits for someone in this case, one task per (role, kind)."""
     effective = case.effective_records(evaluation.as_of)
     pack = evaluation.pack
-    tasks = _chain_tasks(case, effective, pack)
+    tasks = _chain_tasks(case, effective, pack) + _role_act_tasks(case, effective)
     engine_tasks: list[Task] = []
     for required in evaluation.required:
         kind = required.kinds[0]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from lawtrail.core.model import Person
 from lawtrail.core.record_kinds import STAFF_ROLES
@@ -97,27 +98,108 @@ class User(AbstractUser):
         return self.as_person().certificate_valid_on(day)
 
 
+TOKEN_SCOPES = {"read": "只读（仅查询与下载）", "write": "读写（可开案、记录、上传）"}
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
+# last_used_at is written at most this often per token, not on every request.
+TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _default_token_expiry() -> datetime:
+    return timezone.now() + timedelta(days=TOKEN_DEFAULT_DAYS)
+
+
 class ApiToken(models.Model):
-    """A bearer token for the REST API; only its SHA-256 is stored."""
+    """A bearer token for the REST API; only its SHA-256 is stored.
+
+    A token has a scope (``read``: GET only; ``write``: everything its user may do), expires
+    (90 days by default, at most 365) and can be revoked by its owner (「我的接口令牌」) or an
+    administrator (admin action); an expired or revoked token is answered 401.
+    """
 
     user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE)
     label = models.CharField("用途", max_length=100)
     prefix = models.CharField("前缀", max_length=12, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    scope = models.CharField(
+        "权限范围", max_length=10, choices=list(TOKEN_SCOPES.items()), default="write"
+    )
+    expires_at = models.DateTimeField("有效期至", default=_default_token_expiry)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "接口令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.label}（{self.prefix}…）"
 
     @staticmethod
     def hash(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, label: str) -> tuple[ApiToken, str]:
+    def issue(
+        cls, user: User, label: str, *, scope: str = "write", days: int = TOKEN_DEFAULT_DAYS
+    ) -> tuple[ApiToken, str]:
+        if scope not in TOKEN_SCOPES:
+            raise ValueError(f"未知的令牌权限范围：{scope}")
+        if not 1 <= days <= TOKEN_MAX_DAYS:
+            raise ValueError(f"令牌有效期应为 1 至 {TOKEN_MAX_DAYS} 天")
         key = "lt_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, label=label, prefix=key[:10], key_hash=cls.hash(key))
+        token = cls.objects.create(
+            user=user,
+            label=label,
+            prefix=key[:10],
+            key_hash=cls.hash(key),
+            scope=scope,
+            expires_at=timezone.now() + timedelta(days=days),
+        )
         return token, key
+
+    def usable_at(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+    @property
+    def status_label(self) -> str:
+        if self.revoked_at is not None:
+            return "已吊销"
+        if timezone.now() >= self.expires_at:
+            return "已过期"
+        return "有效"
+
+    def touch(self, now: datetime) -> None:
+        """Record a use, at most once per :data:`TOKEN_LAST_USED_RESOLUTION`."""
+        if self.last_used_at is None or now - self.last_used_at >= TOKEN_LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
+
+    def revoke(self, now: datetime | None = None) -> bool:
+        """Revoke the token; False if it was already revoked."""
+        if self.revoked_at is not None:
+            return False
+        self.revoked_at = now or timezone.now()
+        ApiToken.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+            revoked_at=self.revoked_at
+        )
+        return True
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords, so that one cannot be set again
+    (:class:`lawtrail.web.passwords.PasswordHistoryValidator`)."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField("密码摘要", max_length=128)
+    changed_at = models.DateTimeField("设置时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "历史密码"
+        ordering = ["-changed_at", "-id"]
 
 
 class CaseIndex(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",  # serves Swagger UI from its own static files (no CDN)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",  # failed sign-in limits (docs/architecture.md "Sign-in and tokens")
     "lawtrail.web",
 ]
 
@@ -97,8 +101,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and the mandatory second factor (after auth, OTP and messages).
+    "lawtrail.web.signin.SignInMiddleware",
+    # Each request's access entries, refusals with their reason (lawtrail.web.accessscope).
+    "lawtrail.web.middleware.AccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the Chinese lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lawtrail.web.urls"
@@ -122,9 +133,22 @@ TEMPLATES = [
 
 DATABASES = {"default": _database()}
 AUTH_USER_MODEL = "lawtrail.User"
+# The password policy (等保 2.0 level 3): applied wherever a password is set through a form —
+# the password change page, the admin — not to accounts seeded by `lawtrail demo`.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "lawtrail.web.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "lawtrail.web.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "lawtrail.web.passwords.PasswordHistoryValidator", "OPTIONS": {"keep": 5}},
+]
+# The axes backend first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "lawtrail.web.signin.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -144,8 +168,48 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
+# The longest a session lives, however active; LAWTRAIL_IDLE_MINUTES ends it sooner without
+# activity (lawtrail.web.signin.SignInMiddleware). The cookie ends with the browser.
 SESSION_COOKIE_AGE = config.env_int("LAWTRAIL_SESSION_SECONDS", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+LAWTRAIL_IDLE_SECONDS = 60 * config.env_int("LAWTRAIL_IDLE_MINUTES", 30)
+if LAWTRAIL_IDLE_SECONDS <= 0:
+    raise config.ConfigError("环境变量 LAWTRAIL_IDLE_MINUTES 应为正整数")
+
+
+def _required_2fa_roles() -> list[str]:
+    """LAWTRAIL_REQUIRE_2FA_ROLES: the roles that must sign in with a TOTP code, e.g.
+    ``approver,supervisor,admin`` (empty or unset: the second factor is optional for all)."""
+    from lawtrail.web.roles import ROLE_LABELS
+
+    raw = os.environ.get("LAWTRAIL_REQUIRE_2FA_ROLES", "")
+    roles = [role.strip() for role in raw.split(",") if role.strip()]
+    unknown = [role for role in roles if role not in ROLE_LABELS]
+    if unknown:
+        raise config.ConfigError(
+            f"环境变量 LAWTRAIL_REQUIRE_2FA_ROLES 含未知角色 {'、'.join(unknown)}"
+            f"（可用：{'、'.join(ROLE_LABELS)}）"
+        )
+    return roles
+
+
+LAWTRAIL_REQUIRE_2FA_ROLES = _required_2fa_roles()
+OTP_TOTP_ISSUER = "执法留痕"
+
+# Failed sign-ins (django-axes, database handler): after AXES_FAILURE_LIMIT failures of one
+# username from one address the pair is locked for AXES_COOLOFF_TIME, and every further attempt
+# during the lock starts the cool-off again (the backoff). A successful sign-in clears the count.
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = config.env_int("LAWTRAIL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=config.env_int("LAWTRAIL_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "lawtrail.web.views.common.client_ip"  # REMOTE_ADDR, as the ledger
+AXES_LOCKOUT_CALLABLE = "lawtrail.web.signin.lockout_response"
+AXES_VERBOSE = False
 SESSION_COOKIE_SECURE = config.env_bool("LAWTRAIL_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"

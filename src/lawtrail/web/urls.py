@@ -2,21 +2,31 @@
 signatures only); each view checks the agency of what it shows."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
 from lawtrail.web.api import api
-from lawtrail.web.views import cases, common, documents, inbox, ledger_http, media, supervision
+from lawtrail.web.views import (
+    account,
+    cases,
+    common,
+    documents,
+    inbox,
+    ledger_http,
+    media,
+    supervision,
+)
 
 urlpatterns = [
     path("", common.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="lawtrail/login.html"),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", account.SignInView.as_view(), name="login"),
+    path("login/otp/", account.login_otp, name="login_otp"),
+    path("logout/", account.SignOutView.as_view(), name="logout"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.password_change, name="password_change"),
+    path("account/otp/", account.otp_enrol, name="otp_enrol"),
+    path("account/tokens/", account.tokens, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_new, name="case_new"),
@@ -37,6 +47,11 @@ urlpatterns = [
     path("cases/<int:pk>/archive/", documents.case_archive, name="case_archive"),
     path("cases/<int:pk>/export/", documents.case_export, name="case_export"),
     path("cases/<int:pk>/approvals/<str:record_id>/", inbox.approval_step, name="approval_step"),
+    path(
+        "cases/<int:pk>/records/<str:record_id>/acts/<str:act>/",
+        inbox.role_act,
+        name="role_act",
+    ),
     path("cases/<int:pk>/media/", media.media_page, name="media_page"),
     path("cases/<int:pk>/media/upload/", media.media_upload, name="media_upload"),
     path("cases/<int:pk>/media/<str:sha256>/", media.media_file, name="media_file"),
@@ -47,6 +62,13 @@ urlpatterns = [
     path("api/", api.urls),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url="/static/lawtrail/favicon.svg", permanent=True)),
+    # One sign-in for everyone (lockout, second factor, access log): the admin's login page
+    # sends to it.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="login", query_string=True),
+        name="admin_login",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -497,7 +497,7 @@ def test_opening_a_case_with_its_first_record_and_a_duplicate_number_gets_409(
             "id": "r01",
             "kind": "initiation_approval",
             "at": "2026-04-01T09:00:00+08:00",
-            "fields": {"reason": "日常检查计划", "approved": True},
+            "fields": {"reason": "日常检查计划", "handler_opinion": "建议检查"},
         },
     }
     response = post_json(client, "/api/cases", header)

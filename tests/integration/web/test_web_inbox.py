@@ -57,7 +57,6 @@ def submit_approval(client: Client, index: CaseIndex, handler: str) -> str:
         {
             "at": timeutil.now().strftime("%Y-%m-%dT%H:%M"),
             "f_subject": SUBJECT,
-            "f_handler": handler,
             "f_handler_opinion": "拟没收侵权运动鞋185双，并处罚款110,000元",
             "f_handler_reason": "违反《商标法》第五十七条第（三）项，依第六十条第二款处罚",
         },

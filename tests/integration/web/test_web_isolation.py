@@ -91,6 +91,7 @@ CASE_ROUTES = {
     "record_detail",
     "record_receipt",
     "approval_step",
+    "role_act",
     "media_page",
     "media_upload",
     "media_file",
@@ -99,7 +100,14 @@ CASE_ROUTES = {
     "case_archive",
     "case_export",
 }
-WRITING_ROUTES = {"record_new", "approval_step", "media_upload", "record_document", "case_archive"}
+WRITING_ROUTES = {
+    "record_new",
+    "approval_step",
+    "role_act",
+    "media_upload",
+    "record_document",
+    "case_archive",
+}
 # media_upload only takes POST/PUT, record_document only POST
 READING_ROUTES = CASE_ROUTES - {"media_upload", "record_document"}
 # Who of the case's own agency may open the route (the control test); market.handler otherwise.
@@ -112,6 +120,7 @@ def case_urls(case: Case, pk: int | None = None) -> dict[str, str]:
         "pk": str(case.index.pk if pk is None else pk),
         "kind": "inquiry_record",
         "record_id": case.record_id,
+        "act": "av_exemption",
         "sha256": case.sha256,
         "format": "pdf",
     }

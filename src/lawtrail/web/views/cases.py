@@ -24,10 +24,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from lawtrail.core import timeutil
 from lawtrail.core.engine import evaluate
 from lawtrail.core.record_kinds import MEDIA_TYPES, ORIGINS, RECORD_KINDS, SIGNATURE_ROLES
+from lawtrail.core.role_acts import role_label
 from lawtrail.core.rules import load_pack
-from lawtrail.services import ServiceError
+from lawtrail.services import ActRefused, ServiceError
 from lawtrail.web import actions, casepage, wiring
 from lawtrail.web.forms import ORIGIN_KINDS, CaseForm, next_record_id, record_form
+from lawtrail.web.middleware import refused
 from lawtrail.web.models import CaseIndex
 from lawtrail.web.views.common import case_for, case_to_write, current_user
 
@@ -109,10 +111,15 @@ def case_new(request: HttpRequest) -> HttpResponse:
         None,
         casepage.agency_users(agency),
         parties=CaseForm.party_choices(),
+        roles=user.roles,
         data=data,
         files=request.FILES if posted else None,
     )
     errors: list[str] = []
+    if posted and (forged := first.withheld_posted()):
+        raise PermissionDenied(
+            f"{'、'.join(forged)}是其他角色的职责，只能由其本人在待办中办理，本次提交未记录"
+        )
     if posted and case_form.is_valid() & first.is_valid():  # both, to show all errors at once
         try:
             index = actions.do_open_case_with_signatures(
@@ -172,7 +179,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case_findings": findings.get(None, []),
             "violations": len(evaluation.violations),
             "warnings": len(evaluation.warnings),
-            "menu": casepage.kind_menu(),
+            "menu": casepage.kind_menu(user.roles),
             "can_write": actions.can_write(user, index.agency_id),
         },
     )
@@ -194,6 +201,9 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     index = _case_to_write(request, pk, action=action, target=kind)
     if not posted:
         case_for(request, pk, action=action, target=kind)
+    if spec.recorded_by and not user.has_role(spec.recorded_by):
+        role = role_label(spec.recorded_by)
+        raise PermissionDenied(f"“{spec.label}”是{role}的职责，只有{role}可以记录")
     case = actions.case_of(index)
     correcting = None
     if request.GET.get("corrects"):
@@ -206,11 +216,17 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         casepage.agency_users(index.agency_id),
         media=casepage.case_media(index.agency_id, index.case_number),
         correcting=correcting,
+        roles=user.roles,
         data=request.POST if posted else None,
         files=request.FILES if posted else None,
         initial={k: v for k, v in request.GET.items() if k.startswith("f_")},
     )
     errors: list[str] = []
+    status = 200
+    if posted and (forged := form.withheld_posted()):
+        raise PermissionDenied(
+            f"{'、'.join(forged)}是其他角色的职责，只能由其本人在待办中办理，本次提交未记录"
+        )
     if posted and form.is_valid():
         record = form.record(next_record_id(case))
         try:
@@ -219,6 +235,11 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             errors = form.apply_issues(exc.issues)
             if not exc.issues:
                 errors.append(str(exc))
+            if isinstance(exc, ActRefused):
+                # Another role's act: refused (403, in the access log with its reason), the
+                # form kept as typed with the refusal at the field.
+                refused(request, str(exc))
+                status = 403
         except actions.PermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         else:
@@ -230,6 +251,7 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         request,
         "lawtrail/record_form.html",
         {"index": index, "kind": spec, "form": form, "correcting": correcting, "errors": errors},
+        status=status,
     )
 
 

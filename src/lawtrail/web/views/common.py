@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 
-from lawtrail.web import actions
+from lawtrail.web import accessscope, actions
 from lawtrail.web.models import CaseIndex, User
 from lawtrail.web.roles import APPROVER, ROLE_LABELS, SUPERVISOR
 
@@ -45,18 +45,9 @@ def _case(pk: int) -> CaseIndex:
         raise Http404("案件不存在") from None
 
 
-def _log(
-    request: HttpRequest, index: CaseIndex, action: str, target: str, allowed: bool, channel: str
-) -> None:
-    actions.do_log_access(
-        current_user(request),
-        index.agency_id,
-        index.case_number,
-        action=action,
-        target=target,
-        allowed=allowed,
-        ip=client_ip(request),
-        channel=channel,
+def _note(index: CaseIndex, action: str, target: str, channel: str) -> None:
+    accessscope.note(
+        accessscope.Context(index.agency_id, index.case_number, action, target, channel)
     )
 
 
@@ -65,27 +56,39 @@ def case_for(
 ) -> CaseIndex:
     """The case ``pk`` if the user may read it; every call is an access in the ledger.
 
-    A user of another agency gets 403 and the attempt is appended to the ledger of the agency
-    whose case it was (its supervisors see it) — never the case itself.
+    A user of another agency gets 403 and the attempt is logged, refused, in the ledger of the
+    agency whose case it was (its supervisors see it) — never the case itself. The refusal is
+    logged by the one mechanism for all refusals (:mod:`lawtrail.web.accessscope`, written by
+    :class:`lawtrail.web.middleware.AccessLogMiddleware`), with the message as its reason.
     """
     index = _case(pk)
-    allowed = actions.can_read(current_user(request), index.agency_id)
-    _log(request, index, action, target, allowed, channel)
-    if not allowed:
+    user = current_user(request)
+    _note(index, action, target, channel)
+    if not actions.can_read(user, index.agency_id):
         raise PermissionDenied("您无权查看其他机关的案件，本次尝试已记录")
+    actions.do_log_access(
+        user,
+        index.agency_id,
+        index.case_number,
+        action=action,
+        target=target,
+        ip=client_ip(request),
+        channel=channel,
+    )
     return index
 
 
 def case_to_write(
     request: HttpRequest, pk: int, *, action: str, target: str = "", channel: str = "web"
 ) -> CaseIndex:
-    """The case ``pk`` for a user who may record in it. Anyone else is refused (403, Chinese)
-    and the attempt is appended to the case's agency ledger as a denied access."""
+    """The case ``pk`` for a user who may record in it. Anyone else is refused (403, Chinese),
+    logged as a refused access of the case's agency (as for :func:`case_for`). An allowed write
+    is not an access entry: the write's own ledger entry names who made it."""
     user = current_user(request)
     index = _case(pk)
+    _note(index, action, target, channel)
     if actions.can_write(user, index.agency_id):
         return index
-    _log(request, index, action, target, False, channel)
     if actions.can_read(user, index.agency_id):
         raise PermissionDenied("您无权在该案件中记录：只有本机关的执法工作人员可以记录")
     raise PermissionDenied("您无权查看或记录其他机关的案件，本次尝试已记录")

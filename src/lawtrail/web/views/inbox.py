@@ -20,13 +20,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from lawtrail import services
-from lawtrail.core import timeutil
+from lawtrail.core import role_acts, timeutil
 from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case, Record
-from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.core.record_kinds import RECORD_KINDS, FieldSpec, FieldType, RoleAct
 from lawtrail.core.regulations import article_label
 from lawtrail.web import actions, wiring
+from lawtrail.web.forms import field_json, form_context, kind_field
 from lawtrail.web.inbox import (
+    ACT_STEP_PREFIX,
     CHAIN_STEPS,
     REVIEW,
     STEP_LABELS,
@@ -36,6 +38,7 @@ from lawtrail.web.inbox import (
     next_step,
     step_refusal,
 )
+from lawtrail.web.middleware import refused
 from lawtrail.web.models import CaseIndex, User
 from lawtrail.web.roles import HANDLER, ROLE_LABELS, SUPERVISOR
 from lawtrail.web.views.common import case_for, current_user
@@ -69,7 +72,10 @@ def _item(index: CaseIndex, task: dict[str, Any], now: datetime, *, actionable: 
     due = _due(task)
     url = ""
     if actionable:
-        if task.get("step") and task.get("record"):
+        step = str(task.get("step") or "")
+        if step.startswith(ACT_STEP_PREFIX) and task.get("record"):
+            url = reverse("role_act", args=[index.pk, task["record"], step[len(ACT_STEP_PREFIX) :]])
+        elif step and task.get("record"):
             url = reverse("approval_step", args=[index.pk, task["record"]])
         else:
             url = reverse("record_new", args=[index.pk, task["kind"]])
@@ -295,4 +301,101 @@ def approval_step(request: HttpRequest, pk: int, record_id: str) -> HttpResponse
             "step_label": STEP_LABELS[step] if step else "",
             "findings": findings,
         },
+    )
+
+
+# ---------------------------------------------------------------------------- role acts
+
+
+def _act_specs(kind_id: str, act: RoleAct) -> list[FieldSpec]:
+    if act.where == "av_exemption":
+        return [FieldSpec("approved", "是否批准不进行音像记录", FieldType.BOOL)]
+    kind = RECORD_KINDS[kind_id]
+    return [kind.field(name) for name in act.fields]
+
+
+def _act_form(specs: list[FieldSpec], case: Case, data: Any = None) -> forms.Form:
+    form = forms.Form(data=data, label_suffix="：")
+    ctx = form_context(case, [])
+    for spec in specs:
+        form.fields[spec.name] = kind_field(spec, ctx)
+    return form
+
+
+def _act_refusal(user: User, index: CaseIndex, head: Record, act: RoleAct) -> str | None:
+    if not actions.can_write(user, index.agency_id):
+        return "您无权在该机关的案件中办理"
+    if role_acts.made(head, act):
+        return f"“{act.label}”已办理"
+    if act.role and act.role not in user.roles:
+        role = role_acts.role_label(act.role)
+        return f"“{act.label}”由{role}办理，您不是{role}"
+    return None
+
+
+@login_required
+def role_act(request: HttpRequest, pk: int, record_id: str, act: str) -> HttpResponse:
+    """One role's part of a drafted record (RecordKind.role_acts): the record as drafted, and
+    for the role a form of the act's fields only; its person and time are the user and now."""
+    posting = request.method == "POST"
+    index = case_for(request, pk, action="role_act" if posting else "view_record", target=record_id)
+    user = current_user(request)
+    case = actions.case_of(index)
+    if case.record(record_id) is None:
+        raise Http404("记录不存在")
+    head = chain_head(case, record_id)
+    assert head is not None
+    if head.id != record_id and not posting:
+        return redirect("role_act", pk=index.pk, record_id=head.id, act=act)
+    try:
+        spec = actions.role_act_of(head.kind, act)
+    except services.ServiceError:
+        raise Http404("该记录没有这一办理事项") from None
+    specs = _act_specs(head.kind, spec)
+    refusal = _act_refusal(user, index, head, spec)
+    if head.id != record_id:
+        refusal = "该记录已有新的版本，请在最新版本上办理"
+    form = _act_form(specs, case)
+    status = 200
+    if posting:
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+        form = _act_form(specs, case, request.POST)
+        if form.is_valid():
+            values = {s.name: field_json(s, form.cleaned_data.get(s.name)) for s in specs}
+            try:
+                receipt = actions.do_role_act(user, index, record_id, act, values)
+            except actions.PermissionDenied as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except services.ServiceError as exc:
+                form.add_error(None, str(exc))
+                if isinstance(exc, services.ActRefused):
+                    refused(request, str(exc))  # logged with the reason shown
+                    status = 403
+            else:
+                messages.success(request, f"已办理{spec.label}（账本第 {receipt.seq} 条）")
+                entry = wiring.ledger().entry(receipt.agency, receipt.seq)
+                new_id = (entry.body_ref() if entry is not None else None) or record_id
+                return redirect("record_detail", index.pk, new_id)
+    kind = RECORD_KINDS[head.kind]
+    shown = [
+        (f.label, head.fields[f.name])
+        for f in kind.fields
+        if f.name in head.fields and not f.system
+    ]
+    return render(
+        request,
+        "lawtrail/role_act.html",
+        {
+            "index": index,
+            "head": head,
+            "kind": kind,
+            "act": spec,
+            "role": role_acts.role_label(spec.role),
+            "shown": shown,
+            "exemption": head.av_exemption,
+            "form": form if refusal is None else None,
+            "refusal": refusal,
+        },
+        status=status,
     )

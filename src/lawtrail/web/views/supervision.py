@@ -28,6 +28,7 @@ from lawtrail.core import timeutil
 from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import Ledger, StoredEntry
 from lawtrail.web import wiring
+from lawtrail.web.access_labels import CHANNEL_LABELS, OUTCOME_LABELS, action_label
 from lawtrail.web.models import Agency
 from lawtrail.web.roles import APPROVER, SUPERVISOR
 from lawtrail.web.views.common import current_user
@@ -35,29 +36,6 @@ from lawtrail.web.witness_panel import witness_overview
 
 PER_PAGE = 50
 
-# What the views log (lawtrail.web.views.common.case_for callers); an unknown code is shown as is.
-ACTION_LABELS = {
-    "view_case": "查看案件",
-    "view_records": "查看记录列表",
-    "view_record": "查看记录",
-    "view_findings": "查看检查结果",
-    "verify_case": "核验账本",
-    "append_record": "记录",
-    "view_approval": "查看内部审批",
-    "approval_step": "办理内部审批",
-    "view_media_list": "查看音像资料",
-    "view_media": "播放音像资料",
-    "download_media": "下载音像资料",
-    "upload_media": "上传音像资料",
-    "generate_document": "生成文书",
-    "download": "下载文书",
-    "download_receipt": "下载存证回执",
-    "archive_form": "查看组卷归档",
-    "archive_case": "组卷归档",
-    "export": "导出电子档案包",
-}
-OUTCOME_LABELS = {"allowed": "允许", "denied": "拒绝"}
-CHANNEL_LABELS = {"web": "网页", "api": "接口"}
 
 _DATE_ERRORS = {"invalid": "日期格式应为 年-月-日，如 2026-11-23"}
 _DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -122,6 +100,7 @@ class Row:
     target: str
     outcome: str
     denied: bool
+    reason: str
     ip: str
     channel: str
 
@@ -219,10 +198,11 @@ def _page(
             name=str(body.get("name", "")),
             user_agency=names.get(str(body.get("user_agency", "")), "")
             or str(body.get("user_agency") or "（无所属机关）"),
-            action=ACTION_LABELS.get(str(body.get("action")), str(body.get("action", ""))),
+            action=action_label(body.get("action")),
             target=str(body.get("target", "")),
             outcome=_outcome_label(body),
             denied=body.get("outcome") == "denied",
+            reason=str(body.get("reason") or ""),
             ip=str(body.get("ip", "")),
             channel=CHANNEL_LABELS.get(str(body.get("channel")), str(body.get("channel", ""))),
         )

@@ -1,0 +1,83 @@
+"""What each action code of the access log means, in Chinese: the one map the access-log page
+shows (and ``tests/unit/test_access_labels.py`` checks that every code used in ``src`` has a
+label). The codes are those of :func:`lawtrail.web.actions.do_log_access` callers, the sign-in
+events, and — for a refusal logged where no view named the act — the name of the page or API
+operation the request was for (:mod:`lawtrail.web.middleware`)."""
+
+from __future__ import annotations
+
+ACTION_LABELS: dict[str, str] = {
+    # reading a case
+    "view_case": "查看案件",
+    "view_records": "查看记录列表",
+    "view_record": "查看记录",
+    "view_findings": "查看检查结果",
+    "verify_case": "核验账本",
+    "view_approval": "查看内部审批",
+    "view_media_list": "查看音像资料",
+    "view_media": "播放音像资料",
+    "download_media": "下载音像资料",
+    "download": "下载文书",
+    "download_receipt": "下载存证回执",
+    "archive_form": "查看组卷归档",
+    "export": "导出电子档案包",
+    # recording in a case
+    "record_form": "填写记录",
+    "append_record": "记录",
+    "approval_step": "办理内部审批",
+    "role_act": "办理本人职责事项",
+    "upload_media": "上传音像资料",
+    "generate_document": "生成文书",
+    "archive_case": "组卷归档",
+    "open_case": "立案",
+    # signing in
+    "login": "登录",
+    "logout": "退出登录",
+    "login_failed": "登录失败",
+    "login_locked": "登录被锁定",
+    "password_changed": "修改密码",
+    "otp_enrolled": "绑定动态口令",
+    "otp_failed": "动态口令错误",
+    "token_created": "创建API令牌",
+    "token_revoked": "吊销API令牌",
+    # refusals counted, not logged one by one (lawtrail.web.denials), of several acts
+    "multiple": "多项操作",
+    # pages and API operations (the action of a refusal no view named; see the module doc)
+    "request": "请求",
+    "home": "访问首页",
+    "inbox": "查看待办",
+    "case_list": "查看案件列表",
+    "case_new": "立案",
+    "case_detail": "查看案件",
+    "record_new": "记录",
+    "record_detail": "查看记录",
+    "record_receipt": "下载存证回执",
+    "record_document": "生成文书",
+    "document_file": "下载文书",
+    "case_archive": "组卷归档",
+    "case_export": "导出电子档案包",
+    "media_page": "查看音像资料",
+    "media_upload": "上传音像资料",
+    "media_file": "播放音像资料",
+    "access_log": "查看查阅记录",
+    "witness_page": "查看见证服务",
+    "me": "查看当前用户",
+    "record_kinds": "查看记录类型",
+    "list_cases": "查看案件列表",
+    "get_case": "查看案件",
+    "list_records": "查看记录列表",
+    "get_record": "查看记录",
+    "findings": "查看检查结果",
+    "verification": "核验账本",
+    "list_media": "查看音像资料",
+}
+
+OUTCOME_LABELS = {"allowed": "允许", "denied": "拒绝"}
+CHANNEL_LABELS = {"web": "网页", "api": "接口", "cli": "命令行"}
+
+
+def action_label(code: object) -> str:
+    """The Chinese label of an action code; an unknown one is shown as 其他操作（code）."""
+    text = "" if code is None else str(code)
+    label = ACTION_LABELS.get(text)
+    return label if label is not None else f"其他操作（{text}）"

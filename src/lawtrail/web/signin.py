@@ -1,0 +1,198 @@
+"""Sign-in security (等保 2.0 level 3): the lockout backend and page, the access-log entries of
+sign-in events, the idle timeout and the mandatory second factor.
+
+Sign-in events are ``access`` entries in the ledger of the user's agency, with an empty case
+number (they concern no case) and the action codes of :data:`ACTIONS`. Events of an account
+without an agency (administrators, supervisors) or of a username that names no account cannot
+go to an agency's log: they stay in django-axes's tables (AccessAttempt, AccessFailureLog,
+AccessLog), which the administrator reads in the admin (「Axes」).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from axes.backends import AxesStandaloneBackend  # type: ignore[import-untyped]
+from axes.helpers import get_cool_off  # type: ignore[import-untyped]
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from lawtrail.core import timeutil
+from lawtrail.web import actions
+from lawtrail.web.models import User
+from lawtrail.web.views.common import client_ip
+
+log = logging.getLogger("lawtrail.signin")
+
+ACTIONS = (
+    "login",
+    "logout",
+    "login_failed",
+    "login_locked",
+    "password_changed",
+    "otp_enrolled",
+    "otp_failed",
+    "token_created",
+    "token_revoked",
+)
+# Session keys
+LAST_ACTIVITY = "lawtrail_last_activity"
+# The idle clock is written to the session at most this often (not on every request).
+ACTIVITY_RESOLUTION = 60
+
+
+def log_event(
+    user: User | None,
+    action: str,
+    request: HttpRequest | None = None,
+    *,
+    allowed: bool = True,
+    target: str = "",
+    channel: str = "web",
+    agency: str | None = None,
+) -> bool:
+    """Append a sign-in event to the ledger of the user's agency (or ``agency``: an
+    administrator revoking a user's token logs in that user's agency); False when there is none
+    (the event then lives in django-axes's tables only)."""
+    assert action in ACTIONS, action
+    agency = agency or (user.agency_id if user is not None else None)
+    if user is None or not agency:
+        return False
+    try:
+        actions.do_log_access(
+            user,
+            agency,
+            "",
+            action=action,
+            target=target,
+            allowed=allowed,
+            ip=client_ip(request) if request is not None else "",
+            channel=channel,
+        )
+    except Exception:  # the ledger refusing must not lock everyone out
+        log.exception("could not log %s of %s", action, user.username)
+        return False
+    return True
+
+
+def user_named(username: str | None) -> User | None:
+    if not username:
+        return None
+    return User.objects.filter(username=username).select_related("agency").first()
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes's backend, but a call without a request (``Client.login`` in tests, a
+    management command) is no network sign-in and is left to the next backend."""
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
+
+
+def retry_at(request: HttpRequest) -> Any:
+    cool_off = get_cool_off(request) or timedelta(minutes=15)
+    return timeutil.local(timezone.now() + cool_off)
+
+
+def lockout_response(
+    request: HttpRequest, original_response: Any = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The lockout answer (AXES_LOCKOUT_CALLABLE): a Chinese page, 429, saying when to retry."""
+    cool_off = get_cool_off(request) or timedelta(minutes=15)
+    minutes = max(1, int(cool_off.total_seconds() // 60))
+    context = {
+        "retry_at": retry_at(request),
+        "minutes": minutes,
+        "limit": settings.AXES_FAILURE_LIMIT,
+    }
+    response = render(request, "lawtrail/account/locked.html", context, status=429)
+    response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response
+
+
+def requires_second_factor(user: User) -> bool:
+    required = set(getattr(settings, "LAWTRAIL_REQUIRE_2FA_ROLES", []))
+    return bool(required) and any(role in required for role in user.roles)
+
+
+def has_confirmed_device(user: User) -> bool:
+    from django_otp import user_has_device  # type: ignore[import-untyped]
+
+    return bool(user_has_device(user, confirmed=True))
+
+
+# Paths a signed-in user may reach before enrolling a required second factor.
+_OPEN_PREFIXES = ("/static/", "/favicon.ico", "/logout/", "/account/otp/", "/login/")
+
+
+class SignInMiddleware:
+    """For a signed-in browser session: end it after LAWTRAIL_IDLE_SECONDS without a request
+    (logged as ``logout``), and hold a user who must use a second factor on the enrolment page
+    until they have one (or, with one, until the session is verified by a code)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            early = self._check(request, user)
+            if early is not None:
+                return early
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest, user: Any) -> HttpResponse | None:
+        now = time.time()
+        last = request.session.get(LAST_ACTIVITY)
+        idle = settings.LAWTRAIL_IDLE_SECONDS
+        if isinstance(last, int | float) and now - last > idle:
+            log_event(user, "logout", request, target="idle")
+            logout(request)
+            return self._to_login(
+                request, f"您已连续 {idle // 60} 分钟没有操作，为保护账户已自动退出，请重新登录。"
+            )
+        if not isinstance(last, int | float) or now - last >= ACTIVITY_RESOLUTION:
+            request.session[LAST_ACTIVITY] = now
+        if request.path.startswith(_OPEN_PREFIXES):
+            return None
+        if user.is_verified():
+            return None
+        if has_confirmed_device(user):
+            # Signed in without the code (not through the login page): sign in again.
+            logout(request)
+            return self._to_login(request, "您的账户已启用动态验证码，请重新登录并输入验证码。")
+        if requires_second_factor(user):
+            message = "您的角色须使用动态验证码登录：请先完成动态验证码绑定，然后才能进行其他操作。"
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": message, "issues": []},
+                    status=403,
+                    json_dumps_params={"ensure_ascii": False},
+                )
+            return redirect("otp_enrol")
+        return None
+
+    @staticmethod
+    def _to_login(request: HttpRequest, message: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"detail": message, "issues": []},
+                status=401,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        messages.warning(request, message)
+        return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
