@@ -518,6 +518,10 @@ def test_a_market_case_walks_from_ex_officio_start_to_the_archive_through_the_pa
     row = denied.inner_text()
     for shown in ("hrss.handler", "本溪市人力资源和社会保障局", "查看案件", number, "拒绝"):
         assert shown in row, (shown, row)
+    # the reason the outsider was shown, under the entry (issue #13: refusals logged truthfully)
+    expect(supervisor.locator("table.access-log tbody tr.access-reason")).to_contain_text(
+        "拒绝原因：您无权查看其他机关的案件"
+    )
     shot(supervisor, "19-access-log-denied")
     supervisor.locator("select[name=outcome]").select_option("allowed")
     supervisor.locator("input[name=user]").fill("market.handler")
