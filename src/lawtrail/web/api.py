@@ -36,11 +36,9 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
-    StreamingHttpResponse,
 )
 from django.urls import URLPattern, URLResolver, re_path, reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, P, QueryEx, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -69,7 +67,7 @@ from lawtrail.core.schema import DATE as CASE_DATE
 from lawtrail.core.schema import DATETIME as CASE_DATETIME
 from lawtrail.core.schema import case_schema
 from lawtrail.ledger import verify as ledger_verify
-from lawtrail.ledger.log import LedgerError, StoredEntry
+from lawtrail.ledger.log import LedgerError, Receipt, StoredEntry
 from lawtrail.ledger.receipts import build_receipt
 from lawtrail.web import actions, wiring
 from lawtrail.web.forms import FIRST_YEAR as FORM_FIRST_YEAR
@@ -1082,6 +1080,15 @@ def _relocated(issues: Iterable[FormatIssue], position: int, base: str) -> list[
     return out
 
 
+def _appended(index: CaseIndex, receipt: Receipt) -> Status[dict[str, Any]]:
+    """201 with the stored record, its ledger position and the case as it now is."""
+    stored = _stored_record(index.agency_id, receipt.seq)
+    index = CaseIndex.objects.select_related("agency", "handler").get(pk=index.pk)
+    return Status(
+        201, {**stored, "checkpoint_size": receipt.checkpoint_size, "case": _summary(index)}
+    )
+
+
 def _stored_record(agency: str, seq: int) -> dict[str, Any]:
     entry = wiring.ledger().entry(agency, seq)
     assert entry is not None
@@ -1374,11 +1381,7 @@ def append_record(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
         raise  # a refusal of who, not of the data: 403, logged (_on_service_error)
     except services.ServiceError as exc:
         raise ApiError(400, _service_detail(exc), _relocated(exc.issues, position, "$")) from None
-    stored = _stored_record(index.agency_id, receipt.seq)
-    index = CaseIndex.objects.select_related("agency", "handler").get(pk=index.pk)
-    return Status(
-        201, {**stored, "checkpoint_size": receipt.checkpoint_size, "case": _summary(index)}
-    )
+    return _appended(index, receipt)
 
 
 _ROLE_ACT_EXAMPLE = {"fields": {"head_opinion": "同意立案调查", "approved": True}}
@@ -1420,11 +1423,7 @@ def complete_role_act(
         raise  # 403, logged (_on_service_error)
     except services.ServiceError as exc:
         raise ApiError(400, _service_detail(exc), _relocated(exc.issues, position, "$")) from None
-    stored = _stored_record(index.agency_id, receipt.seq)
-    index = CaseIndex.objects.select_related("agency", "handler").get(pk=index.pk)
-    return Status(
-        201, {**stored, "checkpoint_size": receipt.checkpoint_size, "case": _summary(index)}
-    )
+    return _appended(index, receipt)
 
 
 @api.get(
@@ -1596,7 +1595,6 @@ def list_media(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     },
 )
 def media_content(request: HttpRequest, case_id: int, sha256: str) -> HttpResponseBase:
-    from lawtrail.evidence import filetypes
     from lawtrail.evidence.store import MediaNotFoundError, MediaStoreError, normalize_sha256
     from lawtrail.web.views import media as media_views
 
@@ -1622,24 +1620,10 @@ def media_content(request: HttpRequest, case_id: int, sha256: str) -> HttpRespon
         wanted = media_views.byte_range(request.META.get("HTTP_RANGE", ""), size)
     except media_views._Unsatisfiable:
         raise ApiError(416, "请求的字节范围超出文件大小", Content_Range=f"bytes */{size}") from None
-    start, end = wanted if wanted is not None else (0, size - 1)
+    start = wanted[0] if wanted is not None else 0
     if start == 0:  # a download, not the continuation of one (as the web download)
         _readable(request, case_id, action="download_media", target=sha256)
-    response = StreamingHttpResponse(
-        stream(start, end) if size else iter(()),
-        status=206 if wanted is not None else 200,
-        content_type=filetypes.content_type(registered.filename, registered.type),
-    )
-    response["Content-Length"] = str(end - start + 1 if size else 0)
-    if wanted is not None:
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Accept-Ranges"] = "bytes"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = content_disposition_header(
-        True, registered.filename or f"{sha256}.bin"
-    )
-    return response
+    return media_views.media_response(registered, sha256, stream, size, wanted, download=True)
 
 
 MediaType = Literal["photo", "audio", "video"]

@@ -378,7 +378,7 @@ def media_file(request: HttpRequest, pk: int, sha256: str) -> HttpResponse:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
-    start, end = wanted if wanted is not None else (0, size - 1)
+    start = wanted[0] if wanted is not None else 0
 
     # Access log: a <video> element fetches a file as many range requests (one per seek or
     # buffer refill). Only a request for the whole file or for a range starting at byte 0 —
@@ -389,6 +389,21 @@ def media_file(request: HttpRequest, pk: int, sha256: str) -> HttpResponse:
         case_for(request, pk, action=action, target=sha256)
 
     kind = filetypes.KINDS.get(filetypes.extension(media.filename))
+    return media_response(media, sha256, stream, size, wanted, download=download or kind is None)
+
+
+def media_response(
+    media: Any,
+    sha256: str,
+    stream: Any,
+    size: int,
+    wanted: tuple[int, int] | None,
+    *,
+    download: bool,
+) -> StreamingHttpResponse:
+    """The bytes ``wanted`` (None: all) of a stored file, for the page and the API alike:
+    206 with Content-Range for a range, never cached, never sniffed."""
+    start, end = wanted if wanted is not None else (0, size - 1)
     response = StreamingHttpResponse(
         stream(start, end) if size else iter(()),
         status=206 if wanted is not None else 200,
@@ -401,5 +416,5 @@ def media_file(request: HttpRequest, pk: int, sha256: str) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     filename = media.filename or f"{sha256}.bin"
-    response["Content-Disposition"] = content_disposition_header(download or kind is None, filename)
+    response["Content-Disposition"] = content_disposition_header(download, filename)
     return response
