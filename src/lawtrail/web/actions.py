@@ -332,7 +332,9 @@ def project(agency: str, case_number: str, *, handler: User | None = None) -> Ca
     # The case's finding rows (the dashboard's counts), rewritten with the row.
     CaseFinding.objects.filter(case=index).delete()
     CaseFinding.objects.bulk_create(
-        CaseFinding(case=index, agency_id=agency, **dict(zip(projections.FINDING_COLUMNS, f)))
+        CaseFinding(
+            case=index, agency_id=agency, **dict(zip(projections.FINDING_COLUMNS, f, strict=True))
+        )
         for f in findings
     )
     return index

@@ -215,17 +215,19 @@ def figures(
     closed = count_by_agency(between("closed_at"))
     archived = count_by_agency(between("archived_at"))
     flags = {flag: count_by_agency(in_period.filter(_flag_q(flag, now))) for flag in FLAGS}
-    av = dict(
-        (row[0], (row[1] or 0, row[2] or 0))
+    av = {
+        row[0]: (row[1] or 0, row[2] or 0)
         for row in in_period.values_list("agency_id")
         .annotate(r=Sum("av_required"), c=Sum("av_covered"))
         .order_by()
-    )
+    }
     # closure → archive: in days, of the cases archived in the period (closed before)
     lag: dict[str, list[float]] = {}
-    for code, closed_at, archived_at in between("archived_at").filter(
-        closed_at__isnull=False
-    ).values_list("agency_id", "closed_at", "archived_at"):
+    for code, closed_at, archived_at in (
+        between("archived_at")
+        .filter(closed_at__isnull=False)
+        .values_list("agency_id", "closed_at", "archived_at")
+    ):
         lag.setdefault(code, []).append((archived_at - closed_at).total_seconds() / 86400)
 
     agency_rows = []
@@ -317,7 +319,7 @@ def figures(
         .order_by()
     ):
         officer_cats.setdefault(username, {})[category] = n
-    officers = []
+    officers: list[dict[str, Any]] = []
     for username in sorted(
         set(officer_cases) | set(officer_cats), key=lambda u: (u is None, u or "")
     ):
@@ -349,7 +351,7 @@ def figures(
         "categories": labels,
         "category_totals": [
             (
-                sum(o["categories"][i][0] for o in officers),
+                sum(int(o["categories"][i][0]) for o in officers),
                 drill_query(category=code, **p),
             )
             for i, code in enumerate(labels)
@@ -360,10 +362,8 @@ def figures(
 def _month_keyed(counts: dict[Any, int]) -> dict[str, int]:
     out: dict[str, int] = {}
     for key, n in counts.items():
-        if isinstance(key, datetime):
-            label = timeutil.local(key).strftime("%Y-%m")
-        else:
-            label = str(key)[:7]
+        local = timeutil.local(key) if isinstance(key, datetime) else None
+        label = local.strftime("%Y-%m") if local else str(key)[:7]
         out[label] = out.get(label, 0) + n
     return out
 

@@ -32,9 +32,9 @@ from lawtrail import services
 from lawtrail.core import timeutil
 from lawtrail.core.accountability import rule_category
 from lawtrail.core.engine import Evaluation, av_subjects, evaluate
-from lawtrail.core.rules import FollowedByCheck, MediaIngestCheck
 from lawtrail.core.model import Case
 from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.core.rules import FollowedByCheck, MediaIngestCheck
 from lawtrail.ledger.db import SQLITE, Database
 from lawtrail.ledger.log import Ledger
 from lawtrail.ledger.verify import Problem, ProjectionSummary
@@ -135,7 +135,9 @@ def _dashboard_values(
     subjects = set(av_subjects(case, at=at, pack=evaluation.pack))
     missing = {(f.rule, f.record) for f in evaluation.findings if (f.rule, f.record) in subjects}
     # AV stored late: findings of ``media_ingest`` rules (000 art. 27, 002 art. 27: 存储时限).
-    av_late = sum(1 for f in evaluation.findings if isinstance(rules[f.rule].check, MediaIngestCheck))
+    av_late = sum(
+        1 for f in evaluation.findings if isinstance(rules[f.rule].check, MediaIngestCheck)
+    )
 
     def archive_rule(rule_id: str) -> bool:
         check = rules[rule_id].check

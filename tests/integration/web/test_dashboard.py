@@ -39,7 +39,9 @@ Login = Callable[[str], Client]
 
 
 def _shifted(text: str, days: int) -> str:
-    return _DATE.sub(lambda m: (date.fromisoformat(m.group(1)) - timedelta(days=days)).isoformat(), text)
+    return _DATE.sub(
+        lambda m: (date.fromisoformat(m.group(1)) - timedelta(days=days)).isoformat(), text
+    )
 
 
 def _generate() -> list[tuple[str, str]]:
@@ -59,8 +61,10 @@ def _generate() -> list[tuple[str, str]]:
                 elif k % 3 == 2:
                     raw["records"] = raw["records"][: max(1, len(raw["records"]) // 2)]
                 case = parse_case(raw)
-                who = HANDLERS[agency] if k % 2 == 0 else HANDLERS[agency].replace(
-                    "handler", "officer"
+                who = (
+                    HANDLERS[agency]
+                    if k % 2 == 0
+                    else HANDLERS[agency].replace("handler", "officer")
                 )
                 with transaction.atomic():
                     services.do_import_case(ledger, case)
@@ -131,7 +135,8 @@ def _expected(made: list[tuple[str, str]], year: int) -> dict[str, Any]:
         if any(isinstance(rules[f.rule].check, MediaIngestCheck) for f in ev.findings):
             out["av_late"][agency] += 1
         archive_found = any(
-            isinstance(rules[f.rule].check, FollowedByCheck) and "case_file" in rules[f.rule].check.kinds
+            isinstance(rules[f.rule].check, FollowedByCheck)
+            and "case_file" in rules[f.rule].check.kinds
             for f in ev.findings
         )
         archive_missed = not archives and any(
@@ -161,7 +166,7 @@ def test_figures_match_the_case_files(demo_users: Any, login: Login) -> None:
     expected = _expected(made, year)
     supervisor = User.objects.get(username="supervisor")
     agencies = {k: v for k, v in dashboard.dashboard_agencies(supervisor).items() if k in AGENCIES}
-    period = dashboard.parse_period({"year": str(year)}, date.today())
+    period = dashboard.parse_period({"year": str(year)}, timeutil.local_date(timeutil.now()))
     data = dashboard.figures(agencies, period, timeutil.now())
 
     assert sum(expected["opened"].values()) > 10  # the data set spreads over this year
@@ -230,7 +235,9 @@ def test_verify_checks_the_aggregates(demo_cases: None) -> None:
             "UPDATE lawtrail_casefinding SET article = 99 WHERE id = %s",
             (index.findings.first().pk,),  # type: ignore[union-attr]
         )
-        cursor.execute("UPDATE lawtrail_caseindex SET av_required = av_required + 7 WHERE id = %s", (index.pk,))
+        cursor.execute(
+            "UPDATE lawtrail_caseindex SET av_required = av_required + 7 WHERE id = %s", (index.pk,)
+        )
     columns = {p.column for p in check().problems if p.code == "case_index_mismatch"}
     assert {"findings", "av_required"} <= columns
     with connection.cursor() as cursor:
@@ -248,12 +255,18 @@ def test_who_sees_the_dashboard(demo_cases: None, login: Login) -> None:
     assert head.status_code == 200
     html = head.content.decode()
     assert "通化市市场监督管理局" in html and "通化市邮政管理局" not in html
-    assert login("market.head").get(
-        "/supervision/dashboard/", {"agency": "tonghua-postal"}
-    ).status_code == 200  # refused in the page: not theirs
-    assert "不在您可查看的范围内" in login("market.head").get(
-        "/supervision/dashboard/", {"agency": "tonghua-postal"}
-    ).content.decode()
+    assert (
+        login("market.head")
+        .get("/supervision/dashboard/", {"agency": "tonghua-postal"})
+        .status_code
+        == 200
+    )  # refused in the page: not theirs
+    assert (
+        "不在您可查看的范围内"
+        in login("market.head")
+        .get("/supervision/dashboard/", {"agency": "tonghua-postal"})
+        .content.decode()
+    )
     for username in ("market.handler", "market.officer", "admin"):
         assert login(username).get("/supervision/dashboard/").status_code == 403
 
