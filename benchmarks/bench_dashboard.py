@@ -48,6 +48,7 @@ def _setup(data_dir: Path) -> None:
 
 
 def _generate(n: int, now: datetime) -> None:
+    from lawtrail.core import timeutil
     from lawtrail.web.models import Agency, CaseFinding, CaseIndex, User
 
     rng = random.Random(n)
@@ -77,6 +78,7 @@ def _generate(n: int, now: datetime) -> None:
                 procedure="general",
                 acts=["penalty"],
                 opened_at=opened,
+                opened_month=timeutil.local(opened).strftime("%Y-%m"),
                 handler=rng.choice(handlers[code]),
                 stage="closure" if closed_at else "investigation",
                 records=rng.randrange(3, 30),
@@ -86,6 +88,11 @@ def _generate(n: int, now: datetime) -> None:
                 next_due=None if archived_at else opened + timedelta(days=60),
                 closed_at=closed_at,
                 archived_at=archived_at,
+                archive_lag=(
+                    int((archived_at - closed_at).total_seconds())
+                    if archived_at and closed_at
+                    else None
+                ),
                 av_required=required,
                 av_covered=required - (1 if required and rng.random() < 0.1 else 0),
                 av_late=1 if rng.random() < 0.05 else 0,

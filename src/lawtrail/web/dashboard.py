@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 
 from lawtrail.core import timeutil
@@ -211,29 +211,52 @@ def figures(
     def between(column: str) -> QuerySet[CaseIndex]:
         return cases.filter(**{f"{column}__gte": period.since, f"{column}__lt": period.until})
 
-    opened = count_by_agency(in_period)
-    closed = count_by_agency(between("closed_at"))
-    archived = count_by_agency(between("archived_at"))
-    flags = {flag: count_by_agency(in_period.filter(_flag_q(flag, now))) for flag in FLAGS}
-    av = {
-        row[0]: (row[1] or 0, row[2] or 0)
-        for row in in_period.values_list("agency_id")
-        .annotate(r=Sum("av_required"), c=Sum("av_covered"))
+    # One pass over the period's index rows, grouped by agency, month and handler: cases
+    # opened, with violations, each overdue flag, AV sums. Everything per agency, per month
+    # and per officer is a sum of these groups.
+    opened: Counter[str] = Counter()
+    flags: dict[str, Counter[str]] = {flag: Counter() for flag in FLAGS}
+    av: dict[str, list[int]] = {}
+    opened_month_s: Counter[str] = Counter()
+    officer_n: Counter[int | None] = Counter()
+    officer_v: Counter[int | None] = Counter()
+    for row in (
+        in_period.values("agency_id", "opened_month", "handler_id")
+        .annotate(
+            n=Count("id"),
+            av_r=Sum("av_required"),
+            av_c=Sum("av_covered"),
+            **{flag: Count("id", filter=_flag_q(flag, now)) for flag in FLAGS},
+        )
         .order_by()
-    }
-    # closure → archive: in days, of the cases archived in the period (closed before)
-    lag: dict[str, list[float]] = {}
-    for code, closed_at, archived_at in (
-        between("archived_at")
-        .filter(closed_at__isnull=False)
-        .values_list("agency_id", "closed_at", "archived_at")
     ):
-        lag.setdefault(code, []).append((archived_at - closed_at).total_seconds() / 86400)
+        code = row["agency_id"]
+        opened[code] += row["n"]
+        for flag in FLAGS:
+            flags[flag][code] += row[flag]
+        sums = av.setdefault(code, [0, 0])
+        sums[0] += row["av_r"] or 0
+        sums[1] += row["av_c"] or 0
+        opened_month_s[row["opened_month"]] += row["n"]
+        officer_n[row["handler_id"]] += row["n"]
+        officer_v[row["handler_id"]] += row["violations"]
+    closed = count_by_agency(between("closed_at"))
+    # closure → archive (archive_lag, seconds), of the cases archived in the period
+    archived: dict[str, int] = {}
+    lag: dict[str, tuple[int, float | None]] = {}
+    for code, n, n_lag, mean in (
+        between("archived_at")
+        .values_list("agency_id")
+        .annotate(n=Count("id"), n_lag=Count("archive_lag"), mean=Avg("archive_lag"))
+        .order_by()
+    ):
+        archived[code] = n
+        lag[code] = (n_lag, None if mean is None else mean / 86400)
 
     agency_rows = []
     for code, name in agencies.items():
-        required, covered = av.get(code, (0, 0))
-        days = lag.get(code, [])
+        required, covered = av.get(code, [0, 0])
+        n_lag, days = lag.get(code, (0, None))
 
         def link(on: str = "opened", flag: str | None = None, code: str = code) -> str:
             return drill_query(**{**p, "agency": code, "on": on, "flag": flag})
@@ -256,8 +279,8 @@ def figures(
                 "av_required": required,
                 "av_covered": covered,
                 "av_rate": round(100 * covered / required, 1) if required else None,
-                "archive_days": round(sum(days) / len(days), 1) if days else None,
-                "archive_days_n": (len(days), link("archived", "archived_after_closure")),
+                "archive_days": None if days is None else round(days, 1),
+                "archive_days_n": (n_lag, link("archived", "archived_after_closure")),
             }
         )
 
@@ -267,6 +290,22 @@ def figures(
         case__opened_at__gte=period.since,
         case__opened_at__lt=period.until,
     )
+    # The period's violations, grouped by article, month and handler: the top articles (with
+    # their cases: a case has one month and one handler, so the groups' distinct counts add
+    # up), the violations per month; and, by handler and category, the accountability counts.
+    per_article: dict[tuple[str, int], list[int]] = {}
+    by_month_s: Counter[str] = Counter()
+    for reg, art, month, n, c in (
+        violations.values_list("regulation", "article", "case__opened_month", "case__handler_id")
+        .annotate(n=Count("id"), c=Count("case_id", distinct=True))
+        .values_list("regulation", "article", "case__opened_month", "n", "c")
+        .order_by()
+    ):
+        totals = per_article.setdefault((reg, art), [0, 0])
+        totals[0] += n
+        totals[1] += c
+        by_month_s[month] += n
+    top = sorted(per_article.items(), key=lambda kv: (-kv[1][0], kv[0][0], kv[0][1]))
     articles = [
         {
             "regulation": reg,
@@ -275,56 +314,47 @@ def figures(
             "cases": c,
             "url": drill_query(article=art, regulation=reg, **p),
         }
-        for reg, art, n, c in violations.values_list("regulation", "article")
-        .annotate(n=Count("id"), c=Count("case_id", distinct=True))
-        .order_by("-n", "regulation", "article")[:TOP_ARTICLES]
+        for (reg, art), (n, c) in top[:TOP_ARTICLES]
     ]
-    months = []
-    by_month = dict(
-        violations.annotate(m=TruncMonth("case__opened_at", tzinfo=timeutil.SHANGHAI))
-        .values_list("m")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    opened_month = dict(
-        in_period.annotate(m=TruncMonth("opened_at", tzinfo=timeutil.SHANGHAI))
-        .values_list("m")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    by_month_s = _month_keyed(by_month)
-    opened_month_s = _month_keyed(opened_month)
-    for key in sorted(set(by_month_s) | set(opened_month_s)):
-        months.append(
-            {
-                "month": key,
-                "cases": opened_month_s.get(key, 0),
-                "violations": by_month_s.get(key, 0),
-                "url": drill_query(month=key, agency=only),
-                "violations_url": drill_query(month=key, flag="violations", agency=only),
-            }
-        )
+    months = [
+        {
+            "month": key,
+            "cases": opened_month_s.get(key, 0),
+            "violations": by_month_s.get(key, 0),
+            "url": drill_query(month=key, agency=only),
+            "violations_url": drill_query(month=key, flag="violations", agency=only),
+        }
+        for key in sorted(set(by_month_s) | set(opened_month_s))
+    ]
 
     labels = category_labels()
-    officer_cases = {
-        row[0]: (row[2], row[3], row[1])
-        for row in in_period.values_list("handler__username", "handler__name")
-        .annotate(n=Count("id"), v=Count("id", filter=Q(violations__gt=0)))
-        .order_by()
+    officer_cats: dict[int | None, Counter[str]] = {}
+    for handler_id, category, n in (
+        violations.values_list("case__handler_id", "category").annotate(n=Count("id")).order_by()
+    ):
+        officer_cats.setdefault(handler_id, Counter())[category] += n
+    ids = set(officer_n) | set(officer_cats)
+    names = {
+        pk: (username, name)
+        for pk, username, name in User.objects.filter(pk__in=[i for i in ids if i]).values_list(
+            "pk", "username", "name"
+        )
     }
-    officer_cats: dict[str | None, dict[str, int]] = {}
-    for username, category, n in (
-        violations.values_list("case__handler__username", "category")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        officer_cats.setdefault(username, {})[category] = n
+    officer_cases = {
+        names.get(pk, (None, ""))[0] if pk else None: (
+            officer_n[pk],
+            officer_v[pk],
+            names.get(pk, (None, ""))[1] if pk else "",
+        )
+        for pk in ids
+    }
+    officer_cats_by_name = {
+        (names.get(pk, (None, ""))[0] if pk else None): cats for pk, cats in officer_cats.items()
+    }
     officers: list[dict[str, Any]] = []
-    for username in sorted(
-        set(officer_cases) | set(officer_cats), key=lambda u: (u is None, u or "")
-    ):
-        n, v, name = officer_cases.get(username, (0, 0, ""))
-        cats = officer_cats.get(username, {})
+    for username in sorted(officer_cases, key=lambda u: (u is None, u or "")):
+        n, v, name = officer_cases[username]
+        cats = officer_cats_by_name.get(username, Counter())
         officers.append(
             {
                 "username": username or "",
@@ -357,15 +387,6 @@ def figures(
             for i, code in enumerate(labels)
         ],
     }
-
-
-def _month_keyed(counts: dict[Any, int]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for key, n in counts.items():
-        local = timeutil.local(key) if isinstance(key, datetime) else None
-        label = local.strftime("%Y-%m") if local else str(key)[:7]
-        out[label] = out.get(label, 0) + n
-    return out
 
 
 def chart_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -226,8 +226,10 @@ class CaseIndex(models.Model):
     # What waits for whom: [{"role", "title", "due", "article", "record"}] (lawtrail.web.inbox)
     pending = models.JSONField("待办", default=list)
     # For the dashboard (lawtrail.web.dashboard), rebuilt and checked like the columns above.
+    opened_month = models.CharField("立案月份", max_length=7, blank=True)  # YYYY-MM, Beijing
     closed_at = models.DateTimeField("终结时间", null=True, blank=True)
     archived_at = models.DateTimeField("归档时间", null=True, blank=True)
+    archive_lag = models.IntegerField("终结至归档（秒）", null=True, blank=True)
     av_required = models.PositiveIntegerField("应音像记录的行为", default=0)
     av_covered = models.PositiveIntegerField("已音像记录的行为", default=0)
     av_late = models.PositiveIntegerField("音像未按时存储", default=0)
@@ -242,7 +244,11 @@ class CaseIndex(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "case_number"], name="case_number_unique")
         ]
-        indexes = [models.Index(fields=["agency", "-opened_at"])]
+        indexes = [
+            models.Index(fields=["agency", "-opened_at"]),
+            models.Index(fields=["agency", "closed_at"], name="caseindex_closed"),
+            models.Index(fields=["agency", "archived_at"], name="caseindex_archived"),
+        ]
 
     def __str__(self) -> str:
         return self.case_number

@@ -60,8 +60,10 @@ COLUMNS: dict[str, str] = {
     "archived": "已归档",
     "next_due": "最近期限",
     "pending": "待办",
+    "opened_month": "立案月份",
     "closed_at": "终结时间",
     "archived_at": "归档时间",
+    "archive_lag": "终结至归档（秒）",
     "av_required": "应音像记录的行为",
     "av_covered": "已音像记录的行为",
     "av_late": "音像未按时存储",
@@ -146,9 +148,16 @@ def _dashboard_values(
     # Archiving late: an archiving deadline (e.g. 001 art. 26, 003 art. 25: 30 日内归档) missed,
     # found by the rule whether the file came late or has not come.
     archive_dues = [r.due for r in evaluation.required if r.due and ARCHIVE_KIND in r.kinds]
+    closed_at = min(closures) if closures else None
+    archived_at = min(archives) if archives else None
+    lag = None
+    if closed_at is not None and archived_at is not None:
+        lag = int((archived_at - closed_at).total_seconds())
     return {
-        "closed_at": min(closures) if closures else None,
-        "archived_at": min(archives) if archives else None,
+        "opened_month": timeutil.local(case.opened_at).strftime("%Y-%m"),
+        "closed_at": closed_at,
+        "archived_at": archived_at,
+        "archive_lag": lag,
         "av_required": len(subjects),
         "av_covered": len(subjects - missing),
         "av_late": av_late,
