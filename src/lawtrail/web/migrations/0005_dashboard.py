@@ -5,97 +5,113 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lawtrail', '0004_signin_tokens'),
+        ("lawtrail", "0004_signin_tokens"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseFinding',
+            name="CaseFinding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=100, verbose_name='规则')),
-                ('regulation', models.CharField(max_length=100, verbose_name='办法')),
-                ('article', models.PositiveIntegerField(verbose_name='条')),
-                ('category', models.CharField(max_length=20, verbose_name='问责情形')),
-                ('severity', models.CharField(max_length=20, verbose_name='性质')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule", models.CharField(max_length=100, verbose_name="规则")),
+                ("regulation", models.CharField(max_length=100, verbose_name="办法")),
+                ("article", models.PositiveIntegerField(verbose_name="条")),
+                ("category", models.CharField(max_length=20, verbose_name="问责情形")),
+                ("severity", models.CharField(max_length=20, verbose_name="性质")),
             ],
             options={
-                'verbose_name': '案件发现项',
-                'verbose_name_plural': '案件发现项',
+                "verbose_name": "案件发现项",
+                "verbose_name_plural": "案件发现项",
             },
         ),
         migrations.AddField(
-            model_name='caseindex',
-            name='approvals_pending',
-            field=models.PositiveIntegerField(default=0, verbose_name='待审批'),
+            model_name="caseindex",
+            name="approvals_pending",
+            field=models.PositiveIntegerField(default=0, verbose_name="待审批"),
         ),
         migrations.AddField(
-            model_name='caseindex',
-            name='archive_due',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='归档期限'),
+            model_name="caseindex",
+            name="archive_due",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="归档期限"),
         ),
         migrations.AddField(
-            model_name='caseindex',
-            name='archive_lag',
-            field=models.IntegerField(blank=True, null=True, verbose_name='终结至归档（秒）'),
+            model_name="caseindex",
+            name="archive_lag",
+            field=models.IntegerField(blank=True, null=True, verbose_name="终结至归档（秒）"),
         ),
         migrations.AddField(
-            model_name='caseindex',
-            name='archive_late',
-            field=models.BooleanField(default=False, verbose_name='归档逾期'),
+            model_name="caseindex",
+            name="archive_late",
+            field=models.BooleanField(default=False, verbose_name="归档逾期"),
         ),
         migrations.AddField(
-            model_name='caseindex',
-            name='archived_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='归档时间'),
+            model_name="caseindex",
+            name="archived_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="归档时间"),
         ),
         migrations.AddField(
-            model_name='caseindex',
-            name='av_covered',
-            field=models.PositiveIntegerField(default=0, verbose_name='已音像记录的行为'),
+            model_name="caseindex",
+            name="av_covered",
+            field=models.PositiveIntegerField(default=0, verbose_name="已音像记录的行为"),
         ),
         migrations.AddField(
-            model_name='caseindex',
-            name='av_late',
-            field=models.PositiveIntegerField(default=0, verbose_name='音像未按时存储'),
+            model_name="caseindex",
+            name="av_late",
+            field=models.PositiveIntegerField(default=0, verbose_name="音像未按时存储"),
         ),
         migrations.AddField(
-            model_name='caseindex',
-            name='av_required',
-            field=models.PositiveIntegerField(default=0, verbose_name='应音像记录的行为'),
+            model_name="caseindex",
+            name="av_required",
+            field=models.PositiveIntegerField(default=0, verbose_name="应音像记录的行为"),
         ),
         migrations.AddField(
-            model_name='caseindex',
-            name='closed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='终结时间'),
+            model_name="caseindex",
+            name="closed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="终结时间"),
         ),
         migrations.AddField(
-            model_name='caseindex',
-            name='opened_month',
-            field=models.CharField(blank=True, max_length=7, verbose_name='立案月份'),
+            model_name="caseindex",
+            name="opened_month",
+            field=models.CharField(blank=True, max_length=7, verbose_name="立案月份"),
         ),
         migrations.AddIndex(
-            model_name='caseindex',
-            index=models.Index(fields=['agency', 'closed_at'], name='caseindex_closed'),
+            model_name="caseindex",
+            index=models.Index(fields=["agency", "closed_at"], name="caseindex_closed"),
         ),
         migrations.AddIndex(
-            model_name='caseindex',
-            index=models.Index(fields=['agency', 'archived_at'], name='caseindex_archived'),
+            model_name="caseindex",
+            index=models.Index(fields=["agency", "archived_at"], name="caseindex_archived"),
         ),
         migrations.AddField(
-            model_name='casefinding',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='lawtrail.agency', verbose_name='执法机关'),
+            model_name="casefinding",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                to="lawtrail.agency",
+                verbose_name="执法机关",
+            ),
         ),
         migrations.AddField(
-            model_name='casefinding',
-            name='case',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='lawtrail.caseindex', verbose_name='案件'),
+            model_name="casefinding",
+            name="case",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="findings",
+                to="lawtrail.caseindex",
+                verbose_name="案件",
+            ),
         ),
         migrations.AddIndex(
-            model_name='casefinding',
-            index=models.Index(fields=['agency', 'severity', 'article'], name='lawtrail_ca_agency__00b16a_idx'),
+            model_name="casefinding",
+            index=models.Index(
+                fields=["agency", "severity", "article"], name="lawtrail_ca_agency__00b16a_idx"
+            ),
         ),
     ]
