@@ -334,11 +334,12 @@ def figures(
     ):
         officer_cats.setdefault(handler_id, Counter())[category] += n
     ids = set(officer_n) | set(officer_cats)
+    # The officer's agency with the name: two agencies may each have a 刘建国.
     names = {
-        pk: (username, name)
-        for pk, username, name in User.objects.filter(pk__in=[i for i in ids if i]).values_list(
-            "pk", "username", "name"
-        )
+        pk: (username, f"{name}（{agency}）" if agency else name)
+        for pk, username, name, agency in User.objects.filter(
+            pk__in=[i for i in ids if i]
+        ).values_list("pk", "username", "name", "agency__name")
     }
     officer_cases = {
         names.get(pk, (None, ""))[0] if pk else None: (

@@ -50,7 +50,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             {
                 "name": name,
                 "size": latest.size if latest else None,
-                "signed_at": latest.signed_at if latest else "",
+                "signed_at": _when(latest.signed_at) if latest else "",
             }
         )
     return render(
@@ -66,3 +66,11 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "now": now,
         },
     )
+
+
+def _when(text: str) -> str:
+    """A checkpoint's signing time (ISO 8601) in Beijing time, as the pages show times."""
+    try:
+        return timeutil.format_local(timeutil.parse_aware(text))
+    except ValueError:
+        return text
