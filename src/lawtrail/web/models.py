@@ -248,6 +248,29 @@ class CaseIndex(models.Model):
             models.Index(fields=["agency", "-opened_at"]),
             models.Index(fields=["agency", "closed_at"], name="caseindex_closed"),
             models.Index(fields=["agency", "archived_at"], name="caseindex_archived"),
+            # Covering the dashboard's pass over a period (lawtrail.web.dashboard.figures): the
+            # rows hold JSON (acts, pending), an index-only scan does not read them.
+            models.Index(
+                fields=[
+                    "opened_at",
+                    "agency",
+                    "opened_month",
+                    "handler",
+                    "violations",
+                    "av_required",
+                    "av_covered",
+                    "av_late",
+                    "archive_late",
+                    "archived",
+                    "archive_due",
+                    "approvals_pending",
+                ],
+                name="caseindex_dashboard",
+            ),
+            # The finding rows' join to their case: by id, to the period and the handler.
+            models.Index(
+                fields=["id", "opened_at", "opened_month", "handler"], name="caseindex_case_period"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -277,7 +300,12 @@ class CaseFinding(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "案件发现项"
-        indexes = [models.Index(fields=["agency", "severity", "article"])]
+        indexes = [
+            models.Index(
+                fields=["severity", "case", "regulation", "article", "category"],
+                name="casefinding_dashboard",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule}（第{self.article}条）"
