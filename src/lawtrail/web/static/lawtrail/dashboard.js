@@ -15,12 +15,17 @@
     charts.push(c);
     return c;
   }
-  var grid = { left: 8, right: 8, top: 36, bottom: 8, containLabel: true };
+  var narrow = window.innerWidth < 600;
+  var grid = { left: narrow ? 36 : 8, right: 8, top: 36, bottom: 8, containLabel: true };
   chart("chart-agencies", {
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
     grid: grid,
-    xAxis: { type: "category", data: data.agencies.names, axisLabel: { interval: 0, width: 90, overflow: "break" } },
+    xAxis: {
+      type: "category",
+      data: data.agencies.names,
+      axisLabel: narrow ? { interval: 0, rotate: 35, width: 110, overflow: "truncate" } : { interval: 0, width: 90, overflow: "break" }
+    },
     yAxis: { type: "value", minInterval: 1 },
     series: [
       { name: "立案", type: "bar", data: data.agencies.opened },
