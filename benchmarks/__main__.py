@@ -2,7 +2,8 @@
 
 python -m benchmarks [--quick] [--no-write] [NAME ...]
 
-NAME is a section (engine, ledger-append, ledger-verify, ledger-proof, media, web, archive) or
+NAME is a section (engine, ledger-append, ledger-verify, ledger-proof, media, web, archive,
+dashboard) or
 a group (ledger: its three sections); none runs them all. Each section is written to the document as
 soon as it is measured.
 """
@@ -16,7 +17,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_archive, bench_engine, bench_ledger, bench_media, bench_web, machine
+from benchmarks import (
+    bench_archive,
+    bench_dashboard,
+    bench_engine,
+    bench_ledger,
+    bench_media,
+    bench_web,
+    machine,
+)
 from lawtrail.core.timeutil import SHANGHAI
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
@@ -32,6 +41,7 @@ SECTIONS: dict[str, tuple[Run, Markdown]] = {
     "media": (bench_media.run, bench_media.markdown),
     "web": (bench_web.run, bench_web.markdown),
     "archive": (bench_archive.run, bench_archive.markdown),
+    "dashboard": (bench_dashboard.run, bench_dashboard.markdown),
 }
 GROUPS = {"ledger": ["ledger-append", "ledger-verify", "ledger-proof"]}
 

@@ -156,6 +156,26 @@ def evaluate(
     return Evaluation(case, pack, as_of, tuple(findings), tuple(required))
 
 
+def av_subjects(
+    case: Case, *, at: datetime, pack: RulePack | None = None
+) -> tuple[tuple[str, str], ...]:
+    """The (rule, record) pairs an audio-video rule (check ``av``) applies to as of ``at``: the
+    acts that require an audio-video record (e.g. 000 art. 11, 002 art. 11). An act is covered
+    when the rule finds nothing on it (it has a recording, or an accepted exemption)."""
+    as_of = timeutil.require_aware(at)
+    pack = pack or load_pack(case.agency)
+    ctx = _Context(case, pack, as_of, WorkdayCalendar.default())
+    pairs: list[tuple[str, str]] = []
+    for rule in pack.rules:
+        if not isinstance(rule.check, AvCheck) or not _case_matches(case, rule.case):
+            continue
+        selected = [r for r in ctx.records if ctx.matches(r, rule.kinds, rule.where)]
+        if rule.scope == "first":
+            selected = selected[:1]
+        pairs += [(rule.id, r.id) for r in selected]
+    return tuple(pairs)
+
+
 # ------------------------------------------------------------------ matching
 
 

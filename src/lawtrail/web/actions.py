@@ -32,7 +32,7 @@ from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import NewEntry, Receipt
 from lawtrail.ledger.tsa import tsa_roots_from_env
 from lawtrail.web import accessscope, denials, inbox, projections, wiring
-from lawtrail.web.models import CaseIndex, User
+from lawtrail.web.models import CaseFinding, CaseIndex, User
 from lawtrail.web.roles import ADMIN, ARCHIVIST, SUPERVISOR
 
 log = logging.getLogger("lawtrail.access")
@@ -319,7 +319,8 @@ def project(agency: str, case_number: str, *, handler: User | None = None) -> Ca
     ledger = wiring.ledger()
     case = services.load_case(ledger, agency, case_number)
     now = timeutil.now()
-    values: dict[str, Any] = {**projections.case_index_values(case, now), "updated_at": now}
+    index_values, findings = projections.case_projection(case, now)
+    values: dict[str, Any] = {**index_values, "updated_at": now}
     opener = projections.case_opener(ledger, agency, case_number)
     if opener:
         values["handler"] = User.objects.filter(username=opener).first()
@@ -327,6 +328,14 @@ def project(agency: str, case_number: str, *, handler: User | None = None) -> Ca
         values["handler"] = handler
     index, _ = CaseIndex.objects.update_or_create(
         agency_id=agency, case_number=case_number, defaults=values
+    )
+    # The case's finding rows (the dashboard's counts), rewritten with the row.
+    CaseFinding.objects.filter(case=index).delete()
+    CaseFinding.objects.bulk_create(
+        CaseFinding(
+            case=index, agency_id=agency, **dict(zip(projections.FINDING_COLUMNS, f, strict=True))
+        )
+        for f in findings
     )
     return index
 

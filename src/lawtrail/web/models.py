@@ -225,6 +225,17 @@ class CaseIndex(models.Model):
     next_due = models.DateTimeField("最近期限", null=True, blank=True)
     # What waits for whom: [{"role", "title", "due", "article", "record"}] (lawtrail.web.inbox)
     pending = models.JSONField("待办", default=list)
+    # For the dashboard (lawtrail.web.dashboard), rebuilt and checked like the columns above.
+    opened_month = models.CharField("立案月份", max_length=7, blank=True)  # YYYY-MM, Beijing
+    closed_at = models.DateTimeField("终结时间", null=True, blank=True)
+    archived_at = models.DateTimeField("归档时间", null=True, blank=True)
+    archive_lag = models.IntegerField("终结至归档（秒）", null=True, blank=True)
+    av_required = models.PositiveIntegerField("应音像记录的行为", default=0)
+    av_covered = models.PositiveIntegerField("已音像记录的行为", default=0)
+    av_late = models.PositiveIntegerField("音像未按时存储", default=0)
+    archive_due = models.DateTimeField("归档期限", null=True, blank=True)
+    archive_late = models.BooleanField("归档逾期", default=False)
+    approvals_pending = models.PositiveIntegerField("待审批", default=0)
     updated_at = models.DateTimeField("更新时间")
 
     class Meta:
@@ -233,7 +244,68 @@ class CaseIndex(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "case_number"], name="case_number_unique")
         ]
-        indexes = [models.Index(fields=["agency", "-opened_at"])]
+        indexes = [
+            models.Index(fields=["agency", "-opened_at"]),
+            models.Index(fields=["agency", "closed_at"], name="caseindex_closed"),
+            models.Index(fields=["agency", "archived_at"], name="caseindex_archived"),
+            # Covering the dashboard's pass over a period (lawtrail.web.dashboard.figures): the
+            # rows hold JSON (acts, pending), an index-only scan does not read them.
+            models.Index(
+                fields=[
+                    "opened_at",
+                    "agency",
+                    "opened_month",
+                    "handler",
+                    "violations",
+                    "av_required",
+                    "av_covered",
+                    "av_late",
+                    "archive_late",
+                    "archived",
+                    "archive_due",
+                    "approvals_pending",
+                ],
+                name="caseindex_dashboard",
+            ),
+            # The finding rows' join to their case: by id, to the period and the handler.
+            models.Index(
+                fields=["id", "opened_at", "opened_month", "handler"], name="caseindex_case_period"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.case_number
+
+
+class CaseFinding(models.Model):
+    """One finding of a case's evaluation as of its index row's ``updated_at`` — rule, article,
+    accountability category (问责情形) — for the dashboard's counts. A projection of the ledger
+    written with the index row (``actions.project``) and checked with it (``CaseIndexCheck``)."""
+
+    # No database constraint: the rows are rebuilt, never a source, and a row left without its
+    # case (the index row deleted by hand) is what ``lawtrail verify`` reports, not a failure.
+    case = models.ForeignKey(
+        CaseIndex,
+        verbose_name="案件",
+        on_delete=models.CASCADE,
+        related_name="findings",
+        db_constraint=False,
+    )
+    agency = models.ForeignKey(Agency, verbose_name="执法机关", on_delete=models.PROTECT)
+    rule = models.CharField("规则", max_length=100)
+    regulation = models.CharField("办法", max_length=100)
+    article = models.PositiveIntegerField("条")
+    category = models.CharField("问责情形", max_length=20)
+    severity = models.CharField("性质", max_length=20)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案件发现项"
+        indexes = [
+            models.Index(
+                fields=["severity", "case", "regulation", "article", "category"],
+                name="casefinding_dashboard",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule}（第{self.article}条）"

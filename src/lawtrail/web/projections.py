@@ -30,15 +30,18 @@ from typing import Any
 
 from lawtrail import services
 from lawtrail.core import timeutil
-from lawtrail.core.engine import evaluate
+from lawtrail.core.accountability import rule_category
+from lawtrail.core.engine import Evaluation, av_subjects, evaluate
 from lawtrail.core.model import Case
 from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.core.rules import FollowedByCheck, MediaIngestCheck
 from lawtrail.ledger.db import SQLITE, Database
 from lawtrail.ledger.log import Ledger
 from lawtrail.ledger.verify import Problem, ProjectionSummary
 from lawtrail.web import inbox
 
 TABLE = "lawtrail_caseindex"
+FINDING_TABLE = "lawtrail_casefinding"
 USER_TABLE = "lawtrail_user"
 
 # The columns rebuilt from the ledger, with the names the pages give them.
@@ -57,9 +60,22 @@ COLUMNS: dict[str, str] = {
     "archived": "已归档",
     "next_due": "最近期限",
     "pending": "待办",
+    "opened_month": "立案月份",
+    "closed_at": "终结时间",
+    "archived_at": "归档时间",
+    "archive_lag": "终结至归档（秒）",
+    "av_required": "应音像记录的行为",
+    "av_covered": "已音像记录的行为",
+    "av_late": "音像未按时存储",
+    "archive_due": "归档期限",
+    "archive_late": "归档逾期",
+    "approvals_pending": "待审批",
 }
-TIMES = ("opened_at", "next_due")
-FLAGS = ("major", "closed", "archived")
+TIMES = ("opened_at", "next_due", "closed_at", "archived_at", "archive_due")
+FLAGS = ("major", "closed", "archived", "archive_late")
+# A finding row (lawtrail_casefinding, one per finding of the case): these columns.
+FINDING_COLUMNS = ("rule", "regulation", "article", "category", "severity")
+ARCHIVE_KIND = "case_file"  # 归档 (000 art. 33, 002 art. 34: 立卷归档)
 JSON_COLUMNS = ("acts", "pending")
 
 
@@ -67,11 +83,21 @@ def case_index_values(case: Case, at: datetime) -> dict[str, Any]:
     """The case's index row as of ``at`` (everything but ``handler`` and ``updated_at``): what
     :func:`lawtrail.web.actions.project` writes and what the check recomputes. Deterministic:
     the same case and moment give the same row."""
+    return case_projection(case, at)[0]
+
+
+def case_projection(
+    case: Case, at: datetime
+) -> tuple[dict[str, Any], list[tuple[str, str, int, str, str]]]:
+    """The case's index row and its finding rows (:data:`FINDING_COLUMNS`, sorted) as of
+    ``at`` — both pure functions of the case and the moment."""
     evaluation = evaluate(case, at=at)
     effective = case.effective_records()
     kinds = {r.kind for r in effective}
     dues = [r.due for r in evaluation.required if r.due is not None]
-    return {
+    rules = {rule.id: rule for rule in evaluation.pack.rules}
+    tasks = inbox.pending_tasks(case, evaluation)
+    values = {
         "title": case.title,
         "origin": case.origin,
         "procedure": case.procedure,
@@ -83,9 +109,62 @@ def case_index_values(case: Case, at: datetime) -> dict[str, Any]:
         "violations": len(evaluation.violations),
         "warnings": len(evaluation.warnings),
         "closed": "closure" in kinds,
-        "archived": "case_file" in kinds,
+        "archived": ARCHIVE_KIND in kinds,
         "next_due": min(dues) if dues else None,
-        "pending": [task.to_json() for task in inbox.pending_tasks(case, evaluation)],
+        "pending": [task.to_json() for task in tasks],
+        **_dashboard_values(case, evaluation, effective, rules, tasks, at),
+    }
+    findings = sorted(
+        (f.rule, f.regulation, f.article, rule_category(rules[f.rule]), str(f.severity))
+        for f in evaluation.findings
+    )
+    return values, findings
+
+
+def _dashboard_values(
+    case: Case,
+    evaluation: Evaluation,
+    effective: list[Any],
+    rules: dict[str, Any],
+    tasks: list[inbox.Task],
+    at: datetime,
+) -> dict[str, Any]:
+    """The per-case facts the dashboard counts (lawtrail.web.dashboard)."""
+    closures = [r.at for r in effective if r.kind == "closure"]
+    archives = [r.at for r in effective if r.kind == ARCHIVE_KIND]
+    # AV coverage: the acts an ``av`` rule applies to (000 art. 11, 002 art. 11: 音像记录), and
+    # of them those the rule finds nothing on (recorded, or exempted with approval).
+    subjects = set(av_subjects(case, at=at, pack=evaluation.pack))
+    missing = {(f.rule, f.record) for f in evaluation.findings if (f.rule, f.record) in subjects}
+    # AV stored late: findings of ``media_ingest`` rules (000 art. 27, 002 art. 27: 存储时限).
+    av_late = sum(
+        1 for f in evaluation.findings if isinstance(rules[f.rule].check, MediaIngestCheck)
+    )
+
+    def archive_rule(rule_id: str) -> bool:
+        check = rules[rule_id].check
+        return isinstance(check, FollowedByCheck) and ARCHIVE_KIND in check.kinds
+
+    # Archiving late: an archiving deadline (e.g. 001 art. 26, 003 art. 25: 30 日内归档) missed,
+    # found by the rule whether the file came late or has not come.
+    archive_dues = [r.due for r in evaluation.required if r.due and ARCHIVE_KIND in r.kinds]
+    closed_at = min(closures) if closures else None
+    archived_at = min(archives) if archives else None
+    lag = None
+    if closed_at is not None and archived_at is not None:
+        lag = int((archived_at - closed_at).total_seconds())
+    return {
+        "opened_month": timeutil.local(case.opened_at).strftime("%Y-%m"),
+        "closed_at": closed_at,
+        "archived_at": archived_at,
+        "archive_lag": lag,
+        "av_required": len(subjects),
+        "av_covered": len(subjects - missing),
+        "av_late": av_late,
+        "archive_due": min(archive_dues) if archive_dues else None,
+        "archive_late": any(archive_rule(f.rule) for f in evaluation.findings),
+        # The internal chain's steps waiting (审核 / 批准: 000 art. 37, 002 art. 38).
+        "approvals_pending": sum(1 for t in tasks if t.step),
     }
 
 
@@ -124,6 +203,7 @@ class CaseIndexCheck:
         self, ledger: Ledger, *, agency: str | None, case_number: str | None
     ) -> tuple[ProjectionSummary, list[Problem]]:
         rows = _rows(ledger.db, agency, case_number)
+        findings = _finding_rows(ledger.db, agency, case_number)
         cases = _ledger_cases(ledger, agency, case_number)
         problems: list[Problem] = []
         now = timeutil.now()
@@ -141,7 +221,20 @@ class CaseIndexCheck:
                     )
                 )
                 continue
-            problems += _compare(ledger, row, opener, now)
+            problems += _compare(ledger, row, opener, now, findings.get((case_agency, number), []))
+        if agency is None and case_number is None:
+            orphans = ledger.db.one(
+                f"SELECT COUNT(*) FROM {FINDING_TABLE} f LEFT JOIN {TABLE} c ON c.id = f.case_id "
+                "WHERE c.id IS NULL"
+            )
+            if orphans and orphans[0]:
+                problems.append(
+                    Problem(
+                        code="case_finding_orphan",
+                        message=f"案件发现项中有 {orphans[0]} 行不属于案件索引中的任何案件："
+                        "监督看板的统计被改动（行被插入，或其案件的索引行被删除）",
+                    )
+                )
         for key, row in rows.items():
             if key not in cases:
                 problems.append(
@@ -156,7 +249,9 @@ class CaseIndexCheck:
         return ProjectionSummary(self.name, TABLE, rows=len(rows)), problems
 
 
-def _compare(ledger: Ledger, row: _Row, opener: str, now: datetime) -> list[Problem]:
+def _compare(
+    ledger: Ledger, row: _Row, opener: str, now: datetime, findings: list[tuple[Any, ...]]
+) -> list[Problem]:
     def mismatch(column: str, label: str, message: str) -> Problem:
         return Problem(
             code="case_index_mismatch",
@@ -178,7 +273,7 @@ def _compare(ledger: Ledger, row: _Row, opener: str, now: datetime) -> list[Prob
         ]
     try:
         case = services.load_case(ledger, row.agency, row.case_number)
-        expected = case_index_values(case, timeutil.local(row.updated_at))
+        expected, expected_findings = case_projection(case, timeutil.local(row.updated_at))
     except (services.ServiceError, ValueError, KeyError, TypeError) as exc:
         return [
             Problem(
@@ -203,6 +298,16 @@ def _compare(ledger: Ledger, row: _Row, opener: str, now: datetime) -> list[Prob
                 f"页面据此显示的内容被改动{stale}",
             )
         )
+    if sorted(findings) != expected_findings:
+        problems.append(
+            mismatch(
+                "findings",
+                "发现项",
+                f"为 {_findings_shown(findings)}，而由账本重建（截至该行的更新时间 "
+                f"{timeutil.format_local(row.updated_at)}）为 {_findings_shown(expected_findings)}"
+                f"：监督看板据此统计的违规条款、问责情形被改动{stale}",
+            )
+        )
     if opener:
         account = _account(ledger.db, opener)
         if row.handler != account:
@@ -216,6 +321,13 @@ def _compare(ledger: Ledger, row: _Row, opener: str, now: datetime) -> list[Prob
                 )
             )
     return problems
+
+
+def _findings_shown(findings: list[tuple[Any, ...]]) -> str:
+    if not findings:
+        return "（无）"
+    shown = "；".join(f"{f[0]}（第{f[2]}条，{f[3]}，{f[4]}）" for f in findings[:5])
+    return f"{len(findings)} 项：{shown}" + ("…" if len(findings) > 5 else "")
 
 
 def _stale_hint(case: Case, updated_at: datetime) -> str:
@@ -296,6 +408,34 @@ def _rows(db: Database, agency: str | None, case_number: str | None) -> dict[tup
         row = _Row(str(raw[0]), str(raw[1]), values, raw[-2], _time(raw[-1]))
         rows[(row.agency, row.case_number)] = row
     return rows
+
+
+def _finding_rows(
+    db: Database, agency: str | None, case_number: str | None
+) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+    """The finding rows of each case, keyed by the case's index row (agency, number). A row
+    whose agency is not its case's is kept under a key no case has, so that it mismatches."""
+    columns = ", ".join(f"f.{name}" for name in FINDING_COLUMNS)
+    sql = (
+        f"SELECT c.agency_id, c.case_number, f.agency_id, {columns} "
+        f"FROM {FINDING_TABLE} f JOIN {TABLE} c ON c.id = f.case_id"
+    )
+    where, params = [], []
+    if agency is not None:
+        where.append("c.agency_id = ?")
+        params.append(agency)
+    if case_number is not None:
+        where.append("c.case_number = ?")
+        params.append(case_number)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    out: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for raw in db.all(sql, params):
+        values = (str(raw[3]), str(raw[4]), int(raw[5]), str(raw[6]), str(raw[7]))
+        if raw[2] != raw[0]:  # the finding names another agency than its case
+            values = (*values[:4], f"{values[4]}@{raw[2]}")
+        out.setdefault((str(raw[0]), str(raw[1])), []).append(values)
+    return out
 
 
 def _account(db: Database, username: str) -> str | None:

@@ -10,6 +10,7 @@ from lawtrail.web.views import (
     account,
     cases,
     common,
+    dashboard,
     documents,
     inbox,
     ledger_http,
@@ -57,6 +58,7 @@ urlpatterns = [
     path("cases/<int:pk>/media/<str:sha256>/", media.media_file, name="media_file"),
     path("supervision/access/", supervision.access_log, name="access_log"),
     path("supervision/witness/", supervision.witness_page, name="witness_page"),
+    path("supervision/dashboard/", dashboard.dashboard_page, name="dashboard"),
     # The ledger's checkpoints and proofs, read-only, no login (docs/ledger-http.md).
     path("ledger/<slug:agency>/<path:path>", ledger_http.ledger_endpoint, name="ledger_http"),
     path("api/", api.urls),

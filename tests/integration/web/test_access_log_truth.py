@@ -51,6 +51,8 @@ NOT_CASE_SCOPED = {
     "case_new": "opening a case: the case's first ledger entry names who opened it",
     "access_log": "the supervisor's view of the access log itself (reads no case)",
     "witness_page": "the witness service's state: checkpoints and cosignatures, no case data",
+    "dashboard": "counts over the agencies the user supervises or heads (no case is opened; "
+    "its drill-down is the case list); a refusal is logged as a denial",
     "ledger_http": "public, read-only hashes and signatures (docs/ledger-http.md)",
     "login_otp": "the sign-in's second factor (a sign-in event)",
     "account": "the user's own account (sign-in events)",

@@ -27,7 +27,7 @@ from lawtrail.core.record_kinds import MEDIA_TYPES, ORIGINS, RECORD_KINDS, SIGNA
 from lawtrail.core.role_acts import role_label
 from lawtrail.core.rules import load_pack
 from lawtrail.services import ActRefused, ServiceError
-from lawtrail.web import actions, casepage, wiring
+from lawtrail.web import actions, casepage, dashboard, wiring
 from lawtrail.web.forms import ORIGIN_KINDS, CaseForm, next_record_id, record_form
 from lawtrail.web.middleware import refused
 from lawtrail.web.models import CaseIndex
@@ -63,6 +63,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
     }
     if status in filters:
         cases = cases.filter(filters[status])
+    # The dashboard's drill-down (d=1): the cases behind one of its figures, by the same
+    # condition the figure counts (lawtrail.web.dashboard.drill_filter).
+    drill: list[str] = []
+    drill_error = ""
+    drill_params = ""
+    if request.GET.get("d"):
+        try:
+            condition, drill = dashboard.drill_filter(request.GET, now)
+            cases = cases.filter(condition)
+        except dashboard.PeriodError as exc:
+            drill_error = str(exc)
+            cases = cases.none()
+        kept = request.GET.copy()
+        kept.pop("page", None)
+        drill_params = kept.urlencode()
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     rows = [
         {
@@ -82,6 +97,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": STATUSES,
             "show_agency": len(agencies) > 1,
+            "drill": drill,
+            "drill_error": drill_error,
+            "drill_params": drill_params,
             "can_open": bool(user.agency_id) and actions.can_write(user, user.agency_id),
         },
     )
