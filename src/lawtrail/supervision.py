@@ -258,7 +258,8 @@ def do_issue_order(
     now: datetime | None = None,
 ) -> Order:
     """Issue a 责令限期整改 order to ``agency`` (000 art. 36, 001 art. 30, 002 art. 37,
-    004 art. 15): about a case (optionally one of its records and a finding) or, without a case, a pattern.
+    004 art. 15): about a case (optionally one of its records and a finding) or, without a
+    case, a pattern.
 
     Who may issue (a supervisor of the agency, 001 art. 6) is the caller's to check; the
     supervisor's username is the entry's actor and the body's ``issued_by``."""

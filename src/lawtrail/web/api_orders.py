@@ -21,7 +21,6 @@ from lawtrail.web.models import Agency
 from lawtrail.web.views.common import client_ip, current_user
 
 _AGENCY = r"^[a-z0-9-]{1,64}$"
-_ORDER = r"^ZG[0-9]{8}-[0-9a-f]{6}$"
 Category = Literal["not_made", "leaked", "tampered", "storage", "other"]
 OrderStatus = Literal["open", "overdue", "answered"]
 
@@ -180,8 +179,8 @@ def list_orders(
 )
 def get_order(
     request: HttpRequest,
-    agency: str = P(..., pattern=_AGENCY),
-    order_id: str = P(..., pattern=_ORDER),
+    agency: str,
+    order_id: str,
 ) -> dict[str, Any]:
     order = _order(request, agency, order_id, "view_order")
     actions.do_log_access(
@@ -236,9 +235,9 @@ def issue_order(request: HttpRequest, body: OrderIn) -> Status[dict[str, Any]]:
 )
 def answer_order(
     request: HttpRequest,
+    agency: str,
+    order_id: str,
     body: AnswerIn,
-    agency: str = P(..., pattern=_AGENCY),
-    order_id: str = P(..., pattern=_ORDER),
 ) -> dict[str, Any]:
     order = _order(request, agency, order_id, "answer_order")
     user = current_user(request)
