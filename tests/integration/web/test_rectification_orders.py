@@ -201,6 +201,7 @@ def test_an_order_past_its_due_date_shows_overdue_on_both_sides(
     assert order.case_number == "" and supervision_entries()[0]["case_number"] == ""
     assert BADGE not in client.get("/supervision/orders/").content.decode()
     with time_machine.travel(timeutil.now() + timedelta(days=5)):
+        client = login("supervisor")  # a fresh session: the old one has timed out
         listing = client.get("/supervision/orders/", {"status": "overdue"}).content.decode()
         assert order.id in listing and BADGE in listing
         assert order.id in client.get("/inbox/").content.decode()  # the supervisor's inbox
