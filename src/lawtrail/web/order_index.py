@@ -85,6 +85,7 @@ class OrderIndexCheck:
                         "lawtrail manage reindex）",
                         agency=order_agency,
                         case_number=str(values["case_number"]),
+                        record=order_id,
                     )
                 )
                 continue
@@ -98,6 +99,8 @@ class OrderIndexCheck:
                             "索引行被改动",
                             agency=order_agency,
                             case_number=str(values["case_number"]),
+                            record=order_id,
+                            column=column,
                         )
                     )
         for (order_agency, order_id), row in rows.items():
@@ -109,6 +112,7 @@ class OrderIndexCheck:
                         "编号被改动）",
                         agency=order_agency,
                         case_number=str(row["case_number"] or ""),
+                        record=order_id,
                     )
                 )
         return ProjectionSummary(self.name, TABLE, rows=len(rows)), problems

@@ -221,7 +221,7 @@ def test_verify_reports_an_edited_order_row_and_reindex_restores_it(
     with connection.cursor() as cursor:
         cursor.execute("UPDATE lawtrail_rectificationorder SET due = %s", (later,))
     problems = check().problems
-    assert [p.code for p in problems] == ["order_index_mismatch"]
+    assert [(p.code, p.column) for p in problems] == [("order_index_mismatch", "due")]
     assert "整改期限" in problems[0].message
     call_command("reindex")
     assert check().problems == []
