@@ -103,7 +103,8 @@ def test_verify_reports_an_edited_case_index_and_a_swapped_ref(
         ("entry_header_mismatch", *VIOLATIONS, "ref", b),
     }
     assert report["projections"] == [
-        {"name": "案件索引", "table": "lawtrail_caseindex", "rows": 11}
+        {"name": "案件索引", "table": "lawtrail_caseindex", "rows": 11},
+        {"name": "责令整改索引", "table": "lawtrail_rectificationorder", "rows": 0},
     ]
     text = run_lawtrail(env, "verify", "--agency", VIOLATIONS[0])
     assert text.returncode == 1

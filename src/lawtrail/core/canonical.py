@@ -26,8 +26,10 @@ ENTRY_FORMAT = "lawtrail-entry/1"
 # What one ledger entry carries: the case's header (when a case is opened or its parties and
 # people change), one record, one media file's ingestion (its digests and both clocks), or one
 # access: who viewed or downloaded what of the case, or was refused (issue #4), or one document
-# generated from the case (a 文书 or the archived 案卷 volume: its template and digests, issue #5).
-ENTRY_TYPES = ("case", "record", "media", "access", "document")
+# generated from the case (a 文书 or the archived 案卷 volume: its template and digests, issue #5),
+# or one act of supervision (issue #14): a supervisor's 责令限期整改 order to the agency or the
+# head's answer to it (lawtrail.supervision), in the log of the agency it is addressed to.
+ENTRY_TYPES = ("case", "record", "media", "access", "document", "supervision")
 
 
 def ledger_entry(

@@ -9,7 +9,9 @@ sequence numbers (as ranges, "0-3, 7, 9-12"), their number, and :func:`digest` o
 header, records, media ingestions and documents (the archiving's own 案卷 volume included), the
 case being the one the *hashed* entry body names. Access entries (who looked at the case) are
 not part of the case file: they name staff, stay in the agency's log and are left out of both
-the package and the commitment.
+the package and the commitment. So are supervision entries (责令限期整改 orders and their answers,
+``lawtrail.supervision``): they are about the agency's work on the case, not the case file, and
+may come after the archiving.
 
 Both the export (``lawtrail.archive``) and the offline verifier (``lawtrail.verify``) use this
 module, so it uses the standard library only.

@@ -57,7 +57,7 @@ class NewEntry:
     """What a service hands to the ledger: the log adds position, time and origin."""
 
     case_number: str
-    type: str  # case | record | media (lawtrail.core.canonical.ENTRY_TYPES)
+    type: str  # case | record | media | … (lawtrail.core.canonical.ENTRY_TYPES)
     ref: str  # the record id, the media sha256, or the case number
     body: Mapping[str, Any]
     actor: str = ""  # the account that made the entry, when there is one
@@ -82,6 +82,7 @@ _ENTRY_LABELS = {
     "media": "媒体入库",
     "document": "文书",
     "access": "查阅记录",
+    "supervision": "责令整改",
 }
 
 
@@ -119,7 +120,8 @@ class StoredEntry:
 def body_ref(data: Mapping[str, Any]) -> str | None:
     """What an entry's hashed body says its ``ref`` is — the value the unhashed ``ref`` column
     must hold (:class:`NewEntry`): a record's id, a media file's or a document's sha256, a case
-    header's case number, an access entry's target (else its case number). None when the body
+    header's case number, an access entry's target (else its case number), a supervision
+    entry's order id (the order and its answer share it). None when the body
     names none (an entry type or body of no service)."""
     kind = data.get("type")
     body = data.get(kind) if isinstance(kind, str) else None
@@ -133,6 +135,8 @@ def body_ref(data: Mapping[str, Any]) -> str | None:
         value = data.get("case_number")
     elif kind == "access":
         value = body.get("target") or data.get("case_number")
+    elif kind == "supervision":
+        value = body.get("order")
     else:
         return None
     return value if isinstance(value, str) else None

@@ -1675,3 +1675,7 @@ def upload_media(
         201,
         {"created": ingested.created, "media": _media_out(index, entry.seq, entry.data()["media"])},
     )
+
+
+# 责令限期整改 (issue #14 item 4): its operations are registered on this API by their own module.
+from lawtrail.web import api_orders  # noqa: E402, F401

@@ -309,3 +309,33 @@ class CaseFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}（第{self.article}条）"
+
+
+class RectificationOrder(models.Model):
+    """One 责令限期整改 order, as a row for lists and inboxes: a projection of the ledger's
+    ``supervision`` entries (:mod:`lawtrail.supervision`), rebuilt by ``lawtrail manage reindex``
+    and checked by ``lawtrail verify`` (:class:`lawtrail.web.projections.OrderIndexCheck`). Whether
+    an open order is overdue is decided at request time from ``due``."""
+
+    agency = models.ForeignKey(Agency, verbose_name="被责令机关", on_delete=models.PROTECT)
+    order_id = models.CharField("整改编号", max_length=40)
+    case_number = models.CharField("案号", max_length=100, blank=True)
+    category = models.CharField("类别", max_length=20)
+    due = models.DateField("整改期限")
+    issued_by = models.CharField("责令人", max_length=150)
+    issued_at = models.DateTimeField("责令时间")
+    answered_by = models.CharField("答复人", max_length=150, blank=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    order_seq = models.PositiveIntegerField("责令的账本序号")
+    answer_seq = models.PositiveIntegerField("答复的账本序号", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "责令整改索引"
+        ordering = ["-issued_at", "order_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "order_id"], name="order_id_unique")
+        ]
+        indexes = [models.Index(fields=["agency", "answered_at", "due"])]
+
+    def __str__(self) -> str:
+        return self.order_id

@@ -15,6 +15,7 @@ from lawtrail.web.views import (
     inbox,
     ledger_http,
     media,
+    orders,
     supervision,
 )
 
@@ -59,6 +60,24 @@ urlpatterns = [
     path("supervision/access/", supervision.access_log, name="access_log"),
     path("supervision/witness/", supervision.witness_page, name="witness_page"),
     path("supervision/dashboard/", dashboard.dashboard_page, name="dashboard"),
+    # 责令限期整改 (issue #14 item 4)
+    path("supervision/orders/", orders.order_list, name="order_list"),
+    path("supervision/orders/new/", orders.order_new, name="order_new"),
+    path(
+        "supervision/orders/<slug:agency>/<str:order_id>/",
+        orders.order_detail,
+        name="order_detail",
+    ),
+    path(
+        "supervision/orders/<slug:agency>/<str:order_id>/answer/",
+        orders.order_answer,
+        name="order_answer",
+    ),
+    path(
+        "supervision/orders/<slug:agency>/<str:order_id>/evidence/<str:sha256>/",
+        orders.order_evidence,
+        name="order_evidence",
+    ),
     # The ledger's checkpoints and proofs, read-only, no login (docs/ledger-http.md).
     path("ledger/<slug:agency>/<path:path>", ledger_http.ledger_endpoint, name="ledger_http"),
     path("api/", api.urls),

@@ -54,6 +54,14 @@ NOT_CASE_SCOPED = {
     "dashboard": "counts over the agencies the user supervises or heads (no case is opened; "
     "its drill-down is the case list); a refusal is logged as a denial",
     "ledger_http": "public, read-only hashes and signatures (docs/ledger-http.md)",
+    # 责令限期整改 (lawtrail.web.views.orders): not under /cases/, but each page that shows an
+    # order logs it in the ledger of the agency it is addressed to (test_rectification_orders)
+    "order_list": "the order index of the supervised agencies (no case data; reads no case)",
+    "order_new": "issuing an order: the order's ledger entry names who issued it; the form of a"
+    " case's order logs order_form, a refusal is logged in the case's agency",
+    "order_detail": "logged as view_order in the ledger of the order's agency",
+    "order_answer": "the answer's ledger entry names who answered; the form logs answer_form",
+    "order_evidence": "logged as download_evidence in the ledger of the order's agency",
     "login_otp": "the sign-in's second factor (a sign-in event)",
     "account": "the user's own account (sign-in events)",
     "password_change": "the user's own password (a sign-in event: password_changed)",

@@ -234,3 +234,25 @@ def test_a_supervisor_of_the_agency_reads_and_is_logged_as_allowed(
         "allowed",
         market_case.record_id,
     )
+
+
+# The 责令限期整改 pages are not case routes (no pk): an order belongs to an agency, maybe to no
+# case. Their isolation — a handler, a supervisor of another agency, another agency's head
+# refused (403, logged in the order's agency, nothing stored) — is tested in
+# test_rectification_orders.py; a new route here must be added there and to this list.
+ORDER_ROUTES = {
+    "order_list": "lists only the orders of the agencies the user supervises or heads",
+    "order_new": "only a supervisor of the agency issues (refused: 403, logged)",
+    "order_detail": "only the agency's supervisors and head read (refused: 403, logged)",
+    "order_answer": "only the agency's head answers, once (refused: 403, logged)",
+    "order_evidence": "as order_detail, and only a file the answer names",
+}
+
+
+def test_the_order_routes_of_the_url_map_are_the_ones_listed() -> None:
+    names = {
+        p.name
+        for p in urls.urlpatterns
+        if isinstance(p, URLPattern) and str(p.pattern).startswith("supervision/orders")
+    }
+    assert names == set(ORDER_ROUTES)

@@ -27,7 +27,7 @@ from lawtrail.core.record_kinds import MEDIA_TYPES, ORIGINS, RECORD_KINDS, SIGNA
 from lawtrail.core.role_acts import role_label
 from lawtrail.core.rules import load_pack
 from lawtrail.services import ActRefused, ServiceError
-from lawtrail.web import actions, casepage, dashboard, wiring
+from lawtrail.web import actions, casepage, dashboard, orders, wiring
 from lawtrail.web.forms import ORIGIN_KINDS, CaseForm, next_record_id, record_form
 from lawtrail.web.middleware import refused
 from lawtrail.web.models import CaseIndex
@@ -199,6 +199,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warnings": len(evaluation.warnings),
             "menu": casepage.kind_menu(user.roles),
             "can_write": actions.can_write(user, index.agency_id),
+            "can_order": orders.can_issue(user, index.agency_id),
         },
     )
 

@@ -24,6 +24,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_roles": "、".join(ROLE_LABELS[r] for r in user.roles if r in ROLE_LABELS),
         "nav_is_supervisor": user.has_role(SUPERVISOR),
         "nav_sees_witness": user.has_role(SUPERVISOR) or user.has_role(APPROVER),
+        # 责令限期整改: the supervisors and the agencies' heads
+        "nav_sees_orders": user.has_role(SUPERVISOR) or user.has_role(APPROVER),
         "nav_agency": user.agency.name if user.agency else "",
     }
 

@@ -25,7 +25,7 @@ from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case, Record
 from lawtrail.core.record_kinds import RECORD_KINDS, FieldSpec, FieldType, RoleAct
 from lawtrail.core.regulations import article_label
-from lawtrail.web import actions, wiring
+from lawtrail.web import actions, orders, wiring
 from lawtrail.web.forms import field_json, form_context, kind_field
 from lawtrail.web.inbox import (
     ACT_STEP_PREFIX,
@@ -39,7 +39,7 @@ from lawtrail.web.inbox import (
     step_refusal,
 )
 from lawtrail.web.middleware import refused
-from lawtrail.web.models import CaseIndex, User
+from lawtrail.web.models import CaseIndex, RectificationOrder, User
 from lawtrail.web.roles import HANDLER, ROLE_LABELS, SUPERVISOR
 from lawtrail.web.views.common import case_for, current_user
 
@@ -133,10 +133,32 @@ def inbox(request: HttpRequest) -> HttpResponse:
                     supervised.append(item)
         supervised.sort(key=lambda i: (i.due, i.index.agency_id, i.index.case_number))
     mine.sort(key=lambda i: i.sort_key)
+    today = timeutil.local_date(now)
+    # 责令限期整改 to the user's agency, for its head (000 art. 36, 001 art. 30 …): not case tasks,
+    # a section of their own; and the supervisor's overdue orders.
+    to_answer = None
+    if user.agency_id is not None and orders.is_head(user, user.agency_id):
+        to_answer = [
+            (row, today > row.due)
+            for row in RectificationOrder.objects.filter(
+                agency_id=user.agency_id, answered_at__isnull=True
+            ).order_by("due", "order_id")
+        ]
+    overdue_orders = None
+    if user.has_role(SUPERVISOR):
+        overdue_orders = list(
+            RectificationOrder.objects.filter(
+                agency__in=user.supervised_agencies.all(), answered_at__isnull=True, due__lt=today
+            )
+            .select_related("agency")
+            .order_by("due", "order_id")
+        )
     return render(
         request,
         "lawtrail/inbox.html",
         {
+            "to_answer": to_answer,
+            "overdue_orders": overdue_orders,
             "items": mine,
             "overdue_count": sum(1 for i in mine if i.overdue),
             "supervised": supervised,

@@ -3,11 +3,11 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from lawtrail.web import actions, wiring
+from lawtrail.web import actions, orders, wiring
 
 
 class Command(BaseCommand):
-    help = "从账本重建案件索引（案件列表与待办）"
+    help = "从账本重建案件索引（案件列表与待办）与责令整改索引"
 
     def handle(self, *args: Any, **options: Any) -> None:
         ledger = wiring.ledger()
@@ -21,3 +21,6 @@ class Command(BaseCommand):
                     actions.project(log.agency, number)
                 count += 1
         self.stdout.write(f"已重建 {count} 个案件的索引")
+        with transaction.atomic():
+            rebuilt = orders.reindex_orders()
+        self.stdout.write(f"已重建 {rebuilt} 项责令整改的索引")
