@@ -28,6 +28,7 @@ from django.urls import reverse
 
 from lawtrail.core import timeutil
 from lawtrail.core.accountability import category_labels
+from lawtrail.core.regulations import load_regulation
 from lawtrail.core.rules import Severity
 from lawtrail.web.models import Agency, CaseFinding, CaseIndex, User
 from lawtrail.web.roles import APPROVER, SUPERVISOR
@@ -309,6 +310,7 @@ def figures(
     articles = [
         {
             "regulation": reg,
+            "title": _regulation_title(reg),
             "article": art,
             "findings": n,
             "cases": c,
@@ -410,3 +412,11 @@ def chart_data(data: dict[str, Any]) -> dict[str, Any]:
             "violations": [m["violations"] for m in data["months"]],
         },
     }
+
+
+def _regulation_title(file_name: str) -> str:
+    """The regulation's title as users know it (the packaged file's name means nothing to them)."""
+    try:
+        return load_regulation(file_name).title
+    except (FileNotFoundError, ValueError):
+        return file_name
