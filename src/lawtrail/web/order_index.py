@@ -21,7 +21,7 @@ from lawtrail.core import timeutil
 from lawtrail.ledger.db import Database
 from lawtrail.ledger.log import Ledger
 from lawtrail.ledger.verify import Problem, ProjectionSummary
-from lawtrail.web.projections import _has_table, _time
+from lawtrail.web.projections import _has_table, _time, scope_filter
 
 TABLE = "lawtrail_rectificationorder"
 
@@ -150,15 +150,8 @@ def _rows(
 ) -> dict[tuple[str, str], dict[str, Any]]:
     columns = ", ".join(COLUMNS)
     sql = f"SELECT agency_id, order_id, {columns} FROM {TABLE}"
-    where, params = [], []
-    if agency is not None:
-        where.append("agency_id = ?")
-        params.append(agency)
-    if case_number is not None:
-        where.append("case_number = ?")
-        params.append(case_number)
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    clause, params = scope_filter(agency, case_number)
+    sql += clause
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for raw in db.all(sql + " ORDER BY agency_id, order_id", params):
         values = dict(zip(COLUMNS, raw[2:], strict=True))

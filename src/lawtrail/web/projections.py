@@ -381,21 +381,30 @@ def _has_table(db: Database, table: str) -> bool:
     return db.one(sql, (table,)) is not None
 
 
+def scope_filter(
+    agency: str | None, case_number: str | None, *, table: str = ""
+) -> tuple[str, list[str]]:
+    """The WHERE clause (and its parameters) limiting a projection table's rows to what a
+    check was asked for: one agency, one case, or everything."""
+    prefix = f"{table}." if table else ""
+    where, params = [], []
+    if agency is not None:
+        where.append(f"{prefix}agency_id = ?")
+        params.append(agency)
+    if case_number is not None:
+        where.append(f"{prefix}case_number = ?")
+        params.append(case_number)
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
 def _rows(db: Database, agency: str | None, case_number: str | None) -> dict[tuple[str, str], _Row]:
     columns = ", ".join(f"c.{name}" for name in COLUMNS)
     sql = (
         f"SELECT c.agency_id, c.case_number, {columns}, u.username, c.updated_at "
         f"FROM {TABLE} c LEFT JOIN {USER_TABLE} u ON u.id = c.handler_id"
     )
-    where, params = [], []
-    if agency is not None:
-        where.append("c.agency_id = ?")
-        params.append(agency)
-    if case_number is not None:
-        where.append("c.case_number = ?")
-        params.append(case_number)
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    clause, params = scope_filter(agency, case_number, table="c")
+    sql += clause
     rows = {}
     for raw in db.all(sql + " ORDER BY c.agency_id, c.case_number", params):
         values = dict(zip(COLUMNS, raw[2 : 2 + len(COLUMNS)], strict=True))
@@ -420,15 +429,8 @@ def _finding_rows(
         f"SELECT c.agency_id, c.case_number, f.agency_id, {columns} "
         f"FROM {FINDING_TABLE} f JOIN {TABLE} c ON c.id = f.case_id"
     )
-    where, params = [], []
-    if agency is not None:
-        where.append("c.agency_id = ?")
-        params.append(agency)
-    if case_number is not None:
-        where.append("c.case_number = ?")
-        params.append(case_number)
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    clause, params = scope_filter(agency, case_number, table="c")
+    sql += clause
     out: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
     for raw in db.all(sql, params):
         values = (str(raw[3]), str(raw[4]), int(raw[5]), str(raw[6]), str(raw[7]))
