@@ -393,13 +393,15 @@ def figures(
 
 
 def chart_data(data: dict[str, Any]) -> dict[str, Any]:
-    """The numbers the charts draw (the same as the tables'), for the JSON element."""
+    """The numbers the charts draw (the same as the tables'), for the JSON element, each with
+    the drill-down URL of the table cell it comes from: a click on a bar or a point opens the
+    cases behind it, as a click on the number does."""
+    agencies = data["agencies"]
     return {
         "agencies": {
-            "names": [a["name"] for a in data["agencies"]],
-            "opened": [a["opened"][0] for a in data["agencies"]],
-            "closed": [a["closed"][0] for a in data["agencies"]],
-            "archived": [a["archived"][0] for a in data["agencies"]],
+            "names": [a["name"] for a in agencies],
+            **{on: [a[on][0] for a in agencies] for on in ("opened", "closed", "archived")},
+            "urls": {on: [a[on][1] for a in agencies] for on in ("opened", "closed", "archived")},
         },
         "articles": {
             "labels": [f"第{a['article']}条（{a['regulation'][:3]}）" for a in data["articles"]],
@@ -410,6 +412,10 @@ def chart_data(data: dict[str, Any]) -> dict[str, Any]:
             "labels": [m["month"] for m in data["months"]],
             "cases": [m["cases"] for m in data["months"]],
             "violations": [m["violations"] for m in data["months"]],
+            "urls": {
+                "cases": [m["url"] for m in data["months"]],
+                "violations": [m["violations_url"] for m in data["months"]],
+            },
         },
     }
 

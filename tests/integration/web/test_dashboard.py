@@ -303,3 +303,35 @@ def test_month_and_range_periods() -> None:
     span = dashboard.parse_period({"from": "2026-03-01"}, today)
     assert (span.start, span.end) == (date(2026, 3, 1), today)
     assert span.since.utcoffset() == timedelta(hours=8)
+
+
+def test_every_chart_point_drills_down_to_the_cases_of_its_table_cell(
+    demo_cases: None, login: Login
+) -> None:
+    """A click on a bar or a point opens the URL of the number it draws (dashboard.js): every
+    URL in the charts' data is a link of the tables, and answers with the case list."""
+    client = login("supervisor")
+    year = str(CaseIndex.objects.order_by("-opened_at").values_list("opened_at", flat=True)[0].year)
+    html = client.get("/supervision/dashboard/", {"year": year}).content.decode()
+    found = re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', html)
+    assert found
+    chart = json.loads(found[1])
+    urls = [
+        *(u for on in ("opened", "closed", "archived") for u in chart["agencies"]["urls"][on]),
+        *chart["articles"]["urls"],
+        *chart["months"]["urls"]["cases"],
+        *chart["months"]["urls"]["violations"],
+    ]
+    assert len(chart["agencies"]["urls"]["opened"]) == len(chart["agencies"]["names"]) == 5
+    assert chart["articles"]["urls"] and chart["months"]["urls"]["cases"]
+    for url in urls:
+        assert f'href="{url.replace("&", "&amp;")}"' in html, url
+    opened = chart["agencies"]["urls"]["opened"][
+        chart["agencies"]["names"].index("通化市市场监督管理局")
+    ]
+    listed = client.get(opened)
+    assert listed.status_code == 200
+    market = CaseIndex.objects.filter(agency_id="tonghua-market", opened_at__year=int(year))
+    assert market.exists()
+    for case in market:
+        assert case.case_number in listed.content.decode()

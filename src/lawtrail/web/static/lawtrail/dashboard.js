@@ -1,5 +1,6 @@
 // The dashboard's charts (ECharts, vendored under vendor/echarts): the numbers are the tables'
-// (a <script type="application/json"> element); a click on an article's bar opens its cases.
+// (a <script type="application/json"> element); a click on a bar or a point opens the cases
+// behind it (the same drill-down URL as the table's number).
 (function () {
   "use strict";
   var el = document.getElementById("dashboard-data");
@@ -17,7 +18,16 @@
   }
   var narrow = window.innerWidth < 600;
   var grid = { left: narrow ? 36 : 8, right: 8, top: 36, bottom: 8, containLabel: true };
-  chart("chart-agencies", {
+  // urls: one list per series (by the series' key), indexed like the series' data.
+  function drill(c, urls) {
+    if (!c) { return; }
+    c.on("click", function (p) {
+      var list = Array.isArray(urls) ? urls : urls[p.seriesId];
+      var url = list && list[p.dataIndex];
+      if (url) { window.location.href = url; }
+    });
+  }
+  var agencies = chart("chart-agencies", {
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
     grid: grid,
@@ -28,11 +38,12 @@
     },
     yAxis: { type: "value", minInterval: 1 },
     series: [
-      { name: "立案", type: "bar", data: data.agencies.opened },
-      { name: "终结", type: "bar", data: data.agencies.closed },
-      { name: "归档", type: "bar", data: data.agencies.archived }
+      { id: "opened", name: "立案", type: "bar", data: data.agencies.opened, cursor: "pointer" },
+      { id: "closed", name: "终结", type: "bar", data: data.agencies.closed, cursor: "pointer" },
+      { id: "archived", name: "归档", type: "bar", data: data.agencies.archived, cursor: "pointer" }
     ]
   });
+  drill(agencies, data.agencies.urls);
   var articles = chart("chart-articles", {
     tooltip: { trigger: "axis" },
     grid: grid,
@@ -40,23 +51,19 @@
     yAxis: { type: "category", inverse: true, data: data.articles.labels },
     series: [{ name: "违规项", type: "bar", data: data.articles.counts, cursor: "pointer" }]
   });
-  if (articles) {
-    articles.on("click", function (p) {
-      var url = data.articles.urls[p.dataIndex];
-      if (url) { window.location.href = url; }
-    });
-  }
-  chart("chart-months", {
+  drill(articles, data.articles.urls);
+  var months = chart("chart-months", {
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
     grid: grid,
     xAxis: { type: "category", data: data.months.labels },
     yAxis: { type: "value", minInterval: 1 },
     series: [
-      { name: "立案", type: "line", data: data.months.cases },
-      { name: "违规项", type: "line", data: data.months.violations }
+      { id: "cases", name: "立案", type: "line", data: data.months.cases, cursor: "pointer" },
+      { id: "violations", name: "违规项", type: "line", data: data.months.violations, cursor: "pointer" }
     ]
   });
+  drill(months, data.months.urls);
   window.addEventListener("resize", function () {
     charts.forEach(function (c) { c.resize(); });
   });
