@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
-from ninja import P, QueryEx, Schema, Status
+from ninja import FileEx, Form, P, QueryEx, Schema, Status, UploadedFile
 from pydantic import Field
 
 from lawtrail import supervision
@@ -229,15 +229,17 @@ def issue_order(request: HttpRequest, body: OrderIn) -> Status[dict[str, Any]]:
     "/orders/{agency}/{order_id}/answer",
     response={200: OrderOut, **_errors(400, 403, 404)},
     summary="答复责令整改",
-    description="被责令机关负责人答复整改情况，每项责令只能答复一次（证明材料请在网页上传）。"
-    "记入本机关账本。",
+    description="被责令机关负责人答复整改情况，每项责令只能答复一次。请求体为 multipart/form-data："
+    "done（整改情况）与 evidence（证明材料文件，可多个，可无）。证明材料存入音像资料库，答复以其 "
+    "SHA-256 与 SM3 摘要记入本机关账本。",
     tags=["责令整改"],
 )
 def answer_order(
     request: HttpRequest,
     agency: str,
     order_id: str,
-    body: AnswerIn,
+    body: Form[AnswerIn],
+    evidence: FileEx[list[UploadedFile] | None, P(description="证明材料（可多个）")] = None,
 ) -> dict[str, Any]:
     order = _order(request, agency, order_id, "answer_order")
     user = current_user(request)
@@ -245,7 +247,13 @@ def answer_order(
     if order.answer is not None:
         raise actions.PermissionDenied(f"责令整改 {order_id} 已答复，不能再次答复")
     try:
-        answered = orders.do_answer_order(user, agency, order_id, done=body.done)
+        answered = orders.do_answer_order(
+            user,
+            agency,
+            order_id,
+            done=body.done,
+            evidence=[orders.EvidenceUpload(f.name or "", f.chunks()) for f in evidence or []],
+        )
     except supervision.OrderRefused as exc:
         raise actions.PermissionDenied(str(exc)) from exc
     return _out(answered)

@@ -5,6 +5,7 @@ that `lawtrail verify` checks, and overdue orders show on both sides."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -252,9 +254,15 @@ def test_the_api_issues_lists_reads_and_answers(demo_cases: None, login: Login) 
     assert [o["id"] for o in head.get("/api/orders").json()] == [order_id]
     assert head.get(f"/api/orders/{MARKET}/{order_id}").json()["answer"] is None
     url = f"/api/orders/{MARKET}/{order_id}/answer"
-    answer = head.post(url, {"done": "已说明"}, content_type="application/json")
+    report = b"%PDF-1.7 report of what was done"
+    scan = SimpleUploadedFile("整改报告.pdf", report, "application/pdf")
+    answer = head.post(url, {"done": "已说明", "evidence": [scan]})  # multipart
     assert answer.status_code == 200 and answer.json()["status"] == "answered"
-    assert head.post(url, {"done": "再次"}, content_type="application/json").status_code == 403
+    [evidence] = answer.json()["answer"]["evidence"]
+    assert evidence["filename"] == "整改报告.pdf"
+    assert evidence["sha256"] == hashlib.sha256(report).hexdigest()
+    assert wiring.media_store().exists(evidence["sha256"])
+    assert head.post(url, {"done": "再次"}).status_code == 403
     assert login("stats.head").get(f"/api/orders/{MARKET}/{order_id}").status_code == 403
     past = {**body, "due": timeutil.local_date(timeutil.now()).isoformat()}
     late = supervisor.post("/api/orders", past, content_type="application/json")
