@@ -444,10 +444,14 @@ class Walk:
     def take_task(self, page, case_number: str, title: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
         """Find the task in the user's 待办 and open it; returns the inbox row's cells."""
         self.visit(page, "/inbox/")
-        row = page.locator("tr.inbox-item").filter(has_text=case_number).filter(has_text=title)
+        mine = page.locator("table.inbox-mine tr.inbox-item")
+        row = mine.filter(has_text=case_number).filter(has_text=title)
         expect(row).to_have_count(1)
         cells = row.locator("td").all_inner_texts()
-        shown = dict(zip(("case", "title", "role", "due", "article"), cells, strict=False))
+        shown = dict(zip(("case", "title", "who", "due", "article"), cells, strict=False))
+        # 办理人: the role and the people holding it ("审核人：王志刚")
+        shown["role"], _, shown["people"] = shown["who"].partition("：")
+        assert shown["people"], shown
         with page.expect_navigation():
             row.get_by_role("link", name="办理").click()
         self.clean(page)

@@ -31,7 +31,7 @@ from lawtrail.core.role_acts import Actor
 from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import NewEntry, Receipt
 from lawtrail.ledger.tsa import tsa_roots_from_env
-from lawtrail.web import accessscope, denials, inbox, projections, wiring
+from lawtrail.web import accessscope, denials, inbox, inbox_index, projections, wiring
 from lawtrail.web.models import CaseFinding, CaseIndex, User
 from lawtrail.web.roles import ADMIN, ARCHIVIST, SUPERVISOR
 
@@ -337,6 +337,7 @@ def project(agency: str, case_number: str, *, handler: User | None = None) -> Ca
         )
         for f in findings
     )
+    inbox_index.write(index)  # the inbox's rows: the row's ``pending``, one row per task
     return index
 
 

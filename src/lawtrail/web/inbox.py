@@ -20,6 +20,7 @@ the case index in the same transaction as each ledger write, and the inbox reads
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,6 +82,26 @@ class Task:
             "step": self.step,
             "not_by": list(self.not_by),
         }
+
+
+def task_values(task: Mapping[str, Any], position: int) -> dict[str, Any]:
+    """The columns of one task of a ``pending`` list (``inbox.Task.to_json``). Pure: also used
+    by the migration that fills the table from the existing index rows (no model here)."""
+    due = task.get("due")
+    article = task.get("article")
+    not_by = [str(n) for n in task.get("not_by") or () if n]
+    return {
+        "position": position,
+        "role": str(task.get("role") or ""),
+        "kind": str(task.get("kind") or ""),
+        "title": str(task.get("title") or ""),
+        "due": timeutil.parse_aware(due) if isinstance(due, str) else None,
+        "article": article if isinstance(article, int) else None,
+        "regulation": str(task.get("regulation") or ""),
+        "record": str(task.get("record") or ""),
+        "step": str(task.get("step") or ""),
+        "not_by": f",{','.join(not_by)}," if not_by else "",
+    }
 
 
 # ---------------------------------------------------------------------------- the internal chain

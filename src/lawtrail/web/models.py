@@ -339,3 +339,56 @@ class RectificationOrder(models.Model):
 
     def __str__(self) -> str:
         return self.order_id
+
+
+class InboxTask(models.Model):
+    """One task of a case's ``pending`` (:mod:`lawtrail.web.inbox`) as a row, so that the inbox
+    and the navigation's counts are indexed queries for one person — not a read of every case's
+    JSON (at 10,000 cases that read took 460 ms per inbox). A projection like the finding rows:
+    rewritten with the case's index row (``actions.project``) and checked with it
+    (``CaseIndexCheck``: the rows must be the row's ``pending``, which the check rebuilds from
+    the ledger)."""
+
+    case = models.ForeignKey(
+        CaseIndex,
+        verbose_name="案件",
+        on_delete=models.CASCADE,
+        related_name="tasks",
+        db_constraint=False,  # rebuilt, never a source; an orphan is reported by verify
+    )
+    agency = models.ForeignKey(Agency, verbose_name="执法机关", on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField("序号")  # its place in the case's ``pending``
+    role = models.CharField("应办理角色", max_length=20)
+    kind = models.CharField("记录种类", max_length=64)
+    title = models.TextField("事项")  # it may quote an approval's subject, of any length
+    due = models.DateTimeField("期限", null=True, blank=True)
+    article = models.PositiveIntegerField("条", null=True, blank=True)
+    regulation = models.CharField("办法", max_length=200, blank=True)
+    record = models.CharField("记录", max_length=100, blank=True)
+    step = models.CharField("环节", max_length=64, blank=True)
+    # The people who may not take it (earlier steps of the same approval), as ",a,b," — a text
+    # column so that "not mine" is a portable LIKE on both databases (usernames hold no comma).
+    not_by = models.TextField("不得办理的人", blank=True)
+    # The case's handler, copied from its index row: the handler's tasks are routed to them, and
+    # "what I wait for" is every other task of their cases.
+    handler = models.ForeignKey(
+        User,
+        verbose_name="承办人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待办事项索引"
+        ordering = ["case", "position"]
+        indexes = [
+            models.Index(fields=["agency", "role", "due"], name="inboxtask_role"),
+            models.Index(fields=["handler", "due"], name="inboxtask_handler"),
+            models.Index(fields=["agency", "due"], name="inboxtask_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

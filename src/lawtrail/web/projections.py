@@ -42,6 +42,7 @@ from lawtrail.web import inbox
 
 TABLE = "lawtrail_caseindex"
 FINDING_TABLE = "lawtrail_casefinding"
+TASK_TABLE = "lawtrail_inboxtask"
 USER_TABLE = "lawtrail_user"
 
 # The columns rebuilt from the ledger, with the names the pages give them.
@@ -204,6 +205,11 @@ class CaseIndexCheck:
     ) -> tuple[ProjectionSummary, list[Problem]]:
         rows = _rows(ledger.db, agency, case_number)
         findings = _finding_rows(ledger.db, agency, case_number)
+        tasks = (
+            _task_rows(ledger.db, agency, case_number)
+            if _has_table(ledger.db, TASK_TABLE)
+            else None
+        )
         cases = _ledger_cases(ledger, agency, case_number)
         problems: list[Problem] = []
         now = timeutil.now()
@@ -221,7 +227,14 @@ class CaseIndexCheck:
                     )
                 )
                 continue
-            problems += _compare(ledger, row, opener, now, findings.get((case_agency, number), []))
+            problems += _compare(
+                ledger,
+                row,
+                opener,
+                now,
+                findings.get((case_agency, number), []),
+                None if tasks is None else tasks.get((case_agency, number), []),
+            )
         if agency is None and case_number is None:
             orphans = ledger.db.one(
                 f"SELECT COUNT(*) FROM {FINDING_TABLE} f LEFT JOIN {TABLE} c ON c.id = f.case_id "
@@ -233,6 +246,22 @@ class CaseIndexCheck:
                         code="case_finding_orphan",
                         message=f"案件发现项中有 {orphans[0]} 行不属于案件索引中的任何案件："
                         "监督看板的统计被改动（行被插入，或其案件的索引行被删除）",
+                    )
+                )
+            orphans = (
+                ledger.db.one(
+                    f"SELECT COUNT(*) FROM {TASK_TABLE} t LEFT JOIN {TABLE} c ON c.id = t.case_id "
+                    "WHERE c.id IS NULL"
+                )
+                if tasks is not None
+                else None
+            )
+            if orphans and orphans[0]:
+                problems.append(
+                    Problem(
+                        code="inbox_task_orphan",
+                        message=f"待办事项索引中有 {orphans[0]} 行不属于案件索引中的任何案件："
+                        "待办和导航中的待办数被改动（行被插入，或其案件的索引行被删除）",
                     )
                 )
         for key, row in rows.items():
@@ -250,7 +279,12 @@ class CaseIndexCheck:
 
 
 def _compare(
-    ledger: Ledger, row: _Row, opener: str, now: datetime, findings: list[tuple[Any, ...]]
+    ledger: Ledger,
+    row: _Row,
+    opener: str,
+    now: datetime,
+    findings: list[tuple[Any, ...]],
+    tasks: list[tuple[str, dict[str, Any], str | None]] | None,
 ) -> list[Problem]:
     def mismatch(column: str, label: str, message: str) -> Problem:
         return Problem(
@@ -308,6 +342,10 @@ def _compare(
                 f"：监督看板据此统计的违规条款、问责情形被改动{stale}",
             )
         )
+    if tasks is not None:
+        # routed to the handler the ledger names (the opener), else to the row's (an import)
+        handler = _account(ledger.db, opener) if opener else row.handler
+        problems += _compare_tasks(row, tasks, expected["pending"], handler)
     if opener:
         account = _account(ledger.db, opener)
         if row.handler != account:
@@ -321,6 +359,64 @@ def _compare(
                 )
             )
     return problems
+
+
+def _compare_tasks(
+    row: _Row,
+    tasks: list[tuple[str, dict[str, Any], str | None]],
+    expected: list[Any],
+    handler: str | None,
+) -> list[Problem]:
+    """The case's inbox rows against the tasks rebuilt from the ledger (as of the row's
+    ``updated_at``): the same tasks in the same order, in the case's agency, each routed to the
+    case's handler."""
+    stored = [task for _agency, task, _handler in tasks]
+    wrong_agency = any(agency != row.agency for agency, _task, _handler in tasks)
+    wrong_handler = any(routed != handler for _agency, _task, routed in tasks)
+    if stored == expected and not wrong_agency and not wrong_handler:
+        return []
+    what = "的机关" if wrong_agency else "的承办人" if stored == expected else ""
+    return [
+        Problem(
+            code="inbox_task_mismatch",
+            message=f"待办事项索引中案件 {row.case_number}{what}与由账本重建的待办不一致："
+            f"待办索引有 {len(stored)} 项，重建为 {len(expected)} 项"
+            "——待办页面和导航中的待办数据此显示的内容被改动",
+            agency=row.agency,
+            case_number=row.case_number,
+            column="tasks",
+        )
+    ]
+
+
+def _task_rows(
+    db: Database, agency: str | None, case_number: str | None
+) -> dict[tuple[str, str], list[tuple[str, dict[str, Any], str | None]]]:
+    """The inbox rows of each case (agency of the row, the task as in ``pending``, the handler's
+    username), in their order, keyed by the case's index row."""
+    sql = (
+        "SELECT c.agency_id, c.case_number, t.agency_id, t.role, t.kind, t.title, t.due, "
+        "t.article, t.regulation, t.record, t.step, t.not_by, u.username "
+        f"FROM {TASK_TABLE} t JOIN {TABLE} c ON c.id = t.case_id "
+        f"LEFT JOIN {USER_TABLE} u ON u.id = t.handler_id"
+    )
+    clause, params = scope_filter(agency, case_number, table="c")
+    out: dict[tuple[str, str], list[tuple[str, dict[str, Any], str | None]]] = {}
+    for raw in db.all(sql + clause + " ORDER BY t.case_id, t.position", params):
+        due = _time(raw[6])
+        task = {
+            "role": raw[3],
+            "kind": raw[4],
+            "title": raw[5],
+            "due": timeutil.local(due).isoformat() if due else None,
+            "article": raw[7],
+            "regulation": raw[8],
+            "record": raw[9],
+            "step": raw[10],
+            "not_by": [n for n in str(raw[11] or "").split(",") if n],
+        }
+        out.setdefault((str(raw[0]), str(raw[1])), []).append((str(raw[2]), task, raw[12]))
+    return out
 
 
 def _findings_shown(findings: list[tuple[Any, ...]]) -> str:

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 
-from lawtrail.web import accessscope, actions
+from lawtrail.core import timeutil
+from lawtrail.web import accessscope, actions, inbox_index
 from lawtrail.web.models import CaseIndex, User
 from lawtrail.web.roles import APPROVER, ROLE_LABELS, SUPERVISOR
 
@@ -20,7 +21,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not user.is_authenticated:
         return {}
     assert isinstance(user, User)
+    # The inbox's counts on every page: two indexed COUNTs (lawtrail.web.inbox_index).
+    tasks, overdue = inbox_index.counts(user, timeutil.now())
     return {
+        "nav_tasks": tasks,
+        "nav_tasks_overdue": overdue,
         "nav_roles": "、".join(ROLE_LABELS[r] for r in user.roles if r in ROLE_LABELS),
         "nav_is_supervisor": user.has_role(SUPERVISOR),
         "nav_sees_witness": user.has_role(SUPERVISOR) or user.has_role(APPROVER),

@@ -25,7 +25,7 @@ from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case, Record
 from lawtrail.core.record_kinds import RECORD_KINDS, FieldSpec, FieldType, RoleAct
 from lawtrail.core.regulations import article_label
-from lawtrail.web import actions, orders, wiring
+from lawtrail.web import actions, inbox_index, orders, wiring
 from lawtrail.web.forms import field_json, form_context, kind_field
 from lawtrail.web.inbox import (
     ACT_STEP_PREFIX,
@@ -39,8 +39,8 @@ from lawtrail.web.inbox import (
     step_refusal,
 )
 from lawtrail.web.middleware import refused
-from lawtrail.web.models import CaseIndex, RectificationOrder, User
-from lawtrail.web.roles import HANDLER, ROLE_LABELS, SUPERVISOR
+from lawtrail.web.models import CaseIndex, InboxTask, RectificationOrder, User
+from lawtrail.web.roles import ROLE_LABELS, SUPERVISOR
 from lawtrail.web.views.common import case_for, current_user
 
 # ---------------------------------------------------------------------------- inbox
@@ -50,89 +50,56 @@ from lawtrail.web.views.common import case_for, current_user
 class Item:
     index: CaseIndex
     title: str
-    role: str
+    who: str  # who must act: the role and the people holding it ("审核人：王五")
     kind: str
     due: datetime | None
     overdue: bool
     article: str
     regulation: str
-    url: str  # the page that settles it ("" for a supervisor: read-only)
-
-    @property
-    def sort_key(self) -> tuple[Any, ...]:
-        return (not self.overdue, self.due is None, self.due or 0, self.index.case_number)
+    url: str  # the page that settles it ("" when it is not this user's to do)
 
 
-def _due(task: dict[str, Any]) -> datetime | None:
-    text = task.get("due")
-    return timeutil.local(timeutil.parse_aware(text)) if isinstance(text, str) else None
+def _url(row: InboxTask) -> str:
+    if row.step.startswith(ACT_STEP_PREFIX) and row.record:
+        return reverse("role_act", args=[row.case_id, row.record, row.step[len(ACT_STEP_PREFIX) :]])
+    if row.step and row.record:
+        return reverse("approval_step", args=[row.case_id, row.record])
+    return reverse("record_new", args=[row.case_id, row.kind])
 
 
-def _item(index: CaseIndex, task: dict[str, Any], now: datetime, *, actionable: bool) -> Item:
-    due = _due(task)
-    url = ""
-    if actionable:
-        step = str(task.get("step") or "")
-        if step.startswith(ACT_STEP_PREFIX) and task.get("record"):
-            url = reverse("role_act", args=[index.pk, task["record"], step[len(ACT_STEP_PREFIX) :]])
-        elif step and task.get("record"):
-            url = reverse("approval_step", args=[index.pk, task["record"]])
-        else:
-            url = reverse("record_new", args=[index.pk, task["kind"]])
-    article = task.get("article")
+def _item(row: InboxTask, now: datetime, people: inbox_index.People, *, mine: bool) -> Item:
     return Item(
-        index=index,
-        title=str(task.get("title", "")),
-        role=ROLE_LABELS.get(str(task.get("role")), str(task.get("role"))),
-        kind=RECORD_KINDS[task["kind"]].label if task.get("kind") in RECORD_KINDS else "",
-        due=due,
-        overdue=due is not None and due < now,
-        article=article_label(article) if isinstance(article, int) else "",
-        regulation=str(task.get("regulation") or ""),
-        url=url,
-    )
-
-
-def _is_mine(user: User, index: CaseIndex, task: dict[str, Any]) -> bool:
-    if task.get("role") not in user.roles:
-        return False
-    if user.username in task.get("not_by", ()):
-        return False  # an earlier step of the same approval was theirs
-    # a handler's acts are for the case's own handler (any handler when none is recorded)
-    return not (task.get("role") == HANDLER and index.handler_id not in (None, user.pk))
-
-
-def _with_tasks(agencies: Any) -> Any:
-    return (
-        CaseIndex.objects.filter(agency__in=agencies)
-        .exclude(pending=[])
-        .select_related("agency")
-        .only("pk", "agency__name", "case_number", "title", "handler_id", "pending")
+        index=row.case,
+        title=row.title,
+        who=people.names(row),
+        kind=RECORD_KINDS[row.kind].label if row.kind in RECORD_KINDS else "",
+        due=timeutil.local(row.due) if row.due else None,
+        overdue=row.due is not None and row.due < now,
+        article=article_label(row.article) if row.article is not None else "",
+        regulation=row.regulation,
+        url=_url(row) if mine else "",
     )
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """待办: what I must do, what I wait for from others (on the cases I handle), overdue first;
+    the 责令整改 my agency must answer (a head); the overdue tasks of the agencies I supervise
+    (a supervisor, read-only). Each list is an indexed query for this user
+    (:mod:`lawtrail.web.inbox_index`), whatever the number of cases."""
     user = current_user(request)
     now = timeutil.now()
-    mine: list[Item] = []
-    if user.agency_id is not None:
-        for index in _with_tasks([user.agency_id]):
-            mine += [
-                _item(index, task, now, actionable=True)
-                for task in index.pending
-                if _is_mine(user, index, task)
-            ]
+    people = inbox_index.People()
+    rows, total = inbox_index.shown(inbox_index.mine(user))
+    mine = [_item(row, now, people, mine=True) for row in rows]
+    rows, waiting_total = inbox_index.shown(inbox_index.waiting(user))
+    waiting = [_item(row, now, people, mine=False) for row in rows]
     supervised: list[Item] | None = None
+    supervised_total = 0
     if user.has_role(SUPERVISOR):
-        supervised = []
-        for index in _with_tasks(user.supervised_agencies.all()):
-            for task in index.pending:
-                item = _item(index, task, now, actionable=False)
-                if item.overdue:
-                    supervised.append(item)
-        supervised.sort(key=lambda i: (i.due, i.index.agency_id, i.index.case_number))
-    mine.sort(key=lambda i: i.sort_key)
+        codes = user.supervised_agencies.values_list("code", flat=True)
+        rows, supervised_total = inbox_index.shown(inbox_index.overdue_in(codes, now))
+        supervised = [_item(row, now, people, mine=False) for row in rows]
     today = timeutil.local_date(now)
     # 责令限期整改 to the user's agency, for its head (000 art. 36, 001 art. 30 …): not case tasks,
     # a section of their own; and the supervisor's overdue orders.
@@ -160,8 +127,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "to_answer": to_answer,
             "overdue_orders": overdue_orders,
             "items": mine,
-            "overdue_count": sum(1 for i in mine if i.overdue),
+            "total": total,
+            "overdue_count": inbox_index.mine(user).filter(due__lt=now).count()
+            if total > len(mine)
+            else sum(1 for i in mine if i.overdue),
+            "waiting": waiting,
+            "waiting_total": waiting_total,
             "supervised": supervised,
+            "supervised_total": supervised_total,
+            "page_size": inbox_index.PAGE,
             "now": now,
         },
     )

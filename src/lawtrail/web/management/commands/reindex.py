@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from lawtrail.web import actions, orders, wiring
+from lawtrail.web.models import CaseFinding, CaseIndex, InboxTask
 
 
 class Command(BaseCommand):
@@ -20,7 +21,15 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     actions.project(log.agency, number)
                 count += 1
-        self.stdout.write(f"已重建 {count} 个案件的索引")
+        # Rows left by a case index row deleted by hand (no database constraint ties them).
+        with transaction.atomic():
+            cases = CaseIndex.objects.values("pk")
+            dropped = CaseFinding.objects.exclude(case_id__in=cases).delete()[0]
+            dropped += InboxTask.objects.exclude(case_id__in=cases).delete()[0]
+        self.stdout.write(
+            f"已重建 {count} 个案件的索引"
+            + (f"，删除 {dropped} 行孤立的统计与待办" if dropped else "")
+        )
         with transaction.atomic():
             rebuilt = orders.reindex_orders()
         self.stdout.write(f"已重建 {rebuilt} 项责令整改的索引")

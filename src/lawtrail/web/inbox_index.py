@@ -1,0 +1,108 @@
+"""The inbox's rows (:class:`~lawtrail.web.models.InboxTask`): each case's ``pending`` tasks
+(:mod:`lawtrail.web.inbox`) one row each, written with the case's index row and read by the
+inbox page and the navigation's counts with an index, for one person:
+
+- **mine** — the tasks of my roles in my agency; a handler's task only when I am the case's
+  handler (or it has none), never a step I may not take (an earlier step of the same approval
+  was mine: 000 art. 37 one person per step);
+- **waiting** — the other roles' tasks on the cases I handle: what I wait for from whom;
+- **overdue in the agencies I supervise** — read-only, for the supervisor.
+
+Overdue first: the rows are read by their deadline, earliest first (a passed deadline is the
+earliest), tasks without a deadline last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.db.models import F, Q, QuerySet
+
+from lawtrail.web.inbox import task_values
+from lawtrail.web.models import CaseIndex, InboxTask, User
+from lawtrail.web.roles import HANDLER, ROLE_LABELS
+
+# The most rows a section of the inbox page shows (its count is always the full count).
+PAGE = 200
+
+
+def write(index: CaseIndex) -> None:
+    """Rewrite the case's rows from its index row (inside the caller's transaction)."""
+    InboxTask.objects.filter(case=index).delete()
+    InboxTask.objects.bulk_create(
+        InboxTask(case=index, agency_id=index.agency_id, handler_id=index.handler_id, **values)
+        for values in (task_values(t, i) for i, t in enumerate(index.pending or []))
+    )
+
+
+def _by_due(rows: QuerySet[InboxTask]) -> QuerySet[InboxTask]:
+    return rows.select_related("case", "case__agency", "handler").order_by(
+        F("due").asc(nulls_last=True), "case__case_number", "position"
+    )
+
+
+def mine(user: User) -> QuerySet[InboxTask]:
+    """The tasks this user must do (see the module's doc)."""
+    if user.agency_id is None:
+        return InboxTask.objects.none()
+    rows = InboxTask.objects.filter(agency_id=user.agency_id, role__in=list(user.roles))
+    rows = rows.filter(~Q(role=HANDLER) | Q(handler__isnull=True) | Q(handler=user))
+    return _by_due(rows.exclude(not_by__contains=f",{user.username},"))
+
+
+def waiting(user: User) -> QuerySet[InboxTask]:
+    """The other roles' tasks on the cases this user handles: what they wait for."""
+    if user.agency_id is None:
+        return InboxTask.objects.none()
+    return _by_due(InboxTask.objects.filter(handler=user).exclude(role=HANDLER))
+
+
+def overdue_in(agencies: Iterable[str], now: datetime) -> QuerySet[InboxTask]:
+    """The tasks past their deadline in these agencies (a supervisor's read-only list)."""
+    return _by_due(InboxTask.objects.filter(agency_id__in=list(agencies), due__lt=now))
+
+
+def counts(user: User, now: datetime) -> tuple[int, int]:
+    """(my tasks, of them overdue): the navigation's badge, two indexed counts."""
+    rows = mine(user)
+    return rows.count(), rows.filter(due__lt=now).count()
+
+
+class People:
+    """Who holds which role in an agency, for naming the person a task waits for."""
+
+    def __init__(self) -> None:
+        self._by_agency: dict[str, dict[str, list[tuple[str, str]]]] = {}
+
+    def _roles(self, agency: str) -> dict[str, list[tuple[str, str]]]:
+        if agency not in self._by_agency:
+            roles: dict[str, list[tuple[str, str]]] = {}
+            people = User.objects.filter(agency_id=agency, is_active=True).order_by("username")
+            for username, name, held in people.values_list("username", "name", "roles"):
+                for role in held or ():
+                    roles.setdefault(role, []).append((username, name or username))
+            self._by_agency[agency] = roles
+        return self._by_agency[agency]
+
+    def names(self, row: InboxTask) -> str:
+        """The people who can take the task: the case's handler for a handler's task, else the
+        agency's holders of the role but those who may not (Chinese, for the page)."""
+        label = ROLE_LABELS.get(row.role, row.role)
+        if row.role == HANDLER and row.handler is not None:
+            return f"{label}：{row.handler.display_name}"
+        barred = {n for n in row.not_by.split(",") if n}
+        holders = [
+            name
+            for username, name in self._roles(row.agency_id).get(row.role, [])
+            if username not in barred
+        ]
+        if not holders:
+            return f"{label}（本机关暂无此角色的人员）"
+        return f"{label}：{'、'.join(holders)}"
+
+
+def shown(rows: QuerySet[InboxTask]) -> tuple[Sequence[InboxTask], int]:
+    """The first :data:`PAGE` rows and the full count."""
+    total = rows.count()
+    return list(rows[:PAGE]), total
