@@ -244,40 +244,82 @@ def do_append_record(
     """
     now = timeutil.require_aware(now or ledger.clock())
     with _serialised(ledger, agency):
-        current = case_json(ledger, agency, case_number)
-        if current is None:
-            raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
-        raw = dict(record)
-        given = raw.get("fields") if raw.get("kind") == "case_file" else None
-        if isinstance(given, Mapping) and any(
-            given.get(name) not in (None, "") for name in completeness.FIELDS
-        ):
-            raise ServiceError(
-                "归档记录的完整性承诺（账本日志、条目序号、条目数、摘要）由系统在组卷归档时"
-                "根据账本计算，不能手工填写"
-            )
-        raw["recorded_at"] = timeutil.local(now).isoformat()
-        media = []
-        for index, item in enumerate(raw.get("media") or []):
-            sha = item.get("sha256") if isinstance(item, Mapping) else None
-            stored = ingested_media(ledger, agency, sha) if isinstance(sha, str) else None
-            if stored is None:
-                issue = FormatIssue(f"$.media[{index}].sha256", "该媒体文件尚未入库，请先上传")
-                raise ServiceError("记录未通过校验", [issue])
-            media.append(media_to_json(stored))
-        if media:
-            raw["media"] = media
-        candidate = {**current, "records": [*current["records"], raw]}
-        case = _validated(candidate, "记录")
-        new = _role_acts_checked(case, case.records[-1], by, now)
-        if new is not case.records[-1]:
-            candidate["records"][-1] = record_to_json(new)
-            case = _validated(candidate, "记录")
-        _check_certificates(case, new.id)
+        _case, new = _prepared(ledger, agency, case_number, record, now, by)
         entry = NewEntry(
             case_number, "record", new.id, record_to_json(new), by.username if by else actor
         )
         return ledger.append_in_transaction(agency, [entry], recorded_at=now)[0]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What appending a record would make of the case (:func:`preview_record`): the case as it
+    is and as it would be, and the record as it would be stored (role acts completed)."""
+
+    before: Case
+    after: Case
+    record: Record
+
+
+def preview_record(
+    ledger: Ledger,
+    agency: str,
+    case_number: str,
+    record: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+    by: Actor | None = None,
+) -> Preview:
+    """Every check :func:`do_append_record` makes, without appending: a draft's verdict before
+    it becomes permanent. Raises what the append would raise (:class:`ServiceError`,
+    :class:`ActRefused`). Reads the case without the log's lock — a preview, not a promise:
+    the submit checks again."""
+    now = timeutil.require_aware(now or ledger.clock())
+    before = load_case(ledger, agency, case_number)
+    after, new = _prepared(ledger, agency, case_number, record, now, by)
+    return Preview(before, after, new)
+
+
+def _prepared(
+    ledger: Ledger,
+    agency: str,
+    case_number: str,
+    record: Mapping[str, Any],
+    now: datetime,
+    by: Actor | None,
+) -> tuple[Case, Record]:
+    """The case with the record appended, validated, and the record as it will be stored."""
+    current = case_json(ledger, agency, case_number)
+    if current is None:
+        raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+    raw = dict(record)
+    given = raw.get("fields") if raw.get("kind") == "case_file" else None
+    if isinstance(given, Mapping) and any(
+        given.get(name) not in (None, "") for name in completeness.FIELDS
+    ):
+        raise ServiceError(
+            "归档记录的完整性承诺（账本日志、条目序号、条目数、摘要）由系统在组卷归档时"
+            "根据账本计算，不能手工填写"
+        )
+    raw["recorded_at"] = timeutil.local(now).isoformat()
+    media = []
+    for index, item in enumerate(raw.get("media") or []):
+        sha = item.get("sha256") if isinstance(item, Mapping) else None
+        stored = ingested_media(ledger, agency, sha) if isinstance(sha, str) else None
+        if stored is None:
+            issue = FormatIssue(f"$.media[{index}].sha256", "该媒体文件尚未入库，请先上传")
+            raise ServiceError("记录未通过校验", [issue])
+        media.append(media_to_json(stored))
+    if media:
+        raw["media"] = media
+    candidate = {**current, "records": [*current["records"], raw]}
+    case = _validated(candidate, "记录")
+    new = _role_acts_checked(case, case.records[-1], by, now)
+    if new is not case.records[-1]:
+        candidate["records"][-1] = record_to_json(new)
+        case = _validated(candidate, "记录")
+    _check_certificates(case, new.id)
+    return case, new
 
 
 def _role_acts_checked(case: Case, record: Record, by: Actor | None, now: datetime) -> Record:
