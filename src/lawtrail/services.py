@@ -269,14 +269,16 @@ def preview_record(
     *,
     now: datetime | None = None,
     by: Actor | None = None,
+    people: Iterable[Person] = (),
 ) -> Preview:
     """Every check :func:`do_append_record` makes, without appending: a draft's verdict before
-    it becomes permanent. Raises what the append would raise (:class:`ServiceError`,
-    :class:`ActRefused`). Reads the case without the log's lock — a preview, not a promise:
-    the submit checks again."""
+    it becomes permanent. ``people`` are merged into the case's people first, as
+    :func:`do_update_people` would before the append (in memory only). Raises what the append
+    would raise (:class:`ServiceError`, :class:`ActRefused`). Reads the case without the log's
+    lock — a preview, not a promise: the submit checks again."""
     now = timeutil.require_aware(now or ledger.clock())
     before = load_case(ledger, agency, case_number)
-    after, new = _prepared(ledger, agency, case_number, record, now, by)
+    after, new = _prepared(ledger, agency, case_number, record, now, by, people)
     return Preview(before, after, new)
 
 
@@ -287,11 +289,17 @@ def _prepared(
     record: Mapping[str, Any],
     now: datetime,
     by: Actor | None,
+    people: Iterable[Person] = (),
 ) -> tuple[Case, Record]:
     """The case with the record appended, validated, and the record as it will be stored."""
     current = case_json(ledger, agency, case_number)
     if current is None:
         raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+    people = tuple(people)
+    if people:
+        merged = {p["id"]: p for p in current.get("people", [])}
+        merged.update((person.id, person_to_json(person)) for person in people)
+        current = {**current, "people": list(merged.values())}
     raw = dict(record)
     given = raw.get("fields") if raw.get("kind") == "case_file" else None
     if isinstance(given, Mapping) and any(

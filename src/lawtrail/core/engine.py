@@ -741,11 +741,25 @@ class _Context:
     def check_chain(
         self, rule: Rule, check: ApprovalChainCheck, record: Record, label: str
     ) -> None:
+        """承办人 → 审核人 → 批准人 (000 art. 37, 002 art. 38 …): each step's person, opinion
+        and time, one person per step, in order. A chain still on its way — the steps so far
+        complete and in order, the next ones not taken yet — is not a failure while the case is
+        open: it is pending (a required act, the inbox's 审核 / 批准 task). What is wrong is a
+        step half-recorded, out of order or by the same person, a later step before an earlier
+        one, and a chain left unfinished when the case is closed."""
         problems = []
         persons: list[str] = []
         last_time = record.at
         kind = RECORD_KINDS[record.kind]
+        untaken: list[str] = []  # the trailing steps nobody has taken yet (their persons)
         for person_field, opinion_field, time_field in check.steps:
+            names = [n for n in (person_field, opinion_field, time_field) if n]
+            if not any(record.has_value(n) for n in names):
+                untaken.append(kind.field(person_field).label)
+                continue
+            if untaken:  # a step taken after one that was not
+                problems.append(f"「{kind.field(person_field).label}」先于「{untaken[0]}」")
+                untaken = []
             for name in (person_field, opinion_field):
                 if not record.has_value(name):
                     problems.append(f"未载明「{kind.field(name).label}」")
@@ -762,6 +776,12 @@ class _Context:
                     last_time = moment
                 else:
                     problems.append(f"未载明「{kind.field(time_field).label}」")
+        first = check.steps[0][0] if check.steps else ""
+        if untaken and (self.closed_at is not None or kind.field(first).label in untaken):
+            # closed with the chain unfinished, or not even the first step taken: a failure
+            problems += [f"未经{step}" for step in untaken]
+        elif untaken:
+            self.require(rule, (record.kind,), record, None, f"{label}待{untaken[0]}办理")
         if problems:
             self.find(rule, f"{label}：" + "；".join(problems), record)
 

@@ -24,6 +24,7 @@ ACTION_LABELS: dict[str, str] = {
     # recording in a case
     "record_form": "填写记录",
     "append_record": "记录",
+    "save_draft": "保存记录草稿",
     "approval_step": "办理内部审批",
     "role_act": "办理本人职责事项",
     "upload_media": "上传音像资料",

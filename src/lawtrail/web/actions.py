@@ -181,7 +181,7 @@ def _people_refreshed(user: User, agency: str, case_number: str, usernames: Iter
     )
 
 
-def _staff_named(record: Mapping[str, Any]) -> set[str]:
+def staff_named(record: Mapping[str, Any]) -> set[str]:
     """Usernames a record names as agency people (officers, signers, person fields)."""
     names: set[str] = set()
     for officer in record.get("officers") or []:
@@ -253,7 +253,7 @@ def actor_of(user: User) -> Actor:
 
 
 def _append(user: User, agency: str, case_number: str, record: Mapping[str, Any]) -> Receipt:
-    _people_refreshed(user, agency, case_number, _staff_named(record))
+    _people_refreshed(user, agency, case_number, staff_named(record))
     return services.do_append_record(
         wiring.ledger(), agency, case_number, record, by=actor_of(user)
     )

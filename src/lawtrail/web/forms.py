@@ -21,7 +21,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -114,6 +114,11 @@ class ShanghaiDateTimeInput(forms.DateTimeInput):
 # lawtrail.web.api._out_of_range): outside it a date is a typing error, and one near the ends
 # of Python's range (year 1, 9999-12-31 with an offset) would overflow in any computation.
 FIRST_YEAR, LAST_YEAR = 1950, 2099
+# A record's act time (行为发生时间): at most this far ahead of the server's clock (a device's
+# drift), and at most this long before the case was opened (acts before 立案 — an inspection,
+# a complaint — are recorded in the case; a year earlier is a typing error).
+ACT_TIME_LEEWAY = timedelta(minutes=10)
+EARLIEST_BEFORE_OPENING = timedelta(days=366)
 
 
 def _out_of_range(label: str) -> ValidationError:
@@ -244,6 +249,7 @@ class FormContext:
     media: tuple[Choice, ...] = ()
     signature_images: frozenset[str] = field(default_factory=frozenset)
     new_case: bool = False  # the first record of a case being opened
+    opened_at: datetime | None = None  # when the case was opened (its records' plausible times)
 
 
 def _person_label(name: str, title: str) -> str:
@@ -293,6 +299,7 @@ def form_context(
         media=tuple(media_choices),
         signature_images=frozenset(images),
         new_case=case is None,
+        opened_at=case.opened_at if case is not None else None,
     )
 
 
@@ -604,6 +611,7 @@ class RecordForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        self._check_act_time(data.get("at"))
         self._images = []
         seen: set[str] = set()
         for i in range(OFFICER_SLOTS if self.kind.has_officers else 0):
@@ -626,6 +634,23 @@ class RecordForm(forms.Form):
         if data.get("av_exemption_approved_by") and not data.get("av_exemption_reason"):
             self.add_error("av_exemption_reason", "请填写不适宜音像记录的理由")
         return data
+
+    def _check_act_time(self, at: Any) -> None:
+        """A record records an act that has happened: not in the future (beyond a clock's
+        drift), and not years before its case — a mistyped year, not an act of this case."""
+        if not isinstance(at, datetime):
+            return
+        if at > timeutil.now() + ACT_TIME_LEEWAY:
+            self.add_error(
+                "at", "「行为发生时间」晚于当前时间：记录的是已经发生的行为，请核对日期和时间"
+            )
+        opened = self.ctx.opened_at
+        if opened is not None and at < opened - EARLIEST_BEFORE_OPENING:
+            self.add_error(
+                "at",
+                f"「行为发生时间」早于立案时间（{timeutil.format_local(opened)}）一年以上："
+                "请核对年份",
+            )
 
     def _clean_signature(self, i: int, data: dict[str, Any]) -> None:
         role = data.get(f"sig_{i}_role")

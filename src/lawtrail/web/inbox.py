@@ -314,7 +314,12 @@ def pending_tasks(case: Case, evaluation: Evaluation) -> list[Task]:
     pack = evaluation.pack
     tasks = _chain_tasks(case, effective, pack) + _role_act_tasks(case, effective)
     engine_tasks: list[Task] = []
+    # An unfinished approval chain is the engine's required act too; its steps are the chain's
+    # own tasks above (to the reviewer, then the approver), not a new record for the handler.
+    chain_rules = {r.id for r in pack.rules if isinstance(r.check, ApprovalChainCheck)}
     for required in evaluation.required:
+        if required.rule in chain_rules:
+            continue
         kind = required.kinds[0]
         label = "、".join(RECORD_KINDS[k].label for k in required.kinds)
         engine_tasks.append(

@@ -392,3 +392,43 @@ class InboxTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RecordDraft(models.Model):
+    """A record being composed (草稿): the form's input kept on the server until its author
+    submits it to the ledger — so a session that ends, a refused submit or a closed browser
+    never loses typed work, and the rules' verdict is seen *before* the record becomes
+    permanent (issue #15). A draft is not a record: it is not in the ledger, not evidence, and
+    is shown only to its author and the case team (``lawtrail.web.drafts``). Once submitted it
+    names the record it became and is kept read-only (``submitted_record``)."""
+
+    case = models.ForeignKey(
+        CaseIndex, verbose_name="案件", on_delete=models.CASCADE, related_name="drafts"
+    )
+    kind = models.CharField("记录种类", max_length=64)
+    corrects = models.CharField("更正的记录", max_length=100, blank=True)
+    author = models.ForeignKey(
+        User, verbose_name="起草人", on_delete=models.PROTECT, related_name="drafts"
+    )
+    # The form's fields as posted (name → list of values), files excepted.
+    data = models.JSONField("内容", default=dict)
+    created_at = models.DateTimeField("起草时间")
+    updated_at = models.DateTimeField("保存时间")
+    submitted_record = models.CharField("提交后的记录", max_length=100, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    discarded_at = models.DateTimeField("放弃时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "记录草稿"
+        ordering = ["-updated_at"]
+        indexes = [
+            models.Index(fields=["case", "submitted_at", "discarded_at"], name="draft_case"),
+            models.Index(fields=["author", "submitted_at", "discarded_at"], name="draft_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} 草稿 {self.pk}"
+
+    @property
+    def open(self) -> bool:
+        return self.submitted_at is None and self.discarded_at is None

@@ -201,6 +201,9 @@ def test_a_record_is_appended_through_the_generated_form(demo_cases: None, login
             "officer_1_shown": "true",
             # the head approves the exemption from the inbox (a role act)
             "av_exemption_reason": "执法记录仪故障，已拍照",
+            # no signatures yet (a violation of art. 12 the draft's check names): submitted
+            # knowingly
+            "confirm_violations": "1",
         },
     )
     assert response.status_code == 302
@@ -530,10 +533,14 @@ def test_a_void_is_a_record_that_withdraws_its_target(demo_cases: None, login: L
     client = login("market.handler")
     form_page = page(client.get(new_record_url(index, "void") + "?f_target=r19b"))
     assert '<option value="r19b" selected>' in form_page
-    response = client.post(
-        new_record_url(index, "void"),
-        {"at": AT, "f_target": "r19b", "f_reason": "重复录入"},
-    )
+    void = {"at": AT, "f_target": "r19b", "f_reason": "重复录入"}
+    # Voiding a record the rules need is a violation: said before anything is stored, and
+    # appended only when the user confirms it knowingly.
+    unconfirmed = client.post(new_record_url(index, "void"), void)
+    assert unconfirmed.status_code == 200
+    assert "提交后将违反" in page(unconfirmed)
+    assert load(index).record("r19b") in load(index).effective_records()
+    response = client.post(new_record_url(index, "void"), {**void, "confirm_violations": "1"})
     assert response.status_code == 302
     after = load(index)
     assert after.records[-1].kind == "void"

@@ -5,7 +5,8 @@ Nothing is edited or deleted: the only writes are a new case and a new record (a
 a void is a new record too); every other page answers GET only. A page that shows a case gets
 it through :func:`case_for`, which appends the access to the ledger. A POST that appends checks
 the permission itself and logs only a refused attempt: an accepted one is itself a ledger
-entry, and a rejected one (bad input) stores nothing at all.
+entry, and a rejected one (bad input) stores nothing in the ledger — the input is kept as the
+user's draft (:mod:`lawtrail.web.drafts`), outside the ledger.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -27,7 +28,7 @@ from lawtrail.core.record_kinds import MEDIA_TYPES, ORIGINS, RECORD_KINDS, SIGNA
 from lawtrail.core.role_acts import role_label
 from lawtrail.core.rules import load_pack
 from lawtrail.services import ActRefused, ServiceError
-from lawtrail.web import actions, casepage, dashboard, orders, wiring
+from lawtrail.web import actions, casepage, dashboard, drafts, orders, wiring
 from lawtrail.web.forms import ORIGIN_KINDS, CaseForm, next_record_id, record_form
 from lawtrail.web.middleware import refused
 from lawtrail.web.models import CaseIndex
@@ -200,6 +201,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "menu": casepage.kind_menu(user.roles),
             "can_write": actions.can_write(user, index.agency_id),
             "can_order": orders.can_issue(user, index.agency_id),
+            "drafts": drafts.labelled(drafts.open_drafts(user, index, case)),
         },
     )
 
@@ -211,12 +213,27 @@ def _case_to_write(request: HttpRequest, pk: int, *, action: str, target: str) -
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A record's form, composed as a draft (:mod:`lawtrail.web.drafts`).
+
+    POST ``_action``: ``submit`` (the default) appends the record — unless it is refused, or
+    would add a violation the user has not confirmed (``confirm_violations``): then nothing is
+    appended and the input is kept as a draft, with the verdict; ``draft`` keeps the input and
+    shows the verdict; ``autosave`` keeps it and answers JSON (the page's script, every few
+    seconds); ``discard`` gives the draft up. GET ``?draft=<id>`` reopens a draft, checked."""
     spec = RECORD_KINDS.get(kind)
     if spec is None:
         raise Http404("未知的记录类型")
     user = current_user(request)
     posted = request.method == "POST"
-    action = "append_record" if posted else "record_form"
+    what = request.POST.get("_action", "submit") if posted else ""
+    if what not in ("", "submit", "draft", "autosave", "discard"):
+        raise Http404("未知的操作")
+    if not posted:
+        action = "record_form"
+    elif what == "submit":
+        action = "append_record"
+    else:
+        action = "save_draft"
     index = _case_to_write(request, pk, action=action, target=kind)
     if not posted:
         case_for(request, pk, action=action, target=kind)
@@ -224,11 +241,24 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         role = role_label(spec.recorded_by)
         raise PermissionDenied(f"“{spec.label}”是{role}的职责，只有{role}可以记录")
     case = actions.case_of(index)
+    now = timeutil.now()
+    draft_id = request.POST.get("draft") if posted else request.GET.get("draft")
+    draft = drafts.get(user, index, case, draft_id) if draft_id else None
+    if draft is not None and draft.kind != kind:
+        raise Http404("草稿与该记录类型不同")
+    if what == "discard":
+        if draft is None:
+            raise Http404("草稿不存在")
+        drafts.discard(user, draft, now)
+        messages.success(request, f"已放弃{spec.label}草稿")
+        return redirect("case_detail", pk)
+    corrects = request.GET.get("corrects") or (draft.corrects if draft is not None else "")
     correcting = None
-    if request.GET.get("corrects"):
-        correcting = case.record(request.GET["corrects"])
+    if corrects:
+        correcting = case.record(corrects)
         if correcting is None or correcting.kind != kind:
             raise Http404("要更正的记录不存在，或与该记录类型不同")
+    data = request.POST if posted else (drafts.as_post(draft) if draft is not None else None)
     form = record_form(
         spec,
         case,
@@ -236,40 +266,76 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         media=casepage.case_media(index.agency_id, index.case_number),
         correcting=correcting,
         roles=user.roles,
-        data=request.POST if posted else None,
+        data=data,
         files=request.FILES if posted else None,
         initial={k: v for k, v in request.GET.items() if k.startswith("f_")},
     )
-    errors: list[str] = []
-    status = 200
     if posted and (forged := form.withheld_posted()):
         raise PermissionDenied(
             f"{'、'.join(forged)}是其他角色的职责，只能由其本人在待办中办理，本次提交未记录"
         )
-    if posted and form.is_valid():
-        record = form.record(next_record_id(case))
+    if posted:
+        # Whatever happens next, what was typed is kept (a draft) — unless it is submitted.
         try:
-            receipt = actions.do_append_record_with_signatures(user, index, record, form.images)
+            kept = drafts.posted_data(request.POST)
+        except drafts.DraftTooLarge as exc:
+            if what == "autosave":
+                return JsonResponse({"saved": False, "error": str(exc)}, status=413)
+            kept = None
+        if what == "autosave":
+            draft = drafts.save(user, index, kind, corrects, kept or {}, draft, now)
+            return JsonResponse(
+                {"saved": True, "draft": draft.pk, "at": timeutil.format_local(now)}
+            )
+    errors: list[str] = []
+    status = 200
+    verdict = None
+    if data is not None and form.is_valid():
+        record = form.record(next_record_id(case))
+        confirmed = request.POST.get("confirm_violations") == "1"
+        try:
+            verdict = drafts.verdict(
+                user, index, record, now, signature_images=[i.signature for i in form.images]
+            )
+            if what == "submit" and (not verdict.violations or confirmed):
+                receipt = actions.do_append_record_with_signatures(user, index, record, form.images)
+                drafts.mark_submitted(draft, user, record["id"], now)
+                request.session["draft_done"] = request.path
+                messages.success(
+                    request, f"已记录{spec.label}（{record['id']}，账本第 {receipt.seq} 条）"
+                )
+                return redirect("record_detail", pk, record["id"])
+            if what == "submit":
+                errors.append("提交后将产生下列违规：请补正后再提交，或确认知晓后仍然提交")
         except ServiceError as exc:
+            # Refused now (by the preview or the append itself): the issues at their fields.
             errors = form.apply_issues(exc.issues)
             if not exc.issues:
                 errors.append(str(exc))
-            if isinstance(exc, ActRefused):
+            if isinstance(exc, ActRefused) and what == "submit":
                 # Another role's act: refused (403, in the access log with its reason), the
                 # form kept as typed with the refusal at the field.
                 refused(request, str(exc))
                 status = 403
         except actions.PermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
-        else:
-            messages.success(
-                request, f"已记录{spec.label}（{record['id']}，账本第 {receipt.seq} 条）"
-            )
-            return redirect("record_detail", pk, record["id"])
+    if posted and kept is not None:
+        draft = drafts.save(user, index, kind, corrects, kept, draft, now)
+    if posted and request.FILES:
+        errors.append("草稿不保存已选择的文件（签名扫描件等），提交时请重新选择")
     return render(
         request,
         "lawtrail/record_form.html",
-        {"index": index, "kind": spec, "form": form, "correcting": correcting, "errors": errors},
+        {
+            "index": index,
+            "kind": spec,
+            "form": form,
+            "correcting": correcting,
+            "errors": errors,
+            "verdict": verdict,
+            "draft": draft,
+            "drafted": what == "draft",
+        },
         status=status,
     )
 

@@ -23,7 +23,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     assert isinstance(user, User)
     # The inbox's counts on every page: two indexed COUNTs (lawtrail.web.inbox_index).
     tasks, overdue = inbox_index.counts(user, timeutil.now())
+    # A record submitted from a form on the previous request: its page tells the browser to
+    # drop what drafts.js kept of that form locally (record_new sets it on success).
+    done = request.session.pop("draft_done", "") if hasattr(request, "session") else ""
     return {
+        "nav_draft_done": done,
         "nav_tasks": tasks,
         "nav_tasks_overdue": overdue,
         "nav_roles": "、".join(ROLE_LABELS[r] for r in user.roles if r in ROLE_LABELS),

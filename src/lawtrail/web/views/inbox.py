@@ -25,7 +25,7 @@ from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case, Record
 from lawtrail.core.record_kinds import RECORD_KINDS, FieldSpec, FieldType, RoleAct
 from lawtrail.core.regulations import article_label
-from lawtrail.web import actions, inbox_index, orders, wiring
+from lawtrail.web import actions, drafts, inbox_index, orders, wiring
 from lawtrail.web.forms import field_json, form_context, kind_field
 from lawtrail.web.inbox import (
     ACT_STEP_PREFIX,
@@ -132,6 +132,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             if total > len(mine)
             else sum(1 for i in mine if i.overdue),
             "waiting": waiting,
+            "drafts": drafts.labelled(drafts.my_drafts(user)),
             "waiting_total": waiting_total,
             "supervised": supervised,
             "supervised_total": supervised_total,
