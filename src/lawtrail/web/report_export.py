@@ -54,7 +54,8 @@ def view(report: Report) -> list[dict[str, Any]]:
         return [
             {
                 "text": shown(v),
-                "url": links[i] if i < len(links) else "",
+                # A drill-down to no case is no link (as on the dashboard).
+                "url": links[i] if i < len(links) and v not in (0, None) else "",
                 "number": isinstance(v, int | float) and not isinstance(v, bool),
             }
             for i, v in enumerate(cells)

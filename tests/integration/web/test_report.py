@@ -28,7 +28,7 @@ from lawtrail.web.dashboard import parse_period
 from lawtrail.web.models import Agency, CaseIndex, User
 from lawtrail.web.report import Report, build_report
 from lawtrail.web.roles import SUPERVISOR
-from tests.integration.web.test_dashboard import AGENCIES, _expected, _generate
+from tests.integration.web.test_dashboard import AGENCIES, _count_listed, _expected, _generate
 
 pytestmark = pytest.mark.django_db
 
@@ -269,6 +269,19 @@ def test_page_downloads_and_their_access_log(demo_users: Any, login: Login, tmp_
     for heading in ("一、基本情况", "二、执法全过程记录制度执行情况", "三、问责情形（按承办人）"):
         assert heading in html
     assert "format=xlsx" in html and "format=pdf" in html and "<script>" not in html
+    # Each count of cases links to the list of those cases (the dashboard's drill-down).
+    report = _report(MARKET, year)
+    linked = [
+        *report.section("basic").table("cases").rows,
+        *(
+            r
+            for r in report.section("recording").table("indicators").rows
+            if r.key in ("violations", "av_gap", "av_late", "archive_overdue", "approvals")
+        ),
+    ]
+    for row in linked:
+        if row.cells[1]:
+            assert _count_listed(client, row.link(1)) == row.cells[1], row.key
     # The dashboard links to it.
     assert "/supervision/report/" in client.get("/supervision/dashboard/").content.decode()
 
@@ -291,7 +304,6 @@ def test_page_downloads_and_their_access_log(demo_users: Any, login: Login, tmp_
     text = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
-    report = _report(MARKET, year)
     assert report.title in text
     for heading, _ in report.numbered():
         assert heading in text
