@@ -3,7 +3,7 @@
 python -m benchmarks [--quick] [--no-write] [NAME ...]
 
 NAME is a section (engine, ledger-append, ledger-verify, ledger-proof, media, web, archive,
-dashboard) or
+dashboard: the supervision dashboard and the 评议考核 report) or
 a group (ledger: its three sections); none runs them all. Each section is written to the document as
 soon as it is measured.
 """

@@ -1,19 +1,24 @@
-"""The supervision dashboard (监督看板, issue #14) at 10,000 and 100,000 cases.
+"""The supervision dashboard (监督看板) and the 评议考核 report (issue #14) at 10,000 and 100,000
+cases.
 
 Making 100,000 cases through the services (ledger entries, signed checkpoints, the rule engine
-per write) would take hours, and the dashboard never reads the ledger: it reads the case index
-and the case findings that ``actions.project`` maintains with each write. So the benchmark
-generates those rows directly, in bulk (``bulk_create``): five agencies, cases opened over two
-years, three of four closed, two of three of those archived, a third with violations (one to
-three findings over a dozen articles and the five accountability categories), AV coverage and
-overdue facts, handlers among the demo users. They are not checked against a ledger (there is
-none behind them); the integration test (tests/integration/web/test_dashboard.py) checks the
-figures against real cases.
+per write) would take hours, and neither the dashboard nor the report reads the ledger: they
+read the case index and the case findings that ``actions.project`` maintains with each write,
+and the order index. So the benchmark generates those rows directly, in bulk (``bulk_create``):
+five agencies, cases opened over two years, three of four closed, two of three of those
+archived, a third with violations (one to three findings over a dozen articles and the five
+accountability categories), AV coverage and overdue facts, handlers among the demo users, one
+责令整改 order per hundred cases (a third answered). They are not checked against a ledger
+(there is none behind them); the integration tests (tests/integration/web/test_dashboard.py,
+test_report.py) check the figures against real cases.
 
-Measured in-process on SQLite (the embedded default): :func:`lawtrail.web.dashboard.figures`
-(all queries) and the whole page (``GET /supervision/dashboard/`` through Django's test client:
-middleware, session, template, the ledger's checkpoints; no witness service configured), for the
-supervisor of all five agencies, period: the current year.
+Measured in-process on SQLite (the embedded default), period: the current year, no witness
+service configured. Dashboard: :func:`lawtrail.web.dashboard.figures` (all queries) and the whole
+page (``GET /supervision/dashboard/`` through Django's test client: middleware, session,
+template, the ledger's checkpoints) for the supervisor of all five agencies. Report (one agency,
+a fifth of the cases): :func:`lawtrail.web.report.build_report` (all queries), the whole page
+(``GET /supervision/report/?agency=…``), and the downloads built from the report: the XLSX
+(build + openpyxl) and the PDF (build + WeasyPrint).
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ def _setup(data_dir: Path) -> None:
 
 def _generate(n: int, now: datetime) -> None:
     from lawtrail.core import timeutil
-    from lawtrail.web.models import Agency, CaseFinding, CaseIndex, User
+    from lawtrail.web.models import Agency, CaseFinding, CaseIndex, RectificationOrder, User
 
     rng = random.Random(n)
     agencies = list(Agency.objects.values_list("code", "regulation"))
@@ -58,6 +63,7 @@ def _generate(n: int, now: datetime) -> None:
         handlers.setdefault(str(user.agency_id), []).append(user)
     CaseFinding.objects.all().delete()
     CaseIndex.objects.all().delete()
+    RectificationOrder.objects.all().delete()
     rows = []
     for i in range(n):
         code, _ = agencies[i % len(agencies)]
@@ -126,6 +132,26 @@ def _generate(n: int, now: datetime) -> None:
                 )
             )
     CaseFinding.objects.bulk_create(findings, batch_size=5000)
+    categories = ("not_made", "not_made", "storage", "other")
+    orders = []
+    for i, row in enumerate(rows[::100]):
+        issued = row.opened_at + timedelta(days=rng.randrange(1, 60))
+        answered = issued + timedelta(days=rng.randrange(1, 20)) if i % 3 == 0 else None
+        orders.append(
+            RectificationOrder(
+                agency_id=row.agency_id,
+                order_id=f"ZG{i:08d}-bench",
+                case_number=row.case_number,
+                category=categories[i % len(categories)],
+                due=timeutil.local_date(issued) + timedelta(days=15),
+                issued_by="supervisor",
+                issued_at=issued,
+                answered_by="bench" if answered else "",
+                answered_at=answered,
+                order_seq=i + 1,
+            )
+        )
+    RectificationOrder.objects.bulk_create(orders, batch_size=5000)
 
 
 def _time(fn: Any, rounds: int) -> dict[str, float]:
@@ -146,8 +172,9 @@ def run(quick: bool) -> dict[str, Any]:
         from django.test import Client
 
         from lawtrail.core import timeutil
-        from lawtrail.web import dashboard
-        from lawtrail.web.models import CaseFinding, User
+        from lawtrail.web import dashboard, report_export
+        from lawtrail.web.models import CaseFinding, CaseIndex, RectificationOrder, User
+        from lawtrail.web.report import build_report
 
         supervisor = User.objects.get(username="supervisor")
         client = Client(HTTP_HOST="localhost")
@@ -168,11 +195,32 @@ def run(quick: bool) -> dict[str, Any]:
                 response = client.get("/supervision/dashboard/")
                 assert response.status_code == 200, response.status_code
 
+            code = next(iter(agencies))
+
+            def report(code: str = code, period: Any = period) -> None:
+                build_report(code, period, timeutil.now())
+
+            def report_page(code: str = code) -> None:
+                response = client.get("/supervision/report/", {"agency": code})
+                assert response.status_code == 200, response.status_code
+
+            def xlsx(code: str = code, period: Any = period) -> None:
+                report_export.xlsx_bytes(build_report(code, period, timeutil.now()))
+
+            def pdf(code: str = code, period: Any = period) -> None:
+                report_export.pdf_bytes(build_report(code, period, timeutil.now()))
+
             out["sizes"][n] = {
                 "findings": CaseFinding.objects.count(),
+                "orders": RectificationOrder.objects.count(),
+                "agency_cases": CaseIndex.objects.filter(agency_id=code).count(),
                 "generate_s": generated,
                 "figures": _time(figures, rounds),
                 "page": _time(page, rounds),
+                "report": _time(report, rounds),
+                "report_page": _time(report_page, rounds),
+                "xlsx": _time(xlsx, rounds),
+                "pdf": _time(pdf, rounds),
             }
             print(n, out["sizes"][n], flush=True)
     return out
@@ -180,12 +228,19 @@ def run(quick: bool) -> dict[str, Any]:
 
 def markdown(r: dict[str, Any]) -> str:
     sizes = r["sizes"]
+
+    def ms(s: dict[str, Any], key: str, bold: bool = False) -> str:
+        median = f"{s[key]['median']:,.0f}"
+        return f"{f'**{median}**' if bold else median} / {s[key]['max']:,.0f}"
+
     lines = [
-        "In-process on SQLite, supervisor of all five agencies, period: the current year; "
-        f"median and max of {r['rounds']} runs after a warm-up. The index and finding rows "
-        "were **generated directly in bulk** (not through the services: 100,000 cases through "
-        "the ledger would take hours, and the dashboard reads only these rows) — see "
-        "benchmarks/bench_dashboard.py; the integration test checks the figures on real cases.",
+        "In-process on SQLite, period: the current year; median and max of "
+        f"{r['rounds']} runs after a warm-up. The index, finding and order rows were **generated "
+        "directly in bulk** (not through the services: 100,000 cases through the ledger would "
+        "take hours, and the dashboard and the report read only these rows) — see "
+        "benchmarks/bench_dashboard.py; the integration tests check the figures on real cases.",
+        "",
+        "Dashboard: the supervisor of all five agencies.",
         "",
         "| cases | finding rows | figures (all queries) median / max ms | "
         "whole page median / max ms | rows generated in s |",
@@ -193,18 +248,37 @@ def markdown(r: dict[str, Any]) -> str:
     ]
     for n, s in sizes.items():
         lines.append(
-            f"| {int(n):,} | {s['findings']:,} | {s['figures']['median']:,.0f} / "
-            f"{s['figures']['max']:,.0f} | **{s['page']['median']:,.0f}** / "
-            f"{s['page']['max']:,.0f} | {s['generate_s']:,.0f} |"
+            f"| {int(n):,} | {s['findings']:,} | {ms(s, 'figures')} | {ms(s, 'page', True)} | "
+            f"{s['generate_s']:,.0f} |"
+        )
+    lines += [
+        "",
+        "评议考核 report: one agency (a fifth of the cases), all its sections; the XLSX and the "
+        "PDF include building the report.",
+        "",
+        "| cases (of the agency) | orders | report (all queries) median / max ms | "
+        "whole page (HTML) median / max ms | XLSX median / max ms | PDF median / max ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n, s in sizes.items():
+        lines.append(
+            f"| {int(n):,} ({s['agency_cases']:,}) | {s['orders']:,} | {ms(s, 'report')} | "
+            f"{ms(s, 'report_page', True)} | {ms(s, 'xlsx', True)} | {ms(s, 'pdf')} |"
         )
     keys = list(sizes)
     if len(keys) >= 2:
         small, large = sizes[keys[0]], sizes[keys[-1]]
+
+        def ratio(key: str) -> str:
+            return f"{large[key]['median'] / small[key]['median']:.1f}×"
+
         lines += [
             "",
-            f"Ratio {int(keys[-1]):,} / {int(keys[0]):,} cases: figures "
-            f"{large['figures']['median'] / small['figures']['median']:.1f}×, page "
-            f"{large['page']['median'] / small['page']['median']:.1f}× (the queries scan the "
-            "period's index rows: linear in the cases of the period).",
+            f"Ratio {int(keys[-1]):,} / {int(keys[0]):,} cases: dashboard figures "
+            f"{ratio('figures')}, dashboard page {ratio('page')}; report {ratio('report')}, "
+            f"report page {ratio('report_page')}, XLSX {ratio('xlsx')}, PDF {ratio('pdf')} "
+            "(the queries scan the period's index rows: linear in the cases of the period; the "
+            "XLSX and the PDF add a cost that does not grow with the cases — the report has as "
+            "many rows at 100,000 cases as at 10,000).",
         ]
     return "\n".join(lines)

@@ -402,6 +402,15 @@ class DocumentRenderer:
                 font_config=self._font_config, stylesheets=stylesheets
             )
 
+    def html_to_pdf(self, html: str) -> tuple[bytes, int]:
+        """A PDF (and its page count) of HTML made elsewhere — the web shell's 评议考核 report
+        — laid out with the documents' fonts and the same rules: one shared font configuration,
+        rendering serialised, nothing fetched but ``data:`` URIs."""
+        fetcher = URLFetcher(allowed_protocols={"data"})
+        with self._lock:
+            document = HTML(string=html, url_fetcher=fetcher).render(font_config=self._font_config)
+        return self._write_pdf(document), len(document.pages)
+
     def _write_pdf(self, document: Document) -> bytes:
         with self._lock:
             data = document.write_pdf(pdf_identifier=True)

@@ -44,6 +44,11 @@ ACTION_LABELS: dict[str, str] = {
     "order_answer": "答复整改",
     "order_evidence": "下载整改证明材料",
     "list_orders": "查看责令整改列表",
+    # 监督看板 and the 评议考核 report (lawtrail.web.views.dashboard, lawtrail.web.views.report)
+    "dashboard": "查看监督看板",
+    "report": "查看评议考核报表",
+    "download_report": "下载评议考核报表",
+    "get_report": "查看评议考核报表",
     "get_order": "查看责令整改",
     # signing in
     "login": "登录",

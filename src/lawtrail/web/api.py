@@ -1677,5 +1677,6 @@ def upload_media(
     )
 
 
-# 责令限期整改 (issue #14 item 4): its operations are registered on this API by their own module.
-from lawtrail.web import api_orders  # noqa: E402, F401
+# 责令限期整改 (issue #14 item 4) and the 评议考核 report (issue #14 item 3): their operations are
+# registered on this API by their own modules.
+from lawtrail.web import api_orders, api_report  # noqa: E402, F401

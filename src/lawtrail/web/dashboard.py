@@ -30,6 +30,7 @@ from lawtrail.core import timeutil
 from lawtrail.core.accountability import category_labels
 from lawtrail.core.regulations import load_regulation
 from lawtrail.core.rules import Severity
+from lawtrail.web import wiring
 from lawtrail.web.models import Agency, CaseFinding, CaseIndex, User
 from lawtrail.web.roles import APPROVER, SUPERVISOR
 
@@ -197,10 +198,17 @@ def drill_filter(params: Any, now: datetime) -> tuple[Q, list[str]]:
 
 
 def figures(
-    agencies: dict[str, str], period: Period, now: datetime, *, only: str = ""
+    agencies: dict[str, str],
+    period: Period,
+    now: datetime,
+    *,
+    only: str = "",
+    top: int | None = TOP_ARTICLES,
 ) -> dict[str, Any]:
     """Every figure of the dashboard for ``agencies`` (code → name) and ``period``, each with
-    the drill-down URL of its cases; ``only``: one of them chosen on the page."""
+    the drill-down URL of its cases; ``only``: one of them chosen on the page. ``top``: how
+    many of the violated articles (most violated first; None: all of them, as the 评议考核
+    report lists them, :mod:`lawtrail.web.report`)."""
     codes = list(agencies)
     cases = CaseIndex.objects.filter(agency_id__in=codes)
     in_period = cases.filter(opened_at__gte=period.since, opened_at__lt=period.until)
@@ -306,17 +314,17 @@ def figures(
         totals[0] += n
         totals[1] += c
         by_month_s[month] += n
-    top = sorted(per_article.items(), key=lambda kv: (-kv[1][0], kv[0][0], kv[0][1]))
+    ranked = sorted(per_article.items(), key=lambda kv: (-kv[1][0], kv[0][0], kv[0][1]))
     articles = [
         {
             "regulation": reg,
-            "title": _regulation_title(reg),
+            "title": regulation_title(reg),
             "article": art,
             "findings": n,
             "cases": c,
             "url": drill_query(article=art, regulation=reg, **p),
         }
-        for (reg, art), (n, c) in top[:TOP_ARTICLES]
+        for (reg, art), (n, c) in (ranked if top is None else ranked[:top])
     ]
     months = [
         {
@@ -337,11 +345,17 @@ def figures(
         officer_cats.setdefault(handler_id, Counter())[category] += n
     ids = set(officer_n) | set(officer_cats)
     # The officer's agency with the name: two agencies may each have a 刘建国.
+    people = User.objects.filter(pk__in=[i for i in ids if i]).values_list(
+        "pk", "username", "name", "agency_id", "agency__name"
+    )
     names = {
         pk: (username, f"{name}（{agency}）" if agency else name)
-        for pk, username, name, agency in User.objects.filter(
-            pk__in=[i for i in ids if i]
-        ).values_list("pk", "username", "name", "agency__name")
+        for pk, username, name, _, agency in people
+    }
+    # The plain name where the officer belongs to the agency shown (the report of one agency).
+    plain = {
+        username: name if code in agencies else names[pk][1]
+        for pk, username, name, code, _ in people
     }
     officer_cases = {
         names.get(pk, (None, ""))[0] if pk else None: (
@@ -362,6 +376,7 @@ def figures(
             {
                 "username": username or "",
                 "name": name or ("（无承办人）" if username is None else username),
+                "own_name": plain.get(username or "") or name or "（无承办人）",
                 "cases": (n, drill_query(handler=username, **p) if username else ""),
                 "with_violations": (
                     v,
@@ -392,6 +407,31 @@ def figures(
     }
 
 
+def checkpoints(agencies: dict[str, str]) -> list[dict[str, Any]]:
+    """Each agency's latest signed checkpoint (size, signing time in Beijing time): the
+    integrity figures of the dashboard and of the report. One indexed read per agency."""
+    ledger = wiring.ledger()
+    out = []
+    for code, name in agencies.items():
+        latest = ledger.latest_checkpoint(code)
+        out.append(
+            {
+                "code": code,
+                "name": name,
+                "size": latest.size if latest else None,
+                "signed_at": _signed_at(latest.signed_at) if latest else None,
+            }
+        )
+    return out
+
+
+def _signed_at(text: str) -> datetime | None:
+    try:
+        return timeutil.local(timeutil.parse_aware(text))
+    except ValueError:
+        return None
+
+
 def chart_data(data: dict[str, Any]) -> dict[str, Any]:
     """The numbers the charts draw (the same as the tables'), for the JSON element, each with
     the drill-down URL of the table cell it comes from: a click on a bar or a point opens the
@@ -420,7 +460,7 @@ def chart_data(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _regulation_title(file_name: str) -> str:
+def regulation_title(file_name: str) -> str:
     """The regulation's title as users know it (the packaged file's name means nothing to them)."""
     try:
         return load_regulation(file_name).title

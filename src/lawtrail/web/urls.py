@@ -16,6 +16,7 @@ from lawtrail.web.views import (
     ledger_http,
     media,
     orders,
+    report,
     supervision,
 )
 
@@ -60,6 +61,7 @@ urlpatterns = [
     path("supervision/access/", supervision.access_log, name="access_log"),
     path("supervision/witness/", supervision.witness_page, name="witness_page"),
     path("supervision/dashboard/", dashboard.dashboard_page, name="dashboard"),
+    path("supervision/report/", report.report_page, name="report"),
     # 责令限期整改 (issue #14 item 4)
     path("supervision/orders/", orders.order_list, name="order_list"),
     path("supervision/orders/new/", orders.order_new, name="order_new"),

@@ -53,6 +53,9 @@ NOT_CASE_SCOPED = {
     "witness_page": "the witness service's state: checkpoints and cosignatures, no case data",
     "dashboard": "counts over the agencies the user supervises or heads (no case is opened; "
     "its drill-down is the case list); a refusal is logged as a denial",
+    "report": "the 评议考核 report: the dashboard's counts of one agency (no case is opened); its"
+    " XLSX / PDF downloads are logged as download_report in the agency's ledger, a refusal as a"
+    " denial in the ledger of the agency asked for (test_report)",
     "ledger_http": "public, read-only hashes and signatures (docs/ledger-http.md)",
     # 责令限期整改 (lawtrail.web.views.orders): not under /cases/, but each page that shows an
     # order logs it in the ledger of the agency it is addressed to (test_rectification_orders)

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from lawtrail.core import timeutil
-from lawtrail.web import dashboard, wiring
+from lawtrail.web import dashboard
 from lawtrail.web.views.common import current_user
 from lawtrail.web.witness_panel import witness_overview
 
@@ -33,6 +33,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "month": request.GET.get("month", ""),
         "from": request.GET.get("from", ""),
         "to": request.GET.get("to", ""),
+        # The 评议考核 report is of one agency: the one chosen, else the first of the scope.
+        "report_agency": next(iter(agencies), ""),
     }
     try:
         if only and only not in agencies:
@@ -42,17 +44,10 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         return render(request, "lawtrail/dashboard/page.html", {**context, "error": str(exc)})
     shown = {only: agencies[only]} if only else agencies
     data = dashboard.figures(shown, period, now, only=only)
-    ledger = wiring.ledger()
-    checkpoints = []
-    for code, name in shown.items():
-        latest = ledger.latest_checkpoint(code)
-        checkpoints.append(
-            {
-                "name": name,
-                "size": latest.size if latest else None,
-                "signed_at": _when(latest.signed_at) if latest else "",
-            }
-        )
+    checkpoints = [
+        {**c, "signed_at": timeutil.format_local(c["signed_at"]) if c["signed_at"] else ""}
+        for c in dashboard.checkpoints(shown)
+    ]
     return render(
         request,
         "lawtrail/dashboard/page.html",
@@ -66,11 +61,3 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             "now": now,
         },
     )
-
-
-def _when(text: str) -> str:
-    """A checkpoint's signing time (ISO 8601) in Beijing time, as the pages show times."""
-    try:
-        return timeutil.format_local(timeutil.parse_aware(text))
-    except ValueError:
-        return text
