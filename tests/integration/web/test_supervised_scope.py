@@ -80,6 +80,14 @@ def test_the_supervision_pages_show_the_supervised_agencies_only(
     outside = CaseIndex.objects.filter(agency_id=OUT).first()
     assert outside is not None
     assert client.get("/supervision/orders/new/", {"case": outside.pk}).status_code == 403
+    # the 评议考核 report: each supervised agency's, not another's (page, downloads, API)
+    report = client.get("/supervision/report/", {"agency": IN_SCOPE[0]})
+    assert report.status_code == 200 and narrowed[IN_SCOPE[0]] in report.content.decode()
+    for params in ({}, {"format": "xlsx"}, {"format": "pdf"}):
+        refused = client.get("/supervision/report/", {"agency": OUT, **params})
+        assert refused.status_code == 403, params
+    assert client.get("/api/report", {"agency": OUT}).status_code == 403
+    assert client.get("/api/report", {"agency": IN_SCOPE[1]}).status_code == 200
 
 
 def test_widening_the_scope_is_a_change_of_data_not_of_code(
