@@ -76,7 +76,7 @@ TIMES = ("opened_at", "next_due", "closed_at", "archived_at", "archive_due")
 FLAGS = ("major", "closed", "archived", "archive_late")
 # A finding row (lawtrail_casefinding, one per finding of the case): these columns.
 FINDING_COLUMNS = ("rule", "regulation", "article", "category", "severity")
-ARCHIVE_KIND = "case_file"  # 归档 (000 art. 33, 002 art. 34: 立卷归档)
+ARCHIVE_KIND = "case_file"  # 归档 (000 art. 31, 002 art. 32: 形成相应案卷……归档、保存)
 JSON_COLUMNS = ("acts", "pending")
 
 
@@ -133,11 +133,12 @@ def _dashboard_values(
     """The per-case facts the dashboard counts (lawtrail.web.dashboard)."""
     closures = [r.at for r in effective if r.kind == "closure"]
     archives = [r.at for r in effective if r.kind == ARCHIVE_KIND]
-    # AV coverage: the acts an ``av`` rule applies to (000 art. 11, 002 art. 11: 音像记录), and
+    # AV coverage: the acts an ``av`` rule applies to (000 art. 12, 002 art. 13: 应同时进行
+    # 音像记录), and
     # of them those the rule finds nothing on (recorded, or exempted with approval).
     subjects = set(av_subjects(case, at=at, pack=evaluation.pack))
     missing = {(f.rule, f.record) for f in evaluation.findings if (f.rule, f.record) in subjects}
-    # AV stored late: findings of ``media_ingest`` rules (000 art. 27, 002 art. 27: 存储时限).
+    # AV stored late: findings of ``media_ingest`` rules (000 art. 31, 002 art. 32: 24小时内……储存).
     av_late = sum(
         1 for f in evaluation.findings if isinstance(rules[f.rule].check, MediaIngestCheck)
     )
