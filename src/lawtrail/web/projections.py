@@ -134,8 +134,7 @@ def _dashboard_values(
     closures = [r.at for r in effective if r.kind == "closure"]
     archives = [r.at for r in effective if r.kind == ARCHIVE_KIND]
     # AV coverage: the acts an ``av`` rule applies to (000 art. 12, 002 art. 13: 应同时进行
-    # 音像记录), and
-    # of them those the rule finds nothing on (recorded, or exempted with approval).
+    # 音像记录), and of them those the rule finds nothing on (recorded, or exempted with approval).
     subjects = set(av_subjects(case, at=at, pack=evaluation.pack))
     missing = {(f.rule, f.record) for f in evaluation.findings if (f.rule, f.record) in subjects}
     # AV stored late: findings of ``media_ingest`` rules (000 art. 31, 002 art. 32: 24小时内……储存).
