@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lawtrail.core import completeness, merkle, notes, verdict
+from lawtrail.core.header import CHANGE_KEY
 from lawtrail.evidence.hashing import hash_stream
 
 EXIT_OK = 0
@@ -575,7 +576,8 @@ class _Verifier:
         order = []
         for entry_file, data in entries:
             if data["type"] == "case":
-                header = data["case"]
+                # the latest header is the case's; a change's block is history, not case.json
+                header = {k: v for k, v in data["case"].items() if k != CHANGE_KEY}
             elif data["type"] == "record":
                 record = data["record"]
                 records[record.get("id")] = (entry_file, record)

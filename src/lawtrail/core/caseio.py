@@ -241,7 +241,7 @@ _PERSON_KEYS = (
     "certificate_valid_until",
     "roles",
 )
-_PARTY_KEYS = ("id", "name", "kind", "id_number", "address", "contact")
+_PARTY_KEYS = ("id", "name", "kind", "id_number", "address", "contact", "misjoined")
 _RECORD_KEYS = (
     "id",
     "kind",
@@ -453,6 +453,7 @@ def _parse_party(r: _Reader, raw: Any, path: str) -> Party | None:
         id_number=_text(r, data, "id_number", path),
         address=_text(r, data, "address", path),
         contact=_text(r, data, "contact", path),
+        misjoined=_text(r, data, "misjoined", path),
     )
 
 

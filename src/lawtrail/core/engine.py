@@ -581,7 +581,8 @@ class _Context:
             return  # e.g. a warning: no hearing right to notify
         names = "、".join(PENALTY_KINDS[k] for k in by_amount)
         threshold = self.pack.large_amount
-        party = self.case.parties[0] if self.case.parties else None
+        listed = self.case.listed_parties
+        party = listed[0] if listed else None
         is_person = party is not None and party.kind == "person"
         if (
             threshold is None
