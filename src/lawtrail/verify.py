@@ -55,8 +55,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lawtrail.core import completeness, merkle, notes, verdict
-from lawtrail.core.header import CHANGE_KEY
 from lawtrail.evidence.hashing import hash_stream
+
+# The key of a header change's block in a case header entry (lawtrail.core.header.CHANGE_KEY,
+# spelled here so that the verifier imports no more of the core than it needs).
+HEADER_CHANGE_KEY = "change"
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -577,7 +580,7 @@ class _Verifier:
         for entry_file, data in entries:
             if data["type"] == "case":
                 # the latest header is the case's; a change's block is history, not case.json
-                header = {k: v for k, v in data["case"].items() if k != CHANGE_KEY}
+                header = {k: v for k, v in data["case"].items() if k != HEADER_CHANGE_KEY}
             elif data["type"] == "record":
                 record = data["record"]
                 records[record.get("id")] = (entry_file, record)

@@ -142,6 +142,13 @@ def test_no_way_to_remove_a_party() -> None:
     assert diff(HEADER, HEADER) == []
 
 
+def test_the_offline_verifier_knows_the_change_key() -> None:
+    from lawtrail import verify
+    from lawtrail.core.header import CHANGE_KEY
+
+    assert verify.HEADER_CHANGE_KEY == CHANGE_KEY
+
+
 def test_split_header() -> None:
     body = {**HEADER, "change": {"reason": "r", "changes": []}}
     header, block = split_header(body)

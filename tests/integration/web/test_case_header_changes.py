@@ -373,3 +373,41 @@ def test_a_changed_case_archives_exports_and_verifies_offline_and_is_then_final(
     assert refused.status_code == 200
     assert "案件已归档" in refused.content.decode()
     assert headers(index) == before
+
+
+def _docx_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return zf.read("word/document.xml").decode("utf-8")
+
+
+def test_documents_after_a_change_show_it_and_those_before_keep_what_they_showed(
+    case: CaseIndex, login: Login
+) -> None:
+    client = login("market.handler")
+    before = client.post(f"/cases/{case.pk}/records/r1/document/docx/")
+    assert before.status_code == 200, before.content.decode(errors="replace")
+    old = b"".join(before.streaming_content) if before.streaming else before.content
+    assert "通化市某商店" in _docx_text(old)
+    changed = client.post(
+        f"/cases/{case.pk}/change/",
+        form_data(
+            case,
+            **{
+                "change-party_0_misjoined": "名称登记有误",
+                "change-new_0_name": "通化市某食品商店",
+                "change-reason": "当事人名称有误：营业执照上的名称为通化市某食品商店",
+            },
+        ),
+    )
+    assert changed.status_code == 302, changed.content.decode()
+    after = client.post(f"/cases/{case.pk}/records/r1/document/docx/")
+    new = b"".join(after.streaming_content) if after.streaming else after.content
+    assert "通化市某食品商店" in _docx_text(new)
+    assert "通化市某商店" not in _docx_text(new).replace("通化市某食品商店", "")
+    documents = [
+        e.data()["document"]
+        for e in wiring.ledger().entries(MARKET, case_number=NUMBER, types=("document",))
+    ]
+    assert len(documents) == 2  # the earlier document stays as it was, in the store
+    with wiring.media_store().open(documents[0]["sha256"]) as stored:
+        assert stored.read() == old
