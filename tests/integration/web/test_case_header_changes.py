@@ -285,6 +285,12 @@ def test_the_api_changes_the_header_and_lists_the_changes(case: CaseIndex) -> No
         assert message in refused.content.decode(), (body, refused.json())
     assert headers(case) == before
 
+    foreign = _api("gazetteer.handler").post(
+        f"/api/cases/{case.pk}/changes",
+        json.dumps({"reason": "x", "major": True}),
+        content_type="application/json",
+    )
+    assert foreign.status_code == 403
     other = _api("market.legal").post(
         f"/api/cases/{case.pk}/changes",
         json.dumps({"reason": "x", "major": True}),
@@ -366,6 +372,10 @@ def test_a_changed_case_archives_exports_and_verifies_offline_and_is_then_final(
     shown = json.loads((bag / "data" / "case.json").read_text("utf-8"))
     assert [p["name"] for p in shown["parties"]][-1] == "栾川县某企业"
 
+    assert (
+        f'href="/cases/{index.pk}/change/"' not in head.get(f"/cases/{index.pk}/").content.decode()
+    )
+    assert "案件已归档" in head.get(f"/cases/{index.pk}/change/").content.decode()
     before = headers(index)
     refused = head.post(
         f"/cases/{index.pk}/change/", form_data(index, **{"change-title": "归档后的案由"})

@@ -39,6 +39,9 @@ from lawtrail.web.middleware import refused
 from lawtrail.web.models import CaseIndex
 from lawtrail.web.views.common import case_for, case_to_write, current_user
 
+ARCHIVED_FINAL = (
+    "案件已归档：案卷已按档案法规定归档保存，不能再变更案件信息（如确需变更，应先撤销归档记录）"
+)
 STATUSES = [
     ("", "全部"),
     ("open", "办理中"),
@@ -205,7 +208,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warnings": len(evaluation.warnings),
             "menu": casepage.kind_menu(user.roles),
             "can_write": actions.can_write(user, index.agency_id),
-            "can_change_header": actions.can_change_header(user, index, case),
+            # An archived case is final (services.do_change_header refuses): no button.
+            "can_change_header": not index.archived
+            and actions.can_change_header(user, index, case),
             "can_order": orders.can_issue(user, index.agency_id),
         },
     )
@@ -231,6 +236,8 @@ def case_change(request: HttpRequest, pk: int) -> HttpResponse:
         case, load_pack(index.agency_id).acts_covered, data=request.POST if posted else None
     )
     errors: list[str] = []
+    if not posted and index.archived:
+        errors.append(ARCHIVED_FINAL)
     if posted and form.is_valid():
         try:
             receipt = actions.do_change_header(user, index, form.change())
