@@ -32,6 +32,7 @@ from lawtrail.core.caseio import (
 from lawtrail.core.model import Case, Media, Person, Record
 from lawtrail.core.record_kinds import ACTS, MEDIA_TYPES
 from lawtrail.core.role_acts import Actor
+from lawtrail.core.rules import load_pack
 from lawtrail.evidence.store import MediaStore, StoredMedia
 from lawtrail.ledger.log import Ledger, NewEntry, Receipt, StoredEntry
 
@@ -400,8 +401,6 @@ def do_change_header(
     001 art. 26, 002 art. 32, 003 art. 24, 004 art. 14) and its cover and documents print the
     header — a header changed afterwards would make the archived file and the case disagree.
     The whole header is validated by the case format's reader before it is appended."""
-    from lawtrail.core.rules import load_pack
-
     now = timeutil.require_aware(now or ledger.clock())
     with _serialised(ledger, agency):
         current = case_json(ledger, agency, case_number)
@@ -422,7 +421,7 @@ def do_change_header(
             if k not in ("format", "agency", "case_number", "records")
         }
         try:
-            new, block = header.apply_change(old, change)
+            new, block = header.apply_change(old, change, now)
         except header.HeaderChangeError as exc:
             raise ServiceError("案件信息变更未通过校验", exc.issues) from exc
         covered = set(load_pack(agency).acts_covered)

@@ -21,8 +21,9 @@ from lawtrail.core.header import (
     split_header,
 )
 from lawtrail.core.role_acts import Actor
-from tests.builders import fired
+from tests.builders import fired, t
 
+AT = t("2026-09-10 10:00")  # when the changes are made
 HEADER: dict[str, Any] = {
     "title": "涉嫌无照经营案",
     "acts": ["penalty"],
@@ -41,7 +42,7 @@ def change(**kw: Any) -> HeaderChange:
 
 def test_adding_a_party_keeps_the_others_and_says_so() -> None:
     new, block = apply_change(
-        HEADER, change(parties=[{"id": "p2", "name": "李四", "kind": "person"}])
+        HEADER, change(parties=[{"id": "p2", "name": "李四", "kind": "person"}]), AT
     )
     assert [p["id"] for p in new["parties"]] == ["p1", "p2"]
     assert new["parties"][1] == {"id": "p2", "name": "李四", "kind": "person"}
@@ -59,8 +60,7 @@ def test_adding_a_party_keeps_the_others_and_says_so() -> None:
 
 def test_title_acts_and_major_with_old_and_new_values() -> None:
     new, block = apply_change(
-        HEADER,
-        change(title="涉嫌销售不合格产品案", acts=["inspection", "penalty"], major=True),
+        HEADER, change(title="涉嫌销售不合格产品案", acts=["inspection", "penalty"], major=True), AT
     )
     assert new["title"] == "涉嫌销售不合格产品案"
     assert new["acts"] == ["penalty", "inspection"]  # the case format's order
@@ -79,13 +79,15 @@ def test_title_acts_and_major_with_old_and_new_values() -> None:
 
 def test_correcting_and_marking_a_party_misjoined() -> None:
     new, block = apply_change(
-        HEADER, change(parties=[{"id": "p1", "address": "通化市东昌区新华大街1号"}])
+        HEADER, change(parties=[{"id": "p1", "address": "通化市东昌区新华大街1号"}]), AT
     )
     assert new["parties"][0]["address"] == "通化市东昌区新华大街1号"
     assert describe(block) == [
         "当事人 通化市某商贸有限公司：住所或地址「（无）」→「通化市东昌区新华大街1号」"
     ]
-    new, block = apply_change(HEADER, change(parties=[{"id": "p1", "misjoined": "名称相近，误列"}]))
+    new, block = apply_change(
+        HEADER, change(parties=[{"id": "p1", "misjoined": "名称相近，误列"}]), AT
+    )
     assert new["parties"][0]["misjoined"] == "名称相近，误列"  # kept, marked
     assert describe(block) == ["当事人 通化市某商贸有限公司：标为误列（名称相近，误列）"]
     case = parse_case({"format": "lawtrail-case/1", "agency": "tonghua-market",
@@ -97,7 +99,7 @@ def test_the_default_kind_spelled_out_is_no_change() -> None:
     header = {**HEADER, "parties": [{"id": "p1", "name": "某公司"}]}
     with pytest.raises(HeaderChangeError) as exc:
         apply_change(
-            header, change(parties=[{"id": "p1", "name": "某公司", "kind": "organization"}])
+            header, change(parties=[{"id": "p1", "name": "某公司", "kind": "organization"}]), AT
         )
     assert exc.value.issues[0].message == "案件信息没有变化，无需变更"
 
@@ -131,12 +133,12 @@ def test_the_default_kind_spelled_out_is_no_change() -> None:
 )
 def test_refused(request_: HeaderChange, path: str, message: str) -> None:
     with pytest.raises(HeaderChangeError) as exc:
-        apply_change(HEADER, request_)
+        apply_change(HEADER, request_, AT)
     assert (exc.value.issues[0].path, exc.value.issues[0].message) == (path, message)
 
 
 def test_no_way_to_remove_a_party() -> None:
-    new, _ = apply_change(HEADER, change(parties=[{"id": "p2", "name": "李四"}]))
+    new, _ = apply_change(HEADER, change(parties=[{"id": "p2", "name": "李四"}]), AT)
     assert removed_parties(HEADER, new) == []
     assert removed_parties(new, HEADER) == ["p2"]
     assert diff(HEADER, HEADER) == []
@@ -156,7 +158,7 @@ def test_split_header() -> None:
     assert split_header(HEADER) == (HEADER, None)
 
 
-def _case(**header: Any) -> Any:
+def _case(extra: list[dict[str, Any]] | None = None, **header: Any) -> Any:
     data = {
         "format": "lawtrail-case/1",
         "agency": "tonghua-market",
@@ -171,6 +173,7 @@ def _case(**header: Any) -> Any:
                 "officers": [{"person": "li", "certificate_shown": True}],
             },
             {"id": "r2", "kind": "decision", "at": "2026-09-20T10:00:00+08:00"},
+            *(extra or []),
         ],
         "people": [{"id": "zhang", "name": "张三"}, {"id": "li", "name": "李四"}],
     }
@@ -186,15 +189,43 @@ def test_who_may_change() -> None:
     assert not may_change(case, "zhang", Actor("wang", frozenset({"officer", "legal"})))
 
 
-def test_turning_major_requires_the_legal_review_before_the_decision() -> None:
-    """002 (market) judges a 重大 decision without 法制审核 (国办发〔2018〕118号, a warning); the
-    rules read the latest header, so the decision made before the change is now found lacking
-    — it was a 重大 decision all along, only recorded late as one."""
+def test_turning_major_requires_the_legal_review_before_a_decision_made_after() -> None:
+    """002 (market) warns of a 重大 decision without 法制审核 (国办发〔2018〕118号). A case marked
+    重大 before its decision: the decision needs the review. Marked after: the decision made
+    before is not found lacking (nobody knew the case as 重大 then), a new version of it is."""
     rule = "market.legal_review.before_major_decision"
     assert not fired(evaluate(_case()), rule)
-    new, _ = apply_change(HEADER, change(major=True))
-    found = fired(evaluate(_case(**new)), rule)
-    assert found and found[0].severity.value == "warning"
+    before, _ = apply_change(HEADER, change(major=True), AT)  # the decision is on 09-20
+    assert before["major_since"] == "2026-09-10T10:00:00+08:00"
+    found = fired(evaluate(_case(**before)), rule)
+    assert [f.record for f in found] == ["r2"] and found[0].severity.value == "warning"
+
+    after, _ = apply_change(HEADER, change(major=True), t("2026-09-25 10:00"))
+    assert not fired(evaluate(_case(**after)), rule)
+    redone = {
+        "id": "r3",
+        "kind": "decision",
+        "at": "2026-09-30T10:00:00+08:00",
+        "corrects": {"record": "r2", "reason": "按重大案件重新作出"},
+    }
+    assert [f.record for f in fired(evaluate(_case(**after, extra=[redone])), rule)] == ["r3"]
+
+    # No longer 重大: the mark goes with the flag; opened 重大: judged from the opening.
+    undone, _ = apply_change(before, change(major=False), AT)
+    assert "major_since" not in undone and undone["major"] is False
+    opened_major = {**HEADER, "major": True}
+    assert fired(evaluate(_case(**opened_major)), rule)
+
+
+def test_the_start_approval_made_before_the_case_turned_major_is_not_found_lacking() -> None:
+    """002 art. 8: a 重大 case's 程序启动审批表 carries the 法制机构合法性审查意见 — a form made
+    before the case was known as 重大 is not found lacking it."""
+    rule = "market.start.major_legality_review"
+    start = {"id": "r0", "kind": "initiation_approval", "at": "2026-09-01T09:00:00+08:00"}
+    opened_major = {**HEADER, "major": True}
+    assert fired(evaluate(_case(**opened_major, extra=[start])), rule)
+    later, _ = apply_change(HEADER, change(major=True), AT)
+    assert not fired(evaluate(_case(**later, extra=[start])), rule)
 
 
 def test_changing_acts_changes_the_scope_warning() -> None:
@@ -202,7 +233,7 @@ def test_changing_acts_changes_the_scope_warning() -> None:
     acts is judged like acts recorded at the opening."""
     covered = evaluate(_case())
     assert not [f for f in covered.findings if "适用范围" in f.message or f.rule.endswith("scope")]
-    new, _ = apply_change(HEADER, change(acts=["penalty", "confirmation"]))
+    new, _ = apply_change(HEADER, change(acts=["penalty", "confirmation"]), AT)
     changed = evaluate(_case(**new))
     assert len(changed.findings) > len(covered.findings)
     assert any("确认" in f.message for f in changed.findings)

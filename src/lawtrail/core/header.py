@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from lawtrail.core import timeutil
 from lawtrail.core.caseio import FormatIssue
 from lawtrail.core.model import Case
 from lawtrail.core.record_kinds import ACTS, APPROVER_ROLE
@@ -94,9 +96,14 @@ def split_header(body: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 
 
 def apply_change(
-    header: Mapping[str, Any], change: HeaderChange
+    header: Mapping[str, Any], change: HeaderChange, at: datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The header after ``change`` and the change block to store with it.
+    """The header after ``change`` (made at ``at``) and the change block to store with it.
+
+    A case marked 重大 by the change gets ``major_since`` = ``at``: the acts entered before were
+    made when the case was not known as one, and the rules for 重大 cases do not judge them
+    (lawtrail.core.engine) — a 程序启动审批表 made before cannot have carried the 法制机构合法性
+    审查意见 that 000 art. 7 / 002 art. 8 require of a 重大 case's. A case no longer 重大 loses it.
 
     ``header`` is the case-format header as the latest entry holds it. Refused
     (:class:`HeaderChangeError`): an empty or overlong reason, an overlong title, an act the
@@ -131,6 +138,10 @@ def apply_change(
         new["acts"] = [a for a in ACTS if a in acts]
     if change.major is not None:
         new["major"] = bool(change.major)
+        if new["major"] and not header.get("major"):
+            new["major_since"] = timeutil.local(timeutil.require_aware(at)).isoformat()
+        elif not new["major"]:
+            new.pop("major_since", None)
     new["parties"] = _parties_changed(list(header.get("parties") or []), change.parties, issues)
     if issues:
         raise HeaderChangeError(issues)

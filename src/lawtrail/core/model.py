@@ -180,6 +180,10 @@ class Case:
     origin: str  # application | ex_officio | complaint | emergency
     opened_at: datetime
     major: bool = False  # 重大行政执法决定
+    # When the case was marked 重大 by a change of its header (None: from its opening). An act
+    # entered before is not judged by the rules for 重大 cases (lawtrail.core.engine): it was
+    # made when nobody had recognised the case as one (issue #15).
+    major_since: datetime | None = None
     title: str = ""
     parties: Sequence[Party] = ()
     people: Sequence[Person] = ()

@@ -303,22 +303,25 @@ def test_the_api_changes_the_header_and_lists_the_changes(case: CaseIndex) -> No
 def test_turning_major_makes_the_legal_review_required_and_the_index_follows(
     case: CaseIndex, login: Login
 ) -> None:
-    handler = User.objects.get(username="market.handler")
-    actions.do_append_record(
-        handler,
-        case,
-        {"id": "r2", "kind": "decision", "at": "2026-11-25T10:00:00+08:00"},
-    )
-    rule = "market.legal_review.before_major_decision"
-    evaluation_rules = {f.rule for f in _findings(case)}
-    assert rule not in evaluation_rules
+    """Marked 重大, the case's decision recorded afterwards needs the 法制审核 (a warning citing
+    国办发〔2018〕118号); the start approval made before is not found lacking the 法制机构合法性
+    审查意见 a 重大 case's needs (002 art. 8). The index and its check follow."""
+    start_rule = "market.start.major_legality_review"
+    review_rule = "market.legal_review.before_major_decision"
     warnings_before = CaseIndex.objects.get(pk=case.pk).warnings
     response = login("market.handler").post(
         f"/cases/{case.pk}/change/",
         form_data(case, **{"change-major": "on", "change-reason": "涉案金额巨大，属重大案件"}),
     )
     assert response.status_code == 302
-    assert rule in {f.rule for f in _findings(case)}
+    assert actions.case_of(case).major_since is not None
+    assert start_rule not in {f.rule for f in _findings(case)}
+    actions.do_append_record(
+        User.objects.get(username="market.handler"),
+        case,
+        {"id": "r2", "kind": "decision", "at": "2026-11-25T10:00:00+08:00"},
+    )
+    assert review_rule in {f.rule for f in _findings(case)}
     index = CaseIndex.objects.get(pk=case.pk)
     assert index.major and index.warnings > warnings_before
     report = verify(wiring.ledger(), wiring.keys(), projections=web_cli.projection_checks())
