@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from lawtrail.core import completeness, merkle, role_acts, timeutil
+from lawtrail.core import completeness, header, merkle, role_acts, timeutil
 from lawtrail.core.canonical import canonical_bytes, case_header
 from lawtrail.core.caseio import (
     FORMAT,
@@ -30,8 +30,9 @@ from lawtrail.core.caseio import (
     record_to_json,
 )
 from lawtrail.core.model import Case, Media, Person, Record
-from lawtrail.core.record_kinds import MEDIA_TYPES
+from lawtrail.core.record_kinds import ACTS, MEDIA_TYPES
 from lawtrail.core.role_acts import Actor
+from lawtrail.core.rules import load_pack
 from lawtrail.evidence.store import MediaStore, StoredMedia
 from lawtrail.ledger.log import Ledger, NewEntry, Receipt, StoredEntry
 
@@ -80,23 +81,57 @@ class RecordedDocument:
 
 def case_json(ledger: Ledger, agency: str, case_number: str) -> dict[str, Any] | None:
     """The case in the lawtrail-case/1 format, as the ledger holds it (None if not opened)."""
-    header: dict[str, Any] | None = None
+    current: dict[str, Any] | None = None
     records: list[dict[str, Any]] = []
     for entry in ledger.entries(agency, case_number=case_number, types=("case", "record")):
         data = entry.data()
         if entry.type == "case":
-            header = data["case"]
+            # The latest header is the case's (a change appends a whole new one, issue #15);
+            # its change block is the history's, not the case format's.
+            current = header.split_header(data["case"])[0]
         else:
             records.append(data["record"])
-    if header is None:
+    if current is None:
         return None
     return {
         "format": FORMAT,
         "agency": agency,
         "case_number": case_number,
-        **header,
+        **current,
         "records": records,
     }
+
+
+@dataclass(frozen=True)
+class HeaderVersion:
+    """One header entry of a case: the header as of then, and the change that made it (None
+    for the opening and for a refresh of the case's people)."""
+
+    seq: int
+    recorded_at: datetime
+    actor: str
+    header: Mapping[str, Any]
+    change: Mapping[str, Any] | None
+
+
+def header_versions(ledger: Ledger, agency: str, case_number: str) -> list[HeaderVersion]:
+    """Every header of the case in ledger order (the first is the opening)."""
+    versions = []
+    for entry in ledger.entries(agency, case_number=case_number, types=("case",)):
+        data = entry.data()
+        if data.get("case_number") != case_number:
+            continue
+        current, change = header.split_header(data["case"])
+        versions.append(
+            HeaderVersion(
+                seq=entry.seq,
+                recorded_at=timeutil.parse_aware(data["recorded_at"]),
+                actor=str(data.get("actor") or ""),
+                header=current,
+                change=change,
+            )
+        )
+    return versions
 
 
 def case_entries_by_body(ledger: Ledger, agency: str, case_number: str) -> list[StoredEntry]:
@@ -393,6 +428,71 @@ def do_update_people(
             return None
         case = _validated({**current, "people": list(merged.values())}, "案件人员")
         entry = NewEntry(case_number, "case", case_number, case_header(case), actor)
+        return ledger.append_in_transaction(agency, [entry], recorded_at=now)[0]
+
+
+def do_change_header(
+    ledger: Ledger,
+    agency: str,
+    case_number: str,
+    change: header.HeaderChange,
+    *,
+    by: Actor,
+    now: datetime | None = None,
+) -> Receipt:
+    """Change the case's header (issue #15): title, acts, 重大, parties added, corrected or
+    marked 误列 — as a new header entry carrying the change block (reason, each change with its
+    old and new value); every earlier header stays in the ledger and in the history.
+
+    Refused with :class:`ActRefused` when ``by`` is neither of the case team nor the agency's
+    head (:func:`lawtrail.core.header.may_change`); with :class:`ServiceError` when the change
+    is no change, lacks a reason, names an act the agency's rules do not cover, would remove a
+    party, or the case is archived: the 案卷 is formed and archived per the 档案法 (000 art. 31,
+    001 art. 26, 002 art. 32, 003 art. 24, 004 art. 14) and its cover and documents print the
+    header — a header changed afterwards would make the archived file and the case disagree.
+    The whole header is validated by the case format's reader before it is appended."""
+    now = timeutil.require_aware(now or ledger.clock())
+    with _serialised(ledger, agency):
+        current = case_json(ledger, agency, case_number)
+        versions = header_versions(ledger, agency, case_number)
+        if current is None or not versions:
+            raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+        case = _validated(current, "案件")
+        if not header.may_change(case, versions[0].actor, by):
+            raise ActRefused("只有本案承办人、在本案记录中的执法人员或本机关负责人可以变更案件信息")
+        if any(r.kind == "case_file" for r in case.effective_records()):
+            raise ServiceError(
+                "案件已归档，案卷已按档案法规定归档保存，不能再变更案件信息"
+                "（如确需变更，应先撤销归档记录）"
+            )
+        old = {
+            k: v
+            for k, v in current.items()
+            if k not in ("format", "agency", "case_number", "records")
+        }
+        try:
+            new, block = header.apply_change(old, change, now)
+        except header.HeaderChangeError as exc:
+            raise ServiceError("案件信息变更未通过校验", exc.issues) from exc
+        covered = set(load_pack(agency).acts_covered)
+        stray = [
+            a for a in new.get("acts", []) if a not in covered and a not in old.get("acts", [])
+        ]
+        if stray:
+            issues = [
+                FormatIssue("$.acts", f"本机关制度文件不适用于“{ACTS.get(a, a)}”") for a in stray
+            ]
+            raise ServiceError("案件信息变更未通过校验", issues)
+        if header.removed_parties(old, new):  # never: apply_change only adds and corrects
+            raise ServiceError("当事人一经记录不能删除；误列的当事人请标为误列并说明理由")
+        candidate = {**current, **new}
+        for key in header.CHANGEABLE:
+            if key not in new:
+                candidate.pop(key, None)
+        changed = _validated(candidate, "案件信息变更")
+        body = {**case_header(changed), header.CHANGE_KEY: block}
+        _check_storable(body, "案件信息变更")
+        entry = NewEntry(case_number, "case", case_number, body, by.username)
         return ledger.append_in_transaction(agency, [entry], recorded_at=now)[0]
 
 

@@ -57,6 +57,10 @@ from typing import Any, TextIO
 from lawtrail.core import completeness, merkle, notes, verdict
 from lawtrail.evidence.hashing import hash_stream
 
+# The key of a header change's block in a case header entry (lawtrail.core.header.CHANGE_KEY,
+# spelled here so that the verifier imports no more of the core than it needs).
+HEADER_CHANGE_KEY = "change"
+
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
@@ -575,7 +579,8 @@ class _Verifier:
         order = []
         for entry_file, data in entries:
             if data["type"] == "case":
-                header = data["case"]
+                # the latest header is the case's; a change's block is history, not case.json
+                header = {k: v for k, v in data["case"].items() if k != HEADER_CHANGE_KEY}
             elif data["type"] == "record":
                 record = data["record"]
                 records[record.get("id")] = (entry_file, record)

@@ -227,6 +227,7 @@ _CASE_KEYS = (
     "procedure",
     "origin",
     "major",
+    "major_since",
     "opened_at",
     "parties",
     "people",
@@ -241,7 +242,7 @@ _PERSON_KEYS = (
     "certificate_valid_until",
     "roles",
 )
-_PARTY_KEYS = ("id", "name", "kind", "id_number", "address", "contact")
+_PARTY_KEYS = ("id", "name", "kind", "id_number", "address", "contact", "misjoined")
 _RECORD_KEYS = (
     "id",
     "kind",
@@ -304,6 +305,7 @@ def parse_case(data: Any, known_agencies: Collection[str] | None = None) -> Case
     origin = r.need(root, "origin", "$", lambda v, p: r.choice(v, p, ORIGINS, "启动方式"))
     opened_at = r.need(root, "opened_at", "$", r.aware)
     major = r.opt(root, "major", "$", r.boolean)
+    major_since = r.opt(root, "major_since", "$", r.aware)
     title = r.opt(root, "title", "$", lambda v, p: r.string(v, p, non_empty=False))
 
     people = _parse_list(r, root.get("people"), "$.people", _parse_person)
@@ -368,6 +370,7 @@ def parse_case(data: Any, known_agencies: Collection[str] | None = None) -> Case
         origin=origin,
         opened_at=opened_at,
         major=bool(major),
+        major_since=major_since if major else None,
         title=title or "",
         parties=tuple(parties),
         people=tuple(people),
@@ -453,6 +456,7 @@ def _parse_party(r: _Reader, raw: Any, path: str) -> Party | None:
         id_number=_text(r, data, "id_number", path),
         address=_text(r, data, "address", path),
         contact=_text(r, data, "contact", path),
+        misjoined=_text(r, data, "misjoined", path),
     )
 
 
@@ -749,6 +753,7 @@ def case_to_json(case: Case) -> dict[str, Any]:
         "procedure": case.procedure,
         "origin": case.origin,
         "major": case.major,
+        **({"major_since": case.major_since.isoformat()} if case.major_since else {}),
         "opened_at": case.opened_at.isoformat(),
         "parties": [_drop_empty(vars(p)) for p in case.parties],
         "people": [person_to_json(p) for p in case.people],

@@ -172,7 +172,7 @@ def av_subjects(
         selected = [r for r in ctx.records if ctx.matches(r, rule.kinds, rule.where)]
         if rule.scope == "first":
             selected = selected[:1]
-        pairs += [(rule.id, r.id) for r in selected]
+        pairs += [(rule.id, r.id) for r in _in_force(case, rule, selected)]
     return tuple(pairs)
 
 
@@ -184,6 +184,18 @@ def _matches(actual: Any, expected: Any) -> bool:
     if isinstance(actual, tuple):  # multiple choice: any chosen value matches
         return any(item in wanted for item in actual)
     return actual in wanted
+
+
+def _in_force(case: Case, rule: Rule, records: list[Record]) -> list[Record]:
+    """The records a rule for 重大 cases judges: those entered once the case was 重大. A case
+    marked 重大 by a change of its header (``major_since``, issue #15) is not found lacking in
+    the acts made before — a 程序启动审批表 without the 法制机构合法性审查意见 (000 art. 7, 002
+    art. 8), a decision without the 法制审核 — since nobody had recognised it as one then; the
+    acts after it (a new decision, a corrected form) are judged as a 重大 case's."""
+    if rule.case.get("major") is not True or case.major_since is None:
+        return records
+    since = case.major_since
+    return [r for r in records if r.known_at >= since]
 
 
 def _case_matches(case: Case, spec: Mapping[str, Any]) -> bool:
@@ -379,7 +391,7 @@ class _Context:
         selected = [r for r in self.records if self.matches(r, rule.kinds, rule.where)]
         if rule.scope == "first":
             selected = selected[:1]
-        for record in selected:
+        for record in _in_force(self.case, rule, selected):
             self.check_record(rule, record)
 
     def check_record(self, rule: Rule, record: Record) -> None:
@@ -581,7 +593,8 @@ class _Context:
             return  # e.g. a warning: no hearing right to notify
         names = "、".join(PENALTY_KINDS[k] for k in by_amount)
         threshold = self.pack.large_amount
-        party = self.case.parties[0] if self.case.parties else None
+        listed = self.case.listed_parties
+        party = listed[0] if listed else None
         is_person = party is not None and party.kind == "person"
         if (
             threshold is None

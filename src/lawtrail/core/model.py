@@ -48,6 +48,16 @@ class Party:
     id_number: str = ""  # 统一社会信用代码 or 身份证号
     address: str = ""
     contact: str = ""
+    # 误列: why this party was listed by mistake (empty: a party of the case). A party once
+    # recorded is never removed from the case — its signatures and refusals in earlier records
+    # still name it — so a mistaken listing is marked, with its reason, by a header change
+    # (lawtrail.core.header) and stays visible in the history.
+    misjoined: str = ""
+
+    @property
+    def listed(self) -> bool:
+        """A party of the case (not marked 误列)."""
+        return not self.misjoined.strip()
 
 
 @dataclass(frozen=True)
@@ -170,6 +180,10 @@ class Case:
     origin: str  # application | ex_officio | complaint | emergency
     opened_at: datetime
     major: bool = False  # 重大行政执法决定
+    # When the case was marked 重大 by a change of its header (None: from its opening). An act
+    # entered before is not judged by the rules for 重大 cases (lawtrail.core.engine): it was
+    # made when nobody had recognised the case as one (issue #15).
+    major_since: datetime | None = None
     title: str = ""
     parties: Sequence[Party] = ()
     people: Sequence[Person] = ()
@@ -180,6 +194,11 @@ class Case:
 
     def party(self, party_id: str) -> Party | None:
         return next((p for p in self.parties if p.id == party_id), None)
+
+    @property
+    def listed_parties(self) -> list[Party]:
+        """The case's parties without those marked 误列 (what documents and rules address)."""
+        return [p for p in self.parties if p.listed]
 
     def record(self, record_id: str) -> Record | None:
         return next((r for r in self.records if r.id == record_id), None)

@@ -326,6 +326,7 @@ def case_schema() -> dict[str, Any]:
             "id_number": TEXT,
             "address": TEXT,
             "contact": TEXT,
+            "misjoined": TEXT,
         },
         ["id", "name"],
     )
@@ -339,6 +340,7 @@ def case_schema() -> dict[str, Any]:
             "procedure": _enum(PROCEDURES),
             "origin": _enum(ORIGINS),
             "major": {"type": "boolean"},
+            "major_since": DATETIME,
             "opened_at": DATETIME,
             "parties": _array(party),
             "people": _array(person),

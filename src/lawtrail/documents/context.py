@@ -241,7 +241,10 @@ class ContextBuilder:
         self, template: DocumentTemplate, title: str, number: str, at: datetime
     ) -> dict[str, Any]:
         case = self.case
-        parties = [self.party(p) for p in case.parties]
+        # The parties as the case's latest header lists them, without those marked 误列: a
+        # document generated after a header change shows the change; one generated before
+        # keeps what it showed (its bytes are in the store, its digest in the ledger).
+        parties = [self.party(p) for p in case.listed_parties]
         empty_party = dict.fromkeys(
             ("name", "kind", "id_label", "id_number", "address", "contact"), ""
         )

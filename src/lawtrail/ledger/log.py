@@ -77,7 +77,7 @@ class Receipt:
 
 
 _ENTRY_LABELS = {
-    "case": "立案信息",
+    "case": "案件信息",  # the opening and every later header (people, 变更案件信息)
     "record": "记录",
     "media": "媒体入库",
     "document": "文书",

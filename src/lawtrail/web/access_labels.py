@@ -31,6 +31,8 @@ ACTION_LABELS: dict[str, str] = {
     "generate_document": "生成文书",
     "archive_case": "组卷归档",
     "open_case": "立案",
+    "change_header_form": "查看变更案件信息",
+    "change_header": "变更案件信息",
     # 责令限期整改 (lawtrail.web.views.orders)
     "order_form": "查看责令整改表单",
     "issue_order": "责令限期整改",
@@ -90,6 +92,8 @@ ACTION_LABELS: dict[str, str] = {
     "findings": "查看检查结果",
     "verification": "核验账本",
     "list_media": "查看音像资料",
+    "case_change": "变更案件信息",
+    "list_header_changes": "查看案件信息变更记录",
 }
 
 OUTCOME_LABELS = {"allowed": "允许", "denied": "拒绝"}

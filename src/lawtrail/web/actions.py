@@ -23,7 +23,7 @@ from django.db import transaction
 from lawtrail import archive, services
 from lawtrail.archive import ExportResult
 from lawtrail.archive_cli import RETENTIONS
-from lawtrail.core import role_acts, timeutil
+from lawtrail.core import header, role_acts, timeutil
 from lawtrail.core.caseio import FORMAT, CaseFormatError, parse_case, person_to_json, record_to_json
 from lawtrail.core.model import Case
 from lawtrail.core.record_kinds import AV_EXEMPTION_ACT, RECORD_KINDS, FieldType, RoleAct
@@ -246,6 +246,29 @@ def do_append_record(user: User, index: CaseIndex, record: Mapping[str, Any]) ->
         return receipt
 
 
+def can_change_header(user: User, index: CaseIndex, case: Case) -> bool:
+    """Whether the user may change the case's header (变更案件信息): staff of the case's agency
+    who are of the case team or its head (:func:`lawtrail.core.header.may_change`)."""
+    if not can_write(user, index.agency_id):
+        return False
+    opener = projections.case_opener(wiring.ledger(), index.agency_id, index.case_number)
+    return header.may_change(case, opener, actor_of(user))
+
+
+def do_change_header(user: User, index: CaseIndex, change: header.HeaderChange) -> Receipt:
+    """变更案件信息 (issue #15): the new header entry and the case's index row (案由, acts,
+    重大 and the findings follow it) in one transaction. Refused: another agency's user
+    (:class:`PermissionDenied`), someone outside the case team (:class:`services.ActRefused`),
+    a change the service refuses (:class:`services.ServiceError`)."""
+    require_write(user, index.agency_id)
+    with transaction.atomic():
+        receipt = services.do_change_header(
+            wiring.ledger(), index.agency_id, index.case_number, change, by=actor_of(user)
+        )
+        project(index.agency_id, index.case_number)
+        return receipt
+
+
 def actor_of(user: User) -> Actor:
     """The user as the services see who acts: the role acts of a record are checked against it
     (:mod:`lawtrail.core.role_acts`) — one rule for the web form, the API and the inbox."""
@@ -281,8 +304,8 @@ def do_ingest_media(
     require_write(user, index.agency_id)
     case = case_of(index)
     labels = {"case_number": index.case_number, "handler": user.display_name}
-    if case.parties:
-        labels["party"] = "、".join(p.name for p in case.parties)
+    if case.listed_parties:
+        labels["party"] = "、".join(p.name for p in case.listed_parties)
     if index.handler is not None:
         labels["handler"] = index.handler.display_name
     return services.do_ingest_media(

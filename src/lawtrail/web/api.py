@@ -52,6 +52,8 @@ from lawtrail.core import timeutil, verdict
 from lawtrail.core.canonical import ENTRY_TYPES as LEDGER_ENTRY_TYPES
 from lawtrail.core.caseio import MEDIA_SOURCES, FormatIssue
 from lawtrail.core.engine import evaluate
+from lawtrail.core.header import PARTY_KEYS, REASON_MAX, TITLE_MAX, HeaderChange
+from lawtrail.core.header import describe as describe_change
 from lawtrail.core.record_kinds import (
     AV_EXEMPTION_ACT,
     MEDIA_TYPES,
@@ -1382,6 +1384,160 @@ def append_record(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
     except services.ServiceError as exc:
         raise ApiError(400, _service_detail(exc), _relocated(exc.issues, position, "$")) from None
     return _appended(index, receipt)
+
+
+class HeaderChangeItem(Schema):
+    field: Literal["title", "acts", "major", "party_added", "party_changed"] = Field(
+        description="变更项：案由、行政执法行为、重大行政执法决定、增加当事人、当事人信息变更"
+        "（含标为误列 misjoined）"
+    )
+    old: Any = Field(None, description="原值（party_changed：变更的各项原值）")
+    new: Any = Field(None, description="新值（party_changed：变更的各项新值）")
+    party: Any = Field(None, description="party_added：新增的当事人；party_changed：当事人标识")
+    name: str | None = Field(None, description="party_changed：当事人变更前的名称或姓名")
+
+
+class HeaderChangeOut(Schema):
+    seq: int = Field(description="变更在机关账本中的序号")
+    recorded_at: datetime = Field(description="变更时间（写入账本的时间，北京时间）")
+    author: str = Field(description="变更人（用户名）")
+    author_name: str = Field(description="变更人姓名")
+    reason: str = Field(description="变更理由")
+    changes: list[HeaderChangeItem]
+    summary: list[str] = Field(description="各变更项的中文说明")
+
+
+class HeaderChanged(HeaderChangeOut):
+    case: CaseSummary
+
+
+_HEADER_CHANGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "reason": {"type": "string", "minLength": 1, "maxLength": REASON_MAX},
+        "title": {"type": "string", "maxLength": TITLE_MAX},
+        "acts": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "major": {"type": "boolean"},
+        "parties": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string", "minLength": 1, "maxLength": 64},
+                    **{key: {"type": "string"} for key in PARTY_KEYS},
+                },
+                "required": ["id"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["reason"],
+    "additionalProperties": False,
+}
+_HEADER_CHANGE_EXAMPLE = {
+    "reason": "调查中发现涉案商品由另一经营者供货，追加为当事人",
+    "title": "通化市某商贸有限公司、王某销售不合格运动鞋案",
+    "major": True,
+    "parties": [{"id": "p2", "name": "王某", "kind": "person"}],
+}
+
+
+def _change_out(version: services.HeaderVersion) -> dict[str, Any]:
+    change = version.change or {}
+    author = User.objects.filter(username=version.actor).first()
+    items = [
+        {k: item[k] for k in ("field", "old", "new", "party", "name") if k in item}
+        for item in change.get("changes") or []
+        if isinstance(item, dict)
+    ]
+    return {
+        "seq": version.seq,
+        "recorded_at": timeutil.local(version.recorded_at),
+        "author": version.actor,
+        "author_name": author.display_name if author else version.actor,
+        "reason": str(change.get("reason", "")),
+        "changes": items,
+        "summary": describe_change(change),
+    }
+
+
+@api.get(
+    "/cases/{int:case_id}/changes",
+    response={200: list[HeaderChangeOut], **_errors(403, 404)},
+    summary="案件信息变更记录",
+    description="案件信息（案由、行政执法行为、重大行政执法决定、当事人）的每次变更，按账本顺序："
+    "变更人、时间、理由与各项原值和新值。",
+    tags=["案件"],
+)
+def list_header_changes(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    index = _readable(request, case_id, action="view_case", target="header")
+    versions = services.header_versions(wiring.ledger(), index.agency_id, index.case_number)
+    return [_change_out(v) for v in versions if v.change is not None]
+
+
+@api.post(
+    "/cases/{int:case_id}/changes",
+    response={201: HeaderChanged, **_errors(400, 403, 404, 413, 415)},
+    summary="变更案件信息",
+    description="变更案由（title）、行政执法行为（acts）、重大行政执法决定（major）或当事人"
+    "（parties：按 id 匹配，已有的当事人为更正其信息，新的 id 为增加当事人；当事人不能删除，"
+    "列错的当事人以 misjoined 写明误列理由）。理由（reason）必填；未提交的项保持不变。"
+    "变更记作新的账本条目，原信息保留。只有本案承办人、在本案记录中的执法人员或本机关负责人"
+    "可以变更（否则 403）；已归档的案件、没有变化的变更返回 400。",
+    tags=["案件"],
+    openapi_extra=_json_body(_HEADER_CHANGE_SCHEMA, _HEADER_CHANGE_EXAMPLE),
+)
+def change_header(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
+    user = current_user(request)
+    index = _writable(request, case_id, action="change_header")
+    data = _read_json(request)
+    if not isinstance(data, dict):
+        raise _not_an_object(data, "案件信息变更")
+    issues = [
+        FormatIssue(f"$.{key}", "未知的键（拼写错误？）")
+        for key in data
+        if key not in _HEADER_CHANGE_SCHEMA["properties"]
+    ]
+    reason = data.get("reason")
+    if not isinstance(reason, str):
+        issues.append(FormatIssue("$.reason", "请填写变更理由（文字）"))
+    title = data.get("title")
+    if title is not None and not isinstance(title, str):
+        issues.append(FormatIssue("$.title", "应为文字"))
+    acts = data.get("acts")
+    if acts is not None and not (isinstance(acts, list) and all(isinstance(a, str) for a in acts)):
+        issues.append(FormatIssue("$.acts", "应为行政执法行为标识的列表"))
+    major = data.get("major")
+    if major is not None and not isinstance(major, bool):
+        issues.append(FormatIssue("$.major", "应为 true 或 false"))
+    parties = data.get("parties")
+    if parties is not None and not isinstance(parties, list):
+        issues.append(FormatIssue("$.parties", "应为当事人对象的列表"))
+    if issues:
+        raise ApiError(400, "案件信息变更未通过校验", issues)
+    assert isinstance(reason, str)
+    change = HeaderChange(
+        reason=reason,
+        title=title,
+        acts=acts,
+        major=major,
+        parties=parties or [],
+    )
+    case = actions.case_of(index)
+    if not actions.can_change_header(user, index, case):
+        raise services.ActRefused(
+            "只有本案承办人、在本案记录中的执法人员或本机关负责人可以变更案件信息"
+        )
+    try:
+        receipt = actions.do_change_header(user, index, change)
+    except services.ActRefused:
+        raise  # a refusal of who, not of the data: 403, logged (_on_service_error)
+    except services.ServiceError as exc:
+        raise ApiError(400, _service_detail(exc), exc.issues) from None
+    versions = services.header_versions(wiring.ledger(), index.agency_id, index.case_number)
+    version = next(v for v in versions if v.seq == receipt.seq)
+    index = CaseIndex.objects.select_related("agency", "handler").get(pk=index.pk)
+    return Status(201, {**_change_out(version), "case": _summary(index)})
 
 
 _ROLE_ACT_EXAMPLE = {"fields": {"head_opinion": "同意立案调查", "approved": True}}

@@ -13,6 +13,8 @@ from typing import Any
 from lawtrail.core import timeutil, verdict
 from lawtrail.core.caseio import CaseFormatError, parse_media
 from lawtrail.core.engine import Evaluation, Finding
+from lawtrail.core.header import describe as describe_change
+from lawtrail.core.header import split_header
 from lawtrail.core.model import Case, FieldValue, Media, Record
 from lawtrail.core.record_kinds import (
     ACTS,
@@ -227,6 +229,9 @@ class TimelineRow:
     voided_by: list[str] = field(default_factory=list)
     findings: list[FindingRow] = field(default_factory=list)
     effective: bool = True
+    # A header change (issue #15): what changed, in Chinese, and why.
+    changes: list[str] = field(default_factory=list)
+    change_reason: str = ""
 
 
 def supersessions(case: Case) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -283,8 +288,21 @@ def timeline(
         actor = str(entry.data().get("actor", ""))
         base["entered_by"] = names.get(actor, actor)
         if entry.type == "case":
-            header = entry.data().get("case") or {}
+            header, change = split_header(entry.data().get("case") or {})
             people = [str(p.get("name", "")) for p in header.get("people", [])]
+            if change is not None:
+                # 案件信息变更: the author is the entry's actor, the time its recorded_at.
+                people_before = people
+                rows.append(
+                    TimelineRow(
+                        title="案件信息变更",
+                        who="",
+                        changes=describe_change(change),
+                        change_reason=str(change.get("reason", "")),
+                        **base,
+                    )
+                )
+                continue
             if people_before is None:
                 title = f"立案：{ORIGINS.get(header.get('origin', ''), '')}"
                 who = "、".join(people)

@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from lawtrail import services
 from lawtrail.core import role_acts, timeutil
 from lawtrail.core.caseio import FormatIssue
+from lawtrail.core.header import REASON_MAX, TITLE_MAX, HeaderChange
 from lawtrail.core.model import Case, Media, Record
 from lawtrail.core.record_kinds import (
     ACTS,
@@ -1104,3 +1105,139 @@ class CaseForm(forms.Form):
 
 def _now_minute() -> datetime:
     return timeutil.now().replace(second=0, microsecond=0)
+
+
+# ---------------------------------------------------------------------------- a header change
+
+
+NEW_PARTY_SLOTS = 2
+
+
+class HeaderChangeForm(forms.Form):
+    """变更案件信息 (issue #15): the case's header as it is now — 案由, acts, 重大, its parties
+    with their details and 误列 mark — pre-filled, slots to add parties, and the required
+    变更理由. A party cannot be removed: a mistaken one is marked 误列 with its reason."""
+
+    prefix = "change"
+
+    def __init__(self, case: Case, acts: Sequence[str], *, data: Any = None) -> None:
+        initial: dict[str, Any] = {
+            "title": case.title,
+            "acts": list(case.acts),
+            "major": case.major,
+        }
+        for i, party in enumerate(case.parties):
+            for key in ("name", "kind", "id_number", "address", "contact", "misjoined"):
+                initial[f"party_{i}_{key}"] = getattr(party, key)
+        super().__init__(data=data, initial=initial, label_suffix="：")
+        self.case = case
+        f = self.fields
+        f["title"] = _line("案由", max_length=TITLE_MAX)
+        offered = [a for a in ACTS if a in acts or a in case.acts]
+        f["acts"] = forms.MultipleChoiceField(
+            label="行政执法行为",
+            choices=[(a, ACTS[a]) for a in offered],
+            widget=forms.CheckboxSelectMultiple,
+            error_messages=_messages("行政执法行为"),
+        )
+        f["major"] = forms.BooleanField(label="重大行政执法决定", required=False)
+        for i in range(len(case.parties)):
+            f[f"party_{i}_name"] = _line("名称或姓名", required=True)
+            f[f"party_{i}_kind"] = forms.ChoiceField(
+                label="类型", choices=list(PARTY_KINDS.items()), required=False
+            )
+            f[f"party_{i}_id_number"] = _line("统一社会信用代码或身份证号", max_length=64)
+            f[f"party_{i}_address"] = _line("住所或地址")
+            f[f"party_{i}_contact"] = _line("联系方式", max_length=100)
+            f[f"party_{i}_misjoined"] = _line("误列理由", max_length=500)
+            f[
+                f"party_{i}_misjoined"
+            ].help_text = "当事人列错时填写理由，标为误列（当事人不会被删除）"
+        for i in range(NEW_PARTY_SLOTS):
+            f[f"new_{i}_name"] = _line("名称或姓名")
+            f[f"new_{i}_kind"] = forms.ChoiceField(
+                label="类型", choices=list(PARTY_KINDS.items()), required=False
+            )
+            f[f"new_{i}_id_number"] = _line("统一社会信用代码或身份证号", max_length=64)
+            f[f"new_{i}_address"] = _line("住所或地址")
+            f[f"new_{i}_contact"] = _line("联系方式", max_length=100)
+        f["reason"] = forms.CharField(
+            label="变更理由",
+            max_length=REASON_MAX,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            error_messages=_messages("变更理由"),
+            help_text="如：调查中发现另一当事人；案由表述有误",
+        )
+        self._new_ids: list[tuple[int, str]] = []
+
+    def header_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("title", "acts", "major")]
+
+    def party_groups(self) -> list[Group]:
+        keys = ("name", "kind", "id_number", "address", "contact", "misjoined")
+        return [
+            Group(f"当事人 {party.name}", [self[f"party_{i}_{k}"] for k in keys])
+            for i, party in enumerate(self.case.parties)
+        ]
+
+    def new_party_groups(self) -> list[Group]:
+        keys = ("name", "kind", "id_number", "address", "contact")
+        return [
+            Group(f"增加当事人{'一二'[i]}", [self[f"new_{i}_{k}"] for k in keys], collapsible=True)
+            for i in range(NEW_PARTY_SLOTS)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for i in range(NEW_PARTY_SLOTS):
+            details = [data.get(f"new_{i}_{k}") for k in ("id_number", "address", "contact")]
+            if any(details) and not data.get(f"new_{i}_name"):
+                self.add_error(f"new_{i}_name", "请填写新增当事人的名称或姓名")
+        return data
+
+    def change(self) -> HeaderChange:
+        d = self.cleaned_data
+        keys = ("name", "kind", "id_number", "address", "contact")
+        parties: list[dict[str, Any]] = [
+            {"id": party.id, **{k: d.get(f"party_{i}_{k}") or "" for k in (*keys, "misjoined")}}
+            for i, party in enumerate(self.case.parties)
+        ]
+        taken = {p.id for p in self.case.parties}
+        self._new_ids = []
+        n = len(taken) + 1
+        for i in range(NEW_PARTY_SLOTS):
+            if not d.get(f"new_{i}_name"):
+                continue
+            while f"p{n}" in taken:
+                n += 1
+            taken.add(f"p{n}")
+            self._new_ids.append((i, f"p{n}"))
+            parties.append({"id": f"p{n}", **{k: d.get(f"new_{i}_{k}") or "" for k in keys}})
+        return HeaderChange(
+            reason=d["reason"],
+            title=d.get("title") or "",
+            acts=list(d["acts"]),
+            major=bool(d.get("major")),
+            parties=parties,
+        )
+
+    def apply_issues(self, issues: Iterable[FormatIssue]) -> list[FormatIssue]:
+        """Put the service's issues on their fields; returns the others (shown above)."""
+        rest = []
+        new_slot = {pos: slot for pos, (slot, _) in enumerate(self._new_ids)}
+        existing = len(self.case.parties)
+        for issue in issues:
+            name: str | None = None
+            if m := re.match(r"^\$\.parties\[(\d+)\](?:\.(\w+))?", issue.path):
+                i, key = int(m.group(1)), m.group(2) or "name"
+                if i < existing:
+                    name = f"party_{i}_{key}"
+                elif (i - existing) in new_slot:
+                    name = f"new_{new_slot[i - existing]}_{key}"
+            elif m := re.match(r"^\$\.(title|acts|major|reason)\b", issue.path):
+                name = m.group(1)
+            if name is not None and name in self.fields:
+                self.add_error(name, issue.message)
+            else:
+                rest.append(issue)
+        return rest

@@ -87,6 +87,7 @@ def market_case(demo_users: list[tuple[str, str, str]]) -> Case:
 # Every route that takes a case pk, with the other parameters it needs.
 CASE_ROUTES = {
     "case_detail",
+    "case_change",
     "record_new",
     "record_detail",
     "record_receipt",
@@ -101,6 +102,7 @@ CASE_ROUTES = {
     "case_export",
 }
 WRITING_ROUTES = {
+    "case_change",
     "record_new",
     "approval_step",
     "role_act",

@@ -29,11 +29,20 @@ from lawtrail.core.role_acts import role_label
 from lawtrail.core.rules import load_pack
 from lawtrail.services import ActRefused, ServiceError
 from lawtrail.web import actions, casepage, dashboard, drafts, orders, wiring
-from lawtrail.web.forms import ORIGIN_KINDS, CaseForm, next_record_id, record_form
+from lawtrail.web.forms import (
+    ORIGIN_KINDS,
+    CaseForm,
+    HeaderChangeForm,
+    next_record_id,
+    record_form,
+)
 from lawtrail.web.middleware import refused
 from lawtrail.web.models import CaseIndex
 from lawtrail.web.views.common import case_for, case_to_write, current_user
 
+ARCHIVED_FINAL = (
+    "案件已归档：案卷已按档案法规定归档保存，不能再变更案件信息（如确需变更，应先撤销归档记录）"
+)
 STATUSES = [
     ("", "全部"),
     ("open", "办理中"),
@@ -200,9 +209,55 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warnings": len(evaluation.warnings),
             "menu": casepage.kind_menu(user.roles),
             "can_write": actions.can_write(user, index.agency_id),
+            # An archived case is final (services.do_change_header refuses): no button.
+            "can_change_header": not index.archived
+            and actions.can_change_header(user, index, case),
             "can_order": orders.can_issue(user, index.agency_id),
             "drafts": drafts.labelled(drafts.open_drafts(user, index, case)),
         },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def case_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """变更案件信息 (issue #15): the form pre-filled with the case's header as it is now; a
+    change is a new header entry with its reason, shown in the case's history."""
+    user = current_user(request)
+    posted = request.method == "POST"
+    action = "change_header" if posted else "change_header_form"
+    index = _case_to_write(request, pk, action=action, target="header")
+    if not posted:
+        case_for(request, pk, action=action)
+    case = actions.case_of(index)
+    if not actions.can_change_header(user, index, case):
+        raise PermissionDenied(
+            "您无权变更案件信息：只有本案承办人、在本案记录中的执法人员或本机关负责人可以变更"
+        )
+    form = HeaderChangeForm(
+        case, load_pack(index.agency_id).acts_covered, data=request.POST if posted else None
+    )
+    errors: list[str] = []
+    if not posted and index.archived:
+        errors.append(ARCHIVED_FINAL)
+    if posted and form.is_valid():
+        try:
+            receipt = actions.do_change_header(user, index, form.change())
+        except ActRefused as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ServiceError as exc:
+            errors = [str(i.message) for i in form.apply_issues(exc.issues)]
+            if not exc.issues:
+                errors.append(str(exc))
+        except actions.PermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, f"已变更案件信息（账本第 {receipt.seq} 条）")
+            return redirect("case_detail", pk)
+    return render(
+        request,
+        "lawtrail/case_change.html",
+        {"index": index, "case": case, "form": form, "errors": errors},
     )
 
 
