@@ -17,7 +17,7 @@ from lawtrail.web.roles import ROLE_CHOICES
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "regulation")
+    list_display = ("code", "name", "regulation", "case_number_patterns")
 
 
 class RolesField(forms.MultipleChoiceField):

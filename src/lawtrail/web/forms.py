@@ -856,11 +856,16 @@ def record_form(
     initial: Mapping[str, Any] | None = None,
     prefix: str | None = None,
     roles: Iterable[str] | None = None,
+    user: User | None = None,
 ) -> RecordForm:
     """The form of a record of ``kind`` in ``case`` (None: the first record of a new case,
-    whose parties are given as ``parties``), offering the agency's ``users`` as people."""
+    whose parties are given as ``parties``), offering the agency's ``users`` as people. The
+    officers present default to ``user`` (the officer filling it in) and the case's latest
+    other officer — the two officers a 笔录 names (000 art. 9 …: 两名以上执法人员)."""
     ctx = form_context(case, users, media, parties=parties)
     start = dict(initial_from_record(kind, correcting) if correcting is not None else {})
+    if correcting is None and kind.has_officers and user is not None:
+        start.update(officer_defaults(user, case, {key for key, _ in ctx.officers}))
     # Only media ingested for this case can be attached (a case file imported from another
     # system may name files that never reached this evidence store).
     offered = {sha for sha, _ in ctx.media}
@@ -878,6 +883,23 @@ def record_form(
         prefix=prefix,
         roles=roles,
     )
+
+
+def officer_defaults(user: User, case: Case | None, offered: set[str]) -> dict[str, str]:
+    """The officer slots' defaults: this user (an officer), then the officer who most recently
+    acted in the case with someone else — only people the form offers as officers."""
+    defaults: dict[str, str] = {}
+    chosen = []
+    if user.has_role(OFFICER) and user.username in offered:
+        chosen.append(user.username)
+    for record in reversed(case.records if case is not None else ()):
+        others = [o.person for o in record.officers if o.person not in chosen]
+        if others and others[0] in offered:
+            chosen.append(others[0])
+            break
+    for i, person in enumerate(chosen[:OFFICER_SLOTS]):
+        defaults[f"officer_{i}"] = person
+    return defaults
 
 
 def entered_fields(kind: RecordKind, roles: Iterable[str] | None = None) -> list[FieldSpec]:
@@ -988,10 +1010,16 @@ class CaseForm(forms.Form):
         taken: Callable[[str], bool],
         *,
         data: Any = None,
+        suggestions: Mapping[str, str] | None = None,
     ) -> None:
+        suggestions = {k: v for k, v in (suggestions or {}).items() if v}
         super().__init__(
             data=data,
-            initial={"opened_at": _now_minute(), "procedure": "general"},
+            initial={
+                "opened_at": _now_minute(),
+                "procedure": "general",
+                "case_number": suggestions.get("general", ""),
+            },
             label_suffix="：",
         )
         self.origin = origin
@@ -999,7 +1027,15 @@ class CaseForm(forms.Form):
         self._party_slots: list[int] = []
         f = self.fields
         f["case_number"] = _line("案号", required=True, max_length=100)
-        f["case_number"].help_text = "如 通市监罚〔2026〕12号"
+        if suggestions:
+            # The next number of the agency's pattern, per procedure (casenew.js swaps it when
+            # the procedure changes, unless the user typed their own).
+            f["case_number"].help_text = "已按本机关案号格式自动编号，可修改"
+            f["case_number"].widget.attrs.update(
+                {f"data-suggest-{k}": v for k, v in suggestions.items()}
+            )
+        else:
+            f["case_number"].help_text = "如 通市监罚〔2026〕12号"
         f["title"] = _line("案由", max_length=300)
         f["acts"] = forms.MultipleChoiceField(
             label="行政执法行为",

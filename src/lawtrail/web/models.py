@@ -19,15 +19,40 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from lawtrail.core.case_numbers import CaseNumberPattern, PatternError
 from lawtrail.core.model import Person
-from lawtrail.core.record_kinds import STAFF_ROLES
+from lawtrail.core.record_kinds import PROCEDURES, STAFF_ROLES
 from lawtrail.web.roles import ROLE_LABELS, SUPERVISOR
+
+
+def validate_case_number_patterns(value: Any) -> None:
+    """{procedure: pattern}: each pattern numbers cases (lawtrail.core.case_numbers)."""
+    if not isinstance(value, dict) or any(k not in PROCEDURES for k in value):
+        raise ValidationError(
+            f"案号格式应为 程序 → 格式 的对应，程序为：{'、'.join(PROCEDURES)}"
+            '，例如 {"general": "通市监罚〔{year}〕{n}号"}'
+        )
+    for text in value.values():
+        try:
+            CaseNumberPattern(str(text))
+        except PatternError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class Agency(models.Model):
     code = models.SlugField("机关代码", primary_key=True, max_length=64)
     name = models.CharField("机关名称", max_length=200)
     regulation = models.CharField("适用制度文件", max_length=200)
+    # The agency's 案号 per procedure ("general", "simplified"): a new case's number is offered
+    # from it (lawtrail.web.case_numbers); empty: typed by hand.
+    case_number_patterns = models.JSONField(
+        "案号格式",
+        default=dict,
+        blank=True,
+        validators=[validate_case_number_patterns],
+        help_text="按程序设置：{year} 为年度，{n} 为序号，"
+        '如 {"general": "通市监罚〔{year}〕{n}号"}',
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "执法机关"

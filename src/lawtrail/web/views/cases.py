@@ -24,11 +24,17 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lawtrail.core import timeutil
 from lawtrail.core.engine import evaluate
-from lawtrail.core.record_kinds import MEDIA_TYPES, ORIGINS, RECORD_KINDS, SIGNATURE_ROLES
+from lawtrail.core.record_kinds import (
+    MEDIA_TYPES,
+    ORIGINS,
+    PROCEDURES,
+    RECORD_KINDS,
+    SIGNATURE_ROLES,
+)
 from lawtrail.core.role_acts import role_label
 from lawtrail.core.rules import load_pack
 from lawtrail.services import ActRefused, ServiceError
-from lawtrail.web import actions, casepage, dashboard, drafts, orders, wiring
+from lawtrail.web import actions, case_numbers, casepage, dashboard, drafts, orders, wiring
 from lawtrail.web.forms import (
     ORIGIN_KINDS,
     CaseForm,
@@ -133,6 +139,14 @@ def case_new(request: HttpRequest) -> HttpResponse:
         origin,
         lambda number: CaseIndex.objects.filter(agency_id=agency, case_number=number).exists(),
         data=data,
+        suggestions=None
+        if posted
+        else {
+            procedure: case_numbers.suggest(
+                user.agency, procedure, timeutil.local_date(timeutil.now()).year
+            )
+            for procedure in PROCEDURES
+        },
     )
     first = record_form(
         kind,
@@ -140,6 +154,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         casepage.agency_users(agency),
         parties=CaseForm.party_choices(),
         roles=user.roles,
+        user=user,
         data=data,
         files=request.FILES if posted else None,
     )
@@ -321,6 +336,7 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         media=casepage.case_media(index.agency_id, index.case_number),
         correcting=correcting,
         roles=user.roles,
+        user=user,
         data=data,
         files=request.FILES if posted else None,
         initial={k: v for k, v in request.GET.items() if k.startswith("f_")},
