@@ -137,7 +137,13 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     kept = False
     if fields and not signed_in:
         kept = keptform.keep(request, fields)
-    next_url = reverse("kept_form") if kept else keptform.safe_path(request)
+    # after signing in: the kept form, else the page of the form (not the sign-out's URL)
+    if kept:
+        next_url = reverse("kept_form")
+    elif request.path == reverse("logout"):
+        next_url = reverse("home")
+    else:
+        next_url = keptform.safe_path(request)
     return render(
         request,
         "lawtrail/csrf_failure.html",
