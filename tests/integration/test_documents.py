@@ -474,6 +474,40 @@ def test_the_same_case_data_gives_the_same_bytes(cases: dict[str, Case]) -> None
         assert {i.date_time for i in package.infolist()} == {(2026, 9, 23, 10, 0, 0)}
 
 
+def test_document_properties_name_the_agency_and_the_case_in_chinese(
+    cases: dict[str, Case],
+) -> None:
+    """What 文件属性 shows: the agency as author, the document's title, the case — not
+    "python-docx" or Word's English defaults (issue #15)."""
+    case = cases["benxi-hrss"]
+    record = case.record("dc1")
+    agency = "本溪市人力资源和社会保障局"
+    docx = RENDERER.render("decision", case, record, format="docx").data
+    props = DocxDocument(io.BytesIO(docx)).core_properties
+    assert (props.title, props.author, props.last_modified_by) == ("行政处罚决定书", agency, agency)
+    assert props.subject == case.title
+    assert props.comments == f"{case.case_number} {case.title}"
+    assert props.keywords == case.case_number
+    assert (props.category, props.language) == ("行政执法文书", "zh-CN")
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        core = package.read("docProps/core.xml").decode()
+        app = package.read("docProps/app.xml").decode()
+    assert "python-docx" not in core and "LawTrail" not in core
+    assert "<Application>执法留痕 行政执法全过程记录系统</Application>" in app
+    assert f"<Company>{agency}</Company>" in app
+    pdf = RENDERER.render("decision", case, record).data
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()  # fmt: skip
+    fields = {
+        k.strip(): v.strip() for k, v in (ln.split(":", 1) for ln in info.splitlines() if ":" in ln)
+    }
+    assert fields["Title"] == "行政处罚决定书"
+    assert fields["Author"] == agency
+    assert fields["Subject"] == f"{case.case_number} {case.title}"
+    assert fields["Creator"] == "执法留痕 行政执法全过程记录系统"
+    assert fields["Producer"].startswith("执法留痕 行政执法全过程记录系统（WeasyPrint ")
+
+
 # ----------------------------------------------------------------------------- the volume
 
 

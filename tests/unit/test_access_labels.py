@@ -6,7 +6,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from lawtrail.web.access_labels import ACTION_LABELS, action_label
+from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.web.access_labels import ACTION_LABELS, action_label, target_label
 
 SRC = Path(__file__).parents[2] / "src" / "lawtrail"
 
@@ -83,3 +84,13 @@ def test_labels_are_chinese_and_an_unknown_code_is_shown_as_other() -> None:
     assert action_label("record_form") == "填写记录"
     assert action_label("frobnicate") == "其他操作（frobnicate）"
     assert action_label(None) == "其他操作（）"
+
+
+def test_targets_name_record_kinds_and_tokens_not_their_codes() -> None:
+    """A record form's access names its kind (the log stores the kind's id): never raw ids."""
+    assert target_label("closure") == RECORD_KINDS["closure"].label == "执法行为终结"
+    assert target_label("site_inspection") == RECORD_KINDS["site_inspection"].label
+    assert target_label("idle") == "长时间未操作，自动退出"
+    assert target_label("token:lt_abc123") == "令牌 lt_abc123…"
+    assert target_label("r01") == "r01"  # a record's own id, as the record page shows it
+    assert target_label(None) == ""

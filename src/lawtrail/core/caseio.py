@@ -91,7 +91,7 @@ class _Reader:
     # -- primitive readers; each returns None after recording an error
     def obj(self, value: Any, path: str, allowed: Collection[str]) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self.error(path, f"应为对象（JSON object），实际为 {_json_type(value)}")
+            self.error(path, f"应为 JSON 对象，实际为 {_json_type(value)}")
             return None
         for key in value:
             if key not in allowed:

@@ -6,6 +6,8 @@ operation the request was for (:mod:`lawtrail.web.middleware`)."""
 
 from __future__ import annotations
 
+from lawtrail.core.record_kinds import RECORD_KINDS
+
 ACTION_LABELS: dict[str, str] = {
     # reading a case
     "view_case": "查看案件",
@@ -83,6 +85,7 @@ ACTION_LABELS: dict[str, str] = {
     "media_file": "播放音像资料",
     "access_log": "查看查阅记录",
     "witness_page": "查看见证服务",
+    "kept_form": "恢复填写内容",
     "me": "查看当前用户",
     "record_kinds": "查看记录类型",
     "list_cases": "查看案件列表",
@@ -96,6 +99,9 @@ ACTION_LABELS: dict[str, str] = {
     "list_header_changes": "查看案件信息变更记录",
 }
 
+# Targets that are codes rather than ids of what was accessed.
+TARGET_LABELS: dict[str, str] = {"idle": "长时间未操作，自动退出"}
+
 OUTCOME_LABELS = {"allowed": "允许", "denied": "拒绝"}
 CHANNEL_LABELS = {"web": "网页", "api": "接口", "cli": "命令行"}
 
@@ -105,3 +111,15 @@ def action_label(code: object) -> str:
     text = "" if code is None else str(code)
     label = ACTION_LABELS.get(text)
     return label if label is not None else f"其他操作（{text}）"
+
+
+def target_label(target: object) -> str:
+    """What the access was to, for the page: a record kind (the target of a record form) by its
+    Chinese name, a token by its prefix; record ids, digests and order ids as they are."""
+    text = "" if target is None else str(target)
+    kind = RECORD_KINDS.get(text)
+    if kind is not None:
+        return kind.label
+    if text.startswith("token:"):
+        return f"令牌 {text.removeprefix('token:')}…"
+    return TARGET_LABELS.get(text, text)

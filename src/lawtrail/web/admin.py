@@ -11,6 +11,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.http import HttpRequest
 
+from lawtrail.web.casepage import stage_label
 from lawtrail.web.models import Agency, ApiToken, CaseIndex, PasswordHistory, User
 from lawtrail.web.roles import ROLE_CHOICES
 
@@ -153,8 +154,13 @@ class PasswordHistoryAdmin(admin.ModelAdmin):
 
 @admin.register(CaseIndex)
 class CaseIndexAdmin(admin.ModelAdmin):
-    list_display = ("case_number", "agency", "title", "stage", "violations", "next_due")
+    list_display = ("case_number", "agency", "title", "stage_label", "violations", "next_due")
     list_filter = ("agency", "closed", "archived")
+
+    @admin.display(description="当前阶段", ordering="stage")
+    def stage_label(self, obj: CaseIndex) -> str:
+        """The stage by its Chinese name, not its code ("closure")."""
+        return stage_label(obj.stage) if obj.stage else "—"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

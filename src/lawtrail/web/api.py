@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
+from http import HTTPStatus
 from typing import Annotated, Any, Literal, get_args
 
 from django.conf import settings
@@ -164,7 +165,7 @@ class LawTrailAPI(NinjaAPI):
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> Any:
         document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        document["paths"] = _linked(document["paths"])
+        document["paths"] = _string_status_codes(_linked(document["paths"]))
         schemas = document["components"]["schemas"]
         for name, value in list(schemas.items()):
             schemas[name] = _linked(value)
@@ -173,6 +174,13 @@ class LawTrailAPI(NinjaAPI):
 
     def get_openapi_operation_id(self, operation: Any) -> str:
         return str(operation.view_func.__name__)
+
+
+class ChineseSwagger(Swagger):
+    """Swagger UI with its texts in Chinese: our copy of ninja's page adds
+    ``lawtrail/swagger-zh.js`` (Swagger UI has no translations of its own)."""
+
+    template = "lawtrail/swagger.html"
 
 
 # ============================================================================ authentication
@@ -279,7 +287,7 @@ api = LawTrailAPI(
     auth=[TokenAuth(), BrowserSession()],
     renderer=_ChineseJSON(),
     # Swagger UI from ninja's own static files; no online validator (nothing from the internet)
-    docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False}),
+    docs=ChineseSwagger(settings={"validatorUrl": None, "persistAuthorization": False}),
 )
 
 
@@ -305,18 +313,45 @@ def _on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpRe
     )
 
 
+# Chinese for the statuses ninja raises with an English message of its own ("Cannot parse request
+# body", "CSRF check Failed", "Unauthorized", "Forbidden", "Too many requests.").
+_STATUS_DETAILS: Mapping[int, str] = {
+    400: "请求无效：请求体无法解析（应为有效的 JSON）",
+    401: "未认证：请在 Authorization 请求头中提供有效的令牌（Bearer），或先登录",
+    403: "您无权执行此操作",
+    404: "未找到",
+    405: "不支持该请求方法",
+    413: "请求体过大",
+    415: "不支持的请求体格式",
+    429: "请求过于频繁，请稍后再试",
+    500: "服务器内部错误，请联系管理员（已记录日志）",
+}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _chinese_detail(status: int, message: str) -> str:
+    """`message` when it is ours (Chinese), else the Chinese text for the status."""
+    if _CJK.search(message):
+        return message
+    return _STATUS_DETAILS.get(status, f"请求未能完成（HTTP {status}）")
+
+
 def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _respond(request, ApiError(exc.status_code, str(exc)))
+    error = ApiError(exc.status_code, _chinese_detail(exc.status_code, str(exc)))
+    wait = getattr(exc, "wait", None)  # ninja's Throttled: seconds until the next request
+    if exc.status_code == 429 and isinstance(wait, int | float) and wait > 0:
+        error.headers["Retry_After"] = str(math.ceil(wait))
+    return _respond(request, error)
 
 
 def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _respond(request, ApiError(404, str(exc) or "未找到"))
+    return _respond(request, ApiError(404, _chinese_detail(404, str(exc))))
 
 
 def _on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
     """403, logged as a refused access with the message as its reason (the one mechanism of
     :mod:`lawtrail.web.accessscope`: naming the case the request was about, or its URL names)."""
-    detail = str(exc) or "您无权执行此操作"
+    detail = _chinese_detail(403, str(exc))
     refused(request, detail)
     return _respond(request, ApiError(403, detail))
 
@@ -394,8 +429,8 @@ _PYDANTIC_MESSAGES: Mapping[str, str] = {
     "literal_error": "应为以下之一：{expected}",
     "enum": "应为以下之一：{expected}",
     "json_invalid": "不是有效的 JSON",
-    "dict_type": "应为对象（JSON object）",
-    "model_type": "应为对象（JSON object）",
+    "dict_type": "应为 JSON 对象",
+    "model_type": "应为 JSON 对象",
     "list_type": "应为数组",
     "datetime_parsing": "无法解析的时间（应为 ISO 8601，如 2026-10-09T14:30:00+08:00）",
     "datetime_from_date_parsing": "无法解析的时间（应为 ISO 8601，如 2026-10-09T14:30:00+08:00）",
@@ -409,9 +444,12 @@ _PYDANTIC_MESSAGES: Mapping[str, str] = {
 def _pydantic_message(error: Mapping[str, Any]) -> str:
     template = _PYDANTIC_MESSAGES.get(str(error.get("type", "")))
     if template is None:
-        return f"取值无效（{error.get('type', '')}）"
+        return "取值无效"
+    ctx = dict(error.get("ctx") or {})
+    if isinstance(ctx.get("expected"), str):  # pydantic's "'a', 'b' or 'c'": no English "or"
+        ctx["expected"] = ctx["expected"].replace("' or '", "', '")
     try:
-        return template.format(**(error.get("ctx") or {}))
+        return template.format(**ctx)
     except (KeyError, IndexError):
         return template.split("（")[0]
 
@@ -607,6 +645,54 @@ CASE_FORMAT_COMPONENTS = _case_format_components()
 _LINK = "x-lawtrail-component"
 CaseJson = Annotated[dict[str, Any], WithJsonSchema({_LINK: "CaseFile"})]
 RecordJson = Annotated[dict[str, Any], WithJsonSchema({_LINK: "Record"})]
+
+
+def _string_status_codes(paths: dict[str, Any]) -> dict[str, Any]:
+    """Each operation's responses keyed by the status as a string, as OpenAPI has it. ninja keys
+    the ``response=`` statuses by int and ``openapi_extra`` by str: both in one dict serialize
+    to duplicate JSON keys ("200" twice), which Swagger UI refuses to render at all."""
+    for operations in paths.values():
+        for operation in operations.values():
+            responses = operation.get("responses") if isinstance(operation, dict) else None
+            if not isinstance(responses, dict):
+                continue
+            merged: dict[str, Any] = {}
+            for code, response in sorted(responses.items(), key=lambda kv: isinstance(kv[0], str)):
+                merged[str(code)] = {**merged.get(str(code), {}), **response}  # openapi_extra last
+            for code, response in merged.items():
+                # ninja describes a response by its English reason phrase ("OK", "Unauthorized")
+                if code.isdigit() and response.get("description") == _phrase(int(code)):
+                    response["description"] = _RESPONSE_DESCRIPTIONS.get(
+                        int(code), _STATUS_DETAILS.get(int(code), response["description"])
+                    )
+            operation["responses"] = merged
+    return paths
+
+
+_RESPONSE_DESCRIPTIONS: Mapping[int, str] = {
+    200: "成功",
+    201: "已创建",
+    206: "部分内容（所请求的字节范围）",
+    400: "请求无效（逐项问题见 issues）",
+    401: "未认证",
+    403: "无权访问（已记入查阅记录）",
+    404: "未找到",
+    405: "不支持该请求方法",
+    409: "与已有数据冲突",
+    411: "缺少 Content-Length 请求头",
+    413: "请求体过大",
+    415: "不支持的请求体格式",
+    416: "请求的字节范围无效",
+    429: "请求过于频繁",
+    500: "服务器内部错误",
+}
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _linked(node: Any) -> Any:
@@ -960,6 +1046,26 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"JSON 不允许 {name}")
 
 
+# The json module's messages (CPython's _json scanner and json.decoder), in Chinese.
+_JSON_PROBLEMS: Mapping[str, str] = {
+    "Expecting value": "此处应为一个值",
+    "Expecting property name enclosed in double quotes": "此处应为用双引号括起的键名",
+    "Expecting ':' delimiter": "此处应为冒号（:）",
+    "Expecting ',' delimiter": "此处应为逗号（,）",
+    "Unterminated string starting at": "字符串缺少结尾的双引号",
+    "Invalid control character at": "字符串中含有未转义的控制字符",
+    "Invalid \\escape": "无效的转义序列",
+    "Invalid \\uXXXX escape": "无效的 \\u 转义序列",
+    "Extra data": "JSON 值之后还有多余的内容",
+    "Illegal trailing comma before end of object": "对象末尾多了逗号",
+    "Illegal trailing comma before end of array": "数组末尾多了逗号",
+}
+
+
+def _json_problem(message: str) -> str:
+    return _JSON_PROBLEMS.get(message, "语法错误")
+
+
 def _read_json(request: HttpRequest) -> Any:
     """The request body as JSON, or a 400/413/415 with a Chinese message."""
     if request.content_type != "application/json":
@@ -972,11 +1078,12 @@ def _read_json(request: HttpRequest) -> Any:
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise ApiError(
-            400, f"请求体不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        raise ApiError(400, f"请求体不是有效的 JSON：{exc}") from None
+        where = f"第 {exc.lineno} 行第 {exc.colno} 列"
+        raise ApiError(400, f"请求体不是有效的 JSON（{where}：{_json_problem(exc.msg)}）") from None
+    except RecursionError:
+        raise ApiError(400, "请求体不是有效的 JSON：嵌套层次过深") from None
+    except ValueError as exc:  # _reject_constant's Chinese message
+        raise ApiError(400, f"请求体不是有效的 JSON：{_chinese_detail(400, str(exc))}") from None
     issues = list(_unstorable(data))
     if issues:
         raise ApiError(400, "请求体含有无法存储的值", issues)
@@ -1060,9 +1167,7 @@ def _not_an_object(data: Any, what: str) -> ApiError:
     kind = {list: "数组", str: "字符串", bool: "布尔值", int: "数字", float: "数字"}.get(
         type(data), "null"
     )
-    return ApiError(
-        400, f"{what}未通过校验", [FormatIssue("$", f"应为对象（JSON object），实际为 {kind}")]
-    )
+    return ApiError(400, f"{what}未通过校验", [FormatIssue("$", f"应为 JSON 对象，实际为 {kind}")])
 
 
 def _relocated(issues: Iterable[FormatIssue], position: int, base: str) -> list[FormatIssue]:
@@ -1255,9 +1360,7 @@ def open_case(request: HttpRequest) -> Status[dict[str, Any]]:
     header = {k: data[k] for k in (*_HEADER_KEYS, "parties") if k in data}
     first = data.get("first_record")
     if first is not None and not isinstance(first, dict):
-        raise ApiError(
-            400, "案件信息未通过校验", [FormatIssue("$.first_record", "应为对象（JSON object）")]
-        )
+        raise ApiError(400, "案件信息未通过校验", [FormatIssue("$.first_record", "应为 JSON 对象")])
     try:
         index = actions.do_open_case(user, header, first)
     except services.ActRefused:

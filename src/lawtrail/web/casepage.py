@@ -4,6 +4,7 @@ record's fields as a reader sees them, the menu of record kinds. Nothing here wr
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from lawtrail.ledger.log import LedgerError, StoredEntry
 from lawtrail.ledger.verify import Problem, verify
 from lawtrail.web import wiring
 from lawtrail.web.forms import SIGNATURE_FILE_PREFIX
-from lawtrail.web.models import User
+from lawtrail.web.models import Agency, User
 
 SHOWN_TYPES = ("case", "record", "media")  # access entries are the supervisors' (access log)
 
@@ -115,6 +116,19 @@ class ProofReport:
         return [*self.general, *others]
 
 
+_CLI_OPTION = re.compile(r"（--[a-z-]+(?: [^）]*)?）")
+_AGENCY_CODE = re.compile(r"机关 ([a-z0-9][a-z0-9-]*)")
+
+
+def _for_the_page(message: str) -> str:
+    """A verdict's reason as the page shows it. The reasons are the CLI's too: the page drops
+    the command-line options they name ("（--witness-key）"), which its reader cannot use, and
+    names an agency by its name rather than its code ("机关 tonghua-market")."""
+    names = dict(Agency.objects.values_list("code", "name"))
+    message = _CLI_OPTION.sub("", message)
+    return _AGENCY_CODE.sub(lambda m: names.get(m[1], m[0]), message)
+
+
 def proof_report(agency: str, case_number: str) -> ProofReport:
     """The case's verification for its page. The keys are the system's configured ones (the
     page cannot pin keys for its reader), so the verdict shown is whether every entry is
@@ -131,7 +145,7 @@ def proof_report(agency: str, case_number: str) -> ProofReport:
     except LedgerError as exc:
         return ProofReport(general=[f"无法验证：{exc}"])
     out = ProofReport()
-    out.unverified = [r.message for r in report.verdict.reasons]
+    out.unverified = [_for_the_page(r.message) for r in report.verdict.reasons]
     for summary in report.logs:
         if summary.agency == agency:
             out.checkpoint = summary.latest_checkpoint

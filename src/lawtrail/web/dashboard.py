@@ -153,7 +153,9 @@ def drill_filter(params: Any, now: datetime) -> tuple[Q, list[str]]:
     agency = (params.get("agency") or "").strip()
     if agency:
         q &= Q(agency_id=agency)
-        said.append(f"机关 {agency}")
+        # the agency's name, not its code (the code is an identifier of the URL)
+        name = Agency.objects.filter(code=agency).values_list("name", flat=True).first()
+        said.append(f"机关 {name or agency}")
     on = (params.get("on") or "opened").strip()
     if on not in ON:
         raise PeriodError(f"未知的时间依据「{on}」")
@@ -171,7 +173,8 @@ def drill_filter(params: Any, now: datetime) -> tuple[Q, list[str]]:
     handler = (params.get("handler") or "").strip()
     if handler:
         q &= Q(handler__username=handler)
-        said.append(f"承办人 {handler}")
+        person = User.objects.filter(username=handler).values_list("name", flat=True).first()
+        said.append(f"承办人 {person or handler}")
     finding: dict[str, Any] = {"severity": VIOLATION}
     article = (params.get("article") or "").strip()
     if article:

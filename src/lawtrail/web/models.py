@@ -226,6 +226,9 @@ class PasswordHistory(models.Model):
         verbose_name = verbose_name_plural = "历史密码"
         ordering = ["-changed_at", "-id"]
 
+    def __str__(self) -> str:  # the admin's title of a row (Django's is "PasswordHistory object")
+        return f"{self.user}于{timezone.localtime(self.changed_at):%Y-%m-%d %H:%M}设置的密码"
+
 
 class CaseIndex(models.Model):
     """One case as a row, for lists and inboxes (a projection of the ledger, see module doc)."""

@@ -212,6 +212,8 @@ AXES_LOCKOUT_CALLABLE = "lawtrail.web.signin.lockout_response"
 AXES_VERBOSE = False
 SESSION_COOKIE_SECURE = config.env_bool("LAWTRAIL_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A refused form is answered in Chinese and its typed values given back (not Django's page).
+CSRF_FAILURE_VIEW = "lawtrail.web.views.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lawtrail.core import timeutil
-from lawtrail.web import actions
+from lawtrail.web import actions, keptform
 from lawtrail.web.models import User
 from lawtrail.web.views.common import client_ip
 
@@ -161,10 +161,16 @@ class SignInMiddleware:
         idle = settings.LAWTRAIL_IDLE_SECONDS
         if isinstance(last, int | float) and now - last > idle:
             log_event(user, "logout", request, target="idle")
+            # A form posted after the idle limit is not executed, but what was typed into it
+            # is kept (in the new, signed-out session) and given back after the new sign-in.
+            api = request.path.startswith("/api/")
+            fields = [] if api else keptform.posted_fields(request)
             logout(request)
-            return self._to_login(
-                request, f"您已连续 {idle // 60} 分钟没有操作，为保护账户已自动退出，请重新登录。"
-            )
+            kept = keptform.keep(request, fields)
+            message = f"您已连续 {idle // 60} 分钟没有操作，为保护账户已自动退出，请重新登录。"
+            if kept:
+                message += "您刚才提交的内容没有执行，已为您保存：重新登录后可以核对并再次提交。"
+            return self._to_login(request, message, next_url=reverse("kept_form") if kept else "")
         if not isinstance(last, int | float) or now - last >= ACTIVITY_RESOLUTION:
             request.session[LAST_ACTIVITY] = now
         if request.path.startswith(_OPEN_PREFIXES):
@@ -187,7 +193,7 @@ class SignInMiddleware:
         return None
 
     @staticmethod
-    def _to_login(request: HttpRequest, message: str) -> HttpResponse:
+    def _to_login(request: HttpRequest, message: str, next_url: str = "") -> HttpResponse:
         if request.path.startswith("/api/"):
             return JsonResponse(
                 {"detail": message, "issues": []},
@@ -195,4 +201,5 @@ class SignInMiddleware:
                 json_dumps_params={"ensure_ascii": False},
             )
         messages.warning(request, message)
-        return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+        target = next_url or request.get_full_path()
+        return redirect(f"{reverse('login')}?{urlencode({'next': target})}")

@@ -12,6 +12,7 @@ from lawtrail.web.views import (
     common,
     dashboard,
     documents,
+    errors,
     inbox,
     ledger_http,
     media,
@@ -30,6 +31,8 @@ urlpatterns = [
     path("account/otp/", account.otp_enrol, name="otp_enrol"),
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
+    # A form refused by the CSRF check while signed out, given back after signing in again.
+    path("account/kept-form/", errors.kept_form, name="kept_form"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_new, name="case_new"),
@@ -96,5 +99,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "lawtrail.web.views.errors.bad_request"
 handler403 = "lawtrail.web.views.errors.forbidden"
 handler404 = "lawtrail.web.views.errors.not_found"
+handler500 = "lawtrail.web.views.errors.server_error"

@@ -67,6 +67,7 @@ NOT_CASE_SCOPED = {
     "order_evidence": "logged as download_evidence in the ledger of the order's agency",
     "login_otp": "the sign-in's second factor (a sign-in event)",
     "account": "the user's own account (sign-in events)",
+    "kept_form": "the user's own typing, given back after a new sign-in (shows no case data)",
     "password_change": "the user's own password (a sign-in event: password_changed)",
     "otp_enrol": "the user's own second factor (a sign-in event: otp_enrolled)",
     "tokens": "the user's own API tokens (sign-in events: token_created)",

@@ -83,3 +83,20 @@ def test_officers_cannot_open_the_admin(login: Callable[[str], Client]) -> None:
     response = login("market.handler").get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_admin_names_stages_and_password_changes_in_chinese(
+    demo_cases: None, login: Callable[[str], Client]
+) -> None:
+    from lawtrail.web.casepage import stage_label
+    from lawtrail.web.models import PasswordHistory
+
+    page = login("admin").get("/admin/lawtrail/caseindex/").content.decode()
+    stages = set(CaseIndex.objects.exclude(stage="").values_list("stage", flat=True))
+    assert stages
+    for stage in stages:
+        assert f'<td class="field-stage_label">{stage_label(stage)}</td>' in page
+        assert stage_label(stage) != stage
+    user = User.objects.get(username="market.handler")
+    entry = PasswordHistory.objects.create(user=user, password="x")
+    assert str(entry).endswith("设置的密码") and "object" not in str(entry)

@@ -26,6 +26,7 @@ from lawtrail.core.model import Case, Record
 from lawtrail.core.record_kinds import RECORD_KINDS, FieldSpec, FieldType, RoleAct
 from lawtrail.core.regulations import article_label
 from lawtrail.web import actions, drafts, inbox_index, orders, wiring
+from lawtrail.web.casepage import shown_value
 from lawtrail.web.forms import field_json, form_context, kind_field
 from lawtrail.web.inbox import (
     ACT_STEP_PREFIX,
@@ -375,10 +376,14 @@ def role_act(request: HttpRequest, pk: int, record_id: str, act: str) -> HttpRes
                 new_id = (entry.body_ref() if entry is not None else None) or record_id
                 return redirect("record_detail", index.pk, new_id)
     kind = RECORD_KINDS[head.kind]
+    # as the record page shows them: 是/否, choices and people by their Chinese names
     shown = [
-        (f.label, head.fields[f.name])
-        for f in kind.fields
-        if f.name in head.fields and not f.system
+        (item.label, "\n".join(item.lines) if item.lines else item.text)
+        for item in (
+            shown_value(f, head.fields[f.name], case)
+            for f in kind.fields
+            if f.name in head.fields and not f.system
+        )
     ]
     return render(
         request,

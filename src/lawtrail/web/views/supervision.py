@@ -28,7 +28,12 @@ from lawtrail.core import timeutil
 from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import Ledger, StoredEntry
 from lawtrail.web import wiring
-from lawtrail.web.access_labels import CHANNEL_LABELS, OUTCOME_LABELS, action_label
+from lawtrail.web.access_labels import (
+    CHANNEL_LABELS,
+    OUTCOME_LABELS,
+    action_label,
+    target_label,
+)
 from lawtrail.web.models import Agency
 from lawtrail.web.roles import APPROVER, SUPERVISOR
 from lawtrail.web.views.common import current_user
@@ -199,7 +204,7 @@ def _page(
             user_agency=names.get(str(body.get("user_agency", "")), "")
             or str(body.get("user_agency") or "（无所属机关）"),
             action=action_label(body.get("action")),
-            target=str(body.get("target", "")),
+            target=target_label(body.get("target")),
             outcome=_outcome_label(body),
             denied=body.get("outcome") == "denied",
             reason=str(body.get("reason") or ""),
