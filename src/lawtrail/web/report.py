@@ -329,7 +329,7 @@ def recording_section(ctx: ReportContext) -> Section:
         (overview, by_article),
         notes=(
             "违规项由规则引擎依本机关的执法全过程记录办法逐案检查得出，"
-            "随每次记录写入更新，并由 lawtrail verify 核验。",
+            "随每次记录写入更新，并由账本核验（账本完整性与索引一致性核验）核对。",
         ),
     )
 

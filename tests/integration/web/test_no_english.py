@@ -301,6 +301,20 @@ def test_every_page_of_every_demo_role_is_in_chinese(
     sweep.visit(f"/cases/{index.pk}/approvals/{approval.id}/", clients)
     sweep.visit(f"/cases/{index.pk}/records/{with_act.id}/acts/{act}/", clients)
     sweep.visit(f"/cases/{index.pk}/archive/", clients)
+    # the header change form (the demo's market cases are archived: closed to changes)
+    opened = actions.do_open_case(
+        User.objects.get(username="market.handler"),
+        {
+            "case_number": "通市监罚〔2026〕990号",
+            "title": "某商店销售过期食品案",
+            "acts": ["penalty"],
+            "procedure": "general",
+            "origin": "ex_officio",
+            "opened_at": timeutil.now().isoformat(),
+            "parties": [{"id": "p1", "name": "某商店"}],
+        },
+    )
+    sweep.visit(f"/cases/{opened.pk}/change/", clients)
     # the API's documentation page (its Swagger UI is relabelled by script: see its own test)
     sweep.check("market.handler /api/docs", login("market.handler").get("/api/docs"))
     assert not sweep.found, "English on the pages:\n" + sweep.report()
