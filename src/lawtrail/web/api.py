@@ -1677,5 +1677,6 @@ def upload_media(
     )
 
 
-# 责令限期整改 (issue #14 item 4): its operations are registered on this API by their own module.
-from lawtrail.web import api_orders  # noqa: E402, F401
+# 责令限期整改 (issue #14 item 4) and 案卷评查 (item 2): their operations are registered on this API
+# by their own modules.
+from lawtrail.web import api_orders, api_reviews  # noqa: E402, F401
