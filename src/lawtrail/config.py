@@ -18,6 +18,7 @@ variable, instead of being ignored.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 
@@ -99,6 +100,21 @@ def log_origin_base() -> str:
     if any(ch.isspace() for ch in base) or "+" in base:
         raise ConfigError("环境变量 LAWTRAIL_LOG_ORIGIN_BASE 不能含空白或“+”")
     return base.rstrip("/")
+
+
+_LOG_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def supervisor_log() -> str:
+    """The name of the supervising body's own log in the ledger (default ``yfzsb``, 依法治市办):
+    where its 案卷评查 samplings and scoring sheets are signed (lawtrail.case_review), beside —
+    never inside — the agencies' logs. Must not be an agency's code."""
+    name = env_str("LAWTRAIL_SUPERVISOR_LOG", "yfzsb")
+    if not _LOG_NAME.match(name):
+        raise ConfigError(
+            f"环境变量 LAWTRAIL_SUPERVISOR_LOG 应为小写字母、数字和连字符（当前为 {name!r}）"
+        )
+    return name
 
 
 def templates_dir() -> Path | None:

@@ -105,6 +105,12 @@ def test_verify_reports_an_edited_case_index_and_a_swapped_ref(
     assert report["projections"] == [
         {"name": "案件索引", "table": "lawtrail_caseindex", "rows": 11},
         {"name": "责令整改索引", "table": "lawtrail_rectificationorder", "rows": 0},
+        # the demo's one sampling and its one scored case (lawtrail.web.demo.seed_review)
+        {
+            "name": "案卷评查索引",
+            "table": "lawtrail_reviewsampling, lawtrail_casereview",
+            "rows": 2,
+        },
     ]
     text = run_lawtrail(env, "verify", "--agency", VIOLATIONS[0])
     assert text.returncode == 1

@@ -28,8 +28,10 @@ ENTRY_FORMAT = "lawtrail-entry/1"
 # access: who viewed or downloaded what of the case, or was refused (issue #4), or one document
 # generated from the case (a 文书 or the archived 案卷 volume: its template and digests, issue #5),
 # or one act of supervision (issue #14): a supervisor's 责令限期整改 order to the agency or the
-# head's answer to it (lawtrail.supervision), in the log of the agency it is addressed to.
-ENTRY_TYPES = ("case", "record", "media", "access", "document", "supervision")
+# head's answer to it (lawtrail.supervision), in the log of the agency it is addressed to; or one
+# act of 案卷评查 (issue #14 item 2): a sampling of an agency's closed cases or the scoring sheet of
+# one, in the supervising body's own log (lawtrail.case_review).
+ENTRY_TYPES = ("case", "record", "media", "access", "document", "supervision", "review")
 
 
 def ledger_entry(

@@ -83,6 +83,7 @@ _ENTRY_LABELS = {
     "document": "文书",
     "access": "查阅记录",
     "supervision": "责令整改",
+    "review": "案卷评查",
 }
 
 
@@ -121,7 +122,8 @@ def body_ref(data: Mapping[str, Any]) -> str | None:
     """What an entry's hashed body says its ``ref`` is — the value the unhashed ``ref`` column
     must hold (:class:`NewEntry`): a record's id, a media file's or a document's sha256, a case
     header's case number, an access entry's target (else its case number), a supervision
-    entry's order id (the order and its answer share it). None when the body
+    entry's order id (the order and its answer share it), a review entry's sampling or sheet
+    id. None when the body
     names none (an entry type or body of no service)."""
     kind = data.get("type")
     body = data.get(kind) if isinstance(kind, str) else None
@@ -137,6 +139,8 @@ def body_ref(data: Mapping[str, Any]) -> str | None:
         value = body.get("target") or data.get("case_number")
     elif kind == "supervision":
         value = body.get("order")
+    elif kind == "review":
+        value = body.get("sheet") if body.get("act") == "sheet" else body.get("sampling")
     else:
         return None
     return value if isinstance(value, str) else None

@@ -1936,6 +1936,6 @@ def upload_media(
     )
 
 
-# 责令限期整改 (issue #14 item 4) and the 评议考核 report (issue #14 item 3): their operations are
-# registered on this API by their own modules.
-from lawtrail.web import api_orders, api_report  # noqa: E402, F401
+# 责令限期整改 (issue #14 item 4), 案卷评查 (item 2) and the 评议考核 report (item 3): their
+# operations are registered on this API by their own modules.
+from lawtrail.web import api_orders, api_report, api_reviews  # noqa: E402, F401

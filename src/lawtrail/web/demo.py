@@ -11,9 +11,10 @@ from pathlib import Path
 from django.db import transaction
 
 from lawtrail import services
+from lawtrail.core import review, timeutil
 from lawtrail.core.caseio import parse_case
-from lawtrail.web import actions, wiring
-from lawtrail.web.models import Agency, CaseIndex, User
+from lawtrail.web import actions, reviews, wiring
+from lawtrail.web.models import Agency, CaseIndex, ReviewSampling, User
 from lawtrail.web.roles import (
     ADMIN,
     APPROVER,
@@ -90,6 +91,7 @@ def seed(examples: Path | None = None) -> list[tuple[str, str, str]]:
     accounts.append(("admin", "系统管理员", "系统管理（/admin/）"))
     if examples is not None:
         import_examples(examples)
+        seed_review(supervisor)
     return accounts
 
 
@@ -123,3 +125,32 @@ def import_examples(folder: Path) -> int:
             actions.project(case.agency, case.case_number, handler=handler)
         imported += 1
     return imported
+
+
+REVIEWED_AGENCY = "tonghua-market"
+
+
+def seed_review(supervisor: User) -> None:
+    """The supervisor's own log, and one 案卷评查 of the demo: a 10 % sampling of the market
+    bureau's cases closed in the year of its latest closure, the first selected case scored
+    (one manual deduction, with its reason). Skipped once any sampling exists.
+
+    The log is created even when there is nothing to sample, so that `lawtrail witness init`
+    (run after this by ./run.sh demo) pins its key with the agencies' keys."""
+    wiring.ledger().ensure_log(reviews.log_name())
+    if ReviewSampling.objects.exists():
+        return
+    latest = (
+        CaseIndex.objects.filter(agency_id=REVIEWED_AGENCY, closed_at__isnull=False)
+        .order_by("-closed_at")
+        .first()
+    )
+    if latest is None or latest.closed_at is None:
+        return
+    year = timeutil.local(latest.closed_at).year
+    period = reviews.period_of(date(year, 1, 1), date(year, 12, 31))
+    sampling = reviews.do_sample(supervisor, REVIEWED_AGENCY, period, reviews.DEFAULT_PERCENT)
+    sheet = review.load_sheet(REVIEWED_AGENCY)
+    manual = {i.id: review.ManualScore(i.points) for i in sheet.manual_items}
+    manual["documents.format"] = review.ManualScore(3, "部分文书未载明文号，用语不够规范")
+    reviews.do_review(supervisor, sampling, sampling.selected[0], manual)

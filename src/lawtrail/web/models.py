@@ -460,3 +460,61 @@ class RecordDraft(models.Model):
     @property
     def open(self) -> bool:
         return self.submitted_at is None and self.discarded_at is None
+
+
+class ReviewSampling(models.Model):
+    """One 案卷评查 sampling (which closed cases of an agency and period were drawn), as a row for
+    the review lists: a projection of the ``review`` entries of the supervisor's own log
+    (:mod:`lawtrail.case_review`), rebuilt by ``lawtrail manage reindex`` and checked by
+    ``lawtrail verify`` (:class:`lawtrail.web.review_index.ReviewIndexCheck`)."""
+
+    agency = models.ForeignKey(Agency, verbose_name="被评查机关", on_delete=models.PROTECT)
+    sampling_id = models.CharField("抽取编号", max_length=40, unique=True)
+    period_from = models.DateField("期间起")
+    period_to = models.DateField("期间止")
+    period_label = models.CharField("期间", max_length=60)
+    percent = models.PositiveSmallIntegerField("抽取比例（%）")
+    population = models.PositiveIntegerField("已终结案件数")
+    selected = models.JSONField("抽中的案件", default=list)
+    sampled_by = models.CharField("抽取人", max_length=150)
+    sampled_at = models.DateTimeField("抽取时间")
+    seq = models.PositiveIntegerField("账本序号")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案卷抽取索引"
+        ordering = ["-sampled_at", "sampling_id"]
+        indexes = [models.Index(fields=["agency", "period_from", "period_to"])]
+
+    def __str__(self) -> str:
+        return self.sampling_id
+
+
+class CaseReview(models.Model):
+    """One 案卷评查 scoring sheet of a sampled case, as a row for the lists and the ranking (a
+    projection like :class:`ReviewSampling`). A re-score is a new row; the one it replaced names
+    it in ``superseded_by`` and no longer counts."""
+
+    agency = models.ForeignKey(Agency, verbose_name="被评查机关", on_delete=models.PROTECT)
+    sheet_id = models.CharField("评查表编号", max_length=40, unique=True)
+    sampling_id = models.CharField("抽取编号", max_length=40)
+    case_number = models.CharField("案号", max_length=100)
+    total = models.SmallIntegerField("总分")
+    grade = models.CharField("等级", max_length=10)
+    vetoes = models.PositiveSmallIntegerField("一票否决项", default=0)
+    reviewed_by = models.CharField("评查人", max_length=150)
+    reviewed_at = models.DateTimeField("评查时间")
+    judged_size = models.PositiveIntegerField("评查时机关日志大小")
+    seq = models.PositiveIntegerField("账本序号")
+    supersedes = models.CharField("取代的评查表", max_length=40, blank=True)
+    superseded_by = models.CharField("被取代于", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案卷评查索引"
+        ordering = ["-reviewed_at", "sheet_id"]
+        indexes = [
+            models.Index(fields=["sampling_id", "case_number"]),
+            models.Index(fields=["agency", "superseded_by"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.sheet_id

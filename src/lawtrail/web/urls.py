@@ -18,6 +18,7 @@ from lawtrail.web.views import (
     media,
     orders,
     report,
+    reviews,
     supervision,
 )
 
@@ -84,6 +85,20 @@ urlpatterns = [
         orders.order_evidence,
         name="order_evidence",
     ),
+    # 案卷评查 (issue #14 item 2)
+    path("supervision/reviews/", reviews.review_list, name="review_list"),
+    path("supervision/reviews/sample/", reviews.review_sample, name="review_sample"),
+    path(
+        "supervision/reviews/samplings/<str:sampling_id>/",
+        reviews.review_sampling,
+        name="review_sampling",
+    ),
+    path(
+        "supervision/reviews/samplings/<str:sampling_id>/cases/<int:case_pk>/",
+        reviews.review_score,
+        name="review_score",
+    ),
+    path("supervision/reviews/sheets/<str:sheet_id>/", reviews.review_detail, name="review_detail"),
     # The ledger's checkpoints and proofs, read-only, no login (docs/ledger-http.md).
     path("ledger/<slug:agency>/<path:path>", ledger_http.ledger_endpoint, name="ledger_http"),
     path("api/", api.urls),

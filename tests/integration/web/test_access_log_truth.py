@@ -65,6 +65,13 @@ NOT_CASE_SCOPED = {
     "order_detail": "logged as view_order in the ledger of the order's agency",
     "order_answer": "the answer's ledger entry names who answered; the form logs answer_form",
     "order_evidence": "logged as download_evidence in the ledger of the order's agency",
+    # 案卷评查 (lawtrail.web.views.reviews): not under /cases/; the pages that show a case's
+    # findings log them in the ledger of the reviewed agency (test_case_review)
+    "review_list": "the review index of the supervised agencies (case numbers and grades only)",
+    "review_sample": "drawing a sample: the sampling's entry in the supervisor's log names who",
+    "review_sampling": "a sampling: seed, population and selection (case numbers only)",
+    "review_score": "logged as review_form in the ledger of the reviewed agency",
+    "review_detail": "logged as view_review in the ledger of the reviewed agency",
     "login_otp": "the sign-in's second factor (a sign-in event)",
     "account": "the user's own account (sign-in events)",
     "kept_form": "the user's own typing, given back after a new sign-in (shows no case data)",

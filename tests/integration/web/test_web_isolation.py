@@ -251,6 +251,29 @@ ORDER_ROUTES = {
 }
 
 
+# The 案卷评查 pages are not case routes either (the scoring page names the case by its index
+# row, ``case_pk``, within a sampling): a review belongs to the supervisor's log. Their isolation
+# — a supervisor of another agency, another agency's head, an officer refused (403, logged in the
+# reviewed agency, nothing stored); the agency's head read-only — is tested in
+# test_case_review.py; a new route here must be added there and to this list.
+REVIEW_ROUTES = {
+    "review_list": "lists only the reviews of the agencies the user supervises or heads",
+    "review_sample": "only a supervisor of the agency samples (refused: 403, logged)",
+    "review_sampling": "only the agency's supervisors and head read (refused: 403, logged)",
+    "review_score": "only a supervisor of the agency scores a case it sampled (403, logged)",
+    "review_detail": "only the agency's supervisors and head read (refused: 403, logged)",
+}
+
+
+def test_the_review_routes_of_the_url_map_are_the_ones_listed() -> None:
+    names = {
+        p.name
+        for p in urls.urlpatterns
+        if isinstance(p, URLPattern) and str(p.pattern).startswith("supervision/reviews")
+    }
+    assert names == set(REVIEW_ROUTES)
+
+
 def test_the_order_routes_of_the_url_map_are_the_ones_listed() -> None:
     names = {
         p.name

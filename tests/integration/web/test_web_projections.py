@@ -84,13 +84,14 @@ def test_the_demo_case_index_matches_its_rebuild_from_the_ledger(demo_cases: Non
     open_case()
     report = check()
     assert report.problems == []
-    summary, orders = report.projections
+    summary, orders, reviews = report.projections
     assert (summary.name, summary.table, summary.rows) == ("案件索引", "lawtrail_caseindex", 12)
     assert (orders.name, orders.table, orders.rows) == (
         "责令整改索引",
         "lawtrail_rectificationorder",
         0,
     )
+    assert (reviews.name, reviews.rows) == ("案卷评查索引", 0)  # test_case_review.py has rows
     assert check(agency=MARKET).projections[0].rows == 4
     assert check(agency=MARKET, case_number=EXAMPLE).projections[0].rows == 1
 

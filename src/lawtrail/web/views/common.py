@@ -35,6 +35,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_sees_witness": user.has_role(SUPERVISOR) or user.has_role(APPROVER),
         # 责令限期整改: the supervisors and the agencies' heads
         "nav_sees_orders": user.has_role(SUPERVISOR) or user.has_role(APPROVER),
+        # 案卷评查: the supervisors score, the agencies' heads read their own
+        "nav_sees_reviews": user.has_role(SUPERVISOR) or user.has_role(APPROVER),
         "nav_agency": user.agency.name if user.agency else "",
     }
 

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from lawtrail import config
 from lawtrail.core import timeutil
 from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import Ledger, StoredEntry
@@ -260,4 +261,7 @@ def witness_page(request: HttpRequest) -> HttpResponse:
     else:
         raise PermissionDenied("只有监督人员和机关负责人可以查看见证服务")
     names = dict(Agency.objects.filter(code__in=codes).values_list("code", "name"))
+    if user.has_role(SUPERVISOR):
+        # the supervisor's own log (案卷评查, lawtrail.case_review) is witnessed like the agencies'
+        names[config.supervisor_log()] = "监督机关（案卷评查）"
     return render(request, "lawtrail/witness.html", witness_overview(names))

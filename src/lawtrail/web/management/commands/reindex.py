@@ -3,12 +3,12 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from lawtrail.web import actions, orders, wiring
+from lawtrail.web import actions, orders, reviews, wiring
 from lawtrail.web.models import CaseFinding, CaseIndex, InboxTask
 
 
 class Command(BaseCommand):
-    help = "从账本重建案件索引（案件列表与待办）与责令整改索引"
+    help = "从账本重建案件索引（案件列表与待办）、责令整改索引与案卷评查索引"
 
     def handle(self, *args: Any, **options: Any) -> None:
         ledger = wiring.ledger()
@@ -33,3 +33,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             rebuilt = orders.reindex_orders()
         self.stdout.write(f"已重建 {rebuilt} 项责令整改的索引")
+        with transaction.atomic():
+            reviewed = reviews.reindex_reviews()
+        self.stdout.write(f"已重建 {reviewed} 项案卷抽取与评查表的索引")

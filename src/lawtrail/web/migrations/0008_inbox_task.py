@@ -26,7 +26,7 @@ def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lawtrail", "0006_rectification"),
+        ("lawtrail", "0007_case_review"),
     ]
 
     operations = [

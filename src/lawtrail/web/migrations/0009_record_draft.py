@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lawtrail", "0007_inbox_task"),
+        ("lawtrail", "0008_inbox_task"),
     ]
 
     operations = [

@@ -28,7 +28,7 @@ def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lawtrail", "0008_record_draft"),
+        ("lawtrail", "0009_record_draft"),
     ]
 
     operations = [
