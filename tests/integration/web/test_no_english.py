@@ -32,8 +32,8 @@ from django.urls.exceptions import Resolver404
 from lawtrail.core import timeutil
 from lawtrail.core.record_kinds import RECORD_KINDS, STAGE_LABELS
 from lawtrail.evidence.filetypes import ALLOWED_EXTENSIONS
-from lawtrail.web import actions
-from lawtrail.web.models import ApiToken, CaseIndex, User
+from lawtrail.web import actions, demo
+from lawtrail.web.models import ApiToken, CaseIndex, CaseReview, User
 
 pytestmark = pytest.mark.django_db
 
@@ -258,7 +258,7 @@ class Sweep:
             response = client.get(url)
             if response.status_code == 200:
                 self.check(f"{who} {url}", response)
-                route = route_of(url)
+                route = route_of(urlsplit(url).path)
                 assert route is not None
                 self.rendered.add(route.split(":")[0])
                 return
@@ -289,6 +289,8 @@ def test_every_page_of_every_demo_role_is_in_chinese(
         },
     )
     assert issued.status_code == 302, issued.content.decode()[:2000]
+    # a 案卷评查 sampling with a scored sheet, so that the review pages have one to show
+    demo.seed_review(User.objects.get(username="supervisor"))
     sweep = Sweep()
     sweep.crawl(Client(), "anonymous")
     for username, client in clients.items():
@@ -315,6 +317,15 @@ def test_every_page_of_every_demo_role_is_in_chinese(
         },
     )
     sweep.visit(f"/cases/{opened.pk}/change/", clients)
+    # 案卷评查: the sampling form, and the scoring page of the demo's scored case (a re-score)
+    sweep.visit("/supervision/reviews/sample/", clients)
+    scored = CaseReview.objects.get()
+    case_pk = CaseIndex.objects.get(agency_id=scored.agency_id, case_number=scored.case_number).pk
+    sweep.visit(
+        f"/supervision/reviews/samplings/{scored.sampling_id}/cases/{case_pk}/"
+        f"?supersedes={scored.sheet_id}",
+        clients,
+    )
     # the API's documentation page (its Swagger UI is relabelled by script: see its own test)
     sweep.check("market.handler /api/docs", login("market.handler").get("/api/docs"))
     assert not sweep.found, "English on the pages:\n" + sweep.report()

@@ -1,0 +1,15 @@
+"""Template filters that turn the system's identifiers into what users read."""
+
+from __future__ import annotations
+
+from django import template
+
+from lawtrail.web.dashboard import regulation_title as _regulation_title
+
+register = template.Library()
+
+
+@register.filter
+def regulation_title(file_name: str) -> str:
+    """A regulation's title as users know it (not its packaged file's name)."""
+    return _regulation_title(str(file_name))
