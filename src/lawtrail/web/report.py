@@ -42,8 +42,8 @@ from lawtrail import supervision
 from lawtrail.core import timeutil
 from lawtrail.core.regulations import load_regulation
 from lawtrail.documents.formatting import chinese_ordinal
-from lawtrail.web import dashboard
-from lawtrail.web.models import Agency, RectificationOrder
+from lawtrail.web import dashboard, reviews
+from lawtrail.web.models import Agency, RectificationOrder, User
 from lawtrail.web.witness_panel import witness_overview
 
 Cell = int | float | str | datetime | None
@@ -507,13 +507,127 @@ def integrity_section(ctx: ReportContext) -> Section:
     )
 
 
-# The sections, in the report's order (see the module doc: the 案卷评查 section goes after
-# orders_section).
+def review_section(ctx: ReportContext) -> Section:
+    """案卷评查: the supervising body's samplings of this agency whose period lies within the
+    report's, the current sheet of each reviewed case (a re-score replaces the earlier sheet),
+    the grades, and the agency's place in the ranking of all agencies reviewed in the period
+    (by average score, ties by fewer 不合格: :func:`reviews.ranking`)."""
+    samplings = list(
+        reviews.samplings_in([ctx.agency], ctx.period).order_by("sampled_at", "sampling_id")
+    )
+    sheets = list(
+        reviews.current_reviews(s.sampling_id for s in samplings).order_by(
+            "case_number", "sheet_id"
+        )
+    )
+    names = dict(
+        User.objects.filter(username__in={r.reviewed_by for r in sheets}).values_list(
+            "username", "name"
+        )
+    )
+    reviewed_in = {s.sampling_id: 0 for s in samplings}
+    for sheet in sheets:
+        reviewed_in[sheet.sampling_id] = reviewed_in.get(sheet.sampling_id, 0) + 1
+    sampled = Table(
+        "samplings",
+        "抽取情况",
+        (
+            Column("sampling", "抽取编号", 20),
+            Column("period", "评查期间", 24),
+            Column("population", "已终结案件", 12),
+            Column("percent", "抽取比例（%）", 14),
+            Column("selected", "抽中案件", 10),
+            Column("reviewed", "已评查", 10),
+            Column("sampled_at", "抽取时间", 18),
+        ),
+        tuple(
+            Row(
+                s.sampling_id,
+                (
+                    s.sampling_id,
+                    s.period_label,
+                    s.population,
+                    s.percent,
+                    len(s.selected or []),
+                    reviewed_in.get(s.sampling_id, 0),
+                    timeutil.local(s.sampled_at),
+                ),
+            )
+            for s in samplings
+        ),
+        empty="本期间未抽取本机关案卷",
+    )
+    results = Table(
+        "sheets",
+        "评查结果",
+        (
+            Column("case", "案号", 26),
+            Column("total", "得分", 8),
+            Column("grade", "等级", 8),
+            Column("vetoes", "一票否决项", 12),
+            Column("reviewer", "评查人", 10),
+            Column("reviewed_at", "评查时间", 18),
+        ),
+        tuple(
+            Row(
+                r.sheet_id,
+                (
+                    r.case_number,
+                    r.total,
+                    r.grade,
+                    r.vetoes,
+                    names.get(r.reviewed_by) or r.reviewed_by,
+                    timeutil.local(r.reviewed_at),
+                ),
+            )
+            for r in sheets
+        ),
+        empty="本期间无评查结果",
+    )
+    agencies = dict(Agency.objects.values_list("code", "name"))
+    ranks = [r for r in reviews.ranking(agencies, ctx.period) if r.reviewed]
+    place = next((i + 1 for i, r in enumerate(ranks) if r.agency == ctx.agency), None)
+    mine = next((r for r in ranks if r.agency == ctx.agency), None)
+    summary = Table(
+        "summary",
+        "评查汇总",
+        (Column("item", "项目", 30), Column("value", "数值", 14)),
+        (
+            Row("reviewed", ("已评查案卷（件）", len(sheets))),
+            Row("average", ("平均得分", mine.average if mine else None)),
+            *(
+                Row(f"grade_{g}", (f"{g}（件）", mine.grades.get(g, 0) if mine else 0))
+                for g in reviews.GRADE_ORDER
+            ),
+            Row("vetoes", ("有一票否决项的案卷（件）", mine.vetoes if mine else 0)),
+            Row(
+                "rank",
+                (
+                    "在本期间被评查机关中的排名",
+                    f"第 {place} 名（共 {len(ranks)} 个机关）" if place else "本期间未评查",
+                ),
+            ),
+        ),
+    )
+    return Section(
+        "review",
+        "案卷评查",
+        (summary, sampled, results),
+        basis=_cite(ctx, "评议考核", "执法全过程记录制度的建立和执行情况纳入评议考核"),
+        notes=(
+            "案卷按抽取记录中的随机种子从本期间已终结的案件中抽取，可复核；评分表记入监督机关的账本。"
+            "一票否决的案卷为不合格；同一案卷重新评分的，以最后一次为准。",
+        ),
+    )
+
+
+# The sections, in the report's order.
 SECTIONS: list[SectionBuilder] = [
     basic_section,
     recording_section,
     accountability_section,
     orders_section,
+    review_section,
     integrity_section,
 ]
 

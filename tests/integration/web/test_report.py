@@ -10,7 +10,7 @@ import re
 import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,10 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from lawtrail import services, supervision
-from lawtrail.core import accountability, timeutil
+from lawtrail.core import accountability, review, timeutil
 from lawtrail.core.engine import av_subjects, evaluate
 from lawtrail.core.regulations import load_regulation
-from lawtrail.web import orders, report_export, wiring
+from lawtrail.web import orders, report_export, reviews, wiring
 from lawtrail.web.dashboard import parse_period
 from lawtrail.web.models import Agency, CaseIndex, User
 from lawtrail.web.report import Report, build_report
@@ -113,6 +113,7 @@ def test_report_figures_match_the_case_files(demo_users: Any) -> None:
             "recording",
             "accountability",
             "orders",
+            "review",
             "integrity",
         ]
 
@@ -435,3 +436,55 @@ def test_the_report_over_the_api(demo_cases: None, login: Login) -> None:
     assert [(a["user"], a["action"], a["channel"]) for a in denied] == [
         ("market.head", "report", "api")
     ]
+
+
+def test_the_review_section_counts_the_current_sheets_of_the_period(demo_cases: None) -> None:
+    """案卷评查 in the report: the samplings of the period and each case's current sheet (a
+    re-score replaces the earlier one), against the sheets read straight from the supervising
+    body's own log — and the same cells in the XLSX."""
+    supervisor = User.objects.get(username="supervisor")
+    closed = CaseIndex.objects.filter(agency_id=MARKET, closed_at__isnull=False)
+    year = timeutil.local(max(c.closed_at for c in closed)).year
+    period = reviews.period_of(date(year, 1, 1), date(year, 12, 31))
+    sampling = reviews.do_sample(supervisor, MARKET, period, 100)
+    assert len(sampling.selected) >= 2
+    sheet = review.load_sheet(MARKET)
+    full = {i.id: review.ManualScore(i.points) for i in sheet.manual_items}
+    item = sheet.manual_items[0]
+    lower = {**full, item.id: review.ManualScore(item.points - 1, "文书用语不够规范")}
+    first = reviews.do_review(supervisor, sampling, sampling.selected[0], full)
+    reviews.do_review(supervisor, sampling, sampling.selected[1], full)
+    reviews.do_review(supervisor, sampling, sampling.selected[0], lower, supersedes=first.id)
+
+    # independently: the hashed bodies of the supervisor's log
+    entries = wiring.ledger().entries(reviews.log_name(), types=("review",))
+    bodies = [e.data()["review"] for e in entries]
+    sheets = [b for b in bodies if b["act"] == "sheet"]
+    replaced = {b["supersedes"] for b in sheets if b.get("supersedes")}
+    current = {b["case_number"]: b for b in sheets if b["sheet"] not in replaced}
+    assert len(current) == 2 and first.id in replaced
+
+    report = build_report(MARKET, period, timeutil.now())
+    section = report.section("review")
+    summary = section.table("summary")
+    totals = [b["total"] for b in current.values()]
+    assert summary.value("reviewed", "value") == len(current)
+    assert summary.value("average", "value") == round(sum(totals) / len(totals), 1)
+    for grade in reviews.GRADE_ORDER:
+        expected = sum(1 for b in current.values() if b["grade"] == grade)
+        assert summary.value(f"grade_{grade}", "value") == expected
+    assert summary.value("rank", "value") == "第 1 名（共 1 个机关）"
+    results = section.table("sheets")
+    assert {r.cells[0]: (r.cells[1], r.cells[2]) for r in results.rows} == {
+        number: (b["total"], b["grade"]) for number, b in current.items()
+    }
+    [sampled] = section.table("samplings").rows
+    [drawn] = [b for b in bodies if b["act"] == "sampling"]
+    assert sampled.cells[2] == len(drawn["population"]["cases"])
+    assert sampled.cells[4] == len(drawn["selected"]) and sampled.cells[5] == 2
+
+    book = load_workbook(BytesIO(report_export.xlsx_bytes(report)))
+    [ws] = [ws for ws in book.worksheets if "案卷评查" in ws.title]
+    texts = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    for number, b in current.items():
+        assert number in texts and b["grade"] in texts
