@@ -35,6 +35,12 @@ DOCS_POLICY = POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inl
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
 
+# The dashboard's charts (ECharts, vendored) position and colour their elements with style
+# attributes: allowed there as attributes only (CSP level 3 ``style-src-attr``) — no inline
+# <style> element and no script, which stay refused as everywhere.
+CHART_POLICY = f"{POLICY}; style-src-attr 'unsafe-inline'"
+CHART_PATHS = ("/supervision/dashboard/",)
+
 
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -42,7 +48,12 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        policy = DOCS_POLICY if request.path.startswith("/api/docs") else POLICY
+        if request.path.startswith("/api/docs"):
+            policy = DOCS_POLICY
+        elif request.path.startswith(CHART_PATHS):
+            policy = CHART_POLICY
+        else:
+            policy = POLICY
         response.headers.setdefault("Content-Security-Policy", policy)
         return response
 
