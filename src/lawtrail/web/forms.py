@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -47,6 +48,8 @@ from lawtrail.core.record_kinds import (
     FieldType,
     RecordKind,
 )
+from lawtrail.core.regulations import article_label
+from lawtrail.core.rules import FieldsCheck, load_pack
 from lawtrail.web.actions import SignatureImage
 from lawtrail.web.models import User
 from lawtrail.web.roles import OFFICER
@@ -251,6 +254,7 @@ class FormContext:
     signature_images: frozenset[str] = field(default_factory=frozenset)
     new_case: bool = False  # the first record of a case being opened
     opened_at: datetime | None = None  # when the case was opened (its records' plausible times)
+    agency: str = ""  # whose rule pack marks the fields its rules require
 
 
 def _person_label(name: str, title: str) -> str:
@@ -263,6 +267,7 @@ def form_context(
     media: Iterable[Media] = (),
     *,
     parties: Sequence[Choice] | None = None,
+    agency: str = "",
 ) -> FormContext:
     """The choices of a record form. People are the agency's active users, plus people of
     the case who are not users (imported case files name them by their own ids)."""
@@ -301,6 +306,7 @@ def form_context(
         signature_images=frozenset(images),
         new_case=case is None,
         opened_at=case.opened_at if case is not None else None,
+        agency=case.agency if case is not None else agency,
     )
 
 
@@ -308,6 +314,27 @@ def media_label(media: Media) -> str:
     kind = MEDIA_TYPES.get(media.type, media.type)
     name = media.filename or media.sha256[:12]
     return f"{kind} {name}（拍摄于 {timeutil.format_local(media.captured_at)}）"
+
+
+@functools.cache
+def rule_required_fields(agency: str, kind: str) -> dict[str, str]:
+    """The fields of ``kind`` the agency's rule pack requires of every such record (a
+    ``fields`` rule with no condition on the record or the case, each field required): field
+    name → the article ("第十二条"). Conditional rules are left to the draft's check."""
+    try:
+        pack = load_pack(agency)
+    except (KeyError, FileNotFoundError, ValueError):
+        return {}
+    out: dict[str, str] = {}
+    for rule in pack.rules:
+        check = rule.check
+        if not isinstance(check, FieldsCheck) or check.any or check.by_closure:
+            continue
+        if kind not in rule.kinds or rule.where or rule.case:
+            continue
+        for name in check.fields:
+            out.setdefault(name, article_label(rule.citation.article))
+    return out
 
 
 def kind_field(spec: FieldSpec, ctx: FormContext) -> forms.Field:
@@ -446,8 +473,15 @@ class RecordForm(forms.Form):
             )
         f["at"] = ShanghaiDateTimeField(label="行为发生时间", required=True, help_text="北京时间")
         self.entered = entered_fields(kind, roles)
+        by_rule = rule_required_fields(ctx.agency, kind.id) if ctx.agency else {}
         for spec in self.entered:
-            f[f"f_{spec.name}"] = kind_field(spec, ctx)
+            field = f[f"f_{spec.name}"] = kind_field(spec, ctx)
+            if spec.name in by_rule and not field.required:
+                # Not needed to store the record, but the agency's regulation asks for it: marked,
+                # and the draft's check names it when it is left empty.
+                field.rule_article = by_rule[spec.name]
+                shown = f"依{by_rule[spec.name]}应当载明"
+                field.help_text = f"{shown}；{field.help_text}" if field.help_text else shown
         if kind.has_officers:
             for i in range(OFFICER_SLOTS):
                 f[f"officer_{i}"] = _choice(f"执法人员（{i + 1}）", ctx.officers)
@@ -857,12 +891,13 @@ def record_form(
     prefix: str | None = None,
     roles: Iterable[str] | None = None,
     user: User | None = None,
+    agency: str = "",
 ) -> RecordForm:
     """The form of a record of ``kind`` in ``case`` (None: the first record of a new case,
     whose parties are given as ``parties``), offering the agency's ``users`` as people. The
     officers present default to ``user`` (the officer filling it in) and the case's latest
     other officer — the two officers a 笔录 names (000 art. 9 …: 两名以上执法人员)."""
-    ctx = form_context(case, users, media, parties=parties)
+    ctx = form_context(case, users, media, parties=parties, agency=agency)
     start = dict(initial_from_record(kind, correcting) if correcting is not None else {})
     if correcting is None and kind.has_officers and user is not None:
         start.update(officer_defaults(user, case, {key for key, _ in ctx.officers}))

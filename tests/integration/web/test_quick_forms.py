@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from lawtrail.core import timeutil
+from lawtrail.web.forms import rule_required_fields
 from lawtrail.web.models import Agency, CaseIndex
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +83,26 @@ def test_a_record_form_offers_the_user_and_the_cases_other_officer_as_its_office
     assert (
         second and " selected>" in second[0] and 'value="market.handler" selected' not in second[0]
     )
+
+
+def test_fields_the_agencys_rules_require_are_marked_with_their_article(
+    demo_cases: None, login: Login
+) -> None:
+    index = CaseIndex.objects.get(agency_id="tonghua-market", case_number="通市监罚〔2026〕12号")
+    marked = rule_required_fields("tonghua-market", "site_inspection")
+    assert {"location", "findings"} <= set(marked)
+    html = (
+        login("market.handler")
+        .get(f"/cases/{index.pk}/records/new/site_inspection/")
+        .content.decode()
+    )
+    checked = 0
+    for name, article in marked.items():
+        field = re.search(
+            rf'<div class="field[^"]*">\\s*<label for="id_f_{name}".*?</div>', html, re.S
+        )
+        if field is None:
+            continue  # a field of another role (hidden from the handler's form)
+        assert "rule-required" in field[0] and f"依{article}应当载明" in field[0], name
+        checked += 1
+    assert checked >= 2

@@ -155,6 +155,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         parties=CaseForm.party_choices(),
         roles=user.roles,
         user=user,
+        agency=agency,
         data=data,
         files=request.FILES if posted else None,
     )
