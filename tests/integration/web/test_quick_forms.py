@@ -99,7 +99,7 @@ def test_fields_the_agencys_rules_require_are_marked_with_their_article(
     checked = 0
     for name, article in marked.items():
         field = re.search(
-            rf'<div class="field[^"]*">\\s*<label for="id_f_{name}".*?</div>', html, re.S
+            rf'<div class="field[^"]*">\s*<label for="id_f_{name}".*?</div>', html, re.S
         )
         if field is None:
             continue  # a field of another role (hidden from the handler's form)
