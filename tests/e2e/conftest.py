@@ -258,7 +258,7 @@ class TimelineRow:
 
 @dataclass(frozen=True)
 class CaseView:
-    """What the case page shows: the timeline (ledger order), the 下一步应当记录 panel, the
+    """What the case page shows: the timeline (ledger order), the 规定应当办理的事项 panel, the
     findings badge."""
 
     rows: list[TimelineRow]
@@ -380,22 +380,31 @@ class Walk:
         return match[1]
 
     def case_view(self, page, pk: int) -> CaseView:  # type: ignore[no-untyped-def]
+        """The case page (the timeline: 事项 人员 录入人, the 规定应当办理的事项 panel, the
+        findings badge) with each entry's sequence number and proof from its 核验 page."""
         self.visit(page, f"/cases/{pk}/")
-        # the timeline's columns by their headings: 账本序号 事项 人员 录入人 验证
         rows = page.locator("section.timeline table").evaluate(
             """table => {
                 const heads = [...table.tHead.rows[0].cells].map(c => c.textContent.trim());
-                const columns = ["账本序号", "事项", "人员", "录入人", "验证"].map(
-                    name => heads.indexOf(name));
+                const columns = ["事项", "人员", "录入人"].map(name => heads.indexOf(name));
                 if (columns.includes(-1)) throw new Error("timeline columns: " + heads);
                 return [...table.tBodies[0].rows].map(
-                    tr => columns.map(i => tr.cells[i].innerText.trim()));
+                    tr => [tr.dataset.seq, ...columns.map(i => tr.cells[i].innerText.trim())]);
             }"""
         )
         required = page.locator(".required-next .required-item").all_inner_texts()
         badges = page.locator(".case-header dl.facts").inner_text()
+        self.visit(page, f"/cases/{pk}/verification/")
+        proofs = dict(
+            page.locator("section.verification table").evaluate(
+                """table => [...table.tBodies[0].rows].map(
+                    tr => [tr.dataset.seq, tr.querySelector("td.proof").innerText.trim()])"""
+            )
+        )
         view = CaseView(
-            [TimelineRow(int(s), t, w, b, p) for s, t, w, b, p in rows], required, badges
+            [TimelineRow(int(s), t, w, b, proofs.get(s, "")) for s, t, w, b in rows],
+            required,
+            badges,
         )
         self.assert_proven(view)
         return view

@@ -11,6 +11,7 @@ from lawtrail.core.record_kinds import RECORD_KINDS
 ACTION_LABELS: dict[str, str] = {
     # reading a case
     "view_case": "查看案件",
+    "view_verification": "查看案件核验",
     "view_records": "查看记录列表",
     "view_record": "查看记录",
     "view_findings": "查看检查结果",

@@ -562,3 +562,166 @@ def document_rows(
             )
         )
     return rows
+
+
+# ---------------------------------------------------------------------------- where the case stands
+
+# The steps of a case as an officer follows them (行政处罚法 2021: 调查 → 告知 (第四十四条) →
+# 陈述申辩·听证 (第四十五条、第六十三条) → 法制审核 · 负责人审批 (第五十八条) → 决定 → 送达
+# (第六十一条) → 执行 → 终结, then 归档 (the regulations' 归档 articles)): each with the record
+# kinds that make it. A case need not pass every step (no hearing unless asked for, no 法制审核
+# unless 重大, a 简易程序 case decides on the spot); a step nothing asks for and nothing records
+# is shown as not applicable once the case has gone past it.
+STEPS: tuple[tuple[str, str, frozenset[str]], ...] = (
+    (
+        "start",
+        "启动",
+        frozenset(
+            {"application_registration", "initiation_approval", "emergency_start", "complaint"}
+        ),
+    ),
+    (
+        "investigation",
+        "调查取证",
+        frozenset(
+            {
+                "inquiry_record",
+                "evidence_request",
+                "evidence_register",
+                "site_inspection",
+                "sampling",
+                "appraisal",
+                "evidence_preservation",
+                "compulsory_measure",
+            }
+        ),
+    ),
+    ("notice", "告知", frozenset({"rights_notice"})),
+    ("defense", "陈述申辩·听证", frozenset({"statement_defense", "hearing"})),
+    (
+        "approval",
+        "审核审批",
+        frozenset(
+            {
+                "decision_draft",
+                "legal_review",
+                "expert_argument",
+                "collective_discussion",
+                "head_approval",
+            }
+        ),
+    ),
+    ("decision", "决定", frozenset({"decision", "simplified_procedure"})),
+    ("service", "送达", frozenset({"service"})),
+    (
+        "enforcement",
+        "执行",
+        frozenset(
+            {
+                "performance",
+                "rectification_check",
+                "urge_notice",
+                "enforcement",
+                "court_enforcement",
+            }
+        ),
+    ),
+    ("closure", "终结", frozenset({"closure"})),
+    ("archive", "归档", frozenset({"case_file"})),
+)
+DONE, CURRENT, WAITING, SKIPPED, AHEAD = "done", "current", "waiting", "skipped", "ahead"
+STATE_LABELS = {
+    DONE: "已完成",
+    CURRENT: "当前",
+    WAITING: "待办",
+    SKIPPED: "未发生",
+    AHEAD: "未开始",
+}
+
+
+@dataclass(frozen=True)
+class PendingAct:
+    """Something the case waits for: what, by whom, by when, under which article."""
+
+    title: str
+    who: str  # the role and the people holding it ("审核人：王志刚")
+    due: datetime | None
+    overdue: bool
+    article: str
+    kinds: tuple[tuple[str, str], ...] = ()  # (kind, label) to record it, for the button
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: str
+    state: str
+    records: int  # effective records of the step
+    pending: tuple[PendingAct, ...]
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def _step_of(kind: str) -> str | None:
+    for key, _label, kinds in STEPS:
+        if kind in kinds:
+            return key
+    return None
+
+
+def steps(
+    case: Case,
+    tasks: Iterable[Mapping[str, Any]],
+    now: datetime,
+    who: Any,
+) -> list[Step]:
+    """Where the case stands: each step done, waiting (something is owed in it), current
+    (the first step after the last one done, when nothing is owed) or not reached; ``tasks``
+    are the case's pending tasks (:func:`lawtrail.web.inbox.pending_tasks` as stored in the
+    case index), ``who(task)`` names who must act."""
+    effective = case.effective_records()
+    counts: dict[str, int] = defaultdict(int)
+    for record in effective:
+        step = _step_of(record.kind)
+        if step is not None:
+            counts[step] += 1
+    owed: dict[str, list[PendingAct]] = defaultdict(list)
+    for task in tasks:
+        kind = str(task.get("kind") or "")
+        step = _step_of(kind) or ("approval" if kind == "internal_approval" else None)
+        if step is None:
+            continue
+        due = task.get("due")
+        moment = timeutil.parse_aware(due) if isinstance(due, str) else None
+        article = task.get("article")
+        owed[step].append(
+            PendingAct(
+                title=str(task.get("title") or ""),
+                who=who(task),
+                due=timeutil.local(moment) if moment else None,
+                overdue=moment is not None and moment < now,
+                article=article_label(article) if isinstance(article, int) else "",
+                kinds=((kind, RECORD_KINDS[kind].label),)
+                if kind in RECORD_KINDS and not task.get("step")
+                else (),
+            )
+        )
+    keys = [key for key, _label, _kinds in STEPS]
+    last_done = max((i for i, key in enumerate(keys) if counts[key]), default=-1)
+    out: list[Step] = []
+    current_set = bool(owed)
+    for i, (key, label, _kinds) in enumerate(STEPS):
+        if owed[key]:
+            state = WAITING
+        elif counts[key]:
+            state = DONE
+        elif i < last_done:
+            state = SKIPPED
+        elif not current_set and i == last_done + 1:
+            state, current_set = CURRENT, True
+        else:
+            state = AHEAD
+        out.append(Step(key, label, state, counts[key], tuple(owed[key])))
+    return out

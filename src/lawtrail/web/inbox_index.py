@@ -88,14 +88,16 @@ class People:
     def names(self, row: InboxTask) -> str:
         """The people who can take the task: the case's handler for a handler's task, else the
         agency's holders of the role but those who may not (Chinese, for the page)."""
-        label = ROLE_LABELS.get(row.role, row.role)
-        if row.role == HANDLER and row.handler is not None:
-            return f"{label}：{row.handler.display_name}"
+        handler = row.handler.display_name if row.handler is not None else ""
         barred = {n for n in row.not_by.split(",") if n}
+        return self.who(row.agency_id, row.role, barred, handler)
+
+    def who(self, agency: str, role: str, barred: set[str], handler: str = "") -> str:
+        label = ROLE_LABELS.get(role, role)
+        if role == HANDLER and handler:
+            return f"{label}：{handler}"
         holders = [
-            name
-            for username, name in self._roles(row.agency_id).get(row.role, [])
-            if username not in barred
+            name for username, name in self._roles(agency).get(role, []) if username not in barred
         ]
         if not holders:
             return f"{label}（本机关暂无此角色的人员）"

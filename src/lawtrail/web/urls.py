@@ -39,6 +39,7 @@ urlpatterns = [
     path("cases/new/", cases.case_new, name="case_new"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/change/", cases.case_change, name="case_change"),
+    path("cases/<int:pk>/verification/", cases.case_verification, name="case_verification"),
     path("cases/<int:pk>/records/new/<slug:kind>/", cases.record_new, name="record_new"),
     path("cases/<int:pk>/records/<str:record_id>/", cases.record_detail, name="record_detail"),
     path(

@@ -87,6 +87,7 @@ NOT_PAGES = ("admin/", "api/", "static/", "favicon.ico")
 # The act a page or an operation logs when an allowed user reads it (GET).
 READ_ACTIONS = {
     "case_detail": "view_case",
+    "case_verification": "view_verification",
     "record_new": "record_form",
     "record_detail": "view_record",
     "record_receipt": "download_receipt",

@@ -580,7 +580,7 @@ def test_nothing_can_be_edited_or_deleted_through_the_case_pages(
 # ---------------------------------------------------------------------------- the case page
 
 
-def test_the_case_page_shows_the_timeline_with_ledger_positions_and_proof(
+def test_the_case_page_shows_the_timeline_and_its_verification_page_each_entrys_proof(
     demo_cases: None, login: Login
 ) -> None:
     index = example()
@@ -598,10 +598,15 @@ def test_the_case_page_shows_the_timeline_with_ledger_positions_and_proof(
     assert "entry-access" not in text
     for record in case.records:
         assert f"/cases/{index.pk}/records/{record.id}/" in text
+    assert "刘建国" in text  # the people of a record
+    # the ledger's details are on the 核验 page: each entry's sequence number and proof
+    assert "已验证（检查点" not in text and f"/cases/{index.pk}/verification/" in text
+    verification = page(client.get(f"/cases/{index.pk}/verification/"))
     checkpoint = wiring.ledger().latest_checkpoint(MARKET)
     assert checkpoint is not None
-    assert text.count(f"已验证（检查点 {checkpoint.size}）") == len(shown)
-    assert "刘建国" in text  # the people of a record
+    assert verification.count(f"已验证（检查点 {checkpoint.size}）") == len(shown)
+    for entry in shown:
+        assert f'<tr data-seq="{entry.seq}">' in verification
 
 
 def open_emergency_case(client: Client, number: str, at: str) -> CaseIndex:
@@ -621,14 +626,19 @@ def test_the_case_page_shows_what_is_required_next_with_article_and_deadline(
     assert required.kinds == ("initiation_approval",)
     assert required.due is not None
     text = page(client.get(f"/cases/{index.pk}/"))
-    panel = text.split("下一步应当记录", 1)[1].split("</section>", 1)[0]
+    panel = text.split("规定应当办理的事项", 1)[1].split("</section>", 1)[0]
     assert article_label(required.article) == "第八条"
     assert "第八条" in panel
     assert required.message in panel
     assert timeutil.local(required.due).strftime("%Y-%m-%d %H:%M") in panel
     assert "已逾期" not in panel
     assert f'href="{new_record_url(index, "initiation_approval")}"' in panel
-    assert "已验证（检查点" in text
+    assert "办理人：承办人：刘建国" in panel  # who must act, by name
+    # the same act in 办案进度, at its step (启动), waiting, with its deadline
+    steps = text.split('<section class="card case-steps">', 1)[1].split("</section>", 1)[0]
+    start = steps.split('class="step step-', 2)[1]
+    assert start.startswith("waiting") and "启动" in start and "刘建国" in start
+    assert timeutil.local(required.due).strftime("%Y-%m-%d %H:%M") in start
     for label in ("程序启动", "调查取证", "审查决定", "送达", "执行", "归档管理", "内部审批"):
         assert f"<h3>{label}</h3>" in text
 
@@ -641,7 +651,7 @@ def test_a_deadline_that_passes_is_overdue_in_the_list_and_a_violation_on_the_ca
     start = datetime(2026, 11, 20, 10, 0, tzinfo=timeutil.SHANGHAI)
     with time_machine.travel(start, tick=False):
         index = open_emergency_case(client, number, "2026-11-20T10:00")
-        panel = page(client.get(f"/cases/{index.pk}/")).split("下一步应当记录", 1)[1]
+        panel = page(client.get(f"/cases/{index.pk}/")).split("规定应当办理的事项", 1)[1]
         panel = panel.split("</section>", 1)[0]
         assert "期限：2026-11-21 10:00（北京时间）" in panel
         assert "已逾期" not in panel

@@ -87,6 +87,7 @@ def market_case(demo_users: list[tuple[str, str, str]]) -> Case:
 # Every route that takes a case pk, with the other parameters it needs.
 CASE_ROUTES = {
     "case_detail",
+    "case_verification",
     "case_change",
     "record_new",
     "record_detail",

@@ -11,6 +11,7 @@ user's draft (:mod:`lawtrail.web.drafts`), outside the ledger.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -34,7 +35,17 @@ from lawtrail.core.record_kinds import (
 from lawtrail.core.role_acts import role_label
 from lawtrail.core.rules import load_pack
 from lawtrail.services import ActRefused, ServiceError
-from lawtrail.web import actions, case_numbers, casepage, dashboard, drafts, orders, wiring
+from lawtrail.web import (
+    actions,
+    case_numbers,
+    casepage,
+    dashboard,
+    drafts,
+    inbox,
+    inbox_index,
+    orders,
+    wiring,
+)
 from lawtrail.web.forms import (
     ORIGIN_KINDS,
     CaseForm,
@@ -44,6 +55,7 @@ from lawtrail.web.forms import (
 )
 from lawtrail.web.middleware import refused
 from lawtrail.web.models import CaseIndex
+from lawtrail.web.roles import HANDLER
 from lawtrail.web.views.common import case_for, case_to_write, current_user
 
 ARCHIVED_FINAL = (
@@ -196,6 +208,9 @@ def case_new(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page: where the case stands (its steps, what each waits for, from whom, by
+    when), what the rules require next, the record of its acts, the findings; the ledger's
+    details (sequence numbers, each entry's proof) are on its 核验 page."""
     index = case_for(request, pk, action="view_case")
     user = current_user(request)
     case = actions.case_of(index)
@@ -208,6 +223,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         index.agency_id, case_number=index.case_number, types=casepage.SHOWN_TYPES
     )
     rows = casepage.timeline(case, entries, names, findings, proof)
+    people = inbox_index.People()
+    handler = index.handler.display_name if index.handler is not None else ""
+
+    def who(task: Mapping[str, Any]) -> str:
+        barred = {str(n) for n in task.get("not_by") or ()}
+        return people.who(index.agency_id, str(task.get("role")), barred, handler)
+
+    required = casepage.required_rows(evaluation, now)
     return render(
         request,
         "lawtrail/case_detail.html",
@@ -219,17 +242,50 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "proof": proof,
             "proof_elsewhere": proof.elsewhere(row.seq for row in rows),
-            "required": casepage.required_rows(evaluation, now),
+            "steps": casepage.steps(case, index.pending or [], now, who),
+            "required": [
+                (req, who({"role": inbox.KIND_ROLE.get(req.kinds[0][0], HANDLER)}))
+                if req.kinds
+                else (req, "")
+                for req in required
+            ],
+            "pending": len(index.pending or []),
             "case_findings": findings.get(None, []),
             "violations": len(evaluation.violations),
             "warnings": len(evaluation.warnings),
             "menu": casepage.kind_menu(user.roles),
             "can_write": actions.can_write(user, index.agency_id),
+            "can_order": orders.can_issue(user, index.agency_id),
             # An archived case is final (services.do_change_header refuses): no button.
             "can_change_header": not index.archived
             and actions.can_change_header(user, index, case),
-            "can_order": orders.can_issue(user, index.agency_id),
             "drafts": drafts.labelled(drafts.open_drafts(user, index, case)),
+        },
+    )
+
+
+@require_safe
+@login_required
+def case_verification(request: HttpRequest, pk: int) -> HttpResponse:
+    """核验: the ledger's side of the case — each entry's sequence number and proof against the
+    agency's signed checkpoint and the witness's cosignature, and how to check it offline."""
+    index = case_for(request, pk, action="view_verification")
+    case = actions.case_of(index)
+    names = casepage.names_of(case, casepage.agency_users(index.agency_id))
+    proof = casepage.proof_report(index.agency_id, index.case_number)
+    entries = wiring.ledger().entries(
+        index.agency_id, case_number=index.case_number, types=casepage.SHOWN_TYPES
+    )
+    rows = casepage.timeline(case, entries, names, {}, proof)
+    return render(
+        request,
+        "lawtrail/case_verification.html",
+        {
+            "index": index,
+            "case": case,
+            "rows": rows,
+            "proof": proof,
+            "proof_elsewhere": proof.elsewhere(row.seq for row in rows),
         },
     )
 
