@@ -344,7 +344,7 @@ class Walk:
         with page.expect_navigation():
             page.locator(button).click()
         if page.locator(".form-errors").count():
-            problems = page.locator(".form-errors, .has-error").all_inner_texts()
+            problems = page.locator(".form-errors, .has-error, .verdict-list").all_inner_texts()
             raise AssertionError(f"form at {before} refused: {problems}")
         self.clean(page)
         return page.url
@@ -382,7 +382,14 @@ class Walk:
     def case_view(self, page, pk: int) -> CaseView:  # type: ignore[no-untyped-def]
         """The case page (the timeline: 事项 人员 录入人, the 规定应当办理的事项 panel, the
         findings badge) with each entry's sequence number and proof from its 核验 page."""
-        self.visit(page, f"/cases/{pk}/")
+        self.visit(page, f"/cases/{pk}/verification/")
+        proofs = dict(
+            page.locator("section.verification table").evaluate(
+                """table => [...table.tBodies[0].rows].map(
+                    tr => [tr.dataset.seq, tr.querySelector("td.proof").innerText.trim()])"""
+            )
+        )
+        self.visit(page, f"/cases/{pk}/")  # (the case page stays open)
         rows = page.locator("section.timeline table").evaluate(
             """table => {
                 const heads = [...table.tHead.rows[0].cells].map(c => c.textContent.trim());
@@ -394,13 +401,6 @@ class Walk:
         )
         required = page.locator(".required-next .required-item").all_inner_texts()
         badges = page.locator(".case-header dl.facts").inner_text()
-        self.visit(page, f"/cases/{pk}/verification/")
-        proofs = dict(
-            page.locator("section.verification table").evaluate(
-                """table => [...table.tBodies[0].rows].map(
-                    tr => [tr.dataset.seq, tr.querySelector("td.proof").innerText.trim()])"""
-            )
-        )
         view = CaseView(
             [TimelineRow(int(s), t, w, b, proofs.get(s, "")) for s, t, w, b in rows],
             required,

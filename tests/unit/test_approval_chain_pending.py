@@ -105,3 +105,32 @@ def test_a_broken_chain_is_a_violation_at_once(
     b.add("internal_approval", "2026-10-01 10:00", fields)
     [finding] = fired(b.evaluate("2026-10-03 12:00"), chain_rule(agency))
     assert words in finding.message, finding.message
+
+
+# ------------------------------------------------------------------ a role's part of a record
+
+
+DRAFT = {"drafter": "o1", "legal_basis": "依据", "evidence": "证据材料", "factors": "考虑因素"}
+
+
+def draft_rule() -> str:
+    [rule] = [
+        r.id
+        for r in load_pack("tonghua-market").rules
+        if "decision_draft" in r.kinds and "unit_reviewer" in getattr(r.check, "fields", ())
+    ]
+    return rule
+
+
+def test_a_part_another_role_has_yet_to_make_is_pending_not_missing() -> None:
+    """002 art. 16: the draft names its 起草机构审查人 — the reviewer's own act from the 待办
+    (lawtrail.core.role_acts), which the handler's draft cannot carry yet."""
+    b = CaseBuilder("tonghua-market")
+    rid = b.add("decision_draft", "2026-10-01 10:00", DRAFT)
+    ev = b.evaluate("2026-10-03 12:00")
+    assert fired(ev, draft_rule()) == []
+    [pending] = required(ev, draft_rule())
+    assert pending.role_act and pending.after == rid and "待审核人办理" in pending.message
+    b.add("closure", "2026-10-05 10:00", {"reason": "结案"})
+    [finding] = fired(b.evaluate("2026-10-06 12:00"), draft_rule())
+    assert finding.record == rid and "起草机构审查人" in finding.message

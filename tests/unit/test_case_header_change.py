@@ -221,11 +221,18 @@ def test_the_start_approval_made_before_the_case_turned_major_is_not_found_lacki
     """002 art. 8: a 重大 case's 程序启动审批表 carries the 法制机构合法性审查意见 — a form made
     before the case was known as 重大 is not found lacking it."""
     rule = "market.start.major_legality_review"
-    start = {"id": "r0", "kind": "initiation_approval", "at": "2026-09-01T09:00:00+08:00"}
+    # decided by the head: the legality review it lacks is missing, no longer awaited
+    start = {
+        "id": "r0",
+        "kind": "initiation_approval",
+        "at": "2026-09-01T09:00:00+08:00",
+        "fields": {"head_opinion": "同意立案", "approved": True},
+    }
     opened_major = {**HEADER, "major": True}
     assert fired(evaluate(_case(**opened_major, extra=[start])), rule)
     later, _ = apply_change(HEADER, change(major=True), AT)
-    assert not fired(evaluate(_case(**later, extra=[start])), rule)
+    judged = evaluate(_case(**later, extra=[start]))
+    assert not fired(judged, rule) and not [r for r in judged.required if r.rule == rule]
 
 
 def test_changing_acts_changes_the_scope_warning() -> None:

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from lawtrail.core import timeutil
+from lawtrail.core import role_acts, timeutil
 from lawtrail.core.calendar import CalendarUnknownError, WorkdayCalendar
 from lawtrail.core.deadlines import Period, PeriodUnit, due_at
 from lawtrail.core.model import Case, Record, Signature
@@ -105,9 +105,12 @@ class RequiredAct:
     after: str | None  # the record that made it necessary
     due: datetime | None
     message: str
+    # The act is another role's part of the record ``after`` (a role act: 起草机构审查, a
+    # head's approval …), which that role completes from its 待办 — not a new record.
+    role_act: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "rule": self.rule,
             "regulation": self.regulation,
             "article": self.article,
@@ -116,6 +119,9 @@ class RequiredAct:
             "due": self.due.isoformat() if self.due else None,
             "message": self.message,
         }
+        if self.role_act:
+            out["role_act"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -331,6 +337,8 @@ class _Context:
         after: Record | None,
         due: datetime | None,
         message: str,
+        *,
+        role_act: bool = False,
     ) -> None:
         self.required.append(
             RequiredAct(
@@ -341,6 +349,7 @@ class _Context:
                 after=after.id if after else None,
                 due=due,
                 message=message,
+                role_act=role_act,
             )
         )
 
@@ -405,7 +414,20 @@ class _Context:
             if not incomplete:
                 return
             what = f"以下任一项：{names}" if check.any else names
-            if check.by_closure and self.closed_at is None:
+            awaited = self.awaited(record)
+            if not check.any and self.closed_at is None and set(missing) <= set(awaited):
+                # Another role's part of the record, not made yet (000 art. 37 …: 审核、批准):
+                # pending in that role's 待办 while the case is open, a failure once it closes.
+                roles = "、".join(dict.fromkeys(awaited[f] for f in missing))
+                self.require(
+                    rule,
+                    (record.kind,),
+                    record,
+                    None,
+                    f"{label}待{roles}办理：{names}",
+                    role_act=True,
+                )
+            elif check.by_closure and self.closed_at is None:
                 # May still come, by a correction of the record, until the act ends.
                 self.require(rule, (record.kind,), record, None, f"{rule.title}（{label}）")
             elif check.by_closure:
@@ -477,6 +499,26 @@ class _Context:
             self.check_hearing_right(rule, check, record, label)
         else:  # pragma: no cover - the loader only builds the types above
             raise AssertionError(f"unhandled check {check!r}")
+
+    def awaited(self, record: Record) -> dict[str, str]:
+        """The fields of ``record`` that another role's act of it fills, that act not made yet
+        and no act after it made either (field → the role's name): the record waits for that
+        role (:mod:`lawtrail.core.role_acts`). The kind lists its acts in the order they are
+        made (承办机构意见 → 法制审查 → 负责人审批): once a later act is made — the head has
+        decided — what is still missing is missing, not awaited."""
+        kind = RECORD_KINDS[record.kind]
+        acts = [
+            act
+            for act in kind.role_acts
+            if act.task and not (act.major_only and not self.case.major)
+        ]
+        made = [role_acts.made(record, act) for act in acts]
+        last = max((i for i, m in enumerate(made) if m), default=-1)
+        out: dict[str, str] = {}
+        for act in acts[last + 1 :]:
+            for name in act.names:
+                out[name] = role_acts.role_label(act.role)
+        return out
 
     # -------------------------------------------------------------- checks
 

@@ -318,8 +318,8 @@ def pending_tasks(case: Case, evaluation: Evaluation) -> list[Task]:
     # own tasks above (to the reviewer, then the approver), not a new record for the handler.
     chain_rules = {r.id for r in pack.rules if isinstance(r.check, ApprovalChainCheck)}
     for required in evaluation.required:
-        if required.rule in chain_rules:
-            continue
+        if required.rule in chain_rules or required.role_act:
+            continue  # (a role act's task is the role's own: _role_act_tasks above)
         kind = required.kinds[0]
         label = "、".join(RECORD_KINDS[k].label for k in required.kinds)
         engine_tasks.append(
