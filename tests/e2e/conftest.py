@@ -350,7 +350,15 @@ class Walk:
         return page.url
 
     def record(
-        self, page, pk: int, kind: str, values: Mapping[str, Any], *, signatures=(), name: str = ""
+        self,
+        page,
+        pk: int,
+        kind: str,
+        values: Mapping[str, Any],
+        *,
+        signatures=(),
+        name: str = "",
+        violation: str = "",
     ) -> str:  # type: ignore[no-untyped-def]
         """Open the form of ``kind`` from the case page's menu, fill it, sign on screen in the
         given slots, save; returns the new record's id (the record page is shown)."""
@@ -358,19 +366,38 @@ class Walk:
         self.clean(page)
         page.locator(f'.kind-menu a[href$="/records/new/{kind}/"]').click()
         page.wait_for_url(f"**/cases/{pk}/records/new/{kind}/")
-        return self.save(page, pk, values, signatures=signatures, name=name)
+        return self.save(page, pk, values, signatures=signatures, name=name, violation=violation)
 
     def save(
-        self, page, pk: int, values: Mapping[str, Any], *, signatures=(), name: str = ""
+        self,
+        page,
+        pk: int,
+        values: Mapping[str, Any],
+        *,
+        signatures=(),
+        name: str = "",
+        violation: str = "",
     ) -> str:  # type: ignore[no-untyped-def]
         """Fill the record form shown, sign on screen in the given slots, save; returns the
-        new record's id (the record page is shown)."""
+        new record's id (the record page is shown). ``violation``: the record is known to
+        break a rule — the first submit must stop at the draft's check naming it, and the
+        second, confirmed knowingly, appends it."""
         self.clean(page)
         self.fill(page, values)
         for slot in signatures:
             self.draw_signature(page, slot)
         if name:
             self.shot(page, f"{name}-form")
+        if violation:
+            with page.expect_navigation():
+                page.locator("form.record-form button.primary[type=submit]").click()
+            expect(page.locator(".verdict-list")).to_contain_text(violation)
+            if name:
+                self.shot(page, f"{name}-verdict")
+            page.locator("input[name=confirm_violations]").check()
+            for slot in signatures:  # an on-screen signature is drawn again after a re-render
+                if not page.locator(f"#id_sig_{slot}_drawn").input_value():
+                    self.draw_signature(page, slot)
         url = self.submit(page)
         match = re.search(rf"/cases/{pk}/records/([^/]+)/$", url)
         assert match, url

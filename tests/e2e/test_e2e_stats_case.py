@@ -253,6 +253,9 @@ def test_a_stats_case_with_electronic_service_walks_to_the_archive_and_flags_the
             "f_electronic_channel": "email",
             "f_electronic_evidence": ["screenshot", "sms"],
         },
+        # said by the draft's check before it is stored, and stored only when confirmed
+        violation="提交后将违反第十一条",
+        name="05-emailed-decision",
     )
     # The record page shows the finding where it arises …
     own = handler.locator("section.card", has=handler.locator("h2", has_text="本记录的发现"))

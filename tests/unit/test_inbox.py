@@ -228,3 +228,32 @@ def test_an_opinion_says_whether_it_agrees_first() -> None:
     assert decision_of("不同意：证据不足") is False
     assert decision_of("事实清楚，同意承办人意见") is None
     assert decision_of(None) is None
+
+
+def test_an_earlier_role_act_skipped_by_a_later_one_is_no_longer_a_task() -> None:
+    """The start approval form: 承办机构审核 (reviewer) → 负责人审批 (head). Drafted: the
+    reviewer's part waits in the inbox; once the head has decided without it, it is missing (a
+    finding), not a task; and nothing of a record made before the closure waits after it."""
+    b = CaseBuilder("tonghua-market")
+    b.add(
+        "initiation_approval",
+        "2026-10-01 10:00",
+        {"reason": "涉嫌违法", "handler_opinion": "拟立案"},
+    )
+    assert [t.step for t in tasks_of(b) if t.record == "r1"] == ["act:unit", "act:head"]
+    decided = CaseBuilder("tonghua-market")
+    decided.add(
+        "initiation_approval",
+        "2026-10-01 10:00",
+        {
+            "reason": "涉嫌违法",
+            "handler_opinion": "拟立案",
+            "head_opinion": "同意",
+            "approved": True,
+        },
+    )
+    assert [t for t in tasks_of(decided) if t.record == "r1"] == []
+    closed = CaseBuilder("tonghua-market")
+    closed.add("initiation_approval", "2026-10-01 10:00", {"reason": "涉嫌违法"})
+    closed.add("closure", "2026-10-02 10:00", {"reason": "不予立案"})
+    assert [t for t in tasks_of(closed) if t.record == "r1"] == []

@@ -507,15 +507,8 @@ class _Context:
         made (承办机构意见 → 法制审查 → 负责人审批): once a later act is made — the head has
         decided — what is still missing is missing, not awaited."""
         kind = RECORD_KINDS[record.kind]
-        acts = [
-            act
-            for act in kind.role_acts
-            if act.task and not (act.major_only and not self.case.major)
-        ]
-        made = [role_acts.made(record, act) for act in acts]
-        last = max((i for i, m in enumerate(made) if m), default=-1)
         out: dict[str, str] = {}
-        for act in acts[last + 1 :]:
+        for act in role_acts.outstanding(record, kind, major=self.case.major):
             for name in act.names:
                 out[name] = role_acts.role_label(act.role)
         return out

@@ -92,6 +92,16 @@ def person_of(record: Record, act: RoleAct) -> str:
     return value if isinstance(value, str) else ""
 
 
+def outstanding(record: Record, kind: RecordKind, *, major: bool) -> list[RoleAct]:
+    """The acts of ``record`` still to come: those (asked for, ``task``) after the last one
+    made. The kind lists its acts in the order they are made (承办机构意见 → 法制审查 → 负责人
+    审批), so once a later act is made — the head has decided — an earlier one not made is
+    missing from the record, no longer awaited (the rules then find it lacking)."""
+    acts = [a for a in kind.role_acts if a.task and not (a.major_only and not major)]
+    made_at = [i for i, act in enumerate(acts) if made(record, act)]
+    return acts[max(made_at, default=-1) + 1 :]
+
+
 def pending(record: Record, kind: RecordKind, *, major: bool) -> list[RoleAct]:
     """The acts of ``record`` that wait for their role: not made yet, their required acts made,
     and asked for (``task``; ``major_only`` acts only in a major case). The exemption from AV

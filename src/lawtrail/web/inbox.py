@@ -28,7 +28,7 @@ from typing import Any
 from lawtrail.core import role_acts, timeutil
 from lawtrail.core.engine import Evaluation
 from lawtrail.core.model import Case, Record
-from lawtrail.core.record_kinds import RECORD_KINDS, opinion_decision
+from lawtrail.core.record_kinds import AV_EXEMPTION_ACT, RECORD_KINDS, opinion_decision
 from lawtrail.core.rules import (
     ApprovalChainCheck,
     FollowedByCheck,
@@ -236,10 +236,16 @@ def _role_act_tasks(case: Case, effective: list[Record]) -> list[Task]:
     """The role acts a drafted record waits for (:func:`role_acts.pending`): a start approval
     form's 承办机构 / 法制机构 / 负责人 opinions, a copy request's consent, an exemption from AV,
     a collective discussion's conclusion … — each completed by its role from the inbox."""
-    tasks = []
+    tasks: list[Task] = []
+    closed = min((r.at for r in effective if r.kind == "closure"), default=None)
     for record in effective:
+        if closed is not None and record.at <= closed:
+            continue  # the acts ended: a part still missing is a finding, not a task
         kind = RECORD_KINDS[record.kind]
+        to_come = role_acts.outstanding(record, kind, major=case.major)
         for act in role_acts.pending(record, kind, major=case.major):
+            if act is not AV_EXEMPTION_ACT and act not in to_come:
+                continue  # a later act was made without it: missing, not awaited
             tasks.append(
                 Task(
                     act.role,
