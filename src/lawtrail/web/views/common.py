@@ -58,6 +58,27 @@ def _case(pk: int) -> CaseIndex:
         raise Http404("案件不存在") from None
 
 
+def note_access(agency: str, case_number: str, action: str, target: str = "") -> None:
+    """Name what this web request reads, for the access log the middleware writes (or the
+    refusal it logs): a page about an agency's work that is not a case page (orders, reviews)."""
+    accessscope.note(accessscope.Context(agency, case_number, action, target, "web"))
+
+
+def log_access(
+    request: HttpRequest, agency: str, case_number: str, action: str, target: str
+) -> None:
+    """Append an access entry for this request to the agency's log now (a read the page makes
+    itself, e.g. of one order)."""
+    actions.do_log_access(
+        current_user(request),
+        agency,
+        case_number,
+        action=action,
+        target=target,
+        ip=client_ip(request),
+    )
+
+
 def _note(index: CaseIndex, action: str, target: str, channel: str) -> None:
     accessscope.note(
         accessscope.Context(index.agency_id, index.case_number, action, target, channel)

@@ -29,26 +29,11 @@ from lawtrail import services, supervision
 from lawtrail.core import timeutil
 from lawtrail.core.engine import evaluate
 from lawtrail.evidence.store import MediaNotFoundError
-from lawtrail.web import accessscope, actions, orders, wiring
+from lawtrail.web import actions, orders, wiring
 from lawtrail.web.models import Agency, CaseIndex, RectificationOrder, User
-from lawtrail.web.views.common import client_ip, current_user
+from lawtrail.web.views.common import current_user, log_access, note_access
 
 _DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _note(agency: str, case_number: str, action: str, target: str = "") -> None:
-    accessscope.note(accessscope.Context(agency, case_number, action, target, "web"))
-
-
-def _log(request: HttpRequest, agency: str, case_number: str, action: str, target: str) -> None:
-    actions.do_log_access(
-        current_user(request),
-        agency,
-        case_number,
-        action=action,
-        target=target,
-        ip=client_ip(request),
-    )
 
 
 def _order(request: HttpRequest, agency: str, order_id: str, action: str) -> supervision.Order:
@@ -59,7 +44,7 @@ def _order(request: HttpRequest, agency: str, order_id: str, action: str) -> sup
     order = supervision.get_order(wiring.ledger(), agency, order_id)
     if order is None:
         raise Http404("责令整改不存在")
-    _note(agency, order.case_number, action, order_id)
+    note_access(agency, order.case_number, action, order_id)
     user = current_user(request)
     if not orders.can_read(user, agency):
         raise PermissionDenied("您无权查看该责令整改：只有监督人员和被责令机关负责人可以查看")
@@ -187,7 +172,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     record = (request.GET.get("record") or request.POST.get("record") or "").strip()[:100]
     finding = (request.GET.get("finding") or request.POST.get("finding") or "").strip()[:300]
     if index is not None:
-        _note(index.agency_id, index.case_number, "issue_order" if posted else "order_form")
+        note_access(index.agency_id, index.case_number, "issue_order" if posted else "order_form")
         orders.require_issue(user, index.agency_id)
         agencies = {index.agency_id: index.agency.name}
     else:
@@ -203,7 +188,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
             "due": timeutil.local_date(timeutil.now()) + timedelta(days=15),
         }
         if index is not None:
-            _log(request, index.agency_id, index.case_number, "order_form", index.case_number)
+            log_access(request, index.agency_id, index.case_number, "order_form", index.case_number)
     elif form.is_valid():
         data = form.cleaned_data
         try:
@@ -251,7 +236,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, agency: str, order_id: str) -> HttpResponse:
     order = _order(request, agency, order_id, "view_order")
-    _log(request, agency, order.case_number, "view_order", order_id)
+    log_access(request, agency, order.case_number, "view_order", order_id)
     user = current_user(request)
     index = (
         CaseIndex.objects.filter(agency_id=agency, case_number=order.case_number).first()
@@ -304,7 +289,7 @@ def order_answer(request: HttpRequest, agency: str, order_id: str) -> HttpRespon
         )
     form = AnswerForm(request.POST if posted else None)
     if not posted:
-        _log(request, agency, order.case_number, "answer_form", order_id)
+        log_access(request, agency, order.case_number, "answer_form", order_id)
     elif form.is_valid():
         uploads = [
             orders.EvidenceUpload(f.name or "", f.chunks())
@@ -343,7 +328,7 @@ def order_evidence(request: HttpRequest, agency: str, order_id: str, sha256: str
         source = wiring.media_store().open(sha256)
     except MediaNotFoundError:
         raise Http404("证明材料不在存储中") from None
-    _log(request, agency, order.case_number, "download_evidence", sha256)
+    log_access(request, agency, order.case_number, "download_evidence", sha256)
 
     def stream() -> Any:
         with source:

@@ -25,26 +25,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from lawtrail import case_review, services
 from lawtrail.core import review, timeutil
 from lawtrail.core.rules import load_pack
-from lawtrail.web import accessscope, actions, dashboard, reviews, wiring
+from lawtrail.web import actions, dashboard, reviews, wiring
 from lawtrail.web.models import Agency, CaseIndex, CaseReview, User
-from lawtrail.web.views.common import client_ip, current_user
+from lawtrail.web.views.common import current_user, log_access, note_access
 
 _DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _note(agency: str, case_number: str, action: str, target: str = "") -> None:
-    accessscope.note(accessscope.Context(agency, case_number, action, target, "web"))
-
-
-def _log(request: HttpRequest, agency: str, case_number: str, action: str, target: str) -> None:
-    actions.do_log_access(
-        current_user(request),
-        agency,
-        case_number,
-        action=action,
-        target=target,
-        ip=client_ip(request),
-    )
 
 
 def _agencies(user: User) -> dict[str, str]:
@@ -180,7 +165,7 @@ def review_sample(request: HttpRequest) -> HttpResponse:
     posted = request.method == "POST"
     agency = (request.POST.get("agency") or "").strip()
     if posted and agency and Agency.objects.filter(code=agency).exists():
-        _note(agency, "", "sample_cases")
+        note_access(agency, "", "sample_cases")
         reviews.require_review(user, agency)
     codes = reviews.supervised_agencies(user)
     if not codes:
@@ -227,7 +212,7 @@ def review_sample(request: HttpRequest) -> HttpResponse:
 def review_sampling(request: HttpRequest, sampling_id: str) -> HttpResponse:
     sampling = _sampling(request, sampling_id)
     user = current_user(request)
-    _note(sampling.agency, "", "review_sampling", sampling.id)
+    note_access(sampling.agency, "", "review_sampling", sampling.id)
     reviews.require_read(user, sampling.agency)
     folded = case_review.read(wiring.ledger(), reviews.log_name())
     indexes = dict(
@@ -313,7 +298,7 @@ def review_score(request: HttpRequest, sampling_id: str, case_pk: int) -> HttpRe
         raise Http404("案件不存在")
     posted = request.method == "POST"
     user = current_user(request)
-    _note(
+    note_access(
         sampling.agency, index.case_number, "review_case" if posted else "review_form", sampling.id
     )
     reviews.require_review(user, sampling.agency)
@@ -330,7 +315,7 @@ def review_score(request: HttpRequest, sampling_id: str, case_pk: int) -> HttpRe
     sheet = review.load_sheet(sampling.agency)
     form = ScoreForm(request.POST if posted else None, sheet)
     if not posted:
-        _log(request, sampling.agency, index.case_number, "review_form", sampling.id)
+        log_access(request, sampling.agency, index.case_number, "review_form", sampling.id)
     elif form.is_valid():
         try:
             done = reviews.do_review(
@@ -377,9 +362,9 @@ def review_detail(request: HttpRequest, sheet_id: str) -> HttpResponse:
         raise Http404("评查表不存在")
     sheet, sampling = found
     user = current_user(request)
-    _note(sheet.agency, sheet.case_number, "view_review", sheet.id)
+    note_access(sheet.agency, sheet.case_number, "view_review", sheet.id)
     reviews.require_read(user, sheet.agency)
-    _log(request, sheet.agency, sheet.case_number, "view_review", sheet.id)
+    log_access(request, sheet.agency, sheet.case_number, "view_review", sheet.id)
     index = CaseIndex.objects.filter(agency_id=sheet.agency, case_number=sheet.case_number).first()
     form = review.load_sheet(sheet.agency)
     texts = {i.id: i.text for i in form.items}
