@@ -535,7 +535,7 @@ class RecordForm(forms.Form):
                 if ctx.media
                 else "立案后可在“音像”页上传音像文件，再以更正记录附加"
                 if ctx.new_case
-                else "本案尚无已入库的音像文件（请先在“音像”页上传）"
+                else "本案尚无已入库的音像文件：可在下方“上传并附加音像文件”中拍摄或选择文件"
             ),
             error_messages=_messages("附加的音像文件"),
         )

@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from lawtrail.core import timeutil
@@ -463,6 +464,10 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             "verdict": verdict,
             "draft": draft,
             "drafted": what == "draft",
+            # audio/video taken or chosen inside the form (static/lawtrail/attach.js)
+            "attach_url": reverse("media_upload", args=[pk])
+            if "media" in form.fields and actions.can_write(user, index.agency_id)
+            else "",
         },
         status=status,
     )
