@@ -238,6 +238,23 @@ def sample_video(browser: object, tmp_path_factory: pytest.TempPathFactory) -> S
     return video
 
 
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+    """axe-core (vendored from the npm registry, injected by the test — not by the page, whose
+    CSP would refuse it) finds no serious or critical issue on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text("utf-8"))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+                 v.nodes.slice(0, 3).map(n => n.target.join(" ")).join("; "))"""
+    )
+    assert found == [], (page.url, found)
+
+
 def beijing_now() -> datetime:
     return datetime.now(BEIJING).replace(microsecond=0)
 
@@ -280,9 +297,10 @@ class Walk:
     @staticmethod
     def clean(page) -> None:  # type: ignore[no-untyped-def]
         """Nothing loaded from another host, nothing logged as an error on the console (a CSP
-        violation, a script error)."""
+        violation, a script error), and no serious or critical accessibility issue (axe-core)."""
         assert page.external_requests == [], page.external_requests
         assert page.console_errors == [], page.console_errors
+        assert_accessible(page)
 
     def visit(self, page, url: str):  # type: ignore[no-untyped-def]
         response = page.goto(url)
