@@ -255,6 +255,29 @@ def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
     assert found == [], (page.url, found)
 
 
+PHONE_WIDTH = 390
+
+
+def assert_fits_a_phone(page) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px (a phone) the page does not scroll sideways: a wide table scrolls in its own
+    box. The viewport is put back as it was."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
+    try:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(
+            """w => [...document.querySelectorAll("main *")]
+                .filter(e => e.getBoundingClientRect().right > w + 1)
+                .slice(0, 5)
+                .map(e => e.tagName.toLowerCase() + "." + [...e.classList].join(".")
+                     + " " + Math.round(e.getBoundingClientRect().right))""",
+            PHONE_WIDTH,
+        )
+    finally:
+        page.set_viewport_size(size)
+    assert width <= PHONE_WIDTH, (page.url, width, wide)
+
+
 def beijing_now() -> datetime:
     return datetime.now(BEIJING).replace(microsecond=0)
 
@@ -301,6 +324,7 @@ class Walk:
         assert page.external_requests == [], page.external_requests
         assert page.console_errors == [], page.console_errors
         assert_accessible(page)
+        assert_fits_a_phone(page)
 
     def visit(self, page, url: str):  # type: ignore[no-untyped-def]
         response = page.goto(url)
