@@ -39,11 +39,6 @@ DEFAULT_PERCENT = 10
 # ---------------------------------------------------------------------------- who may
 
 
-def supervised_agencies(user: User) -> set[str]:
-    """The agencies this user may sample and score (a supervisor's supervised agencies)."""
-    return supervised(user)
-
-
 def can_review(user: User, agency: str) -> bool:
     return agency in supervised(user)
 

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from lawtrail import case_review, services
 from lawtrail.core import review, timeutil
 from lawtrail.core.rules import load_pack
-from lawtrail.web import actions, dashboard, reviews, wiring
+from lawtrail.web import actions, dashboard, orders, reviews, wiring
 from lawtrail.web.models import Agency, CaseIndex, CaseReview, User
 from lawtrail.web.views.common import current_user, log_access, note_access
 
@@ -60,7 +60,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "all_agencies": agencies,
         "only": only,
-        "can_sample": bool(reviews.supervised_agencies(user)),
+        "can_sample": bool(orders.supervised(user)),
         **{k: request.GET.get(k, "") for k in ("year", "month", "from", "to")},
     }
     try:
@@ -101,7 +101,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
             "ranking": reviews.ranking(shown, period),
             "grades": reviews.GRADE_ORDER,
             "rows": rows,
-            "reviewable": reviews.supervised_agencies(user),
+            "reviewable": orders.supervised(user),
         },
     )
 
@@ -167,7 +167,7 @@ def review_sample(request: HttpRequest) -> HttpResponse:
     if posted and agency and Agency.objects.filter(code=agency).exists():
         note_access(agency, "", "sample_cases")
         reviews.require_review(user, agency)
-    codes = reviews.supervised_agencies(user)
+    codes = orders.supervised(user)
     if not codes:
         raise PermissionDenied("只有监督人员可以抽取评查案卷")
     agencies = dict(
