@@ -7,6 +7,7 @@ variable, instead of being ignored.
     LAWTRAIL_DATA_DIR          base directory for the embedded defaults          (./var)
     DATABASE_URL               sqlite:///path.sqlite3 | postgresql://…    (<data>/lawtrail.sqlite3)
     LAWTRAIL_MEDIA_STORE       file:///abs/dir | s3://bucket/prefix?endpoint=…   (<data>/media)
+    LAWTRAIL_ORPHAN_GRACE      seconds an interrupted upload's bytes are kept    (86400)
     LAWTRAIL_KEYS_DIR          the agencies' checkpoint signing keys             (<data>/keys)
     LAWTRAIL_LOG_ORIGIN_BASE   origin prefix of every agency's log               (lawtrail.local)
     LAWTRAIL_WITNESS_STATE     a witness's state directory, for `lawtrail verify` (unset)
@@ -89,6 +90,13 @@ def database_url() -> str:
 
 def media_store_url() -> str:
     return env_str("LAWTRAIL_MEDIA_STORE", f"file://{data_dir() / 'media'}")
+
+
+def orphan_grace_seconds() -> int:
+    """How long the bytes of an unfinished upload (`incoming/`) are left alone before the
+    cleanup (`lawtrail media cleanup`, and the server at start) removes them: long enough that
+    no upload still in progress — on this or another app server — is ever touched."""
+    return env_int("LAWTRAIL_ORPHAN_GRACE", 24 * 3600)
 
 
 def keys_dir() -> Path:

@@ -8,6 +8,7 @@
     lawtrail ledger timestamp --agency A      RFC 3161 token on the latest checkpoint
     lawtrail media ingest FILE --agency A --case N --type video --captured-at T --uploader U
     lawtrail media import-folder DIR --agency A --case N --uploader U [--device body_camera]
+    lawtrail media cleanup [--older-than 24h] [--dry-run] [--format text|json]
     lawtrail witness keygen --name NAME --out FILE
     lawtrail witness cosign --agency A --key FILE --state DIR (--log-key A.vkey | --config W.toml)
     lawtrail witness serve --config witness.toml     the witness service (lawtrail.witness_service)
@@ -22,7 +23,9 @@ unreadable key …), 3 not verified (未验证: nothing found, but a key was not
 are not yet cosigned by a pinned witness or not yet signed into a checkpoint — the report names
 the range). --allow-unpinned / --allow-unwitnessed accept those, and the report says so
 (lawtrail.core.verdict). `media import-folder`: 0 every file imported
-(or already there), 1 some files refused, 2 the import could not run. `receipt check`: 0 the
+(or already there), 1 some files refused, 2 the import could not run. `media cleanup`: 0 every
+orphan found was removed (or listed, with --dry-run), 1 some could not be removed, 2 it could
+not run. `receipt check`: 0 the
 receipt is intact (and the log still holds it), 1 a problem (a bad signature or proof, a log
 rolled back or rewritten), 2 the check could not run.
 """
@@ -30,9 +33,11 @@ rolled back or rewritten), 2 the check could not run.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +49,7 @@ from lawtrail.core import notes, timeutil, verdict
 from lawtrail.core.caseio import MEDIA_SOURCES, CaseFormatError, parse_case
 from lawtrail.core.model import Case
 from lawtrail.evidence import filetypes
-from lawtrail.evidence.store import MediaStoreError
+from lawtrail.evidence.store import MediaStoreError, Orphan
 from lawtrail.ledger.db import DatabaseError
 from lawtrail.ledger.keys import KeyFileError
 from lawtrail.ledger.log import LedgerError
@@ -163,6 +168,22 @@ def add_commands(sub: Any) -> None:
     )
     fold.add_argument("--handler", help="标注的承办人姓名（默认：上传人在案件人员中的姓名）")
     fold.add_argument("--database", metavar="URL")
+    clean = msub.add_parser(
+        "cleanup",
+        help="清理中断的上传留下的临时文件和未完成的分段上传（不触及已入库的证据）",
+        description="删除证据库 incoming/ 下超过宽限期未再写入的临时文件、临时对象，"
+        "并中止未完成的 S3 分段上传。已入库的媒体文件（sha256/）从不触及；"
+        "宽限期内的文件视为仍在上传，保留。退出码：0 已全部清理（或 --dry-run 已列出），"
+        "1 有无法删除的，2 无法执行。",
+    )
+    clean.add_argument(
+        "--older-than",
+        metavar="时长",
+        help="宽限期：只清理超过此时长未写入的（如 90s、30m、2h、1d；默认 LAWTRAIL_ORPHAN_GRACE，"
+        "即 24h）",
+    )
+    clean.add_argument("--dry-run", action="store_true", help="只列出，不删除")
+    clean.add_argument("--format", choices=("text", "json"), default="text")
 
     w = sub.add_parser("witness", help="监督机关见证方：生成密钥、核验一致性并联署检查点")
     wsub = w.add_subparsers(dest="witness_command", required=True, metavar="子命令")
@@ -399,6 +420,8 @@ def cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_media(args: argparse.Namespace, out: TextIO) -> int:
     if args.media_command == "import-folder":
         return cmd_media_folder(args, out)
+    if args.media_command == "cleanup":
+        return cmd_media_cleanup(args, out)
     ledger = bootstrap.open_ledger(args.database)
     store = bootstrap.open_media_store()
     labels = {}
@@ -433,6 +456,71 @@ def cmd_media(args: argparse.Namespace, out: TextIO) -> int:
         f"入库时间 {timeutil.format_local(m.ingested_at)}，账本第 {result.receipt.seq} 条\n"
     )
     return EXIT_OK
+
+
+def cmd_media_cleanup(args: argparse.Namespace, out: TextIO) -> int:
+    """Remove (or list) what interrupted uploads left in the evidence store's `incoming/`."""
+    grace = (
+        parse_duration(args.older_than, "--older-than")
+        if args.older_than is not None
+        else float(config.orphan_grace_seconds())
+    )
+    store = bootstrap.open_media_store()
+    orphans = store.remove_orphans(grace, dry_run=args.dry_run)
+    failed = [o for o in orphans if o.error]
+    if args.format == "json":
+        out.write(
+            json.dumps(
+                {
+                    "store": store.url,
+                    "older_than_seconds": grace,
+                    "dry_run": args.dry_run,
+                    "orphans": [dataclasses.asdict(o) for o in orphans],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
+    else:
+        out.write(cleanup_text(store.url, grace, orphans, dry_run=args.dry_run))
+    return EXIT_REFUSED if failed else EXIT_OK
+
+
+def cleanup_text(url: str, grace: float, orphans: Sequence[Orphan], *, dry_run: bool) -> str:
+    verb = "将清理" if dry_run else "已清理"
+    lines = [
+        f"{'【试运行，未删除】' if dry_run else ''}{verb} {url} 中超过 {_duration_text(grace)}"
+        f"未写入的中断上传：{len(orphans)} 项，共 {sum(o.size for o in orphans)} 字节"
+    ]
+    for o in orphans:
+        failure = f"删除失败：{o.error}"
+        state = "未删除（试运行）" if dry_run else "已删除" if o.removed else failure
+        age = _duration_text(o.age_seconds)
+        lines.append(f"  {o.label} {o.location}（{o.size} 字节，{age}前写入）{state}")
+    return "\n".join(lines) + "\n"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str, option: str) -> float:
+    """`90`, `90s`, `30m`, `2h`, `1d` → seconds; anything else is refused naming the option."""
+    match = _DURATION.match(text.lower())
+    if not match:
+        raise ServiceError(f"{option} 的值 {text!r} 无效，应如 90s、30m、2h、1d")
+    return float(match[1]) * _UNIT_SECONDS[match[2]]
+
+
+def _duration_text(seconds: float) -> str:
+    if seconds >= 86400 and seconds % 86400 == 0:
+        return f"{int(seconds // 86400)} 天"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} 小时"
+    if seconds >= 60:
+        return f"{seconds / 60:.1f} 分钟"
+    return f"{seconds:.0f} 秒"
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,26 @@ def _start_integrator(worker: Any) -> None:
     wiring.start_integrator()
 
 
+def remove_orphans_at_start() -> None:
+    """Remove what uploads interrupted by a crash left in the evidence store (the same as
+    `lawtrail media cleanup`), with the configured grace period so that uploads still in
+    progress on another app server are spared. A store that cannot be reached does not stop
+    the server: the pages that only read work without it, and the next start tries again."""
+    from lawtrail import bootstrap, config
+    from lawtrail.evidence.store import MediaStoreError
+    from lawtrail.ledger_cli import cleanup_text
+
+    try:
+        grace = float(config.orphan_grace_seconds())
+        store = bootstrap.open_media_store()
+        orphans = store.remove_orphans(grace)
+    except MediaStoreError as exc:
+        print(f"警告：启动时未能清理中断的上传：{exc}", file=sys.stderr, flush=True)
+        return
+    report = cleanup_text(store.url, grace, orphans, dry_run=False)
+    print(report, end="", file=sys.stderr, flush=True)
+
+
 def serve(bind: str, workers: int, threads: int) -> int:
     """gunicorn with threaded workers: request bodies reach the app as a stream (uploads of
     several GB are never buffered whole), and a long upload does not count as a hung worker."""
@@ -88,6 +108,7 @@ def serve(bind: str, workers: int, threads: int) -> int:
     # Fail at start, not at the first save: a signing process configured but unreachable
     # settings, or a private key left beside the data (LAWTRAIL_SIGNER), stop the server here.
     bootstrap.key_directory()
+    remove_orphans_at_start()
 
     class App(BaseApplication):
         def load_config(self) -> None:

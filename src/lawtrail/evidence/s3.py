@@ -23,6 +23,7 @@ import io
 import logging
 import uuid
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
@@ -36,6 +37,7 @@ from lawtrail.evidence.store import (
     MediaNotFoundError,
     MediaProblem,
     MediaStoreError,
+    Orphan,
     StoredMedia,
     check_by_reading,
     normalize_sha256,
@@ -435,3 +437,88 @@ class S3MediaStore:
 
     def check(self, sha256: str, sm3: str = "", size: int | None = None) -> MediaProblem | None:
         return check_by_reading(self, sha256, sm3, size, _READ_CHUNK)
+
+    # --- orphans -----------------------------------------------------------------------------
+
+    def remove_orphans(self, older_than: float, *, dry_run: bool = False) -> list[Orphan]:
+        """Abort unfinished multipart uploads and delete objects under `<prefix>/incoming/`
+        untouched for more than `older_than` seconds (a put in progress uploads a part at least
+        every few seconds; its multipart upload's age is that of its newest part). Only keys
+        under `incoming/` are listed: published media (`sha256/`) is never touched."""
+        if older_than < 0:
+            raise MediaStoreError(f"宽限期不能为负数：{older_than}")
+        now = datetime.now(UTC)
+        prefix = self._key("incoming", "")
+        found: list[Orphan] = []
+        for upload in self._multipart_uploads(prefix):
+            key, upload_id = str(upload["Key"]), str(upload["UploadId"])
+            where = f"s3://{self.bucket}/{key}"
+            size, newest = self._parts_summary(key, upload_id, where)
+            latest = max(upload["Initiated"], newest) if newest else upload["Initiated"]
+            age = (now - latest).total_seconds()
+            if age <= older_than:
+                continue
+            removed, error = False, ""
+            if not dry_run:
+                try:
+                    with _s3_errors(f"中止 {where} 的分段上传 {upload_id}"):
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=key, UploadId=upload_id
+                        )
+                    removed = True
+                except MediaStoreError as exc:
+                    error = str(exc)
+            location = f"{where}?uploadId={upload_id}"
+            found.append(Orphan("multipart_upload", location, size, age, removed, error))
+        for item in self._incoming_objects(prefix):
+            key = str(item["Key"])
+            where = f"s3://{self.bucket}/{key}"
+            age = (now - item["LastModified"]).total_seconds()
+            if age <= older_than:
+                continue
+            removed, error = False, ""
+            if not dry_run:
+                try:
+                    with _s3_errors(f"删除临时对象 {where}"):
+                        self.client.delete_object(Bucket=self.bucket, Key=key)
+                    removed = True
+                except MediaStoreError as exc:
+                    error = str(exc)
+            found.append(Orphan("incoming_object", where, int(item["Size"]), age, removed, error))
+        return found
+
+    def _multipart_uploads(self, prefix: str) -> Iterator[dict[str, Any]]:
+        arguments: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+        while True:
+            with _s3_errors(f"列出 s3://{self.bucket}/{prefix} 的分段上传"):
+                page = self.client.list_multipart_uploads(**arguments)
+            yield from page.get("Uploads", [])
+            if not page.get("IsTruncated"):
+                return
+            arguments["KeyMarker"] = page.get("NextKeyMarker", "")
+            arguments["UploadIdMarker"] = page.get("NextUploadIdMarker", "")
+
+    def _parts_summary(self, key: str, upload_id: str, where: str) -> tuple[int, datetime | None]:
+        """The bytes held by an upload's parts and the time of its newest part."""
+        size, newest = 0, None
+        arguments: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id}
+        while True:
+            try:
+                with _s3_errors(f"列出 {where} 的已上传分段"):
+                    page = self.client.list_parts(**arguments)
+            except MediaStoreError:
+                return size, newest  # aborted or completed meanwhile: Initiated decides
+            for part in page.get("Parts", []):
+                size += int(part.get("Size", 0))
+                modified = part.get("LastModified")
+                if modified is not None and (newest is None or modified > newest):
+                    newest = modified
+            if not page.get("IsTruncated"):
+                return size, newest
+            arguments["PartNumberMarker"] = page.get("NextPartNumberMarker", 0)
+
+    def _incoming_objects(self, prefix: str) -> Iterator[dict[str, Any]]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        with _s3_errors(f"列出 s3://{self.bucket}/{prefix} 的临时对象"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                yield from page.get("Contents", [])

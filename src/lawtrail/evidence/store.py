@@ -8,6 +8,13 @@ is known; identical content is deduplicated (`created=False`).
 
 Backends: `LocalMediaStore` (a directory; publishing is an atomic `link`) and `S3MediaStore`
 (`lawtrail.evidence.s3`, any S3-compatible object store). `media_store_from_url` picks one.
+
+Orphans: a put that dies without running its cleanup (the process SIGKILLed, the machine
+down) leaves its bytes under `incoming/` — a `.part` file, an incoming object or an unfinished
+multipart upload's parts. They are never evidence (nothing is registered before the publish),
+so `remove_orphans` deletes those untouched for longer than a grace period; the grace period
+keeps it off uploads still in progress (in this process or another app server). Published
+content (`sha256/`) is never listed, let alone touched.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import contextlib
 import os
 import re
 import stat
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -53,6 +61,32 @@ class MediaProblem:
     actual_size: int | None = None
 
 
+DEFAULT_ORPHAN_GRACE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """Bytes of an upload that never finished, under the store's `incoming/`."""
+
+    kind: str  # "partial_file" | "incoming_object" | "multipart_upload"
+    location: str
+    size: int  # bytes it holds (a multipart upload: the sum of its parts)
+    age_seconds: float  # since it was last written to
+    removed: bool  # False on a dry run, or when removing it failed (then `error` says why)
+    error: str = ""
+
+    @property
+    def label(self) -> str:
+        return _ORPHAN_LABELS.get(self.kind, self.kind)
+
+
+_ORPHAN_LABELS = {
+    "partial_file": "未完成上传的临时文件",
+    "incoming_object": "未发布的临时对象",
+    "multipart_upload": "未完成的分段上传",
+}
+
+
 class MediaStoreError(Exception):
     """A media store operation failed; the message (Chinese) says what and where."""
 
@@ -80,6 +114,11 @@ class MediaStore(Protocol):
         ...
 
     def location(self, sha256: str) -> str: ...
+
+    def remove_orphans(self, older_than: float, *, dry_run: bool = False) -> list[Orphan]:
+        """Remove what interrupted uploads left under `incoming/`, untouched for more than
+        `older_than` seconds (with `dry_run`, only list it). Stored media is never touched."""
+        ...
 
     @property
     def url(self) -> str: ...
@@ -304,6 +343,52 @@ class LocalMediaStore:
 
     def check(self, sha256: str, sm3: str = "", size: int | None = None) -> MediaProblem | None:
         return check_by_reading(self, sha256, sm3, size, _READ_CHUNK)
+
+    def remove_orphans(self, older_than: float, *, dry_run: bool = False) -> list[Orphan]:
+        """Unlink `incoming/*.part` files not written to for more than `older_than` seconds.
+
+        A put in progress writes its file continuously (its mtime is the last chunk's time), so
+        the grace period spares it. Only regular files directly in `incoming/` whose name is
+        `put`'s are considered; a `.part` that was already published is a second name of the
+        published inode (`os.link`), and unlinking the extra name leaves the evidence intact.
+        """
+        if older_than < 0:
+            raise MediaStoreError(f"宽限期不能为负数：{older_than}")
+        now = time.time()
+        found: list[Orphan] = []
+        with _os_errors(f"列出媒体存储 {self.url} 的临时目录"):
+            entries = sorted(os.scandir(self._incoming), key=lambda e: e.name)
+        for entry in entries:
+            if not _PART_NAME.fullmatch(entry.name):
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # its put finished meanwhile
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            age = now - info.st_mtime
+            if age <= older_than:
+                continue
+            location = Path(entry.path).as_uri()
+            error = ""
+            removed = False
+            if not dry_run:
+                try:
+                    os.unlink(entry.path)
+                    removed = True
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    error = f"删除 {location} 失败：{exc}"
+            found.append(Orphan("partial_file", location, info.st_size, age, removed, error))
+        if any(o.removed for o in found):
+            with _os_errors(f"同步媒体存储 {self.url} 的临时目录"):
+                filemodes.fsync_dir(self._incoming)
+        return found
+
+
+_PART_NAME = re.compile(r"[0-9a-f]{32}\.part")
 
 
 # --- choosing a backend by URL --------------------------------------------------------------
