@@ -8,6 +8,7 @@ them, so a case page can never be used to fetch another case's file.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -178,6 +179,22 @@ def _error(message: str, status: int) -> JsonResponse:
     )
 
 
+def _store_failure(exc: MediaStoreError) -> tuple[str, int]:
+    """What the uploader is told when the evidence store failed mid-upload (nothing was
+    registered either way): a full disk (507) and an unreachable object store (503) are named,
+    since the remedy differs — the administrator frees space, or the upload is simply retried."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+            return "证据库存储空间已满，文件未保存、未登记；请联系系统管理员扩容后重新上传", 507
+        if type(cause).__module__.startswith(("botocore", "urllib3")) and not hasattr(
+            cause, "response"
+        ):  # a connection failure, not an answer of the object store
+            return "证据库（对象存储）暂时无法连接，文件未保存、未登记；请稍后重新上传", 503
+        cause = cause.__cause__ or cause.__context__
+    return "证据库保存文件失败，未登记；请稍后重试或联系系统管理员", 500
+
+
 @require_http_methods(["POST", "PUT"])
 def media_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """The body is the file; see :mod:`lawtrail.web.uploads` for the query parameters.
@@ -213,9 +230,9 @@ def media_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return _error(str(exc), 403)
     except services.ServiceError as exc:
         return _error(str(exc), 400)
-    except MediaStoreError:
+    except MediaStoreError as exc:
         log.exception("media upload to %s/%s failed", index.agency_id, index.case_number)
-        return _error("证据库保存文件失败，未登记；请稍后重试或联系系统管理员", 500)
+        return _error(*_store_failure(exc))
     media = result.media
     return JsonResponse(
         {
