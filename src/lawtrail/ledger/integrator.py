@@ -76,6 +76,11 @@ class Integrator:
                     self.run_once(ledger)
                 except Exception:  # keep integrating whatever one round hit
                     log.exception("integrator round failed")
+                    # A lost connection (the database server restarted) is dropped so that the
+                    # next round opens a new one instead of failing on the dead one forever.
+                    recover = getattr(ledger.db, "recover", None)
+                    if recover is not None:
+                        recover()
                 self._stop.wait(self.interval)
             self.run_once(ledger)  # what was appended before the stop is signed too
         finally:

@@ -36,6 +36,9 @@ class DjangoDatabase(Database):
     @property
     def _conn(self) -> Any:
         wrapper = connections[self.alias]
+        # What Django's own cursors do first: with CONN_HEALTH_CHECKS, a connection that died
+        # since the last request (the database restarted) is replaced, once per request.
+        wrapper.close_if_health_check_failed()
         wrapper.ensure_connection()
         return wrapper.connection
 
@@ -57,6 +60,17 @@ class DjangoDatabase(Database):
 
     def close(self) -> None:
         """Django owns the connection."""
+
+    def recover(self) -> None:
+        """After a failed round outside any request (the integrator's thread): drop this
+        thread's connection if it is broken, so that the next query reconnects. Requests get
+        the same from Django (CONN_HEALTH_CHECKS) when they start; a background thread has no
+        request to start."""
+        wrapper = connections[self.alias]
+        if wrapper.in_atomic_block or wrapper.connection is None:
+            return
+        if not wrapper.is_usable():
+            wrapper.close()
 
     @contextmanager
     def write(self) -> Iterator[Database]:

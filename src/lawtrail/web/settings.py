@@ -65,7 +65,10 @@ def _database() -> dict[str, Any]:
         }
     elif db["ENGINE"] == "django.db.backends.postgresql":
         # A server-wide synchronous_commit=off would acknowledge commits before they are durable.
-        db["OPTIONS"] = {"options": "-c synchronous_commit=on", "connect_timeout": 10}
+        # Options given in the URL (`?options=-csearch_path%3Dschema`) are kept.
+        given = str(db.get("OPTIONS", {}).get("options", "")).strip()
+        options = f"{given} -c synchronous_commit=on".strip()
+        db["OPTIONS"] = {"options": options, "connect_timeout": 10}
         db["CONN_MAX_AGE"] = config.env_int("LAWTRAIL_DB_CONN_MAX_AGE", 60)
         db["CONN_HEALTH_CHECKS"] = True
     else:
