@@ -235,7 +235,7 @@ def upload(
         data=body,
         headers={
             "Content-Type": "application/octet-stream",
-            "X-CSRFToken": session.cookies.get("csrftoken", ""),
+            "X-CSRFToken": session.cookies.get("csrftoken") or "",
             "Referer": f"{base_url}/",
         },
         timeout=60,
