@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from decimal import Decimal
 
 FieldValue = str | bool | int | Decimal | date | datetime | tuple[str, ...]
@@ -201,7 +202,17 @@ class Case:
         return [p for p in self.parties if p.listed]
 
     def record(self, record_id: str) -> Record | None:
-        return next((r for r in self.records if r.id == record_id), None)
+        return self.records_by_id.get(record_id)
+
+    @cached_property
+    def records_by_id(self) -> dict[str, Record]:
+        """The records by id (the first of an id, as :meth:`record` finds it): one dict per
+        case, so finding records never searches the list (a page of a case of 2,000 records
+        looks up thousands). Computed once; the case is immutable. Do not change it."""
+        found: dict[str, Record] = {}
+        for r in self.records:
+            found.setdefault(r.id, r)
+        return found
 
     def effective_records(self, as_of: datetime | None = None) -> list[Record]:
         """The records the rules judge, in order of the act's time.
