@@ -13,6 +13,8 @@ counts as missed only once it has passed.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -549,11 +551,11 @@ class _Context:
     def check_preceded_by(
         self, rule: Rule, check: PrecededByCheck, record: Record, label: str
     ) -> None:
-        before = [
-            r
-            for r in self.matching(check, check.kinds, check.where)
-            if r.id != record.id and r.at <= record.at
-        ]
+        # The records are in order of the act's time (effective_records), so those up to this
+        # one's time are a prefix of the matching ones: the last of it not this record.
+        candidates = self.matching(check, check.kinds, check.where)
+        end = bisect_right(candidates, record.at, key=lambda r: r.at)
+        before = [r for r in candidates[max(0, end - 2) : end] if r.id != record.id]
         if not before:
             if check.if_any or any(
                 r.id != record.id and r.at <= record.at
