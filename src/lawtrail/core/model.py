@@ -230,6 +230,17 @@ class Case:
 
         A void only acts on a record entered before it, so chains of voids cannot loop.
         """
+        if as_of is None:
+            return list(self._effective_all)
+        return self._effective(as_of)
+
+    @cached_property
+    def _effective_all(self) -> tuple[Record, ...]:
+        """:meth:`effective_records` of everything recorded, worked out once per case (the
+        case page asks for it several times)."""
+        return tuple(self._effective(None))
+
+    def _effective(self, as_of: datetime | None) -> list[Record]:
         known = [r for r in self.records if as_of is None or r.known_at <= as_of]
         order = {r.id: i for i, r in enumerate(sorted(known, key=lambda r: (r.known_at, r.id)))}
         # A void stands unless a standing void entered after it names it. Walking the voids
