@@ -195,10 +195,12 @@ def _advanced(
                 except CaseFormatError:
                     whole = True
                 else:
-                    case = replace(case, records=(*case.records, record))
+                    case = case.appended(record)
     if header is None:
         return None
-    state = CaseState(agency, case_number, new[-1].seq, new[-1].leaf_hash, header, tuple(records), None)
+    state = CaseState(
+        agency, case_number, new[-1].seq, new[-1].leaf_hash, header, tuple(records), None
+    )
     if whole:
         try:
             case = parse_case(state.shared_json())
@@ -469,8 +471,13 @@ def _prepared(
         merged.update((person.id, person_to_json(person)) for person in people)
         header_json = {**state.header, "people": list(merged.values())}
         head = _validated(
-            {"format": FORMAT, "agency": agency, "case_number": case_number, **header_json,
-             "records": []},
+            {
+                "format": FORMAT,
+                "agency": agency,
+                "case_number": case_number,
+                **header_json,
+                "records": [],
+            },
             "记录",
         )
         base = replace(head, records=base.records)
@@ -495,11 +502,11 @@ def _prepared(
     if media:
         raw["media"] = media
     new = _next_validated(base, raw)
-    case = replace(base, records=(*base.records, new))
+    case = base.appended(new)
     checked = _role_acts_checked(case, new, by, now)
     if checked is not new:
         new = _next_validated(base, record_to_json(checked))
-        case = replace(base, records=(*base.records, new))
+        case = base.appended(new)
     _check_certificates(case, new.id)
     return case, new
 

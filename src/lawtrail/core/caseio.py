@@ -371,10 +371,13 @@ def parse_next_record(case: Case, raw: Any) -> Record:
     refs = _Refs({p.id for p in case.people}, {p.id for p in case.parties}, ids)
     record = _parse_record(r, raw, path, refs)
     if record is not None:
-        _check_unique(r, [*by_id, record.id], "$.records", "记录")
+        if record.id in by_id:  # parse_case's _check_unique, for the one new id
+            r.error("$.records", f"记录标识 {record.id!r} 重复")
         if record.media:
             known = [m.id for rec in case.records for m in rec.media]
-            _check_unique(r, [*known, *(m.id for m in record.media)], "$.records[*].media", "音像文件")
+            _check_unique(
+                r, [*known, *(m.id for m in record.media)], "$.records[*].media", "音像文件"
+            )
         _check_links(r, record, path, ChainMap({record.id: record}, by_id))
     if r.issues or record is None:
         raise CaseFormatError(r.issues)

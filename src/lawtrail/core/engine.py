@@ -14,7 +14,6 @@ counts as missed only once it has passed.
 from __future__ import annotations
 
 from bisect import bisect_right
-
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -322,7 +321,9 @@ class _Context:
             self._kinds_cache[key] = found
         return found
 
-    def matching(self, spec: object, kinds: Sequence[str], where: Mapping[str, Any]) -> list[Record]:
+    def matching(
+        self, spec: object, kinds: Sequence[str], where: Mapping[str, Any]
+    ) -> list[Record]:
         """The records matching ``kinds`` and ``where``, in order; remembered per ``spec``
         (the rule or check they belong to, alive for the whole evaluation)."""
         found = self._matching_cache.get(id(spec))
@@ -611,8 +612,7 @@ class _Context:
         stating = [
             r
             for r in self.of_kinds(("decision_draft", "rights_notice"))
-            if r.at <= record.at
-            and r.has_value("penalty_kinds")
+            if r.at <= record.at and r.has_value("penalty_kinds")
         ]
         if record.has_value("penalty_kinds"):
             stating.append(record)

@@ -847,7 +847,11 @@ def _claims(body: bytes, leaf: bytes) -> tuple[dict[str, Any] | None, dict[str, 
         # Only what _check_ingested_at reads is kept of the body.
         part: dict[str, Any] | None = {
             "recorded_at": data["recorded_at"],
-            **({"media": {"ingested_at": media.get("ingested_at")}} if isinstance(media, dict) else {}),
+            **(
+                {"media": {"ingested_at": media.get("ingested_at")}}
+                if isinstance(media, dict)
+                else {}
+            ),
         }
     except (ValueError, KeyError, TypeError, AttributeError):
         part = claimed = None

@@ -385,14 +385,26 @@ def project_after_write(agency: str, case_number: str) -> None:
     short transaction holding the log's lock, only if the case has no newer entry by then (a
     newer one is another write's, whose own projection follows). Inside a caller's transaction
     (an action composed of several, the tests' transaction) the row is written at once, as
-    :func:`project` does. Between the commit and the row there is a window of that judging:
-    the lists may show the case as of its previous write; a crash in it leaves the row stale,
+    :func:`project` does. In the server the projector thread does it (:mod:`web.projector`),
+    so the request returns once the write has committed. Between the commit and the row there
+    is a window of that judging: the lists may show the case as of its previous write; a crash
+    in it leaves the row stale,
     which ``lawtrail verify`` reports (``case_index_*``) and ``lawtrail manage reindex``
     repairs — the ledger, not the row, holds the record."""
-    ledger = wiring.ledger()
     if transaction.get_connection().in_atomic_block:
         project(agency, case_number)
         return
+    projector = wiring.projector()
+    if projector is not None:  # the server: its projector thread does it (web/projector.py)
+        projector.submit(agency, case_number)
+        return
+    project_committed(agency, case_number)
+
+
+def project_committed(agency: str, case_number: str) -> None:
+    """:func:`project_after_write`'s work, outside any transaction: judge the committed case
+    without a lock, write the row under the log's lock if the case did not move meanwhile."""
+    ledger = wiring.ledger()
     state = services.case_state(ledger, agency, case_number)
     if state is None or state.case is None:
         with transaction.atomic():

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lawtrail import services
 from lawtrail.core import timeutil, verdict
 from lawtrail.core.caseio import CaseFormatError, parse_media
 from lawtrail.core.engine import Evaluation, Finding, evaluate
@@ -35,8 +36,7 @@ from lawtrail.core.regulations import article_label, load_regulation
 from lawtrail.core.rules import SEVERITY_LABELS
 from lawtrail.ledger.log import LedgerError, StoredEntry, body_ref
 from lawtrail.ledger.verify import Problem, verify
-from lawtrail import services
-from lawtrail.web import wiring
+from lawtrail.web import inbox, wiring
 from lawtrail.web.forms import SIGNATURE_FILE_PREFIX
 from lawtrail.web.models import Agency, User
 
@@ -170,9 +170,20 @@ def proof_report(agency: str, case_number: str, *, inclusion: bool = True) -> Pr
 
 
 _EVALUATIONS_KEPT = 64
-_evaluations: OrderedDict[tuple[str, str, int, bytes], tuple[Evaluation, datetime]] = (
-    OrderedDict()
-)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The case judged as of a moment, and what waits for whom in it (the same tasks the
+    case index row holds, :func:`lawtrail.web.inbox.pending_tasks`, as JSON) — from the
+    ledger, so the page never shows the row's lag behind a write just made."""
+
+    evaluation: Evaluation
+    pending: list[dict[str, Any]]
+    until: datetime
+
+
+_evaluations: OrderedDict[tuple[str, str, int, bytes], Judged] = OrderedDict()
 _evaluations_lock = threading.Lock()
 
 
@@ -183,35 +194,41 @@ def valid_until(evaluation: Evaluation) -> datetime | None:
     until the earliest of those, judging the same entries again gives the same findings and
     required acts (:func:`lawtrail.core.engine.evaluate`)."""
     moments = [r.due for r in evaluation.required if r.due is not None]
-    moments += [
-        r.known_at for r in evaluation.case.records if r.known_at > evaluation.as_of
-    ]
+    moments += [r.known_at for r in evaluation.case.records if r.known_at > evaluation.as_of]
     return min(moments) if moments else None
 
 
-def case_evaluation(agency: str, case_number: str, now: datetime) -> Evaluation:
+def case_judged(agency: str, case_number: str, now: datetime) -> Judged:
     """The case judged as of ``now``, reused while nothing it depends on changed: the same
     entries (the case's last entry, by sequence number and leaf hash) and ``now`` within
-    [the judgement's time, :func:`valid_until`]. Kept per process (an Evaluation holds the
-    parsed case; pickling it into a shared cache would cost what judging costs)."""
+    [the judgement's time, :func:`valid_until`]. Kept per process (it holds the parsed case;
+    pickling it into a shared cache would cost what judging costs)."""
+
+    def judge(case: Case) -> Judged:
+        evaluation = evaluate(case, at=now)
+        pending = [task.to_json() for task in inbox.pending_tasks(case, evaluation)]
+        until = valid_until(evaluation) or datetime.max.replace(tzinfo=timeutil.SHANGHAI)
+        return Judged(evaluation, pending, until)
+
     state = services.case_state(wiring.ledger(), agency, case_number)
     if state is None or state.case is None:
-        return evaluate(services.load_case(wiring.ledger(), agency, case_number), at=now)
+        return judge(services.load_case(wiring.ledger(), agency, case_number))
     key = (agency, case_number, state.seq, state.leaf_hash)
     with _evaluations_lock:
         kept = _evaluations.get(key)
-    if kept is not None:
-        evaluation, until = kept
-        if evaluation.case is state.case and evaluation.as_of <= now and now <= until:
-            return evaluation
-    evaluation = evaluate(state.case, at=now)
-    until = valid_until(evaluation) or datetime.max.replace(tzinfo=timeutil.SHANGHAI)
+    if (
+        kept is not None
+        and kept.evaluation.case is state.case
+        and kept.evaluation.as_of <= now <= kept.until
+    ):
+        return kept
+    judged = judge(state.case)
     with _evaluations_lock:
-        _evaluations[key] = (evaluation, until)
+        _evaluations[key] = judged
         _evaluations.move_to_end(key)
         while len(_evaluations) > _EVALUATIONS_KEPT:
             _evaluations.popitem(last=False)
-    return evaluation
+    return judged
 
 
 # ---------------------------------------------------------------------------- findings

@@ -216,8 +216,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     now = timeutil.now()
     # Judged once per change of the case or of its deadlines, not once per view (issue #18).
-    evaluation = casepage.case_evaluation(index.agency_id, index.case_number, now)
-    case = evaluation.case
+    judged = casepage.case_judged(index.agency_id, index.case_number, now)
+    evaluation, case = judged.evaluation, judged.evaluation.case
     findings = casepage.finding_rows(evaluation.findings)
     names = casepage.names_of(case, casepage.agency_users(index.agency_id))
     # Each entry's content against its hash, the checkpoint and the witnesses: not each
@@ -252,14 +252,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entry_count": len(entries),
             "proof": proof,
             "proof_elsewhere": proof.elsewhere(row.seq for row in rows),
-            "steps": casepage.steps(case, index.pending or [], now, who),
+            "steps": casepage.steps(case, judged.pending, now, who),
             "required": [
                 (req, who({"role": inbox.KIND_ROLE.get(req.kinds[0][0], HANDLER)}))
                 if req.kinds
                 else (req, "")
                 for req in required
             ],
-            "pending": len(index.pending or []),
+            "pending": len(judged.pending),
             "case_findings": findings.get(None, []),
             "violations": len(evaluation.violations),
             "warnings": len(evaluation.warnings),
