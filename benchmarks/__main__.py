@@ -3,7 +3,8 @@
 python -m benchmarks [--quick] [--no-write] [NAME ...]
 
 NAME is a section (engine, ledger-append, ledger-verify, ledger-proof, media, web, archive,
-dashboard: the supervision dashboard and the 评议考核 report) or
+dashboard: the supervision dashboard and the 评议考核 report, flat-append, flat-contention:
+issue #18's flat costs) or
 a group (ledger: its three sections); none runs them all. Each section is written to the document as
 soon as it is measured.
 """
@@ -21,6 +22,7 @@ from benchmarks import (
     bench_archive,
     bench_dashboard,
     bench_engine,
+    bench_flat,
     bench_ledger,
     bench_media,
     bench_web,
@@ -42,8 +44,13 @@ SECTIONS: dict[str, tuple[Run, Markdown]] = {
     "web": (bench_web.run, bench_web.markdown),
     "archive": (bench_archive.run, bench_archive.markdown),
     "dashboard": (bench_dashboard.run, bench_dashboard.markdown),
+    "flat-append": (bench_flat.run_append, bench_flat.markdown_append),
+    "flat-contention": (bench_flat.run_contention, bench_flat.markdown_contention),
 }
-GROUPS = {"ledger": ["ledger-append", "ledger-verify", "ledger-proof"]}
+GROUPS = {
+    "ledger": ["ledger-append", "ledger-verify", "ledger-proof"],
+    "flat": ["flat-append", "flat-contention"],
+}
 
 
 def replace_section(doc: str, name: str, body: str) -> str:

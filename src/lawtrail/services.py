@@ -10,14 +10,19 @@ CLI, the forms and the API, and nothing half-valid is stored.
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lawtrail.core import completeness, header, merkle, role_acts, timeutil
+from lawtrail.core import header as header_module
 from lawtrail.core.canonical import canonical_bytes, case_header
 from lawtrail.core.caseio import (
     FORMAT,
@@ -26,6 +31,7 @@ from lawtrail.core.caseio import (
     media_to_json,
     parse_case,
     parse_media,
+    parse_next_record,
     person_to_json,
     record_to_json,
 )
@@ -81,25 +87,135 @@ class RecordedDocument:
 
 def case_json(ledger: Ledger, agency: str, case_number: str) -> dict[str, Any] | None:
     """The case in the lawtrail-case/1 format, as the ledger holds it (None if not opened)."""
-    current: dict[str, Any] | None = None
-    records: list[dict[str, Any]] = []
-    for entry in ledger.entries(agency, case_number=case_number, types=("case", "record")):
+    state = case_state(ledger, agency, case_number)
+    return None if state is None else state.json()
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """A case as the ledger holds it up to one of its entries: the current header (the latest
+    header entry's, its change block left out), the records as stored, and the case read from
+    them (None when the stored case does not read: :func:`load_case` then raises what the
+    reader says).
+
+    It is what :func:`case_json` returns, kept per ledger and case (:func:`case_state`) and
+    advanced by reading only the entries after ``seq``: an append to a case of 2,000 records
+    reads its new entries, not the case (issue #18). It is a pure function of the log's
+    entries up to ``seq`` and is dropped whenever the log no longer holds that entry with
+    that leaf hash (a rolled-back transaction, another database)."""
+
+    agency: str
+    case_number: str
+    seq: int
+    leaf_hash: bytes
+    header: Mapping[str, Any]
+    records: tuple[Mapping[str, Any], ...]
+    case: Case | None
+
+    def json(self) -> dict[str, Any]:
+        """The case in the case format: a copy the caller may change."""
+        return copy.deepcopy(self.shared_json())
+
+    def shared_json(self) -> dict[str, Any]:
+        """The same without the copy: its header and records are the kept state's, and must
+        not be changed (the lists may be)."""
+        return {
+            "format": FORMAT,
+            "agency": self.agency,
+            "case_number": self.case_number,
+            **self.header,
+            "records": list(self.records),
+        }
+
+
+_STATES_KEPT = 256  # cases per ledger object (one per process in the server), least recent out
+_states: weakref.WeakKeyDictionary[Ledger, OrderedDict[tuple[str, str], CaseState]] = (
+    weakref.WeakKeyDictionary()
+)
+_states_lock = threading.Lock()
+
+
+def case_state(ledger: Ledger, agency: str, case_number: str) -> CaseState | None:
+    """The case as the ledger holds it now (None if not opened), from the state kept for it
+    advanced by the entries appended since — two bounded reads: the kept state's last entry
+    (still there, same leaf hash: else the state is dropped and the case read whole) and the
+    case's entries after it (the ``(agency, case_number, seq)`` index).
+
+    Every reader sees its own transaction's view: a state kept from another connection's
+    uncommitted entries fails the first read there (the entry is not visible) and is read
+    again from the log."""
+    key = (agency, case_number)
+    with _states_lock:
+        kept = _states.setdefault(ledger, OrderedDict()).get(key)
+    if kept is not None:
+        last = ledger.entry(agency, kept.seq)
+        if last is None or last.leaf_hash != kept.leaf_hash or last.case_number != case_number:
+            kept = None
+    new = list(
+        ledger.entries(
+            agency,
+            case_number=case_number,
+            types=("case", "record"),
+            after=kept.seq if kept is not None else None,
+        )
+    )
+    state = _advanced(kept, new, agency, case_number) if new else kept
+    if state is not None and state is not kept:
+        with _states_lock:
+            states = _states.setdefault(ledger, OrderedDict())
+            states[key] = state
+            states.move_to_end(key)
+            while len(states) > _STATES_KEPT:
+                states.popitem(last=False)
+    return state
+
+
+def _advanced(
+    kept: CaseState | None, new: list[StoredEntry], agency: str, case_number: str
+) -> CaseState | None:
+    """``kept`` (None: nothing yet) with the entries ``new`` applied, as :func:`case_json`
+    defines the case: the latest header is the case's (a change appends a whole new one, issue
+    #15; its change block is the history's, not the case format's), the records in log
+    order. Records are read one by one (:func:`caseio.parse_next_record`, the reader's checks
+    of a record appended to a valid case); a new header, or a case not yet read, is read whole."""
+    header = kept.header if kept is not None else None
+    records = list(kept.records) if kept is not None else []
+    case = kept.case if kept is not None else None
+    whole = kept is None or case is None
+    for entry in new:
         data = entry.data()
         if entry.type == "case":
-            # The latest header is the case's (a change appends a whole new one, issue #15);
-            # its change block is the history's, not the case format's.
-            current = header.split_header(data["case"])[0]
+            header = header_module.split_header(data["case"])[0]
+            whole = True
         else:
             records.append(data["record"])
-    if current is None:
+            if not whole and case is not None:
+                try:
+                    record = parse_next_record(case, data["record"])
+                except CaseFormatError:
+                    whole = True
+                else:
+                    case = case.appended(record)
+    if header is None:
         return None
-    return {
-        "format": FORMAT,
-        "agency": agency,
-        "case_number": case_number,
-        **current,
-        "records": records,
-    }
+    state = CaseState(
+        agency, case_number, new[-1].seq, new[-1].leaf_hash, header, tuple(records), None
+    )
+    if whole:
+        try:
+            case = parse_case(state.shared_json())
+        except CaseFormatError:
+            case = None
+    return replace(state, case=case)
+
+
+def forget_case_states(ledger: Ledger | None = None) -> None:
+    """Drop the kept case states (of one ledger, or all): the next read reads each case whole."""
+    with _states_lock:
+        if ledger is None:
+            _states.clear()
+        else:
+            _states.pop(ledger, None)
 
 
 @dataclass(frozen=True)
@@ -154,10 +270,10 @@ def case_entries_by_body(ledger: Ledger, agency: str, case_number: str) -> list[
 
 
 def load_case(ledger: Ledger, agency: str, case_number: str) -> Case:
-    data = case_json(ledger, agency, case_number)
-    if data is None:
+    state = case_state(ledger, agency, case_number)
+    if state is None:
         raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
-    return parse_case(data)
+    return state.case if state.case is not None else parse_case(state.shared_json())
 
 
 def next_record_id(case: Case) -> str:
@@ -203,6 +319,17 @@ def _validated(data: Mapping[str, Any], what: str) -> Case:
     return case
 
 
+def _unstorable_at(data: Mapping[str, Any], prefix: str) -> tuple[str, str]:
+    """The first value of ``data`` the ledger cannot store, its path under ``prefix`` ("" if
+    none) — :func:`_check_storable`'s test of one part of a case."""
+    try:
+        if b"\\u0000" not in canonical_bytes(data):
+            return "", ""
+    except ValueError:
+        pass
+    return _unstorable(data, prefix)
+
+
 def _check_storable(data: Mapping[str, Any], what: str) -> None:
     """What the ledger cannot commit to, refused with its path instead of failing later: values
     RFC 8785 cannot canonicalise (integers beyond ±2^53, NaN, unpaired surrogates) and NUL
@@ -246,7 +373,7 @@ def do_open_case(
     if case.records:
         raise ServiceError("立案时不应附带记录：请逐条追加")
     with _serialised(ledger, case.agency):
-        if case_json(ledger, case.agency, case.case_number) is not None:
+        if case_state(ledger, case.agency, case.case_number) is not None:
             raise ServiceError(f"案号 {case.case_number} 已存在，不能重复立案")
         header = {"format": FORMAT, "agency": case.agency, "case_number": case.case_number}
         _validated({**header, **case_header(case), "records": []}, "案件信息")
@@ -326,15 +453,34 @@ def _prepared(
     by: Actor | None,
     people: Iterable[Person] = (),
 ) -> tuple[Case, Record]:
-    """The case with the record appended, validated, and the record as it will be stored."""
-    current = case_json(ledger, agency, case_number)
-    if current is None:
+    """The case with the record appended, validated, and the record as it will be stored.
+
+    The record is validated against what it needs, not with the whole case read again (issue
+    #18: the cost of an append must not grow with the case): the case as kept
+    (:func:`case_state`) and the new record read as its next one
+    (:func:`caseio.parse_next_record` — the reader's messages and paths for the case with the
+    record appended), and only the new record (with any people merged into the header)
+    checked storable."""
+    state = case_state(ledger, agency, case_number)
+    if state is None:
         raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+    base = state.case if state.case is not None else _validated(state.shared_json(), "记录")
     people = tuple(people)
     if people:
-        merged = {p["id"]: p for p in current.get("people", [])}
+        merged = {p["id"]: p for p in state.header.get("people", [])}
         merged.update((person.id, person_to_json(person)) for person in people)
-        current = {**current, "people": list(merged.values())}
+        header_json = {**state.header, "people": list(merged.values())}
+        head = _validated(
+            {
+                "format": FORMAT,
+                "agency": agency,
+                "case_number": case_number,
+                **header_json,
+                "records": [],
+            },
+            "记录",
+        )
+        base = replace(head, records=base.records)
     raw = dict(record)
     given = raw.get("fields") if raw.get("kind") == "case_file" else None
     if isinstance(given, Mapping) and any(
@@ -355,14 +501,27 @@ def _prepared(
         media.append(media_to_json(stored))
     if media:
         raw["media"] = media
-    candidate = {**current, "records": [*current["records"], raw]}
-    case = _validated(candidate, "记录")
-    new = _role_acts_checked(case, case.records[-1], by, now)
-    if new is not case.records[-1]:
-        candidate["records"][-1] = record_to_json(new)
-        case = _validated(candidate, "记录")
+    new = _next_validated(base, raw)
+    case = base.appended(new)
+    checked = _role_acts_checked(case, new, by, now)
+    if checked is not new:
+        new = _next_validated(base, record_to_json(checked))
+        case = base.appended(new)
     _check_certificates(case, new.id)
     return case, new
+
+
+def _next_validated(case: Case, raw: Mapping[str, Any]) -> Record:
+    """``raw`` read as the next record of the (valid) ``case`` and checked storable; the
+    refusal names the path in the case with the record appended."""
+    try:
+        record = parse_next_record(case, raw)
+    except CaseFormatError as exc:
+        raise ServiceError("记录未通过校验", exc.issues) from exc
+    path, message = _unstorable_at(raw, f"$.records[{len(case.records)}]")
+    if path:
+        raise ServiceError("记录未通过校验", [FormatIssue(path, message)])
+    return record
 
 
 def _role_acts_checked(case: Case, record: Record, by: Actor | None, now: datetime) -> Record:
@@ -415,18 +574,25 @@ def do_update_people(
     actor: str = "",
 ) -> Receipt | None:
     """Add people to a case, or refresh their details (title, certificate), as a new header
-    entry; the earlier header stays in the ledger. None when nothing changed."""
+    entry; the earlier header stays in the ledger. None when nothing changed.
+
+    The header is validated on its own: people are only added or refreshed, so every record
+    naming one still names one (the records need not be read again, issue #18)."""
     now = timeutil.require_aware(now or ledger.clock())
     with _serialised(ledger, agency):
-        current = case_json(ledger, agency, case_number)
-        if current is None:
+        state = case_state(ledger, agency, case_number)
+        if state is None:
             raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
-        merged = {p["id"]: p for p in current.get("people", [])}
+        known = list(state.header.get("people", []))
+        merged = {p["id"]: p for p in known}
         for person in people:
             merged[person.id] = person_to_json(person)
-        if list(merged.values()) == current.get("people", []):
+        if list(merged.values()) == known:
             return None
-        case = _validated({**current, "people": list(merged.values())}, "案件人员")
+        head = {"format": FORMAT, "agency": agency, "case_number": case_number}
+        case = _validated(
+            {**head, **state.header, "people": list(merged.values()), "records": []}, "案件人员"
+        )
         entry = NewEntry(case_number, "case", case_number, case_header(case), actor)
         return ledger.append_in_transaction(agency, [entry], recorded_at=now)[0]
 
@@ -502,7 +668,7 @@ def do_import_case(ledger: Ledger, case: Case, *, now: datetime | None = None) -
     carry the import time."""
     now = timeutil.require_aware(now or ledger.clock())
     with _serialised(ledger, case.agency):
-        if case_json(ledger, case.agency, case.case_number) is not None:
+        if case_state(ledger, case.agency, case.case_number) is not None:
             raise ServiceError(f"案号 {case.case_number} 已存在，不能重复导入")
         # A case file transcribes acts made on paper: each role act must name its person, one of
         # the case's people holding the role (the same check as a live record's, without actor).
@@ -552,7 +718,7 @@ def do_ingest_media(
     timeutil.require_aware(captured_at)
     if completed_at is not None:
         timeutil.require_aware(completed_at)
-    if case_json(ledger, agency, case_number) is None:
+    if case_state(ledger, agency, case_number) is None:
         raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
     # The bytes first, outside the transaction: an upload of several GB must not hold the lock.
     stored = store.put(source, max_size=max_size)
@@ -651,7 +817,7 @@ def do_record_document(
         "location": stored.location,
     }
     with _serialised(ledger, agency):
-        if case_json(ledger, agency, case_number) is None:
+        if case_state(ledger, agency, case_number) is None:
             raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
         for seq, known in recorded_documents(ledger, agency, case_number):
             if known["sha256"] == stored.sha256 and known.get("record", "") == record_id:

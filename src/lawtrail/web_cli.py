@@ -71,6 +71,7 @@ def _start_integrator(worker: Any) -> None:
     from lawtrail.web import wiring
 
     wiring.start_integrator()
+    wiring.start_projector()  # case index rows rewritten after their writes (issue #18)
 
 
 def remove_orphans_at_start() -> None:

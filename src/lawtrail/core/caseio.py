@@ -10,6 +10,7 @@ JSON Schema in ``lawtrail/schemas/case.schema.json`` is generated from the same 
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -329,33 +330,7 @@ def parse_case(data: Any, known_agencies: Collection[str] | None = None) -> Case
     _check_unique(r, [m.id for rec in records for m in rec.media], "$.records[*].media", "音像文件")
     by_id = {rec.id: rec for rec in records}
     for i, rec in enumerate(records):
-        if rec.corrects is not None:
-            target = by_id.get(rec.corrects.record)
-            if target is not None and target.kind != rec.kind:
-                r.error(
-                    f"$.records[{i}].corrects.record",
-                    f"更正记录的类型 {rec.kind} 与被更正记录 {target.id} 的类型 {target.kind} 不同",
-                )
-            if rec.corrects.record == rec.id:
-                r.error(f"$.records[{i}].corrects.record", "记录不能更正自身")
-            if rec.kind == "void":
-                # A void is withdrawn by another void, never corrected (docs/case-format.md).
-                r.error(f"$.records[{i}].corrects", "作废声明不能被更正；撤回作废请再作废该声明")
-        if rec.kind == "void" and rec.fields.get("target") == rec.id:
-            r.error(f"$.records[{i}].fields.target", "作废声明不能作废自身")
-        served = by_id.get(str(rec.fields.get("document", ""))) if rec.kind == "service" else None
-        stated = rec.fields.get("document_kind")
-        if served is not None and stated is not None:
-            # The rules read document_kind (e.g. "催告书已送达", 000 art. 28): it must be the kind
-            # of the record actually served, or serving a decision could pass for serving a 催告书.
-            actual = DOCUMENT_KIND_OF_RECORD.get(served.kind, "other")
-            if stated != actual:
-                r.error(
-                    f"$.records[{i}].fields.document_kind",
-                    f"文书种类「{DOCUMENT_KINDS[str(stated)]}」与所送达的记录 {served.id}"
-                    f"（{RECORD_KINDS[served.kind].label}）不符，应为「{DOCUMENT_KINDS[actual]}」",
-                )
-
+        _check_links(r, rec, f"$.records[{i}]", by_id)
     if r.issues:
         raise CaseFormatError(r.issues)
     if agency is None or case_number is None or procedure is None:
@@ -376,6 +351,68 @@ def parse_case(data: Any, known_agencies: Collection[str] | None = None) -> Case
         people=tuple(people),
         records=tuple(records),
     )
+
+
+def parse_next_record(case: Case, raw: Any) -> Record:
+    """``raw`` read as the record appended after ``case``'s records: the issues, with the same
+    messages and JSON paths, that :func:`parse_case` finds in the case with ``raw`` appended,
+    found without reading the other records again. ``case`` must be a valid case (as
+    :func:`parse_case` returned it, or this function extended it): its records were checked
+    when they were read, and a record appended later changes nothing of their checks (it can
+    only be named by them, and no check of a record depends on a record named *after* it but
+    the reference check, whose ids include the new one in both)."""
+    r = _Reader()
+    path = f"$.records[{len(case.records)}]"
+    by_id = case.records_by_id
+    new_id = raw.get("id") if isinstance(raw, dict) else None
+    ids: Collection[str] = by_id
+    if isinstance(new_id, str) and new_id not in by_id:
+        ids = {*by_id, new_id}
+    refs = _Refs({p.id for p in case.people}, {p.id for p in case.parties}, ids)
+    record = _parse_record(r, raw, path, refs)
+    if record is not None:
+        if record.id in by_id:  # parse_case's _check_unique, for the one new id
+            r.error("$.records", f"记录标识 {record.id!r} 重复")
+        if record.media:
+            known = [m.id for rec in case.records for m in rec.media]
+            _check_unique(
+                r, [*known, *(m.id for m in record.media)], "$.records[*].media", "音像文件"
+            )
+        _check_links(r, record, path, ChainMap({record.id: record}, by_id))
+    if r.issues or record is None:
+        raise CaseFormatError(r.issues)
+    return record
+
+
+def _check_links(r: _Reader, rec: Record, path: str, by_id: Mapping[str, Record]) -> None:
+    """What a record must agree with in the records it names (a correction's target, a void's,
+    the record a service served): one record's part of :func:`parse_case`'s checks."""
+    if rec.corrects is not None:
+        target = by_id.get(rec.corrects.record)
+        if target is not None and target.kind != rec.kind:
+            r.error(
+                f"{path}.corrects.record",
+                f"更正记录的类型 {rec.kind} 与被更正记录 {target.id} 的类型 {target.kind} 不同",
+            )
+        if rec.corrects.record == rec.id:
+            r.error(f"{path}.corrects.record", "记录不能更正自身")
+        if rec.kind == "void":
+            # A void is withdrawn by another void, never corrected (docs/case-format.md).
+            r.error(f"{path}.corrects", "作废声明不能被更正；撤回作废请再作废该声明")
+    if rec.kind == "void" and rec.fields.get("target") == rec.id:
+        r.error(f"{path}.fields.target", "作废声明不能作废自身")
+    served = by_id.get(str(rec.fields.get("document", ""))) if rec.kind == "service" else None
+    stated = rec.fields.get("document_kind")
+    if served is not None and stated is not None:
+        # The rules read document_kind (e.g. "催告书已送达", 000 art. 28): it must be the kind
+        # of the record actually served, or serving a decision could pass for serving a 催告书.
+        actual = DOCUMENT_KIND_OF_RECORD.get(served.kind, "other")
+        if stated != actual:
+            r.error(
+                f"{path}.fields.document_kind",
+                f"文书种类「{DOCUMENT_KINDS[str(stated)]}」与所送达的记录 {served.id}"
+                f"（{RECORD_KINDS[served.kind].label}）不符，应为「{DOCUMENT_KINDS[actual]}」",
+            )
 
 
 @dataclass(frozen=True)

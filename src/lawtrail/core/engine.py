@@ -13,6 +13,7 @@ counts as missed only once it has passed.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -175,7 +176,7 @@ def av_subjects(
     for rule in pack.rules:
         if not isinstance(rule.check, AvCheck) or not _case_matches(case, rule.case):
             continue
-        selected = [r for r in ctx.records if ctx.matches(r, rule.kinds, rule.where)]
+        selected = ctx.matching(rule, rule.kinds, rule.where)
         if rule.scope == "first":
             selected = selected[:1]
         pairs += [(rule.id, r.id) for r in _in_force(case, rule, selected)]
@@ -292,11 +293,44 @@ class _Context:
         self.findings: list[Finding] = []
         self.required: list[RequiredAct] = []
         self._order = {r.id: i for i, r in enumerate(self.records)}
+        # The records of each kind, in order: a rule reads the records of its kinds, not every
+        # record of the case, and what a record must be preceded or followed by is looked up
+        # among those once per check (issue #18: a case of 2,000 records is judged in time
+        # linear in its size; the findings are the same as the scans over every record gave).
+        self._of_kind: dict[str, list[int]] = {}
+        for i, r in enumerate(self.records):
+            self._of_kind.setdefault(r.kind, []).append(i)
+        self._kinds_cache: dict[tuple[str, ...], list[Record]] = {}
+        self._matching_cache: dict[int, list[Record]] = {}
         closures = [r for r in self.records if r.kind == "closure"]
         self.closed_at = closures[0].at if closures else None
 
     def matches(self, record: Record, kinds: Sequence[str], where: Mapping[str, Any]) -> bool:
         return _record_matches(record, kinds, where, self.case.acts)
+
+    def of_kinds(self, kinds: Sequence[str]) -> list[Record]:
+        """The records whose kind is one of ``kinds`` (all for ANY_KIND), in order."""
+        key = tuple(kinds)
+        found = self._kinds_cache.get(key)
+        if found is None:
+            if ANY_KIND in key:
+                found = self.records
+            else:
+                positions = sorted(i for k in set(key) for i in self._of_kind.get(k, ()))
+                found = [self.records[i] for i in positions]
+            self._kinds_cache[key] = found
+        return found
+
+    def matching(
+        self, spec: object, kinds: Sequence[str], where: Mapping[str, Any]
+    ) -> list[Record]:
+        """The records matching ``kinds`` and ``where``, in order; remembered per ``spec``
+        (the rule or check they belong to, alive for the whole evaluation)."""
+        found = self._matching_cache.get(id(spec))
+        if found is None:
+            found = [r for r in self.of_kinds(kinds) if self.matches(r, kinds, where)]
+            self._matching_cache[id(spec)] = found
+        return found
 
     def record_order(self, record_id: str | None) -> int:
         return -1 if record_id is None else self._order.get(record_id, len(self._order))
@@ -397,7 +431,7 @@ class _Context:
         if isinstance(check, ActsCoveredCheck):
             self.check_acts(rule)
             return
-        selected = [r for r in self.records if self.matches(r, rule.kinds, rule.where)]
+        selected = self.matching(rule, rule.kinds, rule.where)
         if rule.scope == "first":
             selected = selected[:1]
         for record in _in_force(self.case, rule, selected):
@@ -518,15 +552,15 @@ class _Context:
     def check_preceded_by(
         self, rule: Rule, check: PrecededByCheck, record: Record, label: str
     ) -> None:
-        before = [
-            r
-            for r in self.records
-            if r.id != record.id and r.at <= record.at and self.matches(r, check.kinds, check.where)
-        ]
+        # The records are in order of the act's time (effective_records), so those up to this
+        # one's time are a prefix of the matching ones: the last of it not this record.
+        candidates = self.matching(check, check.kinds, check.where)
+        end = bisect_right(candidates, record.at, key=lambda r: r.at)
+        before = [r for r in candidates[max(0, end - 2) : end] if r.id != record.id]
         if not before:
             if check.if_any or any(
-                r.id != record.id and r.at <= record.at and r.kind in check.except_after
-                for r in self.records
+                r.id != record.id and r.at <= record.at
+                for r in self.of_kinds(tuple(check.except_after))
             ):
                 return
             wanted = _kind_labels(check.kinds, check.where)
@@ -577,10 +611,8 @@ class _Context:
         """
         stating = [
             r
-            for r in self.records
-            if r.kind in ("decision_draft", "rights_notice")
-            and r.at <= record.at
-            and r.has_value("penalty_kinds")
+            for r in self.of_kinds(("decision_draft", "rights_notice"))
+            if r.at <= record.at and r.has_value("penalty_kinds")
         ]
         if record.has_value("penalty_kinds"):
             stating.append(record)
@@ -588,7 +620,7 @@ class _Context:
             source = stating[-1]
             kinds = source.value("penalty_kinds")
             return (kinds if isinstance(kinds, tuple) else ()), source.value("penalty_amount")
-        for decision in (r for r in self.records if r.kind == "decision" and r.at >= record.at):
+        for decision in (r for r in self.of_kinds(("decision",)) if r.at >= record.at):
             text = f"{decision.value('decision_type') or ''}{decision.value('content') or ''}"
             named: list[str] = []
             for word, kind in PENALTY_WORDS:
@@ -727,8 +759,8 @@ class _Context:
     ) -> None:
         after = [
             r
-            for r in self.records
-            if r.id != record.id and r.at >= record.at and self.matches(r, check.kinds, check.where)
+            for r in self.matching(check, check.kinds, check.where)
+            if r.id != record.id and r.at >= record.at
         ]
         wanted = _kind_labels(check.kinds, check.where)
         done_at = after[0].at if after else None
@@ -834,7 +866,7 @@ class _Context:
             self.find(rule, f"{label}：" + "；".join(problems), record)
 
     def check_exists(self, rule: Rule, check: ExistsCheck) -> None:
-        if any(self.matches(r, check.kinds, check.where) for r in self.records):
+        if self.matching(check, check.kinds, check.where):
             return
         wanted = _kind_labels(check.kinds, check.where)
         if self.closed_at is not None:

@@ -9,9 +9,10 @@ history; :meth:`Case.effective_records` is the view the rules judge.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 FieldValue = str | bool | int | Decimal | date | datetime | tuple[str, ...]
 
@@ -201,7 +202,26 @@ class Case:
         return [p for p in self.parties if p.listed]
 
     def record(self, record_id: str) -> Record | None:
-        return next((r for r in self.records if r.id == record_id), None)
+        return self.records_by_id.get(record_id)
+
+    def appended(self, record: Record) -> Case:
+        """The case with ``record`` after its records; its index by id carried over rather
+        than built again (an append to a case of 2,000 records, issue #18)."""
+        case = replace(self, records=(*self.records, record))
+        by_id = dict(self.records_by_id)
+        by_id.setdefault(record.id, record)
+        case.__dict__["records_by_id"] = by_id  # what the cached property would compute
+        return case
+
+    @cached_property
+    def records_by_id(self) -> dict[str, Record]:
+        """The records by id (the first of an id, as :meth:`record` finds it): one dict per
+        case, so finding records never searches the list (a page of a case of 2,000 records
+        looks up thousands). Computed once; the case is immutable. Do not change it."""
+        found: dict[str, Record] = {}
+        for r in self.records:
+            found.setdefault(r.id, r)
+        return found
 
     def effective_records(self, as_of: datetime | None = None) -> list[Record]:
         """The records the rules judge, in order of the act's time.
@@ -219,6 +239,21 @@ class Case:
 
         A void only acts on a record entered before it, so chains of voids cannot loop.
         """
+        if as_of is None or (self.records and as_of >= self._latest_known):
+            # Everything recorded is known by then: the same view, worked out once per case
+            # (a page and the rule engine ask for it several times; issue #18).
+            return list(self._effective_all)
+        return self._effective(as_of)
+
+    @cached_property
+    def _latest_known(self) -> datetime:
+        return max(r.known_at for r in self.records)
+
+    @cached_property
+    def _effective_all(self) -> tuple[Record, ...]:
+        return tuple(self._effective(None))
+
+    def _effective(self, as_of: datetime | None) -> list[Record]:
         known = [r for r in self.records if as_of is None or r.known_at <= as_of]
         order = {r.id: i for i, r in enumerate(sorted(known, key=lambda r: (r.known_at, r.id)))}
         # A void stands unless a standing void entered after it names it. Walking the voids

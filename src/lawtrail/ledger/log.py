@@ -627,10 +627,17 @@ class Ledger:
         types: Sequence[str] = (),
         ref: str | None = None,
         newest_first: bool = False,
+        after: int | None = None,
     ) -> Iterator[StoredEntry]:
         """Entries in log order (streamed); ``newest_first`` walks the same indexes backwards,
-        so a reader that wants the latest page stops after it without reading the rest."""
-        where, params = ["agency = ?"], [agency]
+        so a reader that wants the latest page stops after it without reading the rest.
+        ``after``: only the entries with a greater sequence number (a range of the case index
+        ``(agency, case_number, seq)``: what a reader holding the case up to there lacks)."""
+        where: list[str] = ["agency = ?"]
+        params: list[Any] = [agency]
+        if after is not None:
+            where.append("seq > ?")
+            params.append(after)
         if ref is not None:
             where.append("ref = ?")
             params.append(ref)

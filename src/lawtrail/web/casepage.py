@@ -5,15 +5,17 @@ record's fields as a reader sees them, the menu of record kinds. Nothing here wr
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lawtrail import services
 from lawtrail.core import timeutil, verdict
 from lawtrail.core.caseio import CaseFormatError, parse_media
-from lawtrail.core.engine import Evaluation, Finding
+from lawtrail.core.engine import Evaluation, Finding, evaluate
 from lawtrail.core.header import describe as describe_change
 from lawtrail.core.header import split_header
 from lawtrail.core.model import Case, FieldValue, Media, Record
@@ -32,9 +34,9 @@ from lawtrail.core.record_kinds import (
 )
 from lawtrail.core.regulations import article_label, load_regulation
 from lawtrail.core.rules import SEVERITY_LABELS
-from lawtrail.ledger.log import LedgerError, StoredEntry
+from lawtrail.ledger.log import LedgerError, StoredEntry, body_ref
 from lawtrail.ledger.verify import Problem, verify
-from lawtrail.web import wiring
+from lawtrail.web import inbox, wiring
 from lawtrail.web.forms import SIGNATURE_FILE_PREFIX
 from lawtrail.web.models import Agency, User
 
@@ -129,10 +131,15 @@ def _for_the_page(message: str) -> str:
     return _AGENCY_CODE.sub(lambda m: names.get(m[1], m[0]), message)
 
 
-def proof_report(agency: str, case_number: str) -> ProofReport:
+def proof_report(agency: str, case_number: str, *, inclusion: bool = True) -> ProofReport:
     """The case's verification for its page. The keys are the system's configured ones (the
     page cannot pin keys for its reader), so the verdict shown is whether every entry is
-    covered by a cosignature of a witness configured here (完好) or not yet (未验证)."""
+    covered by a cosignature of a witness configured here (完好) or not yet (未验证).
+
+    ``inclusion=False`` (the case page, issue #18): every entry's content against its leaf
+    hash, the checkpoint's signature and the witnesses' coverage, without each entry's
+    inclusion proof (two reads per entry, a third of a 2,000-record case's page); the 核验 page
+    proves each entry."""
     try:
         report = verify(
             wiring.ledger(),
@@ -141,6 +148,7 @@ def proof_report(agency: str, case_number: str) -> ProofReport:
             case_number=case_number,
             entry_types=("case", "record", "media"),
             allow_unpinned=True,
+            inclusion=inclusion,
         )
     except LedgerError as exc:
         return ProofReport(general=[f"无法验证：{exc}"])
@@ -156,6 +164,71 @@ def proof_report(agency: str, case_number: str) -> ProofReport:
         else:
             out.general.append(problem.message)
     return out
+
+
+# ---------------------------------------------------------------------------- judging, kept
+
+
+_EVALUATIONS_KEPT = 64
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The case judged as of a moment, and what waits for whom in it (the same tasks the
+    case index row holds, :func:`lawtrail.web.inbox.pending_tasks`, as JSON) — from the
+    ledger, so the page never shows the row's lag behind a write just made."""
+
+    evaluation: Evaluation
+    pending: list[dict[str, Any]]
+    until: datetime
+
+
+_evaluations: OrderedDict[tuple[str, str, int, bytes], Judged] = OrderedDict()
+_evaluations_lock = threading.Lock()
+
+
+def valid_until(evaluation: Evaluation) -> datetime | None:
+    """The last moment the rules judge the case as ``evaluation`` did (None: no end). A
+    judgement changes with time only when a required act's deadline passes (``as_of > due``
+    makes it a finding) or a record entered with a later time becomes known (``known_at``);
+    until the earliest of those, judging the same entries again gives the same findings and
+    required acts (:func:`lawtrail.core.engine.evaluate`)."""
+    moments = [r.due for r in evaluation.required if r.due is not None]
+    moments += [r.known_at for r in evaluation.case.records if r.known_at > evaluation.as_of]
+    return min(moments) if moments else None
+
+
+def case_judged(agency: str, case_number: str, now: datetime) -> Judged:
+    """The case judged as of ``now``, reused while nothing it depends on changed: the same
+    entries (the case's last entry, by sequence number and leaf hash) and ``now`` within
+    [the judgement's time, :func:`valid_until`]. Kept per process (it holds the parsed case;
+    pickling it into a shared cache would cost what judging costs)."""
+
+    def judge(case: Case) -> Judged:
+        evaluation = evaluate(case, at=now)
+        pending = [task.to_json() for task in inbox.pending_tasks(case, evaluation)]
+        until = valid_until(evaluation) or datetime.max.replace(tzinfo=timeutil.SHANGHAI)
+        return Judged(evaluation, pending, until)
+
+    state = services.case_state(wiring.ledger(), agency, case_number)
+    if state is None or state.case is None:
+        return judge(services.load_case(wiring.ledger(), agency, case_number))
+    key = (agency, case_number, state.seq, state.leaf_hash)
+    with _evaluations_lock:
+        kept = _evaluations.get(key)
+    if (
+        kept is not None
+        and kept.evaluation.case is state.case
+        and kept.evaluation.as_of <= now <= kept.until
+    ):
+        return kept
+    judged = judge(state.case)
+    with _evaluations_lock:
+        _evaluations[key] = judged
+        _evaluations.move_to_end(key)
+        while len(_evaluations) > _EVALUATIONS_KEPT:
+            _evaluations.popitem(last=False)
+    return judged
 
 
 # ---------------------------------------------------------------------------- findings
@@ -285,13 +358,20 @@ def timeline(
     names: Mapping[str, str],
     findings: Mapping[str | None, list[FindingRow]],
     proof: ProofReport,
+    window: range | None = None,
 ) -> list[TimelineRow]:
-    """Every case, record and media entry of the case in ledger order."""
+    """Every case, record and media entry of the case in ledger order — or, with ``window``,
+    those of the entries at these positions (the header entries before it are read for who
+    was added when; the others are not parsed: a page of a long case costs its page)."""
     corrected, voided = supersessions(case)
     effective = {r.id for r in case.effective_records()}
     rows: list[TimelineRow] = []
     people_before: list[str] | None = None
-    for entry in entries:
+    for position, entry in enumerate(entries):
+        shown = window is None or position in window
+        if not shown and entry.type != "case":
+            continue
+        data = entry.data()
         recorded_at = timeutil.local(timeutil.parse_aware(entry.recorded_at))
         base: dict[str, Any] = {
             "seq": entry.seq,
@@ -299,23 +379,24 @@ def timeline(
             "type": entry.type,
             "proof": proof.for_seq(entry.seq),
         }
-        actor = str(entry.data().get("actor", ""))
+        actor = str(data.get("actor", ""))
         base["entered_by"] = names.get(actor, actor)
         if entry.type == "case":
-            header, change = split_header(entry.data().get("case") or {})
+            header, change = split_header(data.get("case") or {})
             people = [str(p.get("name", "")) for p in header.get("people", [])]
             if change is not None:
                 # 案件信息变更: the author is the entry's actor, the time its recorded_at.
                 people_before = people
-                rows.append(
-                    TimelineRow(
-                        title="案件信息变更",
-                        who="",
-                        changes=describe_change(change),
-                        change_reason=str(change.get("reason", "")),
-                        **base,
+                if shown:
+                    rows.append(
+                        TimelineRow(
+                            title="案件信息变更",
+                            who="",
+                            changes=describe_change(change),
+                            change_reason=str(change.get("reason", "")),
+                            **base,
+                        )
                     )
-                )
                 continue
             if people_before is None:
                 title = f"立案：{ORIGINS.get(header.get('origin', ''), '')}"
@@ -325,10 +406,11 @@ def timeline(
                 title = "案件人员更新" + (f"：新增{'、'.join(added)}" if added else "")
                 who = "、".join(added)
             people_before = people
-            rows.append(TimelineRow(title=title, who=who, **base))
+            if shown:
+                rows.append(TimelineRow(title=title, who=who, **base))
         elif entry.type == "record":
             # by the record id the hashed body gives, not the unhashed ref column
-            record = case.record(entry.body_ref() or "")
+            record = case.record(body_ref(data) or "")
             if record is None:
                 continue
             rows.append(
@@ -358,6 +440,40 @@ def timeline(
                 )
             )
     return rows
+
+
+TIMELINE_PAGE = 100  # entries per page of a case's timeline
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """Which entries of a timeline a page shows: pages of :data:`TIMELINE_PAGE` entries in
+    ledger order, the last (the latest entries) unless another is asked for (``?p=``,
+    1-based)."""
+
+    window: range
+    number: int
+    count: int
+    total: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.count else None
+
+
+def timeline_page(total: int, asked: str | None) -> TimelinePage:
+    count = max(1, -(-total // TIMELINE_PAGE))
+    try:
+        number = int(asked) if asked else count
+    except ValueError:
+        number = count
+    number = min(max(number, 1), count)
+    start = (number - 1) * TIMELINE_PAGE
+    return TimelinePage(range(start, min(start + TIMELINE_PAGE, total)), number, count, total)
 
 
 # ---------------------------------------------------------------------------- reading a record

@@ -4,6 +4,7 @@ the media store from the environment, the agencies' keys, the 文书 renderer.""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lawtrail import bootstrap, config
@@ -12,6 +13,7 @@ from lawtrail.ledger.integrator import INTERVAL_SECONDS, Integrator
 from lawtrail.ledger.keys import KeyDirectory
 from lawtrail.ledger.log import Ledger
 from lawtrail.web.ledgerdb import DjangoDatabase
+from lawtrail.web.projector import Projector
 
 if TYPE_CHECKING:  # WeasyPrint is imported on the first document, not with every request
     from lawtrail.documents import DocumentRenderer
@@ -55,6 +57,34 @@ def start_integrator(interval: float = INTERVAL_SECONDS) -> Integrator:
         _integrator = Integrator(open_ledger, interval=interval).start()
         ledger.cache_clear()
     return _integrator
+
+
+_projector: Projector | None = None
+
+
+def projector() -> Projector | None:
+    """This process's projector (None: rows are rewritten in the request, as in tests)."""
+    return _projector
+
+
+def start_projector(project: Callable[[str, str], None] | None = None) -> Projector:
+    """Start this process's projector thread (once); the server calls it in every worker.
+    ``project``: what it does for a case (default :func:`actions.project_committed`)."""
+    global _projector
+    if _projector is None:
+        from lawtrail.web import actions
+
+        _projector = Projector(project or actions.project_committed).start()
+    return _projector
+
+
+def stop_projector() -> None:
+    """Finish the queued cases and stop the projector (benchmarks, tests)."""
+    global _projector
+    if _projector is not None:
+        _projector.flush()
+        _projector.stop()
+        _projector = None
 
 
 @functools.cache

@@ -214,16 +214,23 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     details (sequence numbers, each entry's proof) are on its 核验 page."""
     index = case_for(request, pk, action="view_case")
     user = current_user(request)
-    case = actions.case_of(index)
     now = timeutil.now()
-    evaluation = evaluate(case, at=now)
+    # Judged once per change of the case or of its deadlines, not once per view (issue #18).
+    judged = casepage.case_judged(index.agency_id, index.case_number, now)
+    evaluation, case = judged.evaluation, judged.evaluation.case
     findings = casepage.finding_rows(evaluation.findings)
     names = casepage.names_of(case, casepage.agency_users(index.agency_id))
-    proof = casepage.proof_report(index.agency_id, index.case_number)
-    entries = wiring.ledger().entries(
-        index.agency_id, case_number=index.case_number, types=casepage.SHOWN_TYPES
+    # Each entry's content against its hash, the checkpoint and the witnesses: not each
+    # entry's inclusion proof, which its 核验 page shows (two reads per entry).
+    proof = casepage.proof_report(index.agency_id, index.case_number, inclusion=False)
+    entries = list(
+        wiring.ledger().entries(
+            index.agency_id, case_number=index.case_number, types=casepage.SHOWN_TYPES
+        )
     )
-    rows = casepage.timeline(case, entries, names, findings, proof)
+    # A long case shows its latest entries, a page at a time (the others a link away).
+    page = casepage.timeline_page(len(entries), request.GET.get("p"))
+    rows = casepage.timeline(case, entries, names, findings, proof, page.window)
     people = inbox_index.People()
     handler = index.handler.display_name if index.handler is not None else ""
 
@@ -241,16 +248,18 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "labels": casepage.header_labels(case),
             "parties": [(p, casepage.party_kind_label(p.kind)) for p in case.parties],
             "rows": rows,
+            "page": page,
+            "entry_count": len(entries),
             "proof": proof,
             "proof_elsewhere": proof.elsewhere(row.seq for row in rows),
-            "steps": casepage.steps(case, index.pending or [], now, who),
+            "steps": casepage.steps(case, judged.pending, now, who),
             "required": [
                 (req, who({"role": inbox.KIND_ROLE.get(req.kinds[0][0], HANDLER)}))
                 if req.kinds
                 else (req, "")
                 for req in required
             ],
-            "pending": len(index.pending or []),
+            "pending": len(judged.pending),
             "case_findings": findings.get(None, []),
             "violations": len(evaluation.violations),
             "warnings": len(evaluation.warnings),

@@ -1,0 +1,276 @@
+"""Costs that stay flat (issue #18): appending a record and viewing the case page at 20 and at
+2,000 records, and another case's page while one client appends to a 2,000-record case.
+
+``flat-append`` (in-process, SQLite, the real settings on a throw-away data directory): two
+cases made through the services (the market bureau's compliant example, its investigation
+records repeated a minute apart: 20 and 2,000 records), then appends of an evidence register
+by ``market.handler`` through the web action (``actions.do_append_record``: people refreshed,
+the record validated, the ledger entry, then the case index row — the rule engine run after
+the write transaction), alternating between the two cases; and the case page of each through
+Django's test client (middleware, session, access entry, template). Baseline: the same
+measure on the 20-record case, in the same run.
+
+``flat-contention`` (a real server: ``lawtrail serve``, gunicorn 2 × 8 threads, SQLite): the
+case page of the 22-record example 通市监罚〔2026〕12号 under wrk (4 connections), alone and
+while another process appends records to a 2,000-record case of the same database as fast as
+it can (the same web action). On SQLite every write transaction locks the whole database, so
+what the appender holds under the lock is what the page waits for.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks import flatcase
+
+SIZES = (20, 2000)
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median": statistics.median(ordered), "p95": p95, "n": len(ordered)}
+
+
+def run_append(quick: bool) -> dict[str, Any]:
+    rounds = 5 if quick else 20
+    with tempfile.TemporaryDirectory(prefix="lawtrail-bench-flat-") as tmp:
+        flatcase.setup(Path(tmp))
+        from django.test import Client
+
+        from lawtrail.core import timeutil
+        from lawtrail.web import actions, wiring
+        from lawtrail.web.models import CaseIndex, User
+
+        start = timeutil.now() - timedelta(days=5)
+        made = {}
+        for size in SIZES:
+            began = time.perf_counter()
+            flatcase.make_case(f"FLAT-{size}", size, start)
+            made[size] = time.perf_counter() - began
+        user = User.objects.get(username="market.handler")
+        projection: list[float] = []
+
+        def timed_projection(agency: str, case_number: str) -> None:
+            began = time.perf_counter()
+            actions.project_committed(agency, case_number)
+            projection.append(time.perf_counter() - began)
+
+        # As in the server (web_cli: every worker starts one): the case index row is rewritten
+        # by the projector thread after the write commits. Each append waits for it before
+        # the next one, so the two never share the CPU in this measurement.
+        projector = wiring.start_projector(timed_projection)
+        totals: dict[int, list[float]] = {size: [] for size in SIZES}
+        projections: dict[int, list[float]] = {size: [] for size in SIZES}
+        n = 0
+        for _ in range(rounds + 1):  # the first round warms up
+            for size in SIZES:
+                index = CaseIndex.objects.get(case_number=f"FLAT-{size}")
+                n += 1
+                record = flatcase.new_record(n, timeutil.now() - timedelta(minutes=1))
+                began = time.perf_counter()
+                actions.do_append_record(user, index, record)
+                totals[size].append((time.perf_counter() - began) * 1000)
+                assert projector.flush(), "the projector did not finish"
+                projections[size].append(projection[-1] * 1000)
+        wiring.stop_projector()
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        pages: dict[int, list[float]] = {size: [] for size in SIZES}
+        first: dict[int, float] = {}
+        for size in SIZES:
+            pk = CaseIndex.objects.get(case_number=f"FLAT-{size}").pk
+            for i in range(rounds + 1):
+                began = time.perf_counter()
+                response = client.get(f"/cases/{pk}/")
+                elapsed = (time.perf_counter() - began) * 1000
+                assert response.status_code == 200, response.status_code
+                if i == 0:
+                    first[size] = elapsed
+                else:
+                    pages[size].append(elapsed)
+        out: dict[str, Any] = {"rounds": rounds, "made_s": made, "sizes": {}}
+        for size in SIZES:
+            total = totals[size][1:]
+            proj = projections[size][1:]
+            out["sizes"][size] = {
+                "records": CaseIndex.objects.get(case_number=f"FLAT-{size}").records,
+                "append": _stats(total),
+                "projection": _stats(proj),
+                "page": _stats(pages[size]),
+                "page_first": first[size],
+            }
+    return out
+
+
+def markdown_append(r: dict[str, Any]) -> str:
+    small, large = r["sizes"][SIZES[0]], r["sizes"][SIZES[1]]
+
+    def cell(s: dict[str, Any], key: str) -> str:
+        return f"{s[key]['median']:,.1f} / {s[key]['p95']:,.1f}"
+
+    def ratio(key: str) -> str:
+        return f"{large[key]['median'] / small[key]['median']:.2f}×"
+
+    lines = [
+        f"In-process on SQLite; median / p95 ms of {r['rounds']} appends per case (alternating "
+        "between the two cases, after one warm-up each) and of as many case-page views. The "
+        "machine's 2 cores were shared with other work (other helpers' tests) during the run: "
+        "absolute times vary by 2× from run to run, the ratios less.",
+        "",
+        "| measure | baseline: 20-record case | 2,000-record case | ratio |",
+        "|---|---|---|---|",
+        "| **append a record** (`actions.do_append_record`: people, validation, ledger entry; "
+        f"what the request waits for) | {cell(small, 'append')} "
+        f"| {cell(large, 'append')} | **{ratio('append')}** |",
+        "| then, on the projector thread: the case index row (rule engine over the whole "
+        f"case, findings, inbox rows) | {cell(small, 'projection')} | {cell(large, 'projection')} "
+        f"| {ratio('projection')} |",
+        f"| **case page** (`GET /cases/<pk>/`, latest {100} entries shown) "
+        f"| {cell(small, 'page')} | {cell(large, 'page')} | {ratio('page')} |",
+        f"| case page, first view after the appends (judged afresh) "
+        f"| {small['page_first']:,.1f} | {large['page_first']:,.1f} | "
+        f"{large['page_first'] / small['page_first']:.2f}× |",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- contention
+
+APPENDER = r"""
+import sys, time
+sys.path.insert(0, {root!r})
+import django
+django.setup()
+from datetime import timedelta
+from benchmarks import flatcase
+from lawtrail.core import timeutil
+from lawtrail.web import actions
+from lawtrail.web.models import CaseIndex, User
+mode, seconds = sys.argv[1], float(sys.argv[2])
+if mode == "make":
+    flatcase.make_case("FLAT-2000", 2000, timeutil.now() - timedelta(days=5))
+    print("made", flush=True)
+    raise SystemExit(0)
+user = User.objects.get(username="market.handler")
+index = CaseIndex.objects.get(case_number="FLAT-2000")
+n, took, end = 0, [], time.monotonic() + seconds
+while time.monotonic() < end:
+    n += 1
+    began = time.perf_counter()
+    record = flatcase.new_record(n, timeutil.now() - timedelta(minutes=1))
+    actions.do_append_record(user, index, record)
+    took.append(time.perf_counter() - began)
+took.sort()
+print("APPENDS", n, took[len(took) // 2] * 1000, flush=True)
+"""
+
+
+def run_contention(quick: bool) -> dict[str, Any]:
+    from benchmarks import bench_web
+    from lawtrail.web.launch import LocalServer
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (deps/apt.txt; ./run.sh installs it)")
+    seconds = 5 if quick else 15
+    with tempfile.TemporaryDirectory(prefix="lawtrail-bench-contention-") as tmp:
+        server = LocalServer(Path(tmp) / "data", workers=2, threads=8)
+        env = {**server.env, "DJANGO_SETTINGS_MODULE": "lawtrail.web.settings"}
+        script = APPENDER.format(root=str(flatcase.ROOT))
+
+        def appender(mode: str, length: float) -> subprocess.Popen[str]:
+            return subprocess.Popen(
+                [sys.executable, "-c", script, mode, str(length)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+
+        server.start()
+        try:
+            made = appender("make", 0)
+            out, err = made.communicate(timeout=600)
+            assert made.returncode == 0, err
+            lua = Path(tmp) / "report.lua"
+            lua.write_text(bench_web.LUA)
+            cookie = server.session_cookie("market.officer")
+            url = f"{server.url}/cases/{bench_web._case_pk(server, '通市监罚〔2026〕12号')}/"
+            wrk: Callable[[int], dict[str, float]] = lambda s: _wrk(url, cookie, s, lua)  # noqa: E731
+            wrk(3)  # warm-up
+            alone = wrk(seconds)
+            writer = appender("append", seconds + 2)
+            time.sleep(1)
+            loaded = wrk(seconds)
+            out, err = writer.communicate(timeout=600)
+            assert writer.returncode == 0, err
+            appends = [line for line in out.splitlines() if line.startswith("APPENDS")]
+            _, count, median = appends[-1].split()
+        finally:
+            server.stop()
+    return {
+        "seconds": seconds,
+        "alone": alone,
+        "loaded": loaded,
+        "appends": int(count),
+        "append_median_ms": float(median),
+    }
+
+
+def _wrk(url: str, cookie: str, seconds: int, script: Path) -> dict[str, float]:
+    import re
+
+    done = subprocess.run(
+        [
+            *("wrk", "-t", "1", "-c", "4", "-d", f"{seconds}s", "--timeout", "30s"),
+            *("-s", str(script), "-H", f"Cookie: {cookie}", url),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    values = {k: float(v) for k, v in re.findall(r"^(LT_\w+) (\d+)", done.stdout, re.M)}
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
+    assert rps is not None, done.stdout
+    values["rps"] = float(rps[1])
+    return values
+
+
+def markdown_contention(r: dict[str, Any]) -> str:
+    def row(name: str, v: dict[str, float]) -> str:
+        return (
+            f"| {name} | {v['rps']:,.1f} | {v['LT_P50'] / 1000:,.1f} "
+            f"| **{v['LT_P95'] / 1000:,.1f}** | {v['LT_P99'] / 1000:,.1f} "
+            f"| {v['LT_REQUESTS']:,.0f} | {v['LT_NON2XX']:,.0f} |"
+        )
+
+    return "\n".join(
+        [
+            f"`lawtrail serve` (gunicorn 2 × 8 threads, SQLite); wrk, 4 connections (a session of "
+            f"`market.officer`), {r['seconds']} s per run after a 3 s warm-up; the page: the "
+            "22-record example 通市监罚〔2026〕12号. The appender is another process appending to "
+            "the 2,000-record case FLAT-2000 of the same agency and database in a loop "
+            f"(`actions.do_append_record`): {r['appends']} appends during the run, median "
+            f"{r['append_median_ms']:,.0f} ms each. Server, wrk and appender share the 2 cores "
+            "(and the machine was shared with other work).",
+            "",
+            "| other case's page | requests/s | p50 ms | p95 ms | p99 ms | requests | non-2xx |",
+            "|---|---|---|---|---|---|---|",
+            row("baseline: alone", r["alone"]),
+            row("while one client appends to a 2,000-record case", r["loaded"]),
+        ]
+    )
+
+
+def dump(r: dict[str, Any]) -> str:  # pragma: no cover - debugging aid
+    return json.dumps(r, indent=1, default=str)
