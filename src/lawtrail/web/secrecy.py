@@ -181,3 +181,33 @@ def log_labelled(user: User, index: CaseIndex, d: Disclosure, target: str, chann
             target=target,
             channel=channel,
         )
+
+
+def refusal(d: Disclosure, found: Iterable[Label]) -> str:
+    """Why a file with labelled content is refused to ``d``'s viewer ("" when it is not)."""
+    found = list(found)
+    if not found or d.sees_labelled:
+        return ""
+    kinds = "、".join(dict.fromkeys(label.kind_label for label in found))
+    return (
+        f"该文件含标识为{kinds}的内容，仅案件承办人员等有权人员可以查看；"
+        "可在本案「保密与查阅复制」页向负责人申请，本次尝试已记录"
+    )
+
+
+def media_refusal(d: Disclosure, case: Case, sha256: str) -> str:
+    records = [r.id for r in case.records if any(m.sha256 == sha256 for m in r.media)]
+    return refusal(d, d.media_labels(sha256, records))
+
+
+def document_refusal(d: Disclosure, record_id: str) -> str:
+    if record_id:
+        found = [
+            label
+            for label in d.labels
+            if label.covers_record(record_id)
+            or (label.target.kind == "field" and label.target.record == record_id)
+        ]
+    else:  # the 案卷 volume holds every record
+        found = list(d.labels)
+    return refusal(d, found)

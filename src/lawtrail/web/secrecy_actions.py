@@ -133,7 +133,7 @@ def copy_article(agency: str) -> str:
         return ""
     for rule in pack.rules:
         if "copy_request" in rule.kinds:
-            return article_label(rule.article)
+            return article_label(rule.citation.article)
     return ""
 
 
