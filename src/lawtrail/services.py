@@ -591,8 +591,8 @@ def do_ingest_media(
         raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
     # 涉及国家秘密 (保守国家秘密法 第三十条): a case registered as such takes no file at all —
     # refused before a byte is read, so nothing is stored (issue #16).
-    labels = secrecy.fold(secrecy_events(ledger, agency, case_number)).active_labels()
-    refusal = secrecy.upload_refusal(labels)
+    active = secrecy.fold(secrecy_events(ledger, agency, case_number)).active_labels()
+    refusal = secrecy.upload_refusal(active)
     if refusal is not None:
         raise StateSecretRefused(refusal)
     # The bytes first, outside the transaction: an upload of several GB must not hold the lock.

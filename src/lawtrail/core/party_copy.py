@@ -161,22 +161,23 @@ def plan(
     for item in request.approved:
         record_id = item.ref if item.type == "record" else documents.get(item.ref, "")
         if item.type in ("record", "document"):
-            record = case.record(record_id) if record_id else None
-            if record is None:
+            given_record = case.record(record_id) if record_id else None
+            if given_record is None:
                 withheld.append(Withheld(item, "文书所依据的记录不存在"))
                 continue
-            found = record_labels(record.id)
+            found = record_labels(given_record.id)
             if found:
                 withheld.append(Withheld(item, secret_reason(found)))
                 continue
             fields, rec_redactions, rec_values = _record_fields(
-                case, record, labels, requester, third, own
+                case, given_record, labels, requester, third, own
             )
+            kind = RECORD_KINDS.get(given_record.kind)
             records.append(
                 CopyRecord(
-                    id=record.id,
-                    kind=RECORD_KINDS[record.kind].label if record.kind in RECORD_KINDS else "",
-                    at=timeutil.format_local(record.at),
+                    id=given_record.id,
+                    kind=kind.label if kind else "",
+                    at=timeutil.format_local(given_record.at),
                     fields=fields,
                     via_document=item.ref if item.type == "document" else "",
                 )

@@ -603,11 +603,14 @@ def mask_personal_text(text: str) -> str:
 
 
 def mask_address(address: str) -> str:
-    """An address of a person: only its beginning (the city or district) is kept."""
+    """An address of a person: only its administrative part (province, city, district or
+    county) is kept — 本溪市平山区胜利路17号 → 本溪市平山区****."""
     address = address.strip()
     if not address:
         return ""
-    keep = min(6, max(0, len(address) // 3))
+    head = address[:12]
+    cut = max((head.rfind(c) for c in "省市区县旗州盟"), default=-1)
+    keep = cut + 1 if cut >= 0 else min(3, len(address) // 3)
     return address[:keep] + "****"
 
 

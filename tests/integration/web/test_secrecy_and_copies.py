@@ -171,9 +171,11 @@ def test_a_state_secret_case_refuses_an_upload_and_stores_nothing(
     assert response.status_code == 400
     assert "涉及国家秘密的内容不得录入本系统" in response.json()["error"]
     assert "保守国家秘密法" in response.json()["error"]
-    files = [p for p in (web_env / "media").rglob("*") if p.is_file()] if (
-        web_env / "media"
-    ).exists() else []
+    files = (
+        [p for p in (web_env / "media").rglob("*") if p.is_file()]
+        if (web_env / "media").exists()
+        else []
+    )
     assert [p for p in files if p not in media_before] == []
     assert not list(
         wiring.ledger().entries(case.agency_id, case_number=case.case_number, types=("media",))
@@ -182,8 +184,7 @@ def test_a_state_secret_case_refuses_an_upload_and_stores_nothing(
     page = handler.get(f"/cases/{case.pk}/secrecy/").content.decode()
     assert "本局机要室 3 号保密柜" in page and "机密" in page
     [entry] = [
-        e.data()["secrecy"]
-        for e in wiring.ledger().entries(case.agency_id, types=("secrecy",))
+        e.data()["secrecy"] for e in wiring.ledger().entries(case.agency_id, types=("secrecy",))
     ]
     assert set(entry["reference"]) == {"location", "level", "period", "custodian"}
 
@@ -255,7 +256,9 @@ def test_an_officer_outside_the_team_sees_the_record_masked_and_the_head_grants_
     [logged] = accesses(case, "view_labelled")
     assert logged["user"] == "hrss.officer" and logged["target"] == "c2"
     # The case team sees it from the start, logged too.
-    assert TRADE_SECRET in login("hrss.handler").get(f"/cases/{case.pk}/records/c2/").content.decode()
+    assert (
+        TRADE_SECRET in login("hrss.handler").get(f"/cases/{case.pk}/records/c2/").content.decode()
+    )
     assert len(accesses(case, "view_labelled")) == 2
 
 
