@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from lawtrail.core import completeness, header, merkle, role_acts, timeutil
+from lawtrail.core import completeness, header, merkle, role_acts, secrecy, timeutil
 from lawtrail.core import header as header_module
 from lawtrail.core.canonical import canonical_bytes, case_header
 from lawtrail.core.caseio import (
@@ -59,6 +59,10 @@ class ActRefused(ServiceError):
     """The acting user may not make this act (a role's decision made by someone else, another
     person's name): a refusal of *who*, not of the data. The web answers 403 and logs it in the
     access log as refused, with this message as the reason."""
+
+
+class StateSecretRefused(ServiceError):
+    """Content of something registered as 涉及国家秘密: refused, nothing stored (issue #16)."""
 
 
 @dataclass(frozen=True)
@@ -284,6 +288,37 @@ def next_record_id(case: Case) -> str:
     while f"r{n}" in taken:
         n += 1
     return f"r{n}"
+
+
+def secrecy_events(
+    ledger: Ledger, agency: str, case_number: str | None = None
+) -> list[secrecy.Event]:
+    """The secrecy entries (labels, access and copy requests, issue #16) of the agency or of one
+    case, read from their hashed bodies; :func:`lawtrail.core.secrecy.fold` makes the state."""
+    if ledger.log_info(agency) is None:
+        return []
+    out = []
+    found = ledger.entries(agency, case_number=case_number, types=(secrecy.ENTRY_TYPE,))
+    for entry in list(found):
+        try:
+            data = entry.data()
+        except ValueError:
+            continue
+        body = data.get(secrecy.ENTRY_TYPE)
+        if data.get("type") != secrecy.ENTRY_TYPE or not isinstance(body, Mapping):
+            continue
+        if case_number is not None and data.get("case_number") != case_number:
+            continue
+        out.append(
+            secrecy.Event(
+                seq=entry.seq,
+                at=timeutil.local(timeutil.parse_aware(entry.recorded_at)),
+                actor=str(data.get("actor") or ""),
+                case_number=str(data.get("case_number") or ""),
+                body=body,
+            )
+        )
+    return out
 
 
 def ingested_media(ledger: Ledger, agency: str, sha256: str) -> Media | None:
@@ -720,6 +755,12 @@ def do_ingest_media(
         timeutil.require_aware(completed_at)
     if case_state(ledger, agency, case_number) is None:
         raise ServiceError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+    # 涉及国家秘密 (保守国家秘密法 第三十条): a case registered as such takes no file at all —
+    # refused before a byte is read, so nothing is stored (issue #16).
+    active = secrecy.fold(secrecy_events(ledger, agency, case_number)).active_labels()
+    refusal = secrecy.upload_refusal(active)
+    if refusal is not None:
+        raise StateSecretRefused(refusal)
     # The bytes first, outside the transaction: an upload of several GB must not hold the lock.
     stored = store.put(source, max_size=max_size)
     with _serialised(ledger, agency):

@@ -31,7 +31,18 @@ ENTRY_FORMAT = "lawtrail-entry/1"
 # head's answer to it (lawtrail.supervision), in the log of the agency it is addressed to; or one
 # act of 案卷评查 (issue #14 item 2): a sampling of an agency's closed cases or the scoring sheet of
 # one, in the supervising body's own log (lawtrail.case_review).
-ENTRY_TYPES = ("case", "record", "media", "access", "document", "supervision", "review")
+# ``secrecy``: a secrecy label and its lifting, a request for access to labelled content and its
+# decision, a party's 查阅/复制 request and each act on it (issue #16; lawtrail.core.secrecy).
+ENTRY_TYPES = (
+    "case",
+    "record",
+    "media",
+    "access",
+    "document",
+    "supervision",
+    "review",
+    "secrecy",
+)
 
 
 def ledger_entry(

@@ -35,6 +35,7 @@ from lawtrail.core.record_kinds import (
     STAFF_ROLES,
     FieldType,
 )
+from lawtrail.core.secrecy import CopyTerms, SecrecyError, parse_copy_terms
 
 
 class PackError(ValueError):
@@ -300,6 +301,9 @@ class RulePack:
     # [agency] extend_over_holidays: a calendar-day period ending on a rest day ends on the
     # next working day (民法典 第二百零三条); see lawtrail.core.deadlines.
     holiday_extension: bool = True
+    # [copy_request]: the periods for answering a party's 查阅/复制 request (issue #16), where
+    # the regulation applies a law that sets them; None: no period (the pack invents none).
+    copy_terms: CopyTerms | None = None
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -342,7 +346,7 @@ def parse_pack(text: str, source: str = "<pack>") -> RulePack:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PackError(f"{source}: TOML 语法错误：{exc}") from exc
-    _keys(data, ("agency", "rule", "no_rule"), source)
+    _keys(data, ("agency", "rule", "no_rule", "copy_request"), source)
     agency = data.get("agency")
     if not isinstance(agency, dict):
         raise PackError(f"{source}: 缺少 [agency] 表")
@@ -383,8 +387,22 @@ def parse_pack(text: str, source: str = "<pack>") -> RulePack:
         source=source,
         holiday_extension=holiday_extension,
         large_amount=_large_amount(agency.get("large_amount"), f"{source} [agency] large_amount"),
+        copy_terms=_copy_terms(data.get("copy_request"), f"{source} [copy_request]"),
     )
     return pack
+
+
+def _copy_terms(raw: Any, where: str) -> CopyTerms | None:
+    """The periods for answering a party's 查阅/复制 request, where the agency's regulation
+    applies a law that sets them (003 art. 26 → 政府信息公开条例 第三十三条)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise PackError(f"{where}: 应为表")
+    try:
+        return parse_copy_terms(raw, where)
+    except SecrecyError as exc:
+        raise PackError(str(exc)) from exc
 
 
 _RULE_KEYS = (

@@ -84,6 +84,7 @@ _ENTRY_LABELS = {
     "access": "查阅记录",
     "supervision": "责令整改",
     "review": "案卷评查",
+    "secrecy": "保密与查阅复制",
 }
 
 
@@ -123,7 +124,7 @@ def body_ref(data: Mapping[str, Any]) -> str | None:
     must hold (:class:`NewEntry`): a record's id, a media file's or a document's sha256, a case
     header's case number, an access entry's target (else its case number), a supervision
     entry's order id (the order and its answer share it), a review entry's sampling or sheet
-    id. None when the body
+    id, a secrecy entry's label or request id. None when the body
     names none (an entry type or body of no service)."""
     kind = data.get("type")
     body = data.get(kind) if isinstance(kind, str) else None
@@ -141,6 +142,8 @@ def body_ref(data: Mapping[str, Any]) -> str | None:
         value = body.get("order")
     elif kind == "review":
         value = body.get("sheet") if body.get("act") == "sheet" else body.get("sampling")
+    elif kind == "secrecy":  # a label's acts share its id, a request's acts the request's
+        value = body.get("label") or body.get("request")
     else:
         return None
     return value if isinstance(value, str) else None

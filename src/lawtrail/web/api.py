@@ -49,7 +49,7 @@ from ninja.utils import check_csrf
 from pydantic import Field, WithJsonSchema
 
 from lawtrail import services
-from lawtrail.core import timeutil, verdict
+from lawtrail.core import secrecy, timeutil, verdict
 from lawtrail.core.canonical import ENTRY_TYPES as LEDGER_ENTRY_TYPES
 from lawtrail.core.caseio import MEDIA_SOURCES, FormatIssue
 from lawtrail.core.engine import evaluate
@@ -73,6 +73,7 @@ from lawtrail.ledger import verify as ledger_verify
 from lawtrail.ledger.log import LedgerError, Receipt, StoredEntry
 from lawtrail.ledger.receipts import build_receipt
 from lawtrail.web import actions, wiring
+from lawtrail.web import secrecy as web_secrecy
 from lawtrail.web.forms import FIRST_YEAR as FORM_FIRST_YEAR
 from lawtrail.web.forms import LAST_YEAR as FORM_LAST_YEAR
 from lawtrail.web.middleware import refused
@@ -1013,7 +1014,8 @@ def _summary(index: CaseIndex) -> dict[str, Any]:
         "agency": index.agency_id,
         "agency_name": index.agency.name,
         "case_number": index.case_number,
-        "title": index.title,
+        # Lists and search results mask personal data for everyone (issue #16).
+        "title": secrecy.mask_personal_text(index.title),
         "origin": index.origin,
         "procedure": index.procedure,
         "acts": list(index.acts),
@@ -1394,7 +1396,10 @@ def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
     data = services.case_json(wiring.ledger(), index.agency_id, index.case_number)
     if data is None:  # an index row without a ledger case: the projection is stale
         raise Http404("案件不存在于账本中")
-    return data
+    user = current_user(request)
+    d = web_secrecy.disclosure(user, index)
+    web_secrecy.log_labelled(user, index, d, index.case_number, "api")
+    return web_secrecy.disclose_case_json(d, data)
 
 
 @api.get(
@@ -1409,12 +1414,15 @@ def list_records(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     entries = wiring.ledger().entries(
         index.agency_id, case_number=index.case_number, types=("record",)
     )
+    user = current_user(request)
+    d = web_secrecy.disclosure(user, index)
+    web_secrecy.log_labelled(user, index, d, index.case_number, "api")
     return [
         {
             "seq": entry.seq,
             "entry_recorded_at": entry.recorded_at,
             "leaf_hash": entry.leaf_hash.hex(),
-            "record": entry.data()["record"],
+            "record": web_secrecy.disclose_record_json(d, entry.data()["record"]),
         }
         for entry in list(entries)
     ]
@@ -1428,7 +1436,13 @@ def list_records(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
 )
 def get_record(request: HttpRequest, case_id: int, record_id: str) -> dict[str, Any]:
     index, entry = _record_entry(request, case_id, record_id, action="view_record")
-    return _stored_record(index.agency_id, entry.seq)
+    out = _stored_record(index.agency_id, entry.seq)
+    user = current_user(request)
+    d = web_secrecy.disclosure(user, index)
+    if d.touches(record_id):
+        web_secrecy.log_labelled(user, index, d, record_id, "api")
+    out["record"] = web_secrecy.disclose_record_json(d, out["record"])
+    return out
 
 
 def _record_entry(

@@ -19,6 +19,7 @@ from lawtrail.web.views import (
     orders,
     report,
     reviews,
+    secrecy,
     supervision,
 )
 
@@ -64,6 +65,18 @@ urlpatterns = [
     path("cases/<int:pk>/media/", media.media_page, name="media_page"),
     path("cases/<int:pk>/media/upload/", media.media_upload, name="media_upload"),
     path("cases/<int:pk>/media/<str:sha256>/", media.media_file, name="media_file"),
+    # 保密与查阅、复制 (issue #16)
+    path("cases/<int:pk>/secrecy/", secrecy.case_secrecy, name="case_secrecy"),
+    path("cases/<int:pk>/copies/new/", secrecy.copy_new, name="copy_new"),
+    path("cases/<int:pk>/copies/<str:request_id>/", secrecy.copy_detail, name="copy_detail"),
+    path("cases/<int:pk>/copies/<str:request_id>/file/", secrecy.copy_file, name="copy_file"),
+    # The party's one-time link and the copies' verification: no account needed.
+    path(
+        "copies/download/<str:request_id>/<str:token>/",
+        secrecy.copy_download,
+        name="copy_download",
+    ),
+    path("copies/verify/", secrecy.copy_verify, name="copy_verify"),
     path("supervision/access/", supervision.access_log, name="access_log"),
     path("supervision/witness/", supervision.witness_page, name="witness_page"),
     path("supervision/dashboard/", dashboard.dashboard_page, name="dashboard"),

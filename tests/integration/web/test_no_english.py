@@ -92,6 +92,8 @@ NOT_PAGES: dict[str, str] = {
     "admin_login": "redirects to the one sign-in page",
     "kept_form": "rendered by test_the_csrf_failure_pages_are_chinese",
     "home": "redirects to the inbox",
+    "copy_file": "a PDF download (the issued copy, for a disc or a USB stick)",
+    "copy_download": "the party's one-time PDF download (refusals: test_secrecy_and_copies)",
 }
 
 USERS = (
@@ -289,6 +291,18 @@ def test_every_page_of_every_demo_role_is_in_chinese(
         },
     )
     assert issued.status_code == 302, issued.content.decode()[:2000]
+    # a party's 查阅/复制 request (issue #16), so that its page has one to show
+    registered = clients["market.handler"].post(
+        f"/cases/{index.pk}/copies/new/",
+        {
+            "name": "某公司",
+            "mode": "copy",
+            "received_via": "counter",
+            "received_at": timeutil.local(timeutil.now()).strftime("%Y-%m-%dT%H:%M"),
+            "items": [f"record:{actions.case_of(index).records[0].id}"],
+        },
+    )
+    assert registered.status_code == 302, registered.content.decode()[:2000]
     # a 案卷评查 sampling with a scored sheet, so that the review pages have one to show
     demo.seed_review(User.objects.get(username="supervisor"))
     sweep = Sweep()

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lawtrail.core import timeutil
 from lawtrail.core.engine import evaluate
+from lawtrail.core.model import Case, Record
 from lawtrail.core.record_kinds import (
     MEDIA_TYPES,
     ORIGINS,
@@ -47,6 +48,7 @@ from lawtrail.web import (
     orders,
     wiring,
 )
+from lawtrail.web import secrecy as web_secrecy
 from lawtrail.web.forms import (
     ORIGIN_KINDS,
     CaseForm,
@@ -57,7 +59,7 @@ from lawtrail.web.forms import (
 from lawtrail.web.middleware import refused
 from lawtrail.web.models import CaseIndex
 from lawtrail.web.roles import HANDLER
-from lawtrail.web.views.common import case_for, case_to_write, current_user
+from lawtrail.web.views.common import case_for, case_to_write, client_ip, current_user
 
 ARCHIVED_FINAL = (
     "案件已归档：案卷已按档案法规定归档保存，不能再变更案件信息（如确需变更，应先撤销归档记录）"
@@ -270,6 +272,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change_header": not index.archived
             and actions.can_change_header(user, index, case),
             "drafts": drafts.labelled(drafts.open_drafts(user, index, case)),
+            # Personal data of natural persons: shown to those who need to know (issue #16).
+            "sees_personal": web_secrecy.disclosure(user, index, case).sees_personal,
         },
     )
 
@@ -482,6 +486,56 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     )
 
 
+def _disclosed_fields(
+    request: HttpRequest, index: CaseIndex, case: Case, record: Record
+) -> tuple[list[casepage.ShownField], dict[str, Any]]:
+    """The record's fields as this user may see them (issue #16): labelled content masked for
+    whoever has no need to know — the one decision of :func:`web.secrecy.disclosure` — and
+    personal data masked outside the case team; an unmasked view of labelled content is logged
+    (``view_labelled``)."""
+    user = current_user(request)
+    d = web_secrecy.disclosure(user, index, case)
+    kind = RECORD_KINDS[record.kind]
+    whole = d.hidden(d.record_labels(record.id))
+    out = []
+    for spec in kind.fields:
+        if spec.name not in record.fields:
+            continue
+        field = casepage.shown_value(spec, record.fields[spec.name], case)
+        mask = whole or d.hidden(d.field_labels(record.id, spec.name))
+        if mask:
+            field = casepage.ShownField(field.label, mask)
+        elif not d.sees_personal:
+            field = casepage.ShownField(
+                field.label,
+                d.personal(field.text),
+                tuple(d.personal(line) for line in field.lines),
+                field.record,
+            )
+        out.append(field)
+    touched = d.touches(record.id)
+    if touched and d.sees_labelled:
+        actions.do_log_access(
+            user,
+            index.agency_id,
+            index.case_number,
+            action="view_labelled",
+            target=record.id,
+            ip=client_ip(request),
+        )
+    labels = [lb.kind_label for lb in d.labels if lb.covers_record(record.id)] + [
+        lb.kind_label
+        for lb in d.labels
+        if lb.target.kind == "field" and lb.target.record == record.id
+    ]
+    note = {
+        "labels": "、".join(dict.fromkeys(labels)),
+        "masked": touched and not d.sees_labelled,
+        "pending": d.pending_request(),
+    }
+    return out, note
+
+
 @require_safe
 @login_required
 def record_detail(request: HttpRequest, pk: int, record_id: str) -> HttpResponse:
@@ -494,12 +548,14 @@ def record_detail(request: HttpRequest, pk: int, record_id: str) -> HttpResponse
     corrected, voided = casepage.supersessions(case)
     findings = casepage.finding_rows(evaluate(case).findings).get(record_id, [])
     entry = casepage.record_entry(index.agency_id, index.case_number, record_id)
+    shown, secrecy_note = _disclosed_fields(request, index, case, record)
     context: dict[str, Any] = {
         "index": index,
         "case": case,
         "record": record,
         "kind": RECORD_KINDS[record.kind],
-        "fields": casepage.shown_fields(case, record),
+        "fields": shown,
+        "secrecy": secrecy_note,
         "officers": [
             (case.person(o.person), o.person, o.certificate_shown) for o in record.officers
         ],

@@ -42,8 +42,15 @@ from lawtrail.documents import FORMATS, template_for
 from lawtrail.evidence.store import MediaStoreError, normalize_sha256
 from lawtrail.ledger.receipts import build_receipt
 from lawtrail.web import actions, casepage, wiring
+from lawtrail.web import secrecy as web_secrecy
 from lawtrail.web.models import CaseIndex
-from lawtrail.web.views.common import case_for, case_to_write, client_ip, current_user
+from lawtrail.web.views.common import (
+    case_for,
+    case_to_write,
+    client_ip,
+    current_user,
+    note_access,
+)
 
 log = logging.getLogger("lawtrail.documents")
 
@@ -94,9 +101,14 @@ def record_document(request: HttpRequest, pk: int, record_id: str, format: str) 
         raise Http404("不支持的文书格式")
     index = case_to_write(request, pk, action="generate_document", target=record_id)
     user = current_user(request)
-    record = actions.case_of(index).record(record_id)
+    case = actions.case_of(index)
+    record = case.record(record_id)
     if record is None:
         raise Http404("记录不存在")
+    # Labelled content only on need to know, in the 文书 as on the page (issue #16).
+    refused_why = web_secrecy.document_refusal(web_secrecy.disclosure(user, index, case), record.id)
+    if refused_why:
+        raise PermissionDenied(refused_why)
     try:
         recorded = actions.do_generate_document(
             user, index, template_for(record.kind).id, record.id, format
@@ -171,6 +183,12 @@ def document_file(request: HttpRequest, pk: int, sha256: str) -> HttpResponse:
     body = _document_entry(index, sha256)
     if body is None:
         raise Http404("该案件没有此文书")
+    refused_why = web_secrecy.document_refusal(
+        web_secrecy.disclosure(user, index), str(body.get("record") or "")
+    )
+    if refused_why:
+        note_access(index.agency_id, index.case_number, "download", sha256)  # logged as refused
+        raise PermissionDenied(refused_why)
     store = wiring.media_store()
     if not store.exists(sha256):
         log.error("document %s of %s/%s is missing", sha256, index.agency_id, index.case_number)

@@ -20,12 +20,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from lawtrail import services
-from lawtrail.core import role_acts, timeutil
+from lawtrail.core import role_acts, secrecy, timeutil
 from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case, Record
 from lawtrail.core.record_kinds import RECORD_KINDS, FieldSpec, FieldType, RoleAct
 from lawtrail.core.regulations import article_label
-from lawtrail.web import actions, drafts, inbox_index, orders, wiring
+from lawtrail.web import actions, drafts, inbox_index, orders, secrecy_actions, wiring
+from lawtrail.web import secrecy as web_secrecy
 from lawtrail.web.casepage import shown_value
 from lawtrail.web.forms import field_json, form_context, kind_field
 from lawtrail.web.inbox import (
@@ -121,10 +122,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
             .select_related("agency")
             .order_by("due", "order_id")
         )
+    # 保密与查阅、复制 (issue #16): the head decides on officers' access requests and parties'
+    # copy requests of the agency — read from the agency's secrecy entries.
+    secrecy_tasks = None
+    if user.agency_id is not None and web_secrecy.is_head(user, user.agency_id):
+        secrecy_tasks = secrecy_inbox(user.agency_id)
     return render(
         request,
         "lawtrail/inbox.html",
         {
+            "secrecy_tasks": secrecy_tasks,
             "to_answer": to_answer,
             "overdue_orders": overdue_orders,
             "items": mine,
@@ -141,6 +148,55 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "now": now,
         },
     )
+
+
+@dataclass(frozen=True)
+class SecrecyTask:
+    index: CaseIndex
+    what: str
+    who: str
+    since: datetime
+    due: datetime | None
+    overdue: bool
+    url: str
+
+
+def secrecy_inbox(agency: str) -> list[SecrecyTask]:
+    """The head's undecided access and copy requests of the agency, the earliest due first."""
+    state = secrecy.fold(services.secrecy_events(wiring.ledger(), agency))
+    numbers = {r.case_number for r in state.access.values() if r.granted is None}
+    numbers |= {c.case_number for c in state.copies.values() if not c.outcome}
+    cases = {
+        row.case_number: row
+        for row in CaseIndex.objects.filter(agency_id=agency, case_number__in=numbers)
+    }
+    now = timeutil.now()
+    tasks = []
+    for req in state.access.values():
+        index = cases.get(req.case_number)
+        if req.granted is None and index is not None:
+            url = reverse("case_secrecy", args=[index.pk])
+            tasks.append(SecrecyTask(index, "申请查看标识内容", req.user, req.at, None, False, url))
+    for copy in state.copies.values():
+        index = cases.get(copy.case_number)
+        if copy.outcome or index is None:
+            continue
+        due = secrecy_actions.due(copy, agency)
+        what = f"当事人{secrecy.MODES.get(copy.mode, '')}申请 {copy.id}"
+        url = reverse("copy_detail", args=[index.pk, copy.id])
+        tasks.append(
+            SecrecyTask(
+                index,
+                what,
+                copy.requester_name,
+                copy.received_at,
+                due,
+                due is not None and due < now,
+                url,
+            )
+        )
+    far = timeutil.end_of_day(timeutil.local_date(now).replace(year=9999))
+    return sorted(tasks, key=lambda t: (t.due or far, t.since))
 
 
 # ---------------------------------------------------------------------------- approval steps

@@ -44,8 +44,9 @@ from lawtrail.evidence.store import (
     normalize_sha256,
 )
 from lawtrail.web import actions, uploads, wiring
+from lawtrail.web import secrecy as web_secrecy
 from lawtrail.web.models import CaseIndex, User
-from lawtrail.web.views.common import case_for, client_ip, current_user
+from lawtrail.web.views.common import case_for, client_ip, current_user, note_access
 
 log = logging.getLogger("lawtrail.media")
 
@@ -380,6 +381,13 @@ def media_file(request: HttpRequest, pk: int, sha256: str) -> HttpResponse:
     media = _registered(index, sha256)
     if media is None:
         raise Http404("该案件没有此媒体文件")
+    # Labelled media only on need to know (issue #16): refused, and the refusal logged.
+    refused_why = web_secrecy.media_refusal(
+        web_secrecy.disclosure(user, index), actions.case_of(index), sha256
+    )
+    if refused_why:
+        note_access(index.agency_id, index.case_number, action, sha256)  # logged as refused
+        raise PermissionDenied(refused_why)
     try:
         size, stream = _source(sha256, media.size)
     except MediaNotFoundError:
