@@ -56,6 +56,14 @@ from lawtrail.documents.context import (
     document_title,
     volume_records,
 )
+from lawtrail.documents.form import (
+    ACKNOWLEDGMENTS,
+    RECORDER_FIELDS,
+    Typography,
+    is_transcript,
+    sign_lines,
+)
+from lawtrail.documents.pades import PdfSigner
 from lawtrail.documents.formatting import clauses, lines, safe_filename, sentence, w3c_datetime
 from lawtrail.documents.registry import (
     CASE_CATALOG,
@@ -124,9 +132,19 @@ class DocumentRenderer:
         *,
         override_dir: Path | None = None,
         image: Callable[[str], bytes | None] | None = None,
+        typography: Typography | None = None,
+        seal: Callable[[str], bytes | None] | None = None,
+        pdf_signer: PdfSigner | None = None,
     ) -> None:
         self._override_dir = Path(override_dir) if override_dir is not None else None
         self._image = image
+        self._typography = typography or Typography()
+        self._fonts = self._typography.context()
+        # The agency's seal image (documents/form.py SealSource), placed over the date of the
+        # documents it issues; None: the place of the seal is marked for a seal by hand.
+        self._seal = seal
+        # The agency's certificate that signs the PDFs it issues (PAdES, documents/pades.py).
+        self._pdf_signer = pdf_signer
         # One font configuration for every document: fontconfig is asked once per font, and
         # the pages of several documents can be joined into one volume.
         self._font_config = FontConfiguration()
@@ -168,13 +186,17 @@ class DocumentRenderer:
         def context(embed: Callable[[bytes], object]) -> dict[str, Any]:
             builder = ContextBuilder(case, agency_name, image=self._image, embed=embed)
             if record is not None:
-                return builder.for_record(template, record)
-            return self._case_context(builder, template, case, agency_name, volume)
+                ctx = builder.for_record(template, record)
+            else:
+                ctx = self._case_context(builder, template, case, agency_name, volume)
+            return self._dress(ctx, case, record, embed, in_volume=False)
 
         if format == "pdf":
             ctx = context(_data_uri)
             document = self._html_document(template.id, case.agency, ctx)
             data = self._write_pdf(document)
+            if ctx["document"]["issued"] and self._pdf_signer is not None:
+                data = self._pdf_signer.sign(case.agency, data, reason=ctx["document"]["title"])
             pages: int | None = len(document.pages)
         else:
             data = self._render_docx(template.id, case.agency, context)
@@ -355,6 +377,40 @@ class DocumentRenderer:
             archived_at=filed[-1].at if filed else None,
             total_pages=None,
         )
+
+    def _dress(
+        self,
+        ctx: dict[str, Any],
+        case: Case,
+        record: Record | None,
+        embed: Callable[[bytes], object],
+        *,
+        in_volume: bool,
+    ) -> dict[str, Any]:
+        """The form of the document (documents/form.py) added to its context: fonts, the seal
+        picture (``document.seal``), and for a 笔录 its acknowledgment line and the signature
+        lines printed on every page (``form``)."""
+        seal_image = self._seal(case.agency) if self._seal is not None else None
+        ctx["document"]["seal"] = embed(seal_image) if seal_image else ""
+        transcript = record is not None and is_transcript(str(ctx["document"]["title"]))
+        lines_: list[dict[str, Any]] = []
+        if record is not None and ctx.get("record") is not None:
+            recorder = next(
+                (str(v) for k in RECORDER_FIELDS if isinstance(v := record.fields.get(k), str)),
+                "",
+            )
+            ctx["record"]["acknowledgment"] = (
+                ACKNOWLEDGMENTS.get(record.kind, ACKNOWLEDGMENTS[""]) if transcript else ""
+            )
+            if transcript:
+                lines_ = sign_lines(record.kind, record.signatures, ctx["signatures"], recorder)
+        ctx["form"] = {
+            "fonts": self._fonts,
+            "in_volume": in_volume,
+            "transcript": transcript,
+            "sign_lines": lines_,
+        }
+        return ctx
 
     # ------------------------------------------------------------------------- PDF
 
