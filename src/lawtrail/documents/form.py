@@ -25,7 +25,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 SEALS_DIR = Path(__file__).resolve().parent / "seals"
@@ -285,3 +285,72 @@ def sign_lines(
             line = subject
         marks[line].append(s["image"])
     return [{"label": label, "marks": marks[label]} for label in (subject, officer, writer)]
+
+
+# ----------------------------------------------------------------------------- filing (案卷)
+
+ARCHIVE_PROFILES = Path(__file__).resolve().parent / "data" / "archive_profiles.toml"
+
+# The 保管期限 of a 案卷 under the scheme in force since 2006 (国家档案局令第8号《机关文件材料
+# 归档范围和文书档案保管期限规定》): 永久, 定期30年, 定期10年. "长期"/"短期" belong to the
+# scheme it replaced and are refused.
+RETENTIONS: tuple[str, ...] = ("永久", "定期30年", "定期10年")
+_RETENTION_ALIASES: Mapping[str, str] = {"30年": "定期30年", "10年": "定期10年"}
+
+# The records of internal deliberation that go into the 副卷 when an agency keeps one: drafts,
+# 法制审核, 专家论证, 集体讨论, the head's approval and the internal approval chain (审批表).
+SECONDARY_KINDS: frozenset[str] = frozenset(
+    {
+        "decision_draft",
+        "legal_review",
+        "expert_argument",
+        "collective_discussion",
+        "head_approval",
+        "internal_approval",
+    }
+)
+
+
+def retention_label(value: str) -> str:
+    """The 保管期限 as printed: one of :data:`RETENTIONS` (30年 → 定期30年); ValueError else."""
+    value = value.strip()
+    value = _RETENTION_ALIASES.get(value, value)
+    if value not in RETENTIONS:
+        raise ValueError(f"保管期限应为：{'、'.join(RETENTIONS)}（“{value}”不是现行的保管期限）")
+    return value
+
+
+@dataclass(frozen=True)
+class ArchiveProfile:
+    """How an agency files its 案卷 (data/archive_profiles.toml)."""
+
+    fonds: str = ""  # 全宗号
+    catalog: str = ""  # 目录号
+    secondary_volume: bool = False  # 副卷 for internal deliberation
+
+    def reference(self, volume_number: str) -> str:
+        """档号: 全宗号-目录号-案卷号 (DA/T 13-2022), parts left out when not configured."""
+        return "-".join(p for p in (self.fonds, self.catalog, volume_number) if p)
+
+
+def archive_profile(agency: str, override_dir: Path | None = None) -> ArchiveProfile:
+    import tomllib
+
+    path = ARCHIVE_PROFILES
+    if override_dir is not None and (override_dir / ARCHIVE_PROFILES.name).is_file():
+        path = override_dir / ARCHIVE_PROFILES.name
+    data = tomllib.loads(path.read_text(encoding="utf-8")).get(agency, {})
+    return ArchiveProfile(
+        fonds=str(data.get("fonds", "")),
+        catalog=str(data.get("catalog", "")),
+        secondary_volume=bool(data.get("secondary_volume", False)),
+    )
+
+
+def package_path(sha256: str, filename: str) -> str:
+    """Where a media file lies in the case's archive package (lawtrail.archive's layout:
+    data/media/<sha256>.<ext>), printed in the 备考表 as the pointer to it."""
+    suffix = PurePosixPath(filename).suffix.lower() if filename else ""
+    if not suffix or len(suffix) > 8 or not suffix[1:].isalnum():
+        suffix = ".bin"
+    return f"data/media/{sha256}{suffix}"
