@@ -61,6 +61,9 @@ from lawtrail.documents.context import (
 from lawtrail.documents.formatting import chinese_date, chinese_datetime, document_number
 from lawtrail.documents.form import (
     ACKNOWLEDGMENTS,
+    DEFAULT_BODY_FONTS,
+    DEFAULT_HEADING_FONTS,
+    DEFAULT_TITLE_FONTS,
     RECORDER_FIELDS,
     SECONDARY_KINDS,
     ArchiveProfile,
@@ -121,6 +124,8 @@ FILTERS: dict[str, Callable[[str], object]] = {
 
 # How tall an embedded signature picture is printed in a DOCX (the HTML sets 1.2 cm in CSS).
 SIGNATURE_HEIGHT_MM = 12
+# An agency's seal: 42 mm across (the size of a 机关 seal, as in the HTML's CSS).
+SEAL_DIAMETER_MM = 42
 
 _IMAGE_TYPES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -213,14 +218,15 @@ class DocumentRenderer:
         self._check_record(template, case, record)
         agency_name = self._agency_name(case)
 
-        def context(embed: Callable[[bytes], object]) -> dict[str, Any]:
+        def context(
+            embed: Callable[[bytes], object], seal_embed: Callable[[bytes], object] | None = None
+        ) -> dict[str, Any]:
             builder = ContextBuilder(case, agency_name, image=self._image, embed=embed)
             if record is not None:
-                return self._dress(
-                    builder.for_record(template, record), case, record, embed, in_volume=False
-                )
+                ctx = builder.for_record(template, record)
+                return self._dress(ctx, case, record, embed, in_volume=False, seal_embed=seal_embed)
             ctx = self._case_context(builder, template, case, agency_name, volume)
-            ctx = self._dress(ctx, case, None, embed, in_volume=False)
+            ctx = self._dress(ctx, case, None, embed, in_volume=False, seal_embed=seal_embed)
             profile = archive_profile(case.agency, self._override_dir)
             records = [r for r in volume_records(case) if r.kind not in NOT_IN_THE_VOLUME]
             if volume is not None and volume.part:
@@ -597,12 +603,13 @@ class DocumentRenderer:
         embed: Callable[[bytes], object],
         *,
         in_volume: bool,
+        seal_embed: Callable[[bytes], object] | None = None,
     ) -> dict[str, Any]:
         """The form of the document (documents/form.py) added to its context: fonts, the seal
         picture (``document.seal``), and for a 笔录 its acknowledgment line and the signature
         lines printed on every page (``form``)."""
         seal_image = self._seal(case.agency) if self._seal is not None else None
-        ctx["document"]["seal"] = embed(seal_image) if seal_image else ""
+        ctx["document"]["seal"] = (seal_embed or embed)(seal_image) if seal_image else ""
         transcript = record is not None and is_transcript(str(ctx["document"]["title"]))
         lines_: list[dict[str, Any]] = []
         if record is not None and ctx.get("record") is not None:
@@ -704,7 +711,7 @@ class DocumentRenderer:
         self,
         template_id: str,
         agency: str,
-        context: Callable[[Callable[[bytes], object]], dict[str, Any]],
+        context: Callable[..., dict[str, Any]],
     ) -> bytes:
         path = self._docx_template(template_id, agency)
         try:
@@ -718,7 +725,12 @@ class DocumentRenderer:
                 return ""
             return InlineImage(template, BytesIO(data), height=Mm(SIGNATURE_HEIGHT_MM))
 
-        ctx = context(embed)
+        def seal_embed(data: bytes) -> object:
+            if image_media_type(data) is None:
+                return ""
+            return InlineImage(template, BytesIO(data), height=Mm(SEAL_DIAMETER_MM))
+
+        ctx = context(embed, seal_embed)
         try:
             template.render(ctx, jinja_env=self._docx_env, autoescape=True)
         except TemplateSyntaxError as exc:
@@ -744,7 +756,38 @@ class DocumentRenderer:
         out = BytesIO()
         template.save(out)
         app = _app_properties(ctx["agency"]["name"])
-        return fix_zip_times(out.getvalue(), created, rewrite={APP_PROPERTIES: app})
+        rewrite: dict[str, Callable[[bytes], bytes]] = {APP_PROPERTIES: app}
+        fonts = self._docx_fonts()
+        if fonts:
+            with zipfile.ZipFile(BytesIO(out.getvalue())) as package:
+                for name in package.namelist():
+                    if name.startswith("word/") and name.endswith(".xml"):
+                        rewrite[name] = fonts
+        return fix_zip_times(out.getvalue(), created, rewrite=rewrite)
+
+    def _docx_fonts(self) -> Callable[[bytes], bytes] | None:
+        """The deployment's own font names in place of the GB/T 9704 defaults the DOCX
+        templates name (a DOCX is laid out by the reader's Word or WPS, so it names the real
+        fonts, not this server's stand-ins); None when the deployment configured none."""
+        pairs = [
+            (default[0], chosen[0])
+            for default, chosen in (
+                (DEFAULT_TITLE_FONTS, self._typography.title),
+                (DEFAULT_BODY_FONTS, self._typography.body),
+                (DEFAULT_HEADING_FONTS, self._typography.heading),
+            )
+            if chosen and chosen[0] != default[0]
+        ]
+        if not pairs:
+            return None
+
+        def rewrite(data: bytes) -> bytes:
+            text = data.decode("utf-8")
+            for old, new in pairs:
+                text = text.replace(f'w:eastAsia="{old}"', f'w:eastAsia="{xml_escape(new)}"')
+            return text.encode("utf-8")
+
+        return rewrite
 
 
 APP_PROPERTIES = "docProps/app.xml"
