@@ -28,7 +28,9 @@ EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_CANNOT_RUN = 2
 COMMANDS = ("export", "document", "archive")
-RETENTIONS = ("永久", "长期", "30年", "10年")
+# 保管期限 of a 案卷 under the scheme in force since 2006 (documents/form.py RETENTIONS): 永久,
+# 定期30年, 定期10年; "长期" belongs to the scheme it replaced.
+RETENTIONS = ("永久", "定期30年", "定期10年")
 
 
 def add_commands(sub: Any) -> None:

@@ -39,6 +39,7 @@ from lawtrail.documents import (
     DocumentRenderer,
     template_for,
 )
+from lawtrail.documents.form import SECONDARY_KINDS
 from lawtrail.documents.render import DOCX_DIR
 from lawtrail.tools.docx_templates import build_all
 
@@ -443,7 +444,12 @@ def test_a_drawn_signature_is_embedded_as_a_picture(cases: dict[str, Case]) -> N
         ["pdfimages", "-list", "-", ], input=pdf.data, capture_output=True, check=True
     ).stdout.decode()  # fmt: skip
     assert len(listing.strip().splitlines()) == 3  # two header lines, one picture
-    assert "屏幕签名" in pdf_text(pdf.data)
+    # The screen signature is printed with the time it was made; the officer's, made on
+    # paper, leaves a blank cell and 年 月 日 to be filled in by hand.
+    text = pdf_text(pdf.data, layout=False)
+    assert "当事人（屏幕签名）" in text
+    assert "2026年4月7日9时35分" in text
+    assert "刘建国执法人员年月日" in pdf_text(pdf.data)
 
     docx = renderer.render("rights_notice", case, signed, format="docx")
     with zipfile.ZipFile(io.BytesIO(docx.data)) as package:
@@ -516,7 +522,7 @@ def volume_of(case: Case, agency: str) -> CaseVolume:
         case,
         volume_number=VOLUME_NUMBERS[agency],
         archivist=ARCHIVISTS[agency],
-        retention="长期",
+        retention="永久",
         archived_at=ARCHIVED_AT[agency],
     )
 
@@ -550,26 +556,43 @@ def test_the_catalog_numbers_the_pages_of_the_volume(
     case, volume = volumes[agency]
     catalog = volume.catalog
     assert volume.pages == pdf_pages(volume.pdf)
-    records = [r for r in case.effective_records() if r.kind not in ("access", "void")]
-    assert [e.record_id for e in catalog] == [r.id for r in records]
+    records = [
+        r for r in case.effective_records() if r.kind not in ("access", "void", "case_file")
+    ]
+    # These agencies keep a 副卷: internal deliberation is filed there, the rest in the 正卷.
+    assert volume.part == "正卷" and volume.secondary is not None
+    main = [r.id for r in records if r.kind not in SECONDARY_KINDS]
+    assert [e.record_id for e in catalog] == main
+    assert [e.record_id for e in volume.secondary.catalog] == [
+        r.id for r in records if r.kind in SECONDARY_KINDS
+    ]
     assert "x1" not in {e.record_id for e in catalog}
-    assert [e.number for e in catalog] == list(range(1, len(records) + 1))
-    # Cover and catalog first, then the documents back to back, then the 备考表.
-    assert catalog[0].first_page >= 3
+    assert [e.number for e in catalog] == list(range(1, len(main) + 1))
+    # 页号 run from the first document (page 1) to the last; cover and catalog come before
+    # them unnumbered, the 备考表 after them, unnumbered too.
+    assert catalog[0].first_page == 1
     for entry, following in itertools.pairwise(catalog):
         assert entry.first_page <= entry.last_page
         assert following.first_page == entry.last_page + 1
-    assert catalog[-1].last_page < volume.pages
-    assert "卷内备考表" in pdf_text(volume.pdf, catalog[-1].last_page + 1)
+    assert catalog[-1].last_page == volume.numbered_pages
+    front = volume.front_pages
+    assert front + volume.numbered_pages < volume.pages
+    assert "卷内备考表" in pdf_text(volume.pdf, front + catalog[-1].last_page + 1)
     assert "行政执法案卷" in pdf_text(volume.pdf, 1)
     assert "卷内目录" in pdf_text(volume.pdf, 2)
     for entry in catalog:
-        page = pdf_text(volume.pdf, entry.first_page)
+        page = pdf_text(volume.pdf, front + entry.first_page)
         assert squeeze(entry.title) in page, (entry.number, entry.title)
         assert squeeze(entry.document_number) in page
-        # The archivist's page number at the top of the page.
+        # The archivist's page number at the top of the page, and no page number of the
+        # document's own ("— 1 —") in its footer.
         assert re.match(rf"{entry.first_page}(?!\d)", page)
+        assert "—1—" not in page
         assert entry.responsible == AGENCY_NAMES[agency]
+    for unnumbered in (*range(1, front + 1), *range(front + volume.numbered_pages + 1, volume.pages + 1)):
+        page = pdf_text(volume.pdf, unnumbered)
+        assert not re.match(r"\d", page), unnumbered
+        assert not re.search(r"—\d+—", page), unnumbered
 
 
 @pytest.mark.parametrize("agency", list(CASES))
@@ -584,16 +607,21 @@ def test_the_volume_holds_every_document_and_accounts_for_its_media(
     assert "误录的履行记录" not in text
     assert "督查员" not in text
     cover = pdf_text(volume.pdf, 1)
-    assert f"{len(volume.catalog)}件共{volume.pages}页" in cover
+    assert f"{len(volume.catalog)}件共{volume.numbered_pages}页" in cover
+    assert "永久" in cover
     assert VOLUME_NUMBERS[agency] in cover
-    remarks = pdf_text(volume.pdf, volume.catalog[-1].last_page + 1, last=volume.pages)
-    assert f"共有文件{len(volume.catalog)}件，共{volume.pages}页" in remarks
+    remarks = pdf_text(
+        volume.pdf, volume.front_pages + volume.numbered_pages + 1, last=volume.pages
+    )
+    assert f"共有文件{len(volume.catalog)}件，共{volume.numbered_pages}页" in remarks
     assert f"立卷人：{ARCHIVISTS[agency]}" in remarks
     assert "检查人：" in remarks
     assert f"立卷时间：{cn(ARCHIVED_AT[agency])}" in remarks
     # The voided record is accounted for in the 备考表.
     assert "已于2026年5月1日作废，理由：录入错误" in remarks
-    media: list[Media] = [m for r in case.effective_records() for m in r.media]
+    media: list[Media] = [
+        m for r in case.effective_records() if r.kind not in SECONDARY_KINDS for m in r.media
+    ]
     for item in media:
         # The digest wraps in its narrow column: its head is on one line.
         assert item.sha256[:16] in remarks
@@ -622,7 +650,7 @@ def test_a_volume_is_reproducible(volumes: dict[str, tuple[Case, CaseVolume]]) -
         case,
         volume_number=VOLUME_NUMBERS["benxi-hrss"],
         archivist=ARCHIVISTS["benxi-hrss"],
-        retention="长期",
+        retention="永久",
         archived_at=ARCHIVED_AT["benxi-hrss"],
     )
     assert again.pdf == volume.pdf
@@ -654,7 +682,7 @@ def test_a_naive_archiving_time_is_refused(cases: dict[str, Case]) -> None:
             cases["benxi-hrss"],
             volume_number="1",
             archivist="周丽",
-            retention="长期",
+            retention="永久",
             archived_at=datetime(2026, 10, 20, 10, 0),
         )
 

@@ -17,6 +17,7 @@ GOOD_HEADS = {
     "jpeg": b"\xff\xd8\xff\xdb",
     "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
     "heic": b"\x00\x00\x00\x18ftypheic",
+    "pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
     "mp4": FTYP,
     "mov": b"\x00\x00\x00\x14ftypqt  ",
     "avi": b"RIFF\x00\x10\x00\x00AVI LIST",

@@ -19,6 +19,7 @@ every ZIP member (python-docx would write the current time into both).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import re
 import threading
@@ -31,6 +32,7 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import pydyf  # type: ignore[import-untyped]
+import pypdf
 import weasyprint
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
@@ -45,10 +47,10 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from lawtrail.core.model import Case, Record
+from lawtrail.core.model import Case, Media, Record
 from lawtrail.core.record_kinds import RECORD_KINDS
 from lawtrail.core.rules import PackError, load_pack
-from lawtrail.core.timeutil import NaiveDatetimeError, local
+from lawtrail.core.timeutil import NaiveDatetimeError, local, local_date
 from lawtrail.documents.context import (
     CASE_TITLES,
     ContextBuilder,
@@ -56,6 +58,23 @@ from lawtrail.documents.context import (
     document_title,
     volume_records,
 )
+from lawtrail.documents.formatting import chinese_date, chinese_datetime, document_number
+from lawtrail.documents.form import (
+    ACKNOWLEDGMENTS,
+    DEFAULT_BODY_FONTS,
+    DEFAULT_HEADING_FONTS,
+    DEFAULT_TITLE_FONTS,
+    RECORDER_FIELDS,
+    SECONDARY_KINDS,
+    ArchiveProfile,
+    Typography,
+    archive_profile,
+    is_transcript,
+    package_path,
+    retention_label,
+    sign_lines,
+)
+from lawtrail.documents.pades import PdfSigner
 from lawtrail.documents.formatting import clauses, lines, safe_filename, sentence, w3c_datetime
 from lawtrail.documents.registry import (
     CASE_CATALOG,
@@ -64,6 +83,7 @@ from lawtrail.documents.registry import (
     FORMATS,
     MEDIA_TYPES,
     DocumentError,
+    GENERIC,
     DocumentTemplate,
     get_template,
     template_for,
@@ -71,6 +91,27 @@ from lawtrail.documents.registry import (
 from lawtrail.documents.results import CaseVolume, CatalogEntry, RenderedDocument
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
+
+# The page(s) of a scanned evidence file or photo in a volume (templates/html/case_evidence.html).
+EVIDENCE_TEMPLATE = "case_evidence"
+
+# The 案卷归档 record does not list itself (nor an earlier archiving) among the volume's files.
+NOT_IN_THE_VOLUME = frozenset({"case_file"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """A scanned file or photo taken into the volume: a picture, or the pages of a PDF."""
+
+    media: Media
+    image: bytes
+    pdf_pages: list[Any]
+
+    @property
+    def title(self) -> str:
+        stem = Path(self.media.filename).stem if self.media.filename else self.media.sha256[:12]
+        return f"{stem}（{'扫描件' if self.pdf_pages else '照片'}）"
+
 HTML_DIR = TEMPLATE_ROOT / "html"
 DOCX_DIR = TEMPLATE_ROOT / "docx"
 
@@ -83,6 +124,8 @@ FILTERS: dict[str, Callable[[str], object]] = {
 
 # How tall an embedded signature picture is printed in a DOCX (the HTML sets 1.2 cm in CSS).
 SIGNATURE_HEIGHT_MM = 12
+# An agency's seal: 42 mm across (the size of a 机关 seal, as in the HTML's CSS).
+SEAL_DIAMETER_MM = 42
 
 _IMAGE_TYPES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -124,9 +167,19 @@ class DocumentRenderer:
         *,
         override_dir: Path | None = None,
         image: Callable[[str], bytes | None] | None = None,
+        typography: Typography | None = None,
+        seal: Callable[[str], bytes | None] | None = None,
+        pdf_signer: PdfSigner | None = None,
     ) -> None:
         self._override_dir = Path(override_dir) if override_dir is not None else None
         self._image = image
+        self._typography = typography or Typography()
+        self._fonts = self._typography.context()
+        # The agency's seal image (documents/form.py SealSource), placed over the date of the
+        # documents it issues; None: the place of the seal is marked for a seal by hand.
+        self._seal = seal
+        # The agency's certificate that signs the PDFs it issues (PAdES, documents/pades.py).
+        self._pdf_signer = pdf_signer
         # One font configuration for every document: fontconfig is asked once per font, and
         # the pages of several documents can be joined into one volume.
         self._font_config = FontConfiguration()
@@ -165,16 +218,30 @@ class DocumentRenderer:
         self._check_record(template, case, record)
         agency_name = self._agency_name(case)
 
-        def context(embed: Callable[[bytes], object]) -> dict[str, Any]:
+        def context(
+            embed: Callable[[bytes], object], seal_embed: Callable[[bytes], object] | None = None
+        ) -> dict[str, Any]:
             builder = ContextBuilder(case, agency_name, image=self._image, embed=embed)
             if record is not None:
-                return builder.for_record(template, record)
-            return self._case_context(builder, template, case, agency_name, volume)
+                ctx = builder.for_record(template, record)
+                return self._dress(ctx, case, record, embed, in_volume=False, seal_embed=seal_embed)
+            ctx = self._case_context(builder, template, case, agency_name, volume)
+            ctx = self._dress(ctx, case, None, embed, in_volume=False, seal_embed=seal_embed)
+            profile = archive_profile(case.agency, self._override_dir)
+            records = [r for r in volume_records(case) if r.kind not in NOT_IN_THE_VOLUME]
+            if volume is not None and volume.part:
+                wanted = volume.part == "副卷"
+                records = [r for r in records if (r.kind in SECONDARY_KINDS) == wanted]
+            part = volume.part if volume is not None else ""
+            self._cover_fields(ctx, builder, records, profile, part, ctx["volume"]["number"])
+            return ctx
 
         if format == "pdf":
             ctx = context(_data_uri)
             document = self._html_document(template.id, case.agency, ctx)
             data = self._write_pdf(document)
+            if ctx["document"]["issued"] and self._pdf_signer is not None:
+                data = self._pdf_signer.sign(case.agency, data, reason=ctx["document"]["title"])
             pages: int | None = len(document.pages)
         else:
             data = self._render_docx(template.id, case.agency, context)
@@ -199,29 +266,67 @@ class DocumentRenderer:
         retention: str,
         archived_at: dt.datetime,
     ) -> CaseVolume:
-        """The 案卷 as one PDF: 案卷封面, 卷内目录, every document, 卷内备考表.
+        """The 案卷 as one PDF: 案卷封面, 卷内目录, every document and its evidence, 卷内备考表.
 
-        Every effective record except ``access`` and ``void`` becomes a document, rendered
-        with :func:`template_for` its kind, in the order of the act's time. Each part is laid
-        out once by WeasyPrint; its page count gives the 卷内目录 its page numbers, and the
-        laid-out pages are joined into one PDF (``Document.copy``), so the numbers are those
-        of the PDF itself. The cover is page 1; every later page carries its 页号 at the top
-        right.
+        Every effective record except ``access``, ``void`` and ``case_file`` (the archiving
+        does not list itself) becomes a document, rendered with :func:`template_for` its kind,
+        in the order of the act's time; right after it come the scanned evidence and photos
+        attached to it (a PDF's own pages, a picture on a page of its own), each a line of the
+        卷内目录. Where the agency's archive profile asks for a 副卷 (documents/form.py), the
+        records of internal deliberation form a second volume, ``CaseVolume.secondary``.
+
+        Page numbers (页号) follow the archival rule (GB/T 9705-2008; DA/T 22-2015 §7.2): the
+        cover, the catalog and the 备考表 are not numbered; the pages from the first document
+        to the last are numbered 1, 2, … at the top right, and no document prints a page number
+        of its own. The catalog's 页号 are these numbers; ``front_pages`` says how many
+        unnumbered pages (cover and catalog) precede page 1 in the PDF.
         """
         try:
             local(archived_at)
         except NaiveDatetimeError:
             raise DocumentError("立卷时间必须带时区") from None
+        try:
+            retention = retention_label(retention)
+        except ValueError as exc:
+            raise DocumentError(str(exc)) from None
+        profile = archive_profile(case.agency, self._override_dir)
+        records = [r for r in volume_records(case) if r.kind not in NOT_IN_THE_VOLUME]
+        secondary_records: list[Record] = []
+        if profile.secondary_volume:
+            secondary_records = [r for r in records if r.kind in SECONDARY_KINDS]
+            records = [r for r in records if r.kind not in SECONDARY_KINDS]
+        particulars = {
+            "volume_number": volume_number,
+            "archivist": archivist,
+            "retention": retention,
+            "archived_at": archived_at,
+        }
+        secondary = None
+        if secondary_records:
+            secondary = self._assemble(
+                case, secondary_records, profile, "副卷", **particulars
+            )
+        main = self._assemble(case, records, profile, "正卷" if secondary else "", **particulars)
+        return dataclasses.replace(main, secondary=secondary)
+
+    def _assemble(
+        self,
+        case: Case,
+        records: Sequence[Record],
+        profile: ArchiveProfile,
+        part: str,
+        *,
+        volume_number: str,
+        archivist: str,
+        retention: str,
+        archived_at: dt.datetime,
+    ) -> CaseVolume:
+        """One volume (正卷 or 副卷, ``part``; "" for a case filed in one volume)."""
         agency_name = self._agency_name(case)
         builder = ContextBuilder(case, agency_name, image=self._image, embed=_data_uri)
-        records = volume_records(case)
+        evidence = {r.id: self._evidence(r) for r in records}
 
-        def case_part(
-            template_id: str,
-            entries: Sequence[CatalogEntry],
-            total: int | None,
-            first_page: int | None,
-        ) -> Document:
+        def case_part(template_id: str, entries: Sequence[CatalogEntry], total: int) -> Document:
             ctx = builder.for_case(
                 get_template(template_id),
                 entries=entries,
@@ -231,63 +336,190 @@ class DocumentRenderer:
                 archived_at=archived_at,
                 total_pages=total,
             )
-            return self._html_document(template_id, case.agency, ctx, first_page=first_page)
+            ctx = self._dress(ctx, case, None, _data_uri, in_volume=True)
+            self._cover_fields(ctx, builder, records, profile, part, volume_number)
+            return self._html_document(template_id, case.agency, ctx)
 
-        # The 卷内目录 comes before the documents it numbers: its length is estimated (two
-        # pages a document), then checked; a wrong estimate lays the documents out again.
-        guess = [(3 + 2 * i, 4 + 2 * i) for i in range(len(records))]
-        cover_pages = 1
-        catalog_pages = len(
-            case_part(CASE_CATALOG, catalog_entries(case, agency_name, guess), None, 2).pages
-        )
-        for _attempt in range(4):
-            page = cover_pages + catalog_pages
-            documents: list[Document] = []
-            spans: list[tuple[int, int]] = []
-            for record in records:
-                ctx = builder.for_record(template_for(record.kind), record)
-                part = self._html_document(
-                    template_for(record.kind).id, case.agency, ctx, first_page=page + 1
+        # The documents first: their page numbers do not depend on the front matter, which
+        # is not numbered. Each part is laid out once by WeasyPrint.
+        page = 0
+        parts: list[Document] = []
+        entries: list[CatalogEntry] = []
+        placements: list[tuple[int, Any]] = []  # (page index among the numbered, PDF page)
+        for record in records:
+            template = template_for(record.kind)
+            ctx = self._dress(
+                builder.for_record(template, record), case, record, _data_uri, in_volume=True
+            )
+            document = self._html_document(template.id, case.agency, ctx, first_page=page + 1)
+            parts.append(document)
+            entries.append(
+                CatalogEntry(
+                    number=len(entries) + 1,
+                    document_number=document_number(case, record),
+                    responsible=agency_name,
+                    title=document_title(case, record),
+                    date=local_date(record.at),
+                    first_page=page + 1,
+                    last_page=page + len(document.pages),
+                    record_id=record.id,
+                    template=template.id,
                 )
-                documents.append(part)
-                spans.append((page + 1, page + len(part.pages)))
-                page += len(part.pages)
-            entries = catalog_entries(case, agency_name, spans)
-            remarks_pages = 1
-            for _again in range(3):
-                total = page + remarks_pages
-                remarks = case_part(CASE_REMARKS, entries, total, page + 1)
-                if len(remarks.pages) == remarks_pages:
-                    break
-                remarks_pages = len(remarks.pages)
-            else:  # pragma: no cover - a page count that never settles
-                raise DocumentError("卷内备考表的页数无法确定")
-            cover = case_part(CASE_COVER, entries, total, None)
-            catalog = case_part(CASE_CATALOG, entries, total, cover_pages + 1)
-            if len(cover.pages) == cover_pages and len(catalog.pages) == catalog_pages:
-                break
-            cover_pages, catalog_pages = len(cover.pages), len(catalog.pages)
-        else:  # pragma: no cover - a page count that never settles
-            raise DocumentError("卷内目录的页数无法确定")
-
+            )
+            page += len(document.pages)
+            for item in evidence[record.id]:
+                ctx = self._evidence_context(builder, record, item)
+                sheet = self._html_document(
+                    EVIDENCE_TEMPLATE, case.agency, ctx, first_page=page + 1
+                )
+                parts.append(sheet)
+                for offset, scanned in enumerate(item.pdf_pages):
+                    placements.append((page + offset, scanned))
+                entries.append(
+                    CatalogEntry(
+                        number=len(entries) + 1,
+                        document_number="",
+                        responsible=agency_name,
+                        title=item.title,
+                        date=local_date(item.media.captured_at),
+                        first_page=page + 1,
+                        last_page=page + len(sheet.pages),
+                        record_id=record.id,
+                        template=EVIDENCE_TEMPLATE,
+                    )
+                )
+                page += len(sheet.pages)
+        numbered = page
+        remarks = case_part(CASE_REMARKS, entries, numbered)
+        cover = case_part(CASE_COVER, entries, numbered)
+        catalog = case_part(CASE_CATALOG, entries, numbered)
+        front = len(cover.pages) + len(catalog.pages)
         pages = [
             *cover.pages,
             *catalog.pages,
-            *(p for part in documents for p in part.pages),
+            *(p for document in parts for p in document.pages),
             *remarks.pages,
         ]
         joined = cover.copy(pages)
-        joined.metadata.title = f"{case.case_number} 行政执法案卷"
+        title = f"{case.case_number} 行政执法案卷" + (f"（{part}）" if part else "")
+        joined.metadata.title = title
         joined.metadata.created = joined.metadata.modified = w3c_datetime(archived_at)
+        pdf = self._write_pdf(joined)
+        if placements:
+            pdf = _take_in(pdf, [(front + index, scanned) for index, scanned in placements])
+        if self._pdf_signer is not None:
+            pdf = self._pdf_signer.sign(case.agency, pdf, reason=title)
         return CaseVolume(
-            pdf=self._write_pdf(joined),
+            pdf=pdf,
             pages=len(pages),
-            catalog=entries,
+            catalog=tuple(entries),
             volume_number=volume_number,
             archivist=archivist,
             retention=retention,
             archived_at=archived_at,
+            front_pages=front,
+            numbered_pages=numbered,
+            part=part,
         )
+
+    def _evidence(self, record: Record) -> list[Evidence]:
+        """The scanned evidence and photos of a record that the volume takes in: a PDF (its
+        pages) or a JPEG/PNG picture, read from the evidence store; audio and video stay in
+        the archive package and are listed in the 备考表."""
+        result = []
+        if self._image is None:
+            return result
+        for media in record.media:
+            data = self._image(media.sha256)
+            if not data:
+                continue
+            if data.startswith(b"%PDF-"):
+                try:
+                    reader = pypdf.PdfReader(BytesIO(data))
+                    scanned = list(reader.pages)
+                except (pypdf.errors.PyPdfError, ValueError, KeyError) as exc:
+                    raise DocumentError(
+                        f"证据材料 {media.filename or media.sha256} 不是可读取的 PDF 文件：{exc}"
+                    ) from None
+                result.append(Evidence(media, b"", scanned))
+            elif image_media_type(data) in ("image/jpeg", "image/png"):
+                result.append(Evidence(media, data, []))
+        return result
+
+    def _evidence_context(
+        self, builder: ContextBuilder, record: Record, item: Evidence
+    ) -> dict[str, Any]:
+        template = get_template(GENERIC)
+        ctx = builder.base(template, item.title, "", item.media.captured_at)
+        ctx = self._dress(ctx, builder.case, None, _data_uri, in_volume=True)
+        ctx["evidence"] = {
+            "title": item.title,
+            "record": document_title(builder.case, record),
+            "filename": item.media.filename,
+            "captured": chinese_datetime(item.media.captured_at),
+            "sha256": item.media.sha256,
+            "image": _data_uri(item.image) if item.image else "",
+            "pages": len(item.pdf_pages),
+            "package": package_path(item.media.sha256, item.media.filename),
+        }
+        return ctx
+
+    def _cover_fields(
+        self,
+        ctx: dict[str, Any],
+        builder: ContextBuilder,
+        records: Sequence[Record],
+        profile: ArchiveProfile,
+        part: str,
+        volume_number: str,
+    ) -> None:
+        """What a 案卷封面 carries besides the context's volume (DA/T 22-2015, the 市场监管
+        案卷 cover): 全宗号, 目录号, 档号, 文号 of the decision, 立案/结案日期, 承办单位/人,
+        处理结果; media with the pointer to the archive package."""
+        case = builder.case
+        volume = ctx["volume"]
+        decisions = [r for r in records if r.kind == "decision"]
+        closures = [r for r in case.effective_records() if r.kind == "closure"]
+        handlers: list[str] = []
+        for record in records:
+            for presence in record.officers:
+                person = case.person(presence.person)
+                name = person.name if person else presence.person
+                if name and name not in handlers:
+                    handlers.append(name)
+        result = ""
+        if decisions:
+            fields = decisions[-1].fields
+            kind = fields.get("decision_type")
+            content = fields.get("content")
+            result = "；".join(
+                str(v).strip() for v in (kind, content) if isinstance(v, str) and v.strip()
+            )
+        elif closures:
+            reason = closures[-1].fields.get("reason")
+            result = str(reason) if reason else ""
+        media = [m for r in records for m in r.media]
+        volume.update(
+            {
+                "part": part,
+                "fonds": profile.fonds,
+                "catalog_number": profile.catalog,
+                "reference": profile.reference(volume_number),
+                "decision_number": (
+                    document_number(case, decisions[-1]) if decisions else ""
+                ),
+                "opened": chinese_date(case.opened_at),
+                "closed": chinese_date(closures[-1].at) if closures else "",
+                "unit": self._agency_name(case),
+                "handlers": "、".join(handlers),
+                "result": result,
+                "media": [
+                    {**shown, "package": package_path(m.sha256, m.filename)}
+                    for m, shown in zip(media, builder.media(media), strict=True)
+                ],
+            }
+        )
+        ctx["media"] = volume["media"]
 
     # ------------------------------------------------------------------------- checks
 
@@ -339,22 +571,64 @@ class DocumentRenderer:
                 archivist=volume.archivist,
                 retention=volume.retention,
                 archived_at=volume.archived_at,
-                total_pages=volume.pages,
+                total_pages=volume.numbered_pages or volume.pages,
             )
         # On its own: what the case's latest 案卷归档 record says, page numbers left blank.
         filed = [r for r in case.effective_records() if r.kind == "case_file"]
         fields = filed[-1].fields if filed else {}
         archivist_id = str(fields.get("archivist", ""))
         archivist = case.person(archivist_id)
+        # The archiving itself is not a file of the volume it forms.
+        listed = [
+            e
+            for e in catalog_entries(case, agency_name)
+            if (r := case.record(e.record_id or "")) is None or r.kind not in NOT_IN_THE_VOLUME
+        ]
+        entries = [dataclasses.replace(e, number=n) for n, e in enumerate(listed, 1)]
         return builder.for_case(
             template,
-            entries=catalog_entries(case, agency_name),
+            entries=entries,
             volume_number=str(fields.get("volume_number", "")),
             archivist=archivist.name if archivist else archivist_id,
             retention=str(fields.get("retention", "")),
             archived_at=filed[-1].at if filed else None,
             total_pages=None,
         )
+
+    def _dress(
+        self,
+        ctx: dict[str, Any],
+        case: Case,
+        record: Record | None,
+        embed: Callable[[bytes], object],
+        *,
+        in_volume: bool,
+        seal_embed: Callable[[bytes], object] | None = None,
+    ) -> dict[str, Any]:
+        """The form of the document (documents/form.py) added to its context: fonts, the seal
+        picture (``document.seal``), and for a 笔录 its acknowledgment line and the signature
+        lines printed on every page (``form``)."""
+        seal_image = self._seal(case.agency) if self._seal is not None else None
+        ctx["document"]["seal"] = (seal_embed or embed)(seal_image) if seal_image else ""
+        transcript = record is not None and is_transcript(str(ctx["document"]["title"]))
+        lines_: list[dict[str, Any]] = []
+        if record is not None and ctx.get("record") is not None:
+            recorder = next(
+                (str(v) for k in RECORDER_FIELDS if isinstance(v := record.fields.get(k), str)),
+                "",
+            )
+            ctx["record"]["acknowledgment"] = (
+                ACKNOWLEDGMENTS.get(record.kind, ACKNOWLEDGMENTS[""]) if transcript else ""
+            )
+            if transcript:
+                lines_ = sign_lines(record.kind, record.signatures, ctx["signatures"], recorder)
+        ctx["form"] = {
+            "fonts": self._fonts,
+            "in_volume": in_volume,
+            "transcript": transcript,
+            "sign_lines": lines_,
+        }
+        return ctx
 
     # ------------------------------------------------------------------------- PDF
 
@@ -437,7 +711,7 @@ class DocumentRenderer:
         self,
         template_id: str,
         agency: str,
-        context: Callable[[Callable[[bytes], object]], dict[str, Any]],
+        context: Callable[..., dict[str, Any]],
     ) -> bytes:
         path = self._docx_template(template_id, agency)
         try:
@@ -451,7 +725,12 @@ class DocumentRenderer:
                 return ""
             return InlineImage(template, BytesIO(data), height=Mm(SIGNATURE_HEIGHT_MM))
 
-        ctx = context(embed)
+        def seal_embed(data: bytes) -> object:
+            if image_media_type(data) is None:
+                return ""
+            return InlineImage(template, BytesIO(data), height=Mm(SEAL_DIAMETER_MM))
+
+        ctx = context(embed, seal_embed)
         try:
             template.render(ctx, jinja_env=self._docx_env, autoescape=True)
         except TemplateSyntaxError as exc:
@@ -477,7 +756,38 @@ class DocumentRenderer:
         out = BytesIO()
         template.save(out)
         app = _app_properties(ctx["agency"]["name"])
-        return fix_zip_times(out.getvalue(), created, rewrite={APP_PROPERTIES: app})
+        rewrite: dict[str, Callable[[bytes], bytes]] = {APP_PROPERTIES: app}
+        fonts = self._docx_fonts()
+        if fonts:
+            with zipfile.ZipFile(BytesIO(out.getvalue())) as package:
+                for name in package.namelist():
+                    if name.startswith("word/") and name.endswith(".xml"):
+                        rewrite[name] = fonts
+        return fix_zip_times(out.getvalue(), created, rewrite=rewrite)
+
+    def _docx_fonts(self) -> Callable[[bytes], bytes] | None:
+        """The deployment's own font names in place of the GB/T 9704 defaults the DOCX
+        templates name (a DOCX is laid out by the reader's Word or WPS, so it names the real
+        fonts, not this server's stand-ins); None when the deployment configured none."""
+        pairs = [
+            (default[0], chosen[0])
+            for default, chosen in (
+                (DEFAULT_TITLE_FONTS, self._typography.title),
+                (DEFAULT_BODY_FONTS, self._typography.body),
+                (DEFAULT_HEADING_FONTS, self._typography.heading),
+            )
+            if chosen and chosen[0] != default[0]
+        ]
+        if not pairs:
+            return None
+
+        def rewrite(data: bytes) -> bytes:
+            text = data.decode("utf-8")
+            for old, new in pairs:
+                text = text.replace(f'w:eastAsia="{old}"', f'w:eastAsia="{xml_escape(new)}"')
+            return text.encode("utf-8")
+
+        return rewrite
 
 
 APP_PROPERTIES = "docProps/app.xml"
@@ -501,6 +811,36 @@ def _app_properties(company: str) -> Callable[[bytes], bytes]:
         return text.encode("utf-8")
 
     return rewrite
+
+
+# A4 in PDF points, and the room a scanned page is fitted into: below the volume's 页号 at the top
+# right (1.5 cm), 1 cm from the other edges.
+_A4 = (595.276, 841.89)
+_CM = 72 / 2.54
+
+
+def _take_in(pdf: bytes, placements: Sequence[tuple[int, Any]]) -> bytes:
+    """The volume with each scanned PDF page drawn, scaled to fit, under the numbered blank
+    page laid out for it (which carries only the volume's 页号)."""
+    reader = pypdf.PdfReader(BytesIO(pdf))
+    writer = pypdf.PdfWriter(clone_from=reader)
+    left, right, top, bottom = _CM, _CM, 1.5 * _CM, _CM
+    room_w, room_h = _A4[0] - left - right, _A4[1] - top - bottom
+    for index, scanned in placements:
+        if scanned.rotation:  # a page turned by /Rotate: turn its content instead
+            holder = pypdf.PdfWriter()
+            scanned = holder.add_page(scanned)
+            scanned.transfer_rotation_to_content()
+        box = scanned.mediabox
+        width, height = float(box.width), float(box.height)
+        scale = min(room_w / width, room_h / height, 1.0)
+        x = left + (room_w - width * scale) / 2 - float(box.left) * scale
+        y = bottom + (room_h - height * scale) / 2 - float(box.bottom) * scale
+        transform = pypdf.Transformation().scale(scale).translate(x, y)
+        writer.pages[index].merge_transformed_page(scanned, transform, over=False)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _producer(document: Document, pdf: pydyf.PDF) -> None:

@@ -20,9 +20,10 @@ class RenderedDocument:
 class CatalogEntry:
     """One line of the 卷内目录 (columns 序号 文号 责任者 题名 日期 页号 备注).
 
-    ``first_page``/``last_page`` are page numbers of the volume's PDF, counted from its first
-    page (the 案卷封面 is page 1); 0 when the entry is listed without a volume (a standalone
-    卷内目录, whose 页号 column is left blank to be filled in by hand).
+    ``first_page``/``last_page`` are the volume's 页号: its pages are numbered from the first
+    document (the cover and the catalog before it are not numbered, see ``CaseVolume``); 0
+    when the entry is listed without a volume (a standalone 卷内目录, whose 页号 column is left
+    blank to be filled in by hand).
     """
 
     number: int
@@ -52,3 +53,9 @@ class CaseVolume:
     archivist: str = ""
     retention: str = ""
     archived_at: datetime.datetime | None = None
+    # The unnumbered pages before 页号 1 (案卷封面 and 卷内目录): 页号 n is PDF page
+    # front_pages + n. ``numbered_pages`` pages are numbered; the 备考表 after them is not.
+    front_pages: int = 0
+    numbered_pages: int = 0
+    part: str = ""  # 正卷 / 副卷 when the case is filed in two volumes, else ""
+    secondary: CaseVolume | None = None  # the 副卷 of internal deliberation, where kept

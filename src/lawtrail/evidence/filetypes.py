@@ -46,6 +46,10 @@ def _png(head: bytes) -> bool:
     return head.startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def _pdf(head: bytes) -> bool:
+    return head.startswith(b"%PDF-")
+
+
 def _iso_bmff(head: bytes) -> bool:
     """MP4, MOV, 3GP, M4A, HEIC: an ISO base media file starts with its `ftyp` box."""
     return head[4:8] == b"ftyp"
@@ -102,6 +106,9 @@ _KINDS = (
     FileKind("jpeg", (PHOTO,), "image/jpeg", _jpeg, "JPEG 图片"),
     FileKind("png", (PHOTO,), "image/png", _png, "PNG 图片"),
     FileKind("heic", (PHOTO,), "image/heic", _iso_bmff, "HEIC 图片", playable=False),
+    # A scanned 书证 (营业执照, identity proof, 鉴定意见, a court ruling …): a still record like a
+    # photo, taken into the 案卷 page by page at its place (documents/render.py).
+    FileKind("pdf", (PHOTO,), "application/pdf", _pdf, "PDF 扫描件", playable=False),
     FileKind("mp4", (VIDEO, AUDIO), "video/mp4", _iso_bmff, "MP4 视频"),
     FileKind("mov", (VIDEO, AUDIO), "video/quicktime", _quicktime, "MOV 视频"),
     FileKind("avi", (VIDEO,), "video/x-msvideo", _riff(b"AVI "), "AVI 视频", playable=False),

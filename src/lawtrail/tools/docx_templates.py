@@ -30,14 +30,27 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Mm, Pt
 
 from lawtrail.core.timeutil import SHANGHAI
+from lawtrail.documents.form import (
+    BODY_SIZE_PT,
+    DEFAULT_BODY_FONTS,
+    DEFAULT_HEADING_FONTS,
+    DEFAULT_TITLE_FONTS,
+    TITLE_SIZE_PT,
+)
 from lawtrail.documents.registry import TEMPLATES
 from lawtrail.documents.render import DOCX_DIR, fix_zip_times
 
 # Fixed, so that regenerating gives the committed bytes.
 TEMPLATE_TIME = datetime(2026, 1, 1, tzinfo=SHANGHAI)
 
-# Word on a Chinese Windows has these; WPS and LibreOffice map them to an installed CJK serif.
-BODY_FONT = "宋体"
+# The fonts of GB/T 9704-2012 §7.3 (documents/form.py): Word on a Chinese Windows and WPS have
+# them; LibreOffice maps them to an installed CJK face. A deployment that names other fonts in its
+# settings gets them substituted when a document is rendered (render.py _docx_fonts).
+BODY_FONT = DEFAULT_BODY_FONTS[0]  # 仿宋_GB2312
+TITLE_FONT = DEFAULT_TITLE_FONTS[0]  # 方正小标宋简体
+HEADING_FONT = DEFAULT_HEADING_FONTS[0]  # 黑体
+BODY_SIZE = BODY_SIZE_PT  # 3号
+TITLE_SIZE = TITLE_SIZE_PT  # 2号
 LATIN_FONT = "Times New Roman"
 CONTENT_WIDTH = Cm(21 - 2.8 - 2.6)  # A4 less the GB/T 9704 margins
 LABEL_WIDTH = Cm(3.4)
@@ -60,6 +73,18 @@ def _fonts(element: Any, east_asia: str = BODY_FONT) -> None:
     fonts.set(qn("w:eastAsia"), east_asia)
 
 
+def _field(instruction: str) -> Any:
+    """A simple Word field (PAGE, NUMPAGES) showing "1" until Word or LibreOffice updates it."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    return field
+
+
 def new_document(*, cover: bool = False) -> Doc:
     doc = Document()
     section = doc.sections[0]
@@ -69,25 +94,34 @@ def new_document(*, cover: bool = False) -> Doc:
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     section.footer_distance = Cm(2.2)
     normal = doc.styles["Normal"]
-    normal.font.size = Pt(12)
+    normal.font.size = Pt(BODY_SIZE)
     _fonts(normal.element)
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.line_spacing = 1.3
-    # The page number "— 1 —" in the footer; none on a cover (GB/T 9705-2008).
+    # The page number "— 1 —" in the footer; none on a cover (GB/T 9705-2008). A 笔录 has
+    # instead, on every page, its signature lines and 第 页 共 页 (form.transcript).
     if cover:
         section.different_first_page_header_footer = True
     footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("— ").font.size = Pt(14)
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), "PAGE")
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "1"
-    run.append(text)
-    field.append(run)
-    footer._p.append(field)
-    footer.add_run(" —").font.size = Pt(14)
+    footer.text = "{%p if form.transcript %}"
+    lines = section.footer.add_paragraph()
+    lines.add_run(
+        "{% for line in form.sign_lines %}{{ line.label }}（签名）：＿＿＿＿　{% endfor %}"
+    ).font.size = Pt(10.5)
+    pages = section.footer.add_paragraph()
+    pages.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    pages.add_run("第 ").font.size = Pt(10.5)
+    pages._p.append(_field("PAGE"))
+    pages.add_run(" 页　共 ").font.size = Pt(10.5)
+    pages._p.append(_field("NUMPAGES"))
+    pages.add_run(" 页").font.size = Pt(10.5)
+    section.footer.add_paragraph("{%p else %}")
+    number = section.footer.add_paragraph()
+    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    number.add_run("— ").font.size = Pt(14)
+    number._p.append(_field("PAGE"))
+    number.add_run(" —").font.size = Pt(14)
+    section.footer.add_paragraph("{%p endif %}")
     props = doc.core_properties
     props.title = "{{ document.title }}"
     props.author = "{{ agency.name }}"
@@ -101,7 +135,7 @@ def para(
     doc: Doc,
     text: str = "",
     *,
-    size: float = 12,
+    size: float = BODY_SIZE,
     bold: bool = False,
     align: str = "left",
     indent: bool = False,
@@ -109,6 +143,7 @@ def para(
     after: float = 0,
     spacing: float | None = None,
     left: Length | None = None,
+    font: str | None = None,
 ) -> Any:
     paragraph = doc.add_paragraph()
     paragraph.alignment = {
@@ -129,6 +164,8 @@ def para(
         run = paragraph.add_run(text)
         run.font.size = Pt(size)
         run.bold = bold
+        if font is not None:
+            _fonts(run._r, font)
     return paragraph
 
 
@@ -138,8 +175,8 @@ def tag(doc: Doc, text: str) -> None:
 
 
 def header(doc: Doc, *, number: bool = True) -> None:
-    para(doc, "{{ agency.name }}", size=16, align="center")
-    para(doc, "{{ document.title }}", size=22, bold=True, align="center", after=4)
+    para(doc, "{{ agency.name }}", size=16, align="center", font=TITLE_FONT)
+    para(doc, "{{ document.title }}", size=TITLE_SIZE, align="center", after=4, font=TITLE_FONT)
     if number:
         para(
             doc,
@@ -151,7 +188,7 @@ def header(doc: Doc, *, number: bool = True) -> None:
 
 
 def heading(doc: Doc, text: str) -> None:
-    para(doc, text, bold=True, before=8, after=3)
+    para(doc, text, size=BODY_SIZE, before=8, after=3, font=HEADING_FONT)
 
 
 def _cell(cell: Any, text: str, *, size: float, bold: bool = False, center: bool = False) -> None:
@@ -232,25 +269,31 @@ def other_fields(doc: Doc) -> None:
 
 
 def signatures(doc: Doc) -> None:
+    """Signatures as made: the screen signature's picture and time, else a blank cell to sign
+    by hand and 年 月 日 to date by hand (as the PDF, templates/html/macros.html)."""
     tag(doc, "{%p if signatures or refusals %}")
     heading(doc, "签名")
     loop_table(
         doc,
-        ("签名人", "身份", "签名方式", "签名时间", "签名"),
-        (0.16, 0.15, 0.12, 0.30, 0.27),
+        ("签名人", "身份", "签名", "签名时间"),
+        (0.20, 0.22, 0.30, 0.28),
         (
             (
                 "s in signatures",
-                ("{{ s.name }}", "{{ s.role }}", "{{ s.method }}", "{{ s.at }}", "{{ s.image }}"),
+                (
+                    "{{ s.name }}",
+                    "{{ s.role }}{% if s.method != '手写签名' %}（{{ s.method }}）{% endif %}",
+                    "{{ s.image }}",
+                    "{% if s.has_image and s.at %}{{ s.at }}{% else %}　　年　　月　　日{% endif %}",
+                ),
             ),
             (
                 "r in refusals",
                 (
                     "{{ r.name }}",
                     "{{ r.role }}",
-                    "拒绝签名",
+                    "拒绝签名。拒绝理由：{{ r.reason }}",
                     "{{ r.at }}",
-                    "拒绝理由：{{ r.reason }}",
                 ),
             ),
         ),
@@ -288,8 +331,15 @@ def notes(doc: Doc) -> None:
     tag(doc, "{%p endif %}")
 
 
+def acknowledgment(doc: Doc) -> None:
+    tag(doc, "{%p if record.acknowledgment %}")
+    para(doc, "{{ record.acknowledgment }}", size=BODY_SIZE, indent=True, before=6)
+    tag(doc, "{%p endif %}")
+
+
 def tail(doc: Doc) -> None:
     other_fields(doc)
+    acknowledgment(doc)
     signatures(doc)
     media(doc)
     notes(doc)
@@ -297,13 +347,20 @@ def tail(doc: Doc) -> None:
 
 def seal(doc: Doc) -> None:
     left = Cm(8.5)
-    para(doc, "{{ agency.name }}", size=14, align="center", before=24, left=left)
-    para(doc, "（印章）", size=14, align="center", left=left)
-    para(doc, "{{ document.date }}", size=14, align="center", left=left)
+    para(doc, "{{ agency.name }}", size=BODY_SIZE, align="center", before=24, left=left)
+    # The agency's seal picture where configured (documents/form.py), else the place for one.
+    para(
+        doc,
+        "{% if document.seal %}{{ document.seal }}{% else %}（印章）{% endif %}",
+        size=BODY_SIZE,
+        align="center",
+        left=left,
+    )
+    para(doc, "{{ document.date }}", size=BODY_SIZE, align="center", left=left)
 
 
 def letter(doc: Doc, text: str) -> None:
-    para(doc, text, size=14, indent=True, align="justify", spacing=1.5)
+    para(doc, text, size=BODY_SIZE, indent=True, align="justify", spacing=1.5)
 
 
 def line(doc: Doc, text: str) -> None:
