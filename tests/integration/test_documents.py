@@ -94,7 +94,20 @@ def market_case() -> Case:
             Signature("party", "马宏伟", party="p1", at=at(2026, 4, 14, 10, 35)),
         ),
     )
-    return add(case, hearing)
+    # 听证通知书 (行政处罚法 2021 第六十四条): printed with the notice template.
+    notice = Record(
+        "hn1",
+        "hearing_notice",
+        at(2026, 4, 8, 9, 0),
+        fields={
+            "document_number": "通市监听通〔2026〕12号",
+            "hearing_at": at(2026, 4, 14, 9, 0),
+            "place": "通化市市场监督管理局听证室",
+            "presiding_officer": "l1",
+            "public": True,
+        },
+    )
+    return add(case, notice, hearing)
 
 
 def benxi_case() -> Case:
@@ -134,7 +147,19 @@ def benxi_case() -> Case:
         },
         signatures=(Signature("officer", "刘振宇", person="o1", at=at(2026, 10, 9, 9, 0)),),
     )
-    return add(case, hearing, urge)
+    # 责令改正（限期改正）指令书 (劳动保障监察条例 第十八条): numbered by the pack's pattern.
+    order = Record(
+        "ro1",
+        "rectification_order",
+        at(2026, 9, 3, 10, 0),
+        fields={
+            "violations": "未编制工资支付台账，拖欠12名农民工2026年5月至7月工资共计186400元",
+            "legal_basis": "《保障农民工工资支付条例》第十五条",
+            "order": "编制工资支付台账并足额支付拖欠的工资",
+            "deadline": date(2026, 9, 10),
+        },
+    )
+    return add(case, order, hearing, urge)
 
 
 CASES: dict[str, Callable[[], Case]] = {
@@ -162,6 +187,7 @@ RECORD_FOR: dict[str, dict[str, tuple[str, str]]] = {
         "service": ("r14", "留置送达"),
         "urge_notice": ("r17", "2026年11月1日"),
         "record": ("r10", "集体讨论记录"),
+        "notice": ("hn1", "通化市市场监督管理局听证室"),
     },
     "benxi-hrss": {
         "initiation_approval": ("a1", "实名投诉"),
@@ -175,6 +201,7 @@ RECORD_FOR: dict[str, dict[str, tuple[str, str]]] = {
         "service": ("sv1", "直接送达"),
         "urge_notice": ("u1", "2026年10月19日"),
         "record": ("e2", "劳动保障监察支队证据室"),
+        "notice": ("ro1", "本人社监令〔2026〕15号"),
     },
 }
 
@@ -183,7 +210,7 @@ TITLES = {
     "initiation_approval": "程序启动审批表",
     "inquiry_record": "询问笔录",
     "site_inspection": "现场检查（勘验）笔录",
-    "rights_notice": "权利告知书",
+    "rights_notice": "行政处罚告知书",
     "statement_defense": "陈述申辩笔录",
     "hearing": "听证笔录",
     "legal_review": "法制审核意见书",
@@ -195,6 +222,7 @@ TITLES = {
     "case_remarks": "卷内备考表",
 }
 GENERIC_TITLES = {"tonghua-market": "集体讨论记录", "benxi-hrss": "证据登记保存清单"}
+NOTICE_TITLES = {"tonghua-market": "听证通知书", "benxi-hrss": "责令改正（限期改正）指令书"}
 
 VOLUME_NUMBERS = {
     "tonghua-market": "通市监档〔2026〕罚字第12号",
@@ -271,7 +299,7 @@ def expectations(agency: str, case: Case, template_id: str) -> tuple[Record | No
     """The record a template renders and the strings its document must hold."""
     name = AGENCY_NAMES[agency]
     party = case.parties[0].name
-    if TEMPLATES[template_id].kind is None and template_id != "record":
+    if TEMPLATES[template_id].case_level:
         expected = [name, TITLES[template_id], case.case_number, party]
         if template_id == "case_cover":
             expected += [cn(case.opened_at), "卷内文件"]
@@ -284,7 +312,8 @@ def expectations(agency: str, case: Case, template_id: str) -> tuple[Record | No
     record_id, value = RECORD_FOR[agency][template_id]
     record = case.record(record_id)
     assert record is not None
-    title = GENERIC_TITLES[agency] if template_id == "record" else TITLES[template_id]
+    per_agency = {"record": GENERIC_TITLES, "notice": NOTICE_TITLES}
+    title = per_agency[template_id][agency] if template_id in per_agency else TITLES[template_id]
     stated = next(
         (
             str(record.fields[k])
@@ -369,7 +398,7 @@ def test_a_refusal_to_sign_is_printed_with_its_reason(cases: dict[str, Case]) ->
         text = pdf_text(document.data, layout=False) if fmt == "pdf" else docx_text(document.data)
         assert "马宏伟拒绝签名" in text
         assert "认为罚款过重，拒绝签收" in text
-        assert "行政处罚决定书（通市监罚〔2026〕12号）" in text
+        assert "《行政处罚决定书》（通市监罚〔2026〕12号）" in text
     # The columns of the paper 送达回证 (in the PDF a long label wraps within its cell).
     text = docx_text(RENDERER.render("service", case, service, format="docx").data)
     for column in (
@@ -662,9 +691,10 @@ def test_a_standalone_catalog_leaves_the_page_numbers_blank(cases: dict[str, Cas
     document = DocxDocument(io.BytesIO(RENDERER.render("case_catalog", case, format="docx").data))
     rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
     assert rows[0] == ["序号", "文号", "责任者", "题名", "日期", "页号", "备注"]
+    # An internal record (the 程序启动审批表) carries no 文号 (issue #17).
     assert rows[1][:5] == [
         "1",
-        "通市监罚〔2026〕12号-r01",
+        "",
         "通化市市场监督管理局",
         "程序启动审批表",
         "20260303",

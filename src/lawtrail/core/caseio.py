@@ -243,7 +243,16 @@ _PERSON_KEYS = (
     "certificate_valid_until",
     "roles",
 )
-_PARTY_KEYS = ("id", "name", "kind", "id_number", "address", "contact", "misjoined")
+_PARTY_KEYS = (
+    "id",
+    "name",
+    "kind",
+    "id_number",
+    "address",
+    "contact",
+    "legal_representative",
+    "misjoined",
+)
 _RECORD_KEYS = (
     "id",
     "kind",
@@ -493,6 +502,7 @@ def _parse_party(r: _Reader, raw: Any, path: str) -> Party | None:
         id_number=_text(r, data, "id_number", path),
         address=_text(r, data, "address", path),
         contact=_text(r, data, "contact", path),
+        legal_representative=_text(r, data, "legal_representative", path),
         misjoined=_text(r, data, "misjoined", path),
     )
 

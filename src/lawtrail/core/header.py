@@ -35,13 +35,22 @@ from lawtrail.core.role_acts import Actor
 CHANGE_KEY = "change"  # the key of the change block in a header entry's body
 TITLE_MAX = 300  # characters of 案由, as the form that opens a case allows
 REASON_MAX = 1000  # characters of 变更理由
-PARTY_KEYS = ("name", "kind", "id_number", "address", "contact", "misjoined")
+PARTY_KEYS = (
+    "name",
+    "kind",
+    "id_number",
+    "address",
+    "contact",
+    "legal_representative",
+    "misjoined",
+)
 PARTY_KEY_LABELS = {
     "name": "名称或姓名",
     "kind": "类型",
     "id_number": "证件号码",
     "address": "住所或地址",
     "contact": "联系方式",
+    "legal_representative": "法定代表人（负责人）",
     "misjoined": "误列理由",
 }
 PARTY_KIND_LABELS = {"organization": "单位", "person": "个人"}

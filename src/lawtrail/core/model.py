@@ -49,6 +49,9 @@ class Party:
     id_number: str = ""  # 统一社会信用代码 or 身份证号
     address: str = ""
     contact: str = ""
+    # 法定代表人 (or 负责人) of an organisation: 行政处罚法 (2021) 第五十九条 names the party
+    # in the decision, and the national 文书格式范本 print this line under an organisation's name.
+    legal_representative: str = ""
     # 误列: why this party was listed by mistake (empty: a party of the case). A party once
     # recorded is never removed from the case — its signatures and refusals in earlier records
     # still name it — so a mistaken listing is marked, with its reason, by a header change

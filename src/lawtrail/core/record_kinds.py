@@ -174,6 +174,7 @@ DOCUMENT_KINDS = {
     "urge_notice": "催告书",
     "rights_notice": "权利告知书",
     "hearing_notice": "听证通知书",
+    "hearing_right_notice": "听证告知书",
     "compulsory_decision": "行政强制措施决定书",
     "enforcement_decision": "强制执行决定书",
     "other": "其他文书",
@@ -236,6 +237,10 @@ SMALL_FINE_ORGANIZATION = Decimal("3000")
 # decisions with ``where = { imposes_obligation = true }`` (see DERIVED_FIELDS).
 DECISION_CATEGORIES = {
     "penalty": "行政处罚",
+    # 行政处罚法 (2021) 第五十七条第一款第（二）项、第三十三条: 不予行政处罚 is a decision too.
+    "no_penalty": "不予行政处罚",
+    # 劳动保障监察条例 第十八条第一款第（二）项: 行政处理决定 of a 劳动保障监察 case.
+    "handling": "行政处理",
     "compulsory": "行政强制",
     "rectification": "责令改正（限期改正）",
     "levy": "行政征收",
@@ -248,7 +253,7 @@ DECISION_CATEGORIES = {
     "other": "其他决定",
 }
 BURDENSOME_DECISIONS: frozenset[str] = frozenset(
-    {"penalty", "compulsory", "rectification", "levy", "fee"}
+    {"penalty", "compulsory", "rectification", "handling", "levy", "fee"}
 )
 
 # The document kind of a served record (service.document → service.document_kind).
@@ -257,6 +262,8 @@ DOCUMENT_KIND_OF_RECORD: Mapping[str, str] = {
     "urge_notice": "urge_notice",
     "rights_notice": "rights_notice",
     "hearing": "hearing_notice",
+    "hearing_notice": "hearing_notice",
+    "hearing_right_notice": "hearing_right_notice",
     "compulsory_measure": "compulsory_decision",
     "enforcement": "enforcement_decision",
 }
@@ -454,6 +461,12 @@ _KINDS: tuple[RecordKind, ...] = (
             # (行政处罚法 第六十三条): its kinds and, for fines and confiscations, the amount.
             _f("penalty_kinds", "拟作出的行政处罚种类", T.CHOICES, choices=PENALTY_KINDS),
             _f("penalty_amount", "拟罚款或没收的数额（元）", T.AMOUNT),
+            # 行政处罚法 (2021) 第四十四条: the party is told the content of the intended penalty
+            # and its facts, reasons and basis before the decision.
+            _f("proposed_penalty", "拟作出的行政处罚内容"),
+            _f("facts", "拟认定的违法事实"),
+            _f("reasons", "拟作出处罚的理由"),
+            _f("legal_basis", "拟作出处罚的依据"),
         ),
     ),
     RecordKind(
@@ -537,6 +550,10 @@ _KINDS: tuple[RecordKind, ...] = (
         (
             _f("measure", "强制措施", T.CHOICE, required=True, choices=COMPULSORY_MEASURES),
             _f("decision_number", "强制措施决定书编号"),
+            # 行政强制法 第二十四条第二款 (二): 查封、扣押的理由、依据和期限.
+            _f("reason", "实施的理由"),
+            _f("legal_basis", "实施的依据"),
+            _f("period_days", "期限（日）", T.INTEGER),
             _f("items", "查封（扣押）物品（财产）清单", T.TEXT_LIST),
             _f("site_record", "现场笔录"),
         ),
@@ -672,10 +689,14 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("decision_type", "决定类型"),
             _f("category", "决定种类", T.CHOICE, choices=DECISION_CATEGORIES),
             _f("facts", "认定的事实"),
+            # 行政处罚法 (2021) 第五十九条第一款第（二）项: 违反法律、法规、规章的事实和证据.
+            _f("evidence", "证据", T.TEXT_LIST),
             _f("reasons", "决定的理由"),
             _f("legal_basis", "法律依据"),
             _f("content", "决定内容"),
             _f("amount", "罚没金额（元）", T.AMOUNT),
+            # 当场处罚 (第五十二条): where the decision was made on the spot.
+            _f("place", "作出决定的地点"),
             _f("rectification_ordered", "责令改正", T.BOOL),
             _f("rectification_deadline", "改正期限", T.DATE),
             _f("performance_deadline", "履行期限", T.DATE),
@@ -825,6 +846,13 @@ _KINDS: tuple[RecordKind, ...] = (
             _f("application_document", "强制执行申请书"),
             _f("court", "受理法院"),
             _f("result", "强制执行结果"),
+            # 行政强制法 第五十五条: the application states the decision, the party's
+            # non-performance and the 催告, with the agency head's signature.
+            _f("document_number", "文号"),
+            _f("decision", "申请执行的决定书", T.RECORD),
+            _f("performance", "当事人履行情况"),
+            _f("urged_at", "催告日期", T.DATE),
+            _f("application_content", "申请执行的内容"),
         ),
     ),
     # ---- closure & archive 归档管理
@@ -981,6 +1009,378 @@ _KINDS: tuple[RecordKind, ...] = (
     ),
 )
 
+
+# The forms of 行政处罚法 (2021), 行政强制法 and the departments' 文书格式范本 that an agency issues
+# or fills in besides the records above (issue #17). Each is its own kind, so the rule packs
+# and the documents can name it; an agency's own forms are listed in its pack
+# ([documents] own_forms).
+_FORM_KINDS: tuple[RecordKind, ...] = (
+    RecordKind(
+        "case_source_registration",
+        "案件来源登记表",
+        Stage.INITIATION,
+        (
+            _f(
+                "source",
+                "案件来源",
+                T.CHOICE,
+                choices={
+                    "inspection": "监督检查发现",
+                    "complaint": "投诉、举报",
+                    "referral": "其他机关移送",
+                    "assigned": "上级机关交办",
+                    "other": "其他",
+                },
+            ),
+            _f("received_at", "登记时间", T.DATETIME),
+            _f("provider", "提供人（投诉人、举报人、移送机关）"),
+            _f("provider_contact", "提供人联系方式"),
+            _f("summary", "案件来源内容"),
+            _f("handler_opinion", "登记人意见"),
+            _f("head_opinion", "负责人意见"),
+            _f("head", "负责人", T.PERSON),
+        ),
+    ),
+    RecordKind(
+        "no_filing_approval",
+        "不予立案审批表",
+        Stage.INITIATION,
+        (
+            _f("case_summary", "基本情况"),
+            _f("reason", "不予立案的理由"),
+            _f("handler_opinion", "承办人意见"),
+            _f("unit_opinion", "承办机构意见"),
+            _f("head_opinion", "负责人意见"),
+            _f("head", "负责人", T.PERSON),
+            _f("approved", "是否批准", T.BOOL),
+        ),
+    ),
+    RecordKind(
+        "inquiry_notice",
+        "询问通知书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("recipient", "被通知人"),
+            _f("inquiry_at", "接受询问的时间", T.DATETIME),
+            _f("place", "接受询问的地点"),
+            _f("matter", "询问事项"),
+            _f("materials", "需携带的材料", T.TEXT_LIST),
+            _f("contact", "联系人及电话"),
+        ),
+    ),
+    RecordKind(
+        "material_request",
+        "限期提供材料通知书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("recipient", "被通知人"),
+            _f("materials", "需提供的材料", T.TEXT_LIST),
+            _f("deadline", "提供期限", T.DATE),
+            _f("place", "提供地点"),
+            _f("legal_basis", "依据"),
+            _f("contact", "联系人及电话"),
+        ),
+    ),
+    RecordKind(
+        "register_preservation",
+        "先行登记保存证据通知书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("items", "先行登记保存的证据", T.TEXT_LIST),
+            _f("keep_place", "保存地点"),
+            _f("keep_until", "保存期限至", T.DATE),
+            # 行政处罚法 (2021) 第五十六条: 经行政机关负责人批准.
+            _f("approved_by", "批准的负责人", T.PERSON),
+            _f("approved_at", "批准时间", T.DATETIME),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "preservation_handling",
+        "先行登记保存证据处理决定书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("preservation", "先行登记保存证据通知书", T.RECORD),
+            _f(
+                "handling",
+                "处理决定",
+                T.CHOICE,
+                choices={
+                    "release": "解除先行登记保存",
+                    "seize": "依法查封、扣押",
+                    "appraisal": "送交检验、检测、鉴定",
+                    "transfer": "移送有关机关",
+                    "other": "其他处理",
+                },
+            ),
+            _f("items", "涉及的证据", T.TEXT_LIST),
+            _f("reason", "处理理由"),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "compulsory_extension",
+        "延长行政强制措施期限决定书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("measure_record", "原行政强制措施", T.RECORD),
+            _f("reason", "延长的理由"),
+            _f("extended_until", "延长至", T.DATE),
+            _f("approved_by", "批准的负责人", T.PERSON),
+        ),
+    ),
+    RecordKind(
+        "compulsory_release",
+        "解除行政强制措施决定书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("measure_record", "原行政强制措施", T.RECORD),
+            _f(
+                "reason",
+                "解除的理由",
+                T.CHOICE,
+                # 行政强制法 第二十八条第一款 (一)–(五).
+                choices={
+                    "no_violation": "当事人没有违法行为",
+                    "unrelated": "查封、扣押的场所、设施或者财物与违法行为无关",
+                    "decided": "行政机关对违法行为已经作出处理决定，不再需要查封、扣押",
+                    "expired": "查封、扣押期限已经届满",
+                    "other": "其他不再需要采取查封、扣押措施的情形",
+                },
+            ),
+            _f("items", "解除的场所、设施或者财物", T.TEXT_LIST),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "appraisal_result_notice",
+        "检验（检测、鉴定）结果告知书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("appraisal", "检验（检测、鉴定）", T.RECORD),
+            _f("institution", "检验（检测、鉴定）机构"),
+            _f("subject", "检验（检测、鉴定）事项"),
+            _f("result", "检验（检测、鉴定）结果"),
+        ),
+    ),
+    RecordKind(
+        "hearing_right_notice",
+        "听证告知书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("penalty_kinds", "拟作出的行政处罚种类", T.CHOICES, choices=PENALTY_KINDS),
+            _f("penalty_amount", "拟罚款或没收的数额（元）", T.AMOUNT),
+            _f("proposed_penalty", "拟作出的行政处罚内容"),
+            _f("facts", "拟认定的违法事实"),
+            _f("reasons", "拟作出处罚的理由"),
+            _f("legal_basis", "拟作出处罚的依据"),
+        ),
+    ),
+    RecordKind(
+        "hearing_notice",
+        "听证通知书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("hearing_at", "听证时间", T.DATETIME),
+            _f("place", "听证地点"),
+            _f("presiding_officer", "听证主持人", T.PERSON),
+            _f("hearing_officers", "听证员、记录员"),
+            _f("public", "公开举行", T.BOOL),
+            _f("not_public_reason", "不公开举行的理由"),
+        ),
+    ),
+    RecordKind(
+        "hearing_report",
+        "听证报告",
+        Stage.INVESTIGATION,
+        (
+            _f("hearing", "听证", T.RECORD),
+            _f("presiding_officer", "听证主持人", T.PERSON),
+            _f("summary", "听证基本情况"),
+            _f("party_views", "当事人的陈述、申辩和质证意见"),
+            _f("facts_found", "听证认定的事实和证据"),
+            _f("opinion", "听证主持人的处理意见和建议"),
+        ),
+    ),
+    RecordKind(
+        "investigation_report",
+        "案件调查终结报告",
+        Stage.INVESTIGATION,
+        (
+            _f("party_info", "当事人基本情况"),
+            _f("facts", "违法事实"),
+            _f("evidence", "证据", T.TEXT_LIST),
+            _f("nature", "违法行为的性质"),
+            _f("legal_basis", "处理依据"),
+            _f("discretion", "从重、从轻、减轻等情节"),
+            _f("proposal", "处理意见"),
+            _f("handlers", "案件承办人", T.PERSONS),
+        ),
+    ),
+    RecordKind(
+        "case_approval",
+        "案件审批表",
+        Stage.DECISION,
+        (
+            _f("case_summary", "案情摘要"),
+            _f("legal_basis", "处理依据"),
+            _f("proposal", "承办人处理意见"),
+            _f("unit_opinion", "承办机构意见"),
+            _f("legal_review_opinion", "法制审核意见"),
+            _f("head_opinion", "负责人意见"),
+            _f("head", "负责人", T.PERSON),
+            _f("approved", "是否批准", T.BOOL),
+        ),
+    ),
+    RecordKind(
+        "rectification_order",
+        "责令改正（限期改正）指令书",
+        Stage.DECISION,
+        (
+            _f("document_number", "文号"),
+            _f("violations", "违法事实"),
+            _f("legal_basis", "依据"),
+            _f("order", "改正要求"),
+            _f("deadline", "改正期限", T.DATE),
+        ),
+    ),
+    RecordKind(
+        "payment_deferral",
+        "延期（分期）缴纳罚款决定书",
+        Stage.ENFORCEMENT,
+        (
+            _f("document_number", "文号"),
+            _f("decision", "行政处罚决定书", T.RECORD),
+            _f("mode", "方式", T.CHOICE, choices={"defer": "延期缴纳", "instalments": "分期缴纳"}),
+            _f("applied_at", "当事人申请日期", T.DATE),
+            _f("reason", "批准的理由"),
+            _f("deadline", "延期缴纳至", T.DATE),
+            _f("instalments", "分期缴纳的期限和数额", T.TEXT_LIST),
+            _f("approved_by", "批准的负责人", T.PERSON),
+        ),
+    ),
+    RecordKind(
+        "confiscated_disposal",
+        "罚没物品处理记录",
+        Stage.ENFORCEMENT,
+        (
+            _f("decision", "行政处罚决定书", T.RECORD),
+            _f("items", "罚没物品", T.TEXT_LIST),
+            _f(
+                "method",
+                "处理方式",
+                T.CHOICE,
+                choices={
+                    "destroy": "销毁",
+                    "auction": "公开拍卖",
+                    "transfer": "移交有关部门处理",
+                    "other": "其他方式",
+                },
+            ),
+            _f("place", "处理地点"),
+            _f("approved_by", "批准的负责人", T.PERSON),
+            _f("proceeds", "拍卖款项（元）", T.AMOUNT),
+        ),
+        has_officers=True,
+    ),
+    RecordKind(
+        "closure_approval",
+        "结案审批表",
+        Stage.CLOSURE,
+        (
+            _f("result", "处理结果"),
+            _f("performance", "执行情况"),
+            _f("closure_reason", "结案理由"),
+            _f("handler_opinion", "承办人意见"),
+            _f("unit_opinion", "承办机构意见"),
+            _f("head_opinion", "负责人意见"),
+            _f("head", "负责人", T.PERSON),
+            _f("approved", "是否批准", T.BOOL),
+        ),
+    ),
+    RecordKind(
+        "case_transfer",
+        "案件移送",
+        Stage.DECISION,
+        (
+            _f("document_number", "文号"),
+            _f(
+                "transfer_type",
+                "移送类型",
+                T.CHOICE,
+                choices={"jurisdiction": "案件移送函", "crime": "涉嫌犯罪案件移送书"},
+            ),
+            _f("receiver", "接收机关"),
+            _f("facts", "涉嫌违法（犯罪）事实"),
+            _f("reason", "移送理由和依据"),
+            _f("materials", "随附材料", T.TEXT_LIST),
+        ),
+    ),
+    RecordKind(
+        "address_confirmation",
+        "送达地址确认书",
+        Stage.SERVICE,
+        (
+            _f("recipient", "受送达人"),
+            _f("address", "送达地址"),
+            _f("postal_code", "邮政编码"),
+            _f("receiver", "指定代收人"),
+            _f("phone", "联系电话"),
+            _f("email", "电子邮箱"),
+            _f("fax", "传真号码"),
+            _f("electronic_consent", "同意以电子方式送达", T.BOOL),
+        ),
+    ),
+    RecordKind(
+        "power_of_attorney",
+        "授权委托书",
+        Stage.INVESTIGATION,
+        (
+            _f("principal", "委托人", T.PARTY),
+            _f("agent", "受托人"),
+            _f("agent_id_number", "受托人身份证号码"),
+            _f("agent_contact", "受托人联系方式"),
+            _f("scope", "委托事项和权限"),
+            _f("period", "委托期限"),
+        ),
+    ),
+    RecordKind(
+        "stats_inspection_notice",
+        "统计执法检查通知书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("recipient", "检查对象"),
+            _f("matters", "检查内容"),
+            _f("inspection_at", "检查时间", T.DATE),
+            _f("materials", "需准备的资料", T.TEXT_LIST),
+            _f("contact", "联系人及电话"),
+        ),
+    ),
+    RecordKind(
+        "stats_inquiry",
+        "统计检查查询书",
+        Stage.INVESTIGATION,
+        (
+            _f("document_number", "文号"),
+            _f("recipient", "检查对象"),
+            _f("questions", "查询事项", T.TEXT_LIST),
+            _f("reply_deadline", "答复期限", T.DATE),
+        ),
+    ),
+)
+
+_KINDS = (*_KINDS, *_FORM_KINDS)
+
 RECORD_KINDS: Mapping[str, RecordKind] = {kind.id: kind for kind in _KINDS}
 
 # Records the regulations call 调查笔录 / 调查取证文书: they name the officers and their
@@ -1020,6 +1420,10 @@ SIGNATURE_METHODS: Mapping[str, str] = {
 ACTS: Mapping[str, str] = {
     "license": "行政许可",
     "penalty": "行政处罚",
+    # 行政处罚法 (2021) 第五十七条第一款第（二）项、第三十三条: 不予行政处罚 is a decision too.
+    "no_penalty": "不予行政处罚",
+    # 劳动保障监察条例 第十八条第一款第（二）项: 行政处理决定 of a 劳动保障监察 case.
+    "handling": "行政处理",
     "compulsory": "行政强制",
     "levy": "行政征收",
     "fee": "行政收费",

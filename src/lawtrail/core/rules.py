@@ -22,6 +22,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from lawtrail.core.case_numbers import CaseNumberPattern, PatternError
 from lawtrail.core.deadlines import Period
 from lawtrail.core.record_kinds import (
     ACTS,
@@ -283,6 +284,42 @@ class LargeAmount:
 
 
 @dataclass(frozen=True)
+class DocumentSettings:
+    """What an agency's 文书 print that no record states (the pack's ``[documents]`` table).
+
+    行政处罚法 (2021) 第五十九条 makes the decision name where and by when to pay and the
+    复议机关 and court; 第六十七条 and 《罚款决定与罚款收缴分离实施办法》 第六条 name the body that
+    collects fines. These are the agency's, not the case's: one place per agency, read by the
+    documents (lawtrail.documents.context).
+    """
+
+    self_name: str = "本机关"  # how the agency names itself in its documents: 本局, 本委, 本办
+    reconsideration_body: str = ""  # 行政复议机关 (行政复议法 2023 第二十四条、第二十七条)
+    court: str = ""  # 人民法院 of first instance (行政诉讼法 第十四条、第十八条)
+    payment_bank: str = ""  # 代收罚款的银行 (or the channel, e.g. 非税收入电子缴款系统)
+    payment_account_name: str = ""
+    payment_account: str = ""
+    # 文号 of the documents an agency issues, by record kind: a case-number pattern
+    # (lawtrail.core.case_numbers) filled with the year and sequence number of the case number,
+    # e.g. 通市监罚告〔{year}〕{n}号 for the 行政处罚告知书 of case 通市监罚〔2026〕12号.
+    number_patterns: Mapping[str, CaseNumberPattern] = field(default_factory=dict)
+    # The record kinds only this agency's procedure has (its own forms): 统计执法检查查询书 …
+    own_forms: tuple[str, ...] = ()
+
+
+DOCUMENT_KEYS = (
+    "self_name",
+    "reconsideration_body",
+    "court",
+    "payment_bank",
+    "payment_account_name",
+    "payment_account",
+    "number_patterns",
+    "own_forms",
+)
+
+
+@dataclass(frozen=True)
 class NoRule:
     articles: tuple[int, ...]
     reason: str
@@ -304,6 +341,7 @@ class RulePack:
     # [copy_request]: the periods for answering a party's 查阅/复制 request (issue #16), where
     # the regulation applies a law that sets them; None: no period (the pack invents none).
     copy_terms: CopyTerms | None = None
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -346,7 +384,7 @@ def parse_pack(text: str, source: str = "<pack>") -> RulePack:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PackError(f"{source}: TOML 语法错误：{exc}") from exc
-    _keys(data, ("agency", "rule", "no_rule", "copy_request"), source)
+    _keys(data, ("agency", "rule", "no_rule", "copy_request", "documents"), source)
     agency = data.get("agency")
     if not isinstance(agency, dict):
         raise PackError(f"{source}: 缺少 [agency] 表")
@@ -388,6 +426,7 @@ def parse_pack(text: str, source: str = "<pack>") -> RulePack:
         holiday_extension=holiday_extension,
         large_amount=_large_amount(agency.get("large_amount"), f"{source} [agency] large_amount"),
         copy_terms=_copy_terms(data.get("copy_request"), f"{source} [copy_request]"),
+        documents=_documents(data.get("documents", {}), f"{source} [documents]"),
     )
     return pack
 
@@ -403,6 +442,43 @@ def _copy_terms(raw: Any, where: str) -> CopyTerms | None:
         return parse_copy_terms(raw, where)
     except SecrecyError as exc:
         raise PackError(str(exc)) from exc
+
+
+def _documents(raw: Any, where: str) -> DocumentSettings:
+    if not isinstance(raw, dict):
+        raise PackError(f"{where}: 应为表")
+    _keys(raw, DOCUMENT_KEYS, where)
+    texts: dict[str, str] = {}
+    for key in DOCUMENT_KEYS[:6]:
+        value = raw.get(key, "")
+        if not isinstance(value, str):
+            raise PackError(f"{where}: {key} 应为字符串")
+        texts[key] = value.strip()
+    raw_patterns = raw.get("number_patterns", {})
+    if not isinstance(raw_patterns, dict):
+        raise PackError(f"{where}: number_patterns 应为“记录类型 = 文号格式”的表")
+    patterns: dict[str, CaseNumberPattern] = {}
+    for kind, text in raw_patterns.items():
+        if kind not in RECORD_KINDS:
+            raise PackError(f"{where}: number_patterns 中未知的记录类型 {kind!r}")
+        try:
+            patterns[kind] = CaseNumberPattern(str(text))
+        except PatternError as exc:
+            raise PackError(f"{where}: number_patterns.{kind}：{exc}") from None
+    forms = tuple(_list(raw, "own_forms", where, required=False))
+    for kind in forms:
+        if kind not in RECORD_KINDS:
+            raise PackError(f"{where}: own_forms 中未知的记录类型 {kind!r}")
+    return DocumentSettings(
+        self_name=texts["self_name"] or "本机关",
+        reconsideration_body=texts["reconsideration_body"],
+        court=texts["court"],
+        payment_bank=texts["payment_bank"],
+        payment_account_name=texts["payment_account_name"],
+        payment_account=texts["payment_account"],
+        number_patterns=patterns,
+        own_forms=forms,
+    )
 
 
 _RULE_KEYS = (

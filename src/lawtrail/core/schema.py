@@ -326,6 +326,7 @@ def case_schema() -> dict[str, Any]:
             "id_number": TEXT,
             "address": TEXT,
             "contact": TEXT,
+            "legal_representative": TEXT,
             "misjoined": TEXT,
         },
         ["id", "name"],

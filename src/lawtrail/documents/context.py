@@ -34,6 +34,7 @@ lines of a text, to print each as a paragraph).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,6 +45,7 @@ from lawtrail.core.record_kinds import (
     ACTS,
     MEDIA_TYPES,
     ORIGINS,
+    PENALTY_KINDS,
     PROCEDURES,
     RECORD_KINDS,
     RIGHTS,
@@ -52,15 +54,15 @@ from lawtrail.core.record_kinds import (
     FieldSpec,
     FieldType,
 )
+from lawtrail.core.rules import DocumentSettings, PackError, load_pack
 from lawtrail.core.timeutil import local_date
+from lawtrail.documents import forms
 from lawtrail.documents.formatting import (
     amount_in_words,
     chinese_date,
     chinese_datetime,
     chinese_ordinal,
     chinese_period,
-    decision_title,
-    document_number,
     file_size,
     format_amount,
     record_title,
@@ -69,6 +71,7 @@ from lawtrail.documents.formatting import (
 )
 from lawtrail.documents.registry import (
     GENERIC,
+    NOTICE,
     DocumentError,
     DocumentTemplate,
     template_for,
@@ -81,8 +84,17 @@ Embed = Callable[[bytes], object]
 # withdrawal of a record (the withdrawn record itself drops out of effective_records()).
 NOT_IN_VOLUME: frozenset[str] = frozenset({"access", "void"})
 
-# Documents the agency issues under its seal (印章): the seal area is printed on them.
-ISSUED = frozenset({"rights_notice", "legal_review", "decision", "urge_notice"})
+# Documents the agency issues under its seal (印章): the seal area is printed on them, and
+# they carry a 文号 (internal records — 审批表, 笔录, 报告 — carry none).
+ISSUED = frozenset({"rights_notice", "legal_review", "decision", "urge_notice", NOTICE})
+
+# The fields that carry an issued document's own number, in the order they are preferred;
+# a 送达回证 carries the number of the 回证 itself.
+NUMBER_FIELDS: tuple[str, ...] = ("document_number", "decision_number")
+RECEIPT_FIELDS: tuple[str, ...] = ("receipt_number",)
+
+# The year and sequence number of a case number such as 通市监罚〔2026〕12号 (GB/T 9704 发文字号).
+_CASE_NUMBER = re.compile(r"〔(\d{4})〕第?(\d+)号")
 
 # The fields each default template places itself; every other stated field is listed under
 # 其他记载事项 so that no recorded fact is left out of a document.
@@ -112,7 +124,19 @@ PLACED: Mapping[str, frozenset[str]] = {
         }
     ),
     "site_inspection": frozenset({"location", "findings", "present_persons"}),
-    "rights_notice": frozenset({"rights", "method", "document_number"}),
+    "rights_notice": frozenset(
+        {
+            "rights",
+            "method",
+            "document_number",
+            "penalty_kinds",
+            "penalty_amount",
+            "proposed_penalty",
+            "facts",
+            "reasons",
+            "legal_basis",
+        }
+    ),
     "statement_defense": frozenset(
         {
             "concerns",
@@ -130,6 +154,9 @@ PLACED: Mapping[str, frozenset[str]] = {
         {
             "document_number",
             "decision_type",
+            "category",
+            "evidence",
+            "place",
             "facts",
             "reasons",
             "legal_basis",
@@ -149,15 +176,33 @@ PLACED: Mapping[str, frozenset[str]] = {
 # 权利告知书: what each right means, in the words of the general laws (行政处罚法 art. 7, 44,
 # 45, 63; 行政复议法; 行政诉讼法). Time limits differ by act and agency: an agency that wants them
 # printed puts them in its own template.
+# {you} is 你单位 or 你 by the party's kind, {self} the agency's own name (本局, 本办 …).
 RIGHT_STATEMENTS: Mapping[str, str] = {
-    "statement": "你（单位）有权就本机关认定的事实、理由和依据进行陈述。",
-    "defense": "你（单位）有权进行申辩，提出事实、理由和证据，本机关将进行复核。",
+    "statement": "{you}有权就{self}认定的事实、理由和依据进行陈述。",
+    "defense": "{you}有权进行申辩，提出事实、理由和证据，{self}将进行复核。",
     "recusal": (
-        "你（单位）认为执法人员与本案有直接利害关系或者有其他关系可能影响公正执法的，有权申请回避。"
+        "{you}认为执法人员与本案有直接利害关系或者有其他关系可能影响公正执法的，有权申请回避。"
     ),
-    "hearing": "你（单位）有权依法要求举行听证。",
-    "reconsideration": "你（单位）对本机关作出的决定不服的，有权依法申请行政复议。",
-    "litigation": "你（单位）对本机关作出的决定不服的，有权依法提起行政诉讼。",
+    "hearing": "{you}有权依法要求举行听证。",
+    "reconsideration": "{you}对{self}作出的决定不服的，有权依法申请行政复议。",
+    "litigation": "{you}对{self}作出的决定不服的，有权依法提起行政诉讼。",
+}
+
+# Titles fixed by the national 文书格式范本 where the record kind's label is not the title.
+KIND_TITLES: Mapping[str, str] = {
+    "sampling": "抽样记录",
+    "compulsory_measure": "实施行政强制措施决定书",
+    "court_enforcement": "强制执行申请书",
+}
+
+# The decision's title by its category (行政处罚法 2021 第五十九条, 第五十二条 for 当场处罚;
+# 劳动保障监察条例 第十八条 for 行政处理决定书).
+CATEGORY_TITLES: Mapping[str, str] = {
+    "penalty": "行政处罚决定书",
+    "no_penalty": "不予行政处罚决定书",
+    "handling": "行政处理决定书",
+    "rectification": "责令改正决定书",
+    "compulsory": "行政强制决定书",
 }
 
 # What the case-level documents are headed (GB/T 9705-2008).
@@ -183,12 +228,107 @@ def document_title(case: Case, record: Record, template: DocumentTemplate | None
 
     `template` is the one it is rendered with, by default :func:`template_for` its kind."""
     template = template or template_for(record.kind)
+    fields = record.fields
     if template.id == "decision":
-        value = record.fields.get("decision_type")
-        return decision_title(value) if isinstance(value, str) else template.label
-    if template.id == GENERIC:
+        return decision_title(case, record)
+    if template.id == "rights_notice":
+        # 行政处罚法 (2021) 第四十四条: a notice of the intended penalty is a 行政处罚告知书; one
+        # that only lists rights stays a 权利告知书.
+        proposed = any(
+            record.has_value(n) for n in ("penalty_kinds", "proposed_penalty", "penalty_amount")
+        )
+        return "行政处罚告知书" if proposed else template.label
+    if record.kind == "case_transfer":
+        return "涉嫌犯罪案件移送书" if fields.get("transfer_type") == "crime" else "案件移送函"
+    if record.kind == "appraisal":
+        if fields.get("form") == "appraisal_opinion":
+            return "鉴定意见书"
+        return "检验（检测、鉴定）委托书"
+    if record.kind == "payment_deferral":
+        return "分期缴纳罚款决定书" if fields.get("mode") == "instalments" else "延期缴纳罚款决定书"
+    if record.kind in KIND_TITLES:
+        return KIND_TITLES[record.kind]
+    if template.id in (GENERIC, NOTICE):
         return record_title(record.kind)
     return template.label
+
+
+def decision_title(case: Case, record: Record) -> str:
+    """行政处罚决定书, 当场行政处罚决定书, 不予行政处罚决定书, 行政处理决定书 …
+
+    The category decides; a 决定类型 that names a decision (…决定, …决定书) is taken as
+    written; a decision of a penalty case in the simplified procedure is a 当场行政处罚决定书
+    (行政处罚法 2021 第五十二条)."""
+    category = str(record.fields.get("category") or "")
+    text = str(record.fields.get("decision_type") or "").strip()
+    if category == "penalty" or (not category and "处罚" in text and "不予" not in text):
+        if case.procedure == "simplified":
+            return "当场行政处罚决定书"
+        return "行政处罚决定书"
+    if category in CATEGORY_TITLES:
+        return CATEGORY_TITLES[category]
+    if text.endswith("决定书"):
+        return text
+    if text.endswith("决定") and len(text) <= 20:
+        return text + "书"
+    if "不予" in text and "处罚" in text:
+        return "不予行政处罚决定书"
+    return "行政执法决定书"
+
+
+def document_settings(case: Case) -> DocumentSettings:
+    """The agency's [documents] settings (the defaults for an agency without a pack)."""
+    try:
+        return load_pack(case.agency).documents
+    except PackError:
+        return DocumentSettings()
+
+
+# Documents a party or an institution makes, not the agency: no seal of the agency, no 文号.
+NOT_AGENCY_DOCUMENTS = frozenset({"address_confirmation", "power_of_attorney"})
+
+
+def is_issued(case: Case, record: Record) -> bool:
+    """Whether the record's document is one the agency issues (seal and 文号)."""
+    if record.kind in NOT_AGENCY_DOCUMENTS:
+        return False
+    if record.kind == "appraisal" and record.fields.get("form") == "appraisal_opinion":
+        return False
+    template = template_for(record.kind)
+    return template.id in ISSUED or (
+        template.id == GENERIC and document_title(case, record, template).endswith("书")
+    )
+
+
+def document_number(case: Case, record: Record) -> str:
+    """The record's 文号; "" for an internal record (审批表, 笔录, 报告 …), which has none.
+
+    An issued document's number is the one the record states; else the agency's pattern for
+    the kind (its pack's [documents] number_patterns) filled with the case number's year and
+    sequence number; a decision without one is numbered with the case number itself. A 送达回证
+    carries the number of the 回证 when the record states one."""
+    if template_for(record.kind).id == "service":
+        return _stated(record, RECEIPT_FIELDS)
+    if not is_issued(case, record):
+        return ""
+    stated = _stated(record, NUMBER_FIELDS)
+    if stated:
+        return stated
+    pattern = document_settings(case).number_patterns.get(record.kind)
+    found = _CASE_NUMBER.search(case.case_number)
+    if pattern is not None and found:
+        return pattern.format(int(found[1]), int(found[2]))
+    if record.kind == "decision":
+        return case.case_number
+    return ""
+
+
+def _stated(record: Record, names: Iterable[str]) -> str:
+    for name in names:
+        value = record.fields.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
 
 
 class Fields:
@@ -234,6 +374,7 @@ class ContextBuilder:
         self.agency_name = agency_name
         self._image = image
         self._embed = embed
+        self.settings = document_settings(case)
 
     # ---------------------------------------------------------------- shared parts
 
@@ -246,10 +387,25 @@ class ContextBuilder:
         # keeps what it showed (its bytes are in the store, its digest in the ledger).
         parties = [self.party(p) for p in case.listed_parties]
         empty_party = dict.fromkeys(
-            ("name", "kind", "id_label", "id_number", "address", "contact"), ""
+            ("name", "kind", "id_label", "id_number", "address", "contact", "legal_representative"),
+            "",
         )
+        first = case.listed_parties[0] if case.listed_parties else None
+        settings = self.settings
         return {
-            "agency": {"id": case.agency, "name": self.agency_name},
+            "agency": {
+                "id": case.agency,
+                "name": self.agency_name,
+                "self_name": settings.self_name,
+                "reconsideration_body": settings.reconsideration_body,
+                "court": settings.court,
+            },
+            # How the documents name the agency and the party: 本局/本委/本办 from the pack,
+            # 你单位 for an organisation and 你 for a person (issue #17).
+            "wording": {
+                "self": settings.self_name,
+                "you": "你" if first is not None and first.kind == "person" else "你单位",
+            },
             "case": {
                 "number": case.case_number,
                 "title": case.title,
@@ -280,6 +436,9 @@ class ContextBuilder:
             "rights": [],
             "service": None,
             "volume": None,
+            "penalty": None,
+            "decision": None,
+            "form": None,
         }
 
     @staticmethod
@@ -291,6 +450,9 @@ class ContextBuilder:
             "id_number": party.id_number,
             "address": party.address,
             "contact": party.contact,
+            "legal_representative": party.legal_representative,
+            # 住所 of an organisation, 住址 of a person (the 文书格式范本's words).
+            "address_label": "住址" if party.kind == "person" else "住所",
         }
 
     def person_name(self, person_id: str) -> str:
@@ -318,9 +480,7 @@ class ContextBuilder:
             raise DocumentError(f"记录 {record.id} 的类型“{record.kind}”未定义，无法生成文书")
         title = document_title(self.case, record, template)
         ctx = self.base(template, title, document_number(self.case, record), record.at)
-        ctx["document"]["issued"] = template.id in ISSUED or (
-            template.id == GENERIC and title.endswith("书")
-        )
+        ctx["document"]["issued"] = is_issued(self.case, record)
         values = {spec.name: self.value(spec, record.fields.get(spec.name)) for spec in kind.fields}
         items = [
             {"name": spec.name, "label": spec.label, "value": values[spec.name]}
@@ -328,6 +488,9 @@ class ContextBuilder:
             if record.has_value(spec.name)
         ]
         placed = PLACED.get(template.id, frozenset())
+        if template.id == NOTICE:
+            # The form's statutory text places its fields (lawtrail.documents.forms).
+            placed = frozenset(spec.name for spec in kind.fields)
         transcript_field = _TRANSCRIPT_FIELDS.get(template.id)
         transcript = ""
         if transcript_field is not None:
@@ -353,7 +516,13 @@ class ContextBuilder:
         ctx["refusals"] = self._refusals(record)
         ctx["media"] = self.media(record.media)
         if template.id == "rights_notice":
-            ctx["rights"] = self._rights(record)
+            ctx["rights"] = self._rights(record, ctx["wording"])
+        if template.id in ("rights_notice", "decision") or record.kind == "hearing_right_notice":
+            ctx["penalty"] = self._penalty(record, ctx)
+        if template.id == "decision":
+            ctx["decision"] = self._decision(record, ctx)
+        if template.id == NOTICE:
+            ctx["form"] = forms.form_text(self, record, ctx)
         if template.id == "service":
             ctx["service"] = self._service(record, ctx)
         return ctx
@@ -396,7 +565,9 @@ class ContextBuilder:
         target = self.case.record(record_id)
         if target is None:
             return record_id
-        return f"{document_title(self.case, target)}（{document_number(self.case, target)}）"
+        number = document_number(self.case, target)
+        title = document_title(self.case, target)
+        return f"《{title}》（{number}）" if number else f"{chinese_date(target.at)}的{title}"
 
     @staticmethod
     def _last_signature(record: Record) -> datetime | None:
@@ -406,9 +577,10 @@ class ContextBuilder:
     def _describe(self, record_id: str) -> str:
         target = self.case.record(record_id)
         if target is None:
-            return f"记录 {record_id}"
+            return "所指的记录"
         title = document_title(self.case, target)
-        return f"{title}（记录 {target.id}，{chinese_date(target.at)}）"
+        number = document_number(self.case, target)
+        return f"{chinese_date(target.at)}的{title}" + (f"（{number}）" if number else "")
 
     def _correction(self, record: Record) -> str:
         if record.corrects is None:
@@ -480,15 +652,172 @@ class ContextBuilder:
         ]
 
     @staticmethod
-    def _rights(record: Record) -> list[dict[str, str]]:
+    def _rights(record: Record, wording: Mapping[str, str]) -> list[dict[str, str]]:
         return [
             {
                 "ordinal": chinese_ordinal(n),
                 "name": RIGHTS.get(right, right),
-                "text": RIGHT_STATEMENTS.get(right, ""),
+                "text": RIGHT_STATEMENTS.get(right, "").format(**wording),
             }
             for n, right in enumerate(_strings(record.fields.get("rights", ())), 1)
         ]
+
+    def _penalty(self, record: Record, ctx: Mapping[str, Any]) -> dict[str, Any]:
+        """The intended (告知书) or imposed (决定书) penalty: its kinds, content, facts,
+        reasons and basis, the amount once in figures and in 大写 (行政处罚法 2021 第四十四条,
+        第五十九条)."""
+        fields = record.fields
+        kinds = "、".join(PENALTY_KINDS.get(k, k) for k in _strings(fields.get("penalty_kinds")))
+        raw_amount = fields.get("penalty_amount", fields.get("amount"))
+        figures = words = ""
+        if raw_amount is not None and str(raw_amount).strip():
+            amount = Decimal(str(raw_amount))
+            figures, words = format_amount(amount), amount_in_words(amount)
+        content = str(fields.get("proposed_penalty") or fields.get("content") or "").strip()
+        content = with_amount_words(content, figures, words)
+        if not content and kinds:
+            content = kinds + (f"，数额人民币{figures}（大写：{words}）" if figures else "")
+        elif content and figures and words not in content:
+            content = content.rstrip("。；;") + f"（罚没数额：人民币{figures}，大写：{words}）"
+        return {
+            "kinds": kinds,
+            "content": content,
+            "figures": figures,
+            "words": words,
+            "facts": str(fields.get("facts") or "").strip(),
+            "reasons": str(fields.get("reasons") or "").strip(),
+            "legal_basis": str(fields.get("legal_basis") or "").strip(),
+            "fine": "fine" in _strings(fields.get("penalty_kinds")) or "罚款" in content,
+            "hearing": "hearing" in _strings(fields.get("rights")),
+        }
+
+    def _decision(self, record: Record, ctx: Mapping[str, Any]) -> dict[str, Any]:
+        """What a 决定书 states besides its fields (行政处罚法 2021 第五十九条): the evidence,
+        the account of 告知 and 陈述申辩, where and by when to pay (第六十七条), the late
+        penalty (第七十二条), the remedies with the named 复议机关 and court, 不停止执行
+        (第七十三条); for a 当场处罚 (第五十二条) the officers, time and place."""
+        fields = record.fields
+        wording = ctx["wording"]
+        category = str(fields.get("category") or "")
+        title = ctx["document"]["title"]
+        penalty = title in ("行政处罚决定书", "当场行政处罚决定书")
+        simplified = title == "当场行政处罚决定书"
+        evidence = [line for line in _strings(fields.get("evidence")) if line.strip()]
+        settings = self.settings
+        payment = ""
+        late = ""
+        pen = ctx["penalty"] or {}
+        if penalty and pen.get("figures"):
+            where = settings.payment_bank or "指定的银行"
+            account = "；".join(
+                part
+                for part in (
+                    f"户名：{settings.payment_account_name}"
+                    if settings.payment_account_name
+                    else "",
+                    f"账号：{settings.payment_account}" if settings.payment_account else "",
+                )
+                if part
+            )
+            payment = (
+                f"{wording['you']}应当自收到本决定书之日起十五日内，到{where}"
+                + (f"（{account}）" if account else "")
+                + "缴纳罚没款，或者通过电子支付系统缴纳。"
+            )
+            if pen.get("fine"):
+                late = (
+                    f"到期不缴纳罚款的，{wording['self']}可以每日按罚款数额的百分之三加处罚款，"
+                    "加处罚款的数额不超过罚款的数额。"
+                )
+        burdensome = category not in ("no_penalty",) and "不予" not in title
+        remedy_body = settings.reconsideration_body
+        court = settings.court
+        remedies = (
+            f"{wording['you']}如不服本决定，可以在收到本决定书之日起六十日内向"
+            f"{remedy_body or '有管辖权的行政复议机关'}申请行政复议，也可以在六个月内依法向"
+            f"{court or '有管辖权的人民法院'}提起行政诉讼。"
+        )
+        suspend = (
+            "申请行政复议或者提起行政诉讼期间，本决定不停止执行，法律另有规定的除外。"
+            if burdensome
+            else ""
+        )
+        return {
+            "penalty": penalty,
+            "simplified": simplified,
+            "evidence": evidence,
+            "notice_account": [] if simplified else self._notice_account(record, wording),
+            "payment": payment,
+            "late_penalty": late,
+            "remedies": remedies,
+            "not_suspended": suspend,
+            "place": str(fields.get("place") or ""),
+            "simplified_account": self._simplified_account(record, wording) if simplified else "",
+        }
+
+    def _notice_account(self, decision: Record, wording: Mapping[str, str]) -> list[str]:
+        """How the party was told and heard before the decision, from the case's records."""
+        lines: list[str] = []
+        you, me = wording["you"], wording["self"]
+        for r in self.case.effective_records():
+            if r.at > decision.at:
+                continue
+            if r.kind in ("rights_notice", "hearing_right_notice"):
+                title = document_title(self.case, r)
+                number = document_number(self.case, r)
+                rights = "、".join(RIGHTS.get(x, x) for x in _strings(r.fields.get("rights")))
+                lines.append(
+                    f"{me}于{chinese_date(r.at)}向{you}送达了《{title}》"
+                    + (f"（{number}）" if number else "")
+                    + (
+                        f"，告知{you}拟作出行政处罚的内容及事实、理由、依据"
+                        if title != "权利告知书"
+                        else ""
+                    )
+                    + (f"，并告知{you}依法享有{rights}的权利" if rights else "")
+                    + "。"
+                )
+            elif r.kind == "statement_defense" and r.fields.get("concerns") != "urge_notice":
+                if r.fields.get("waived") is True:
+                    lines.append(f"{you}于{chinese_date(r.at)}明确放弃陈述、申辩的权利。")
+                    continue
+                content = str(r.fields.get("content") or "").strip()
+                text = f"{you}于{chinese_date(r.at)}提出了陈述、申辩" + (
+                    f"：{content.rstrip('。')}。" if content else "。"
+                )
+                review = str(r.fields.get("review_opinion") or "").strip()
+                reason = str(r.fields.get("adoption_reason") or "").strip()
+                adopted = r.fields.get("adopted")
+                verdict = (
+                    {True: "予以采纳", False: "不予采纳"}.get(adopted, "")
+                    if isinstance(adopted, bool)
+                    else ""
+                )
+                if review or verdict:
+                    said = "，".join(
+                        x.rstrip("。") for x in (review.removeprefix("经复核，"), reason) if x
+                    )
+                    text += f"经复核，{me}认为：{said}" if said else "经复核"
+                    if verdict and verdict not in said:
+                        text += f"，{verdict}"
+                    text += "。"
+                lines.append(text)
+            elif r.kind == "hearing":
+                lines.append(f"{me}于{chinese_date(r.at)}依法举行了听证。")
+        return lines
+
+    def _simplified_account(self, decision: Record, wording: Mapping[str, str]) -> str:
+        """当场处罚: the officers who made it, with their certificates (第五十二条)."""
+        officers = self._officers(decision)
+        if not officers:
+            for r in self.case.effective_records():
+                if r.kind == "simplified_procedure" and r.officers:
+                    officers = self._officers(r)
+                    break
+        names = "、".join(
+            f"{o['name']}（执法证件编号：{o['certificate_number'] or '无'}）" for o in officers
+        )
+        return names
 
     def _service(self, record: Record, ctx: Mapping[str, Any]) -> dict[str, Any]:
         """The columns of a 送达回证."""
@@ -612,6 +941,30 @@ def _page_range(entry: CatalogEntry) -> str:
     if entry.last_page <= entry.first_page:
         return str(entry.first_page)
     return f"{entry.first_page}-{entry.last_page}"
+
+
+_FIGURES = re.compile(r"(人民币)?([0-9][0-9,]*(?:\.[0-9]+)?)(万?)元")
+
+
+def with_amount_words(text: str, figures: str, words: str) -> str:
+    """The amount once, in figures and in 大写: the first mention of the amount in `text`
+    (110,000元, 人民币10000元, 人民币贰万元整) becomes 人民币110,000.00元（大写：壹拾壹万元整）."""
+    if not text or not figures:
+        return text
+    both = f"人民币{figures}（大写：{words}）"
+    if words in text:
+        return re.sub(f"(人民币)?{re.escape(words)}", lambda m: both, text, count=1)
+    target = Decimal(figures.removesuffix("元").replace(",", ""))
+    for match in _FIGURES.finditer(text):
+        try:
+            value = Decimal(match[2].replace(",", ""))
+        except ArithmeticError:
+            continue
+        if match[3]:
+            value *= 10000
+        if value == target:
+            return text[: match.start()] + both + text[match.end() :]
+    return text
 
 
 def _strings(value: FieldValue | None) -> tuple[str, ...]:

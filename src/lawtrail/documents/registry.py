@@ -30,10 +30,13 @@ class DocumentTemplate:
 
     @property
     def case_level(self) -> bool:
-        return self.kind is None and self.id != GENERIC
+        return self.kind is None and self.id not in (GENERIC, NOTICE)
 
 
 GENERIC = "record"
+# The 通知书 / 决定书 an agency issues for the forms without a layout of their own: addressee,
+# the statutory text of the form (lawtrail.documents.context.FORM_TEXTS), its items, the seal.
+NOTICE = "notice"
 CASE_COVER = "case_cover"
 CASE_CATALOG = "case_catalog"
 CASE_REMARKS = "case_remarks"
@@ -51,6 +54,7 @@ _ALL = (
     DocumentTemplate("urge_notice", "催告书", "urge_notice"),
     # Any other record kind: its fields with their Chinese labels.
     DocumentTemplate(GENERIC, "记录表", None),
+    DocumentTemplate(NOTICE, "通知书", None),
     DocumentTemplate(CASE_COVER, "案卷封面", None),
     DocumentTemplate(CASE_CATALOG, "卷内目录", None),
     DocumentTemplate(CASE_REMARKS, "备考表", None),
@@ -58,7 +62,33 @@ _ALL = (
 
 TEMPLATES: Mapping[str, DocumentTemplate] = MappingProxyType({t.id: t for t in _ALL})
 
-_BY_KIND: Mapping[str, DocumentTemplate] = {t.kind: t for t in _ALL if t.kind is not None}
+# The record kinds printed as an issued notice or decision (the NOTICE template).
+NOTICE_KINDS: frozenset[str] = frozenset(
+    {
+        "inquiry_notice",
+        "material_request",
+        "register_preservation",
+        "preservation_handling",
+        "compulsory_measure",
+        "compulsory_extension",
+        "compulsory_release",
+        "appraisal",
+        "appraisal_result_notice",
+        "hearing_right_notice",
+        "hearing_notice",
+        "rectification_order",
+        "payment_deferral",
+        "case_transfer",
+        "court_enforcement",
+        "stats_inspection_notice",
+        "stats_inquiry",
+    }
+)
+
+_BY_KIND: Mapping[str, DocumentTemplate] = {
+    **{kind: next(t for t in _ALL if t.id == NOTICE) for kind in NOTICE_KINDS},
+    **{t.kind: t for t in _ALL if t.kind is not None},
+}
 
 
 def template_for(record_kind: str) -> DocumentTemplate:

@@ -178,10 +178,11 @@ def header(doc: Doc, *, number: bool = True) -> None:
     para(doc, "{{ agency.name }}", size=16, align="center", font=TITLE_FONT)
     para(doc, "{{ document.title }}", size=TITLE_SIZE, align="center", after=4, font=TITLE_FONT)
     if number:
+        # Only a document the agency issues carries a 文号; internal records carry none.
         para(
             doc,
-            "{% if document.issued %}{{ document.number }}"
-            "{% else %}编号：{{ document.number }}{% endif %}",
+            "{% if document.number %}{% if not document.issued %}编号：{% endif %}"
+            "{{ document.number }}{% endif %}",
             align="right",
             after=8,
         )
@@ -444,17 +445,57 @@ def site_inspection() -> Doc:
 
 
 def rights_notice() -> Doc:
+    """行政处罚告知书 / 权利告知书: see templates/html/rights_notice.html."""
     doc = new_document()
     header(doc)
     para(doc, "{{ party.name }}：", size=14, spacing=1.5)
+    case_name = (
+        "{% if case.title %}{{ case.title }}{% else %}{{ wording.you }}的案件{% endif %}"
+        "（案号：{{ case.number }}）"
+    )
+    tag(doc, "{%p if penalty and penalty.content %}")
     letter(
         doc,
-        "本机关在办理{% if case.title %}{{ case.title }}{% else %}你（单位）的案件{% endif %}"
-        "（案号：{{ case.number }}）过程中，依法告知你（单位）享有下列权利：",
+        "{{ wording.self }}在办理" + case_name + "过程中，{% if penalty.facts %}经调查，"
+        "拟认定以下事实：{{ penalty.facts|sentence }}{% else %}拟对{{ wording.you }}作出行政处罚。"
+        "{% endif %}",
     )
+    tag(doc, "{%p if penalty.reasons %}")
+    letter(doc, "{{ wording.self }}认为：{{ penalty.reasons|sentence }}")
+    tag(doc, "{%p endif %}")
+    letter(
+        doc,
+        "{% if penalty.legal_basis %}依据{{ penalty.legal_basis }}的规定，{% endif %}"
+        "{{ wording.self }}拟对{{ wording.you }}作出如下行政处罚：{{ penalty.content|sentence }}",
+    )
+    letter(
+        doc,
+        "依据《中华人民共和国行政处罚法》第四十四条的规定，现告知{{ wording.you }}享有下列权利：",
+    )
+    tag(doc, "{%p else %}")
+    letter(
+        doc,
+        "{{ wording.self }}在办理" + case_name + "过程中，依法告知{{ wording.you }}享有下列权利：",
+    )
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p for r in rights %}")
     letter(doc, "{{ r.ordinal }}、{{ r.name }}。{{ r.text }}")
     tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if penalty and penalty.content %}")
+    letter(
+        doc,
+        "{{ wording.you }}可以向{{ wording.self }}提出陈述、申辩，{{ wording.self }}在作出行政处罚"
+        "决定前将充分听取{{ wording.you }}的意见，对{{ wording.you }}提出的事实、理由和证据进行"
+        "复核，不因{{ wording.you }}陈述、申辩而给予更重的处罚（第四十五条、第六十二条）。",
+    )
+    tag(doc, "{%p if penalty.hearing %}")
+    letter(
+        doc,
+        "{{ wording.you }}要求听证的，应当在{{ wording.self }}告知后五日内提出；逾期未提出的，"
+        "视为放弃听证权利（第六十三条、第六十四条第（一）项）。",
+    )
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
     letter(doc, "告知方式：{{ f.method }}。")
     seal(doc)
     tail(doc)
@@ -528,52 +569,101 @@ def legal_review() -> Doc:
 
 
 def decision() -> Doc:
+    """行政处罚法 (2021) 第五十九条 (第五十二条 for 当场处罚): see templates/html/decision.html."""
     doc = new_document()
     header(doc)
     para(doc, "当事人：{{ party.name }}", size=14, spacing=1.5)
     for label, value in (
         ("{{ party.id_label }}", "party.id_number"),
-        ("住所", "party.address"),
+        ("{{ party.address_label }}", "party.address"),
+        ("法定代表人（负责人）", "party.legal_representative"),
         ("联系方式", "party.contact"),
     ):
         tag(doc, f"{{%p if {value} %}}")
         para(doc, f"{label}：{{{{ {value} }}}}", size=14, spacing=1.5)
         tag(doc, "{%p endif %}")
+    tag(doc, "{%p if decision.simplified %}")
     letter(
         doc,
-        "本机关于{{ case.opened }}对{% if case.title %}{{ case.title }}"
-        "{% else %}你（单位）的案件{% endif %}（案号：{{ case.number }}）依法立案，并进行了调查。",
+        "{{ wording.self }}执法人员{{ decision.simplified_account }}于{{ record.at }}"
+        "{% if decision.place %}在{{ decision.place }}{% endif %}，当场查明{{ wording.you }}"
+        "存在下列违法行为：{{ f.facts|sentence }}",
     )
-    for intro, value in (("经查明：", "f.facts"), ("本机关认为：", "f.reasons")):
-        tag(doc, f"{{%p for line in ('{intro}' ~ {value})|sentence|lines if {value} %}}")
-        letter(doc, "{{ line }}")
-        tag(doc, "{%p endfor %}")
+    tag(doc, "{%p else %}")
     letter(
         doc,
-        "{% if f.legal_basis %}依据{{ f.legal_basis }}的规定，{% endif %}本机关决定如下：",
+        "{{ wording.self }}于{{ case.opened }}对{% if case.title %}{{ case.title }}"
+        "{% else %}{{ wording.you }}的案件{% endif %}（案号：{{ case.number }}）依法立案，"
+        "并进行了调查。",
     )
-    tag(doc, "{%p for line in f.content|clauses|sentence|lines %}")
+    tag(doc, "{%p for line in ('经查明：' ~ f.facts)|sentence|lines if f.facts %}")
     letter(doc, "{{ line }}")
     tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if f.amount %}")
-    letter(doc, "罚没金额：{{ f.amount }}。")
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p if f.rectification_ordered == '是' %}")
+    tag(doc, "{%p if decision.evidence %}")
+    letter(doc, "上述事实，有下列证据证明：")
+    tag(doc, "{%p for e in decision.evidence %}")
+    letter(doc, "{{ loop.index }}. {{ e|sentence }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p for line in decision.notice_account %}")
+    letter(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for line in (wording.self ~ '认为：' ~ f.reasons)|sentence|lines if f.reasons %}")
+    letter(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
     letter(
         doc,
-        "责令改正{% if f.rectification_deadline %}，改正期限至{{ f.rectification_deadline }}"
-        "{% endif %}。",
+        "{% if f.legal_basis %}依据{{ f.legal_basis }}的规定，{% endif %}"
+        "{{ wording.self }}决定如下：",
     )
+    tag(doc, "{%p for line in penalty.content|clauses|sentence|lines %}")
+    letter(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if f.rectification_ordered == '是' and f.rectification_deadline %}")
+    letter(doc, "责令{{ wording.you }}于{{ f.rectification_deadline }}前改正。")
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p if f.performance_deadline %}")
+    for value in ("decision.payment", "decision.late_penalty"):
+        tag(doc, f"{{%p if {value} %}}")
+        letter(doc, f"{{{{ {value} }}}}")
+        tag(doc, "{%p endif %}")
+    tag(doc, "{%p if f.performance_deadline and not decision.payment %}")
     letter(doc, "请于{{ f.performance_deadline }}前履行本决定。")
     tag(doc, "{%p endif %}")
-    letter(
-        doc,
-        "如不服本决定，可以在收到本决定书之日起六十日内依法申请行政复议，"
-        "或者在六个月内依法向人民法院提起行政诉讼。",
-    )
+    letter(doc, "{{ decision.remedies }}")
+    tag(doc, "{%p if decision.not_suspended %}")
+    letter(doc, "{{ decision.not_suspended }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if decision.simplified %}")
+    letter(doc, "执法人员：{{ decision.simplified_account }}")
+    tag(doc, "{%p endif %}")
     seal(doc)
+    tail(doc)
+    return doc
+
+
+def notice() -> Doc:
+    """The issued forms without a layout of their own (lawtrail.documents.forms)."""
+    doc = new_document()
+    header(doc)
+    tag(doc, "{%p if form.addressee %}")
+    para(doc, "{{ form.addressee }}：", size=14, spacing=1.5)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p for p in form.paragraphs %}")
+    letter(doc, "{{ p }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for x in form.lists %}")
+    heading(doc, "{{ x.title }}")
+    tag(doc, "{%p for item in x.items %}")
+    line(doc, "{{ item }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if form.approval %}")
+    para(doc, "{{ form.approval }}", size=10.5, before=6)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if document.issued %}")
+    seal(doc)
+    tag(doc, "{%p endif %}")
     tail(doc)
     return doc
 
@@ -623,7 +713,7 @@ def urge_notice() -> Doc:
     letter(doc, "履行期限：请于{{ f.performance_deadline }}前履行上述义务。")
     tag(doc, "{%p endif %}")
     # 行政强制法第三十五条: the 催告书 states the party's right of statement and defence.
-    letter(doc, "你（单位）收到本催告书后有权进行陈述和申辩。")
+    letter(doc, "{{ wording.you }}收到本催告书后有权进行陈述和申辩。")
     seal(doc)
     tail(doc)
     return doc
@@ -771,6 +861,7 @@ BUILDERS: dict[str, Callable[[], Doc]] = {
     "service": service,
     "urge_notice": urge_notice,
     "record": record,
+    "notice": notice,
     "case_cover": case_cover,
     "case_catalog": case_catalog,
     "case_remarks": case_remarks,
