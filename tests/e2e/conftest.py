@@ -334,12 +334,16 @@ class Walk:
 
     @staticmethod
     def reveal(locator) -> None:  # type: ignore[no-untyped-def]
-        """Unfold the <details> (an extra signature, a refusal …) that holds the field."""
+        """Unfold the <details> (a folded section, an extra signature, a refusal …) that hold
+        the field, the outermost first."""
         folded = locator.evaluate(
-            "el => { const d = el.closest('details'); return !!d && !d.open; }"
+            """el => { const out = []; let n = 0;
+                for (let d = el.closest('details'); d; d = d.parentElement.closest('details')) {
+                    n += 1; if (!d.open) out.push(n); }
+                return out.reverse(); }"""
         )
-        if folded:
-            locator.locator("xpath=ancestor::details[1]/summary").click()
+        for level in folded:
+            locator.locator(f"xpath=ancestor::details[{level}]/summary").click()
 
     def fill(self, page, values: Mapping[str, Any]) -> None:  # type: ignore[no-untyped-def]
         """Fill a form by its fields' names: text, a select's value, a checkbox (bool) or the
