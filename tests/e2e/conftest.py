@@ -98,7 +98,7 @@ def page_for(server: Server, browser: object, request: pytest.FixtureRequest) ->
             base_url=server.url,
             locale="zh-CN",
             timezone_id="Asia/Shanghai",
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": 1440, "height": 900},
         )
         contexts.append(context)
         page = context.new_page()
@@ -138,15 +138,28 @@ def page_for(server: Server, browser: object, request: pytest.FixtureRequest) ->
         context.close()
 
 
+SHOT_SIZES = ((1440, 900), (390, 844))  # a desktop and a phone
+
+
 @pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Callable:  # type: ignore[type-arg]
-    """shot(page, name): save a full-page screenshot as a test artifact."""
+    """shot(page, name): save full-page screenshots as test artifacts, on a desktop (1440 px)
+    and on a phone (390 px): ``<test>-<name>-1440.png`` and ``-390.png``. The viewport is put
+    back as it was; returns the desktop shot's path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> Path:  # type: ignore[no-untyped-def]
-        path = ARTIFACTS / f"{request.node.name}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+        size = page.viewport_size
+        paths = []
+        try:
+            for width, height in SHOT_SIZES:
+                page.set_viewport_size({"width": width, "height": height})
+                path = ARTIFACTS / f"{request.node.name}-{name}-{width}.png"
+                page.screenshot(path=str(path), full_page=True)
+                paths.append(path)
+        finally:
+            page.set_viewport_size(size)
+        return paths[0]
 
     return take
 

@@ -1,7 +1,7 @@
 // The pages' shared behaviour on top of Bootstrap (vendor/bootstrap, the offcanvas navigation):
 // a Chinese date-time picker (flatpickr, zh) on every date and date-time input.
 //
-// The picker keeps the native input's value format (YYYY-MM-DD, YYYY-MM-DDTHH:MM), so the
+// The calendar opens from the button beside the field. The picker keeps the native input's value format (YYYY-MM-DD, YYYY-MM-DDTHH:MM), so the
 // server's validation is unchanged; the input stays typeable (allowInput), and without
 // scripts it is the browser's own date input.
 (function () {
@@ -29,6 +29,9 @@
       dateFormat: format,
       minuteIncrement: 1,
       disableMobile: false,
+      // The calendar opens from its button, not on focus: typing (or a script filling the
+      // field) never has a calendar covering the rest of the form.
+      clickOpens: false,
       ariaDateFormat: "Y年n月j日"
     };
     if (input.min) { options.minDate = input.min; }
@@ -38,7 +41,17 @@
     input.setAttribute("inputmode", "numeric");
     input.setAttribute("placeholder", withTime ? "年-月-日T时:分" : "年-月-日");
     input.setAttribute("autocomplete", "off");
-    window.flatpickr(input, options);
+    var wrap = document.createElement("span");
+    wrap.className = "picker";
+    input.parentNode.insertBefore(wrap, input);
+    wrap.appendChild(input);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "picker-button";
+    button.textContent = withTime ? "选择日期时间" : "选择日期";
+    wrap.appendChild(button);
+    var picker = window.flatpickr(input, options);
+    button.addEventListener("click", function () { picker.toggle(); });
     if (label && !input.getAttribute("aria-label")) { input.setAttribute("aria-label", label.textContent.replace(/[：:*※\s]+$/, "")); }
   }
 
