@@ -303,6 +303,7 @@ def typed(moment: datetime) -> str:
 @dataclass(frozen=True)
 class TimelineRow:
     seq: int
+    record: str  # the record's id (data-record), "" for an entry that is not a record
     text: str  # 事项: what was recorded, its findings
     who: str  # 人员: the agency's people the record names
     by: str  # 录入人: who recorded it
@@ -319,7 +320,7 @@ class CaseView:
     badges: str
 
     def row_of(self, record_id: str) -> TimelineRow:
-        found = [r for r in self.rows if f"{record_id} · 行为时间" in r.text]
+        found = [r for r in self.rows if r.record == record_id]
         assert len(found) == 1, (record_id, [r.text for r in self.rows])
         return found[0]
 
@@ -460,7 +461,10 @@ class Walk:
         url = self.submit(page)
         match = re.search(rf"/cases/{pk}/records/([^/]+)/$", url)
         assert match, url
-        expect(page.locator(".messages")).to_contain_text(f"（{match[1]}，账本第")
+        # named by its place in the case (第7份记录), never by its id (r7)
+        number = int(re.search(r"(\d+)$", match[1])[1])  # type: ignore[index]
+        expect(page.locator(".messages")).to_contain_text(f"（第{number}份记录，账本第")
+        expect(page.locator("main")).not_to_contain_text(match[1])
         if name:
             self.shot(page, name)
         return match[1]
@@ -481,14 +485,15 @@ class Walk:
                 const heads = [...table.tHead.rows[0].cells].map(c => c.textContent.trim());
                 const columns = ["事项", "人员", "录入人"].map(name => heads.indexOf(name));
                 if (columns.includes(-1)) throw new Error("timeline columns: " + heads);
-                return [...table.tBodies[0].rows].map(
-                    tr => [tr.dataset.seq, ...columns.map(i => tr.cells[i].innerText.trim())]);
+                return [...table.tBodies[0].rows].map(tr => [
+                    tr.dataset.seq, tr.dataset.record || "",
+                    ...columns.map(i => tr.cells[i].innerText.trim())]);
             }"""
         )
         required = page.locator(".required-next .required-item").all_inner_texts()
         badges = page.locator(".case-header dl.facts").inner_text()
         view = CaseView(
-            [TimelineRow(int(s), t, w, b, proofs.get(s, "")) for s, t, w, b in rows],
+            [TimelineRow(int(s), r, t, w, b, proofs.get(s, "")) for s, r, t, w, b in rows],
             required,
             badges,
         )

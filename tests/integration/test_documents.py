@@ -636,7 +636,7 @@ def test_a_standalone_catalog_leaves_the_page_numbers_blank(cases: dict[str, Cas
     assert rows[0] == ["序号", "文号", "责任者", "题名", "日期", "页号", "备注"]
     assert rows[1][:5] == [
         "1",
-        "通市监罚〔2026〕12号-r01",
+        "通市监罚〔2026〕12号-1",
         "通化市市场监督管理局",
         "程序启动审批表",
         "20260303",

@@ -118,9 +118,9 @@ class LawtrailPasswordForm(AdminPasswordChangeForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "usable_password" in self.fields:
-            self.fields["usable_password"].help_text = (
-                "用户是否能够使用密码登录。如果禁用，该用户当前的密码将会失效。"
-            )
+            self.fields[
+                "usable_password"
+            ].help_text = "用户是否能够使用密码登录。如果禁用，该用户当前的密码将会失效。"
 
 
 def yes_no(value: bool | None) -> str:

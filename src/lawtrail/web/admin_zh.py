@@ -54,7 +54,10 @@ MODELS: dict[str, tuple[str, dict[str, tuple[str, str | None]]]] = {
             "digits": ("口令位数", "动态口令的位数"),
             "tolerance": ("容许误差（步）", "允许前后相差的时间步数"),
             "drift": ("时钟偏差（步）", "已知设备时钟与服务器相差的时间步数"),
-            "last_t": ("最近口令的时间步", "最近一次验证通过的口令所在的时间步；下一个口令须在其后"),
+            "last_t": (
+                "最近口令的时间步",
+                "最近一次验证通过的口令所在的时间步；下一个口令须在其后",
+            ),
             "throttling_failure_timestamp": ("最近失败时间", "最近一次验证失败的时间"),
             "throttling_failure_count": ("连续失败次数", "连续验证失败的次数"),
         },
@@ -175,6 +178,7 @@ def register() -> None:
     class ZhTOTPDeviceAdmin(TOTPDeviceAdmin):  # type: ignore[misc]
         search_help_text = "按用户的用户名或姓名搜索"
         search_fields = ["user__username", "user__name"]
+
         def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
             return [
                 (titles.get(str(title), title) if title else None, options)

@@ -467,9 +467,7 @@ def test_the_admin_pages_are_chinese(demo_cases: None, login: Callable[[str], Cl
                 continue
             per_route[name] += 1
             queue.append(parts.path)
-    registered = {
-        f"{m._meta.app_label}_{m._meta.model_name}" for m in django_admin.site._registry
-    }
+    registered = {f"{m._meta.app_label}_{m._meta.model_name}" for m in django_admin.site._registry}
     assert registered <= models_seen, registered - models_seen
     assert any(m.startswith("axes_") for m in models_seen) and any(
         m.startswith("otp_") for m in models_seen

@@ -431,7 +431,8 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                 drafts.mark_submitted(draft, user, record["id"], now)
                 request.session["draft_done"] = request.path
                 messages.success(
-                    request, f"已记录{spec.label}（{record['id']}，账本第 {receipt.seq} 条）"
+                    request,
+                    f"已记录{spec.label}（{casepage.record_label(record['id'])}，账本第 {receipt.seq} 条）",
                 )
                 return redirect("record_detail", pk, record["id"])
             if what == "submit":
