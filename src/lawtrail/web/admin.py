@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from lawtrail.core.record_kinds import ACTS, ORIGINS, PROCEDURES
-
 from lawtrail.web import admin_zh
 from lawtrail.web.casepage import stage_label
 from lawtrail.web.models import (

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest
 
 APP_NAMES = {
@@ -92,11 +93,11 @@ def localize() -> None:
         for field_name, (label_text, help_text) in every.items():
             try:
                 field = model._meta.get_field(field_name)
-            except Exception:  # noqa: BLE001 - a field of another version of the package
+            except FieldDoesNotExist:
                 continue
-            field.verbose_name = label_text  # type: ignore[union-attr]
+            field.verbose_name = label_text
             if help_text is not None:
-                field.help_text = help_text  # type: ignore[union-attr]
+                field.help_text = help_text
 
 
 def _log_title(entry: Any) -> str:
@@ -106,12 +107,20 @@ def _log_title(entry: Any) -> str:
 
 def register() -> None:
     """Re-register the packages' admins with Chinese section titles, filters and columns."""
-    from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
-    from axes.conf import settings as axes_settings
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from axes.admin import (  # type: ignore[import-untyped]
+        AccessAttemptAdmin,
+        AccessFailureLogAdmin,
+        AccessLogAdmin,
+    )
+    from axes.conf import settings as axes_settings  # type: ignore[import-untyped]
+    from axes.models import (  # type: ignore[import-untyped]
+        AccessAttempt,
+        AccessFailureLog,
+        AccessLog,
+    )
     from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # type: ignore[import-untyped]
+    from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 
     class LockedOutFilter(admin.SimpleListFilter):
         title = "是否已锁定"
@@ -128,7 +137,7 @@ def register() -> None:
                 return queryset.filter(failures_since_start__lt=limit)
             return queryset
 
-    class ZhAccessAttemptAdmin(AccessAttemptAdmin):  # type: ignore[misc]
+    class ZhAccessAttemptAdmin(AccessAttemptAdmin):
         fieldsets = (
             (None, {"fields": ("username", "path_info", "failures_since_start", "expiration")}),
             ("提交的数据", {"fields": ("get_data", "post_data")}),
@@ -155,13 +164,13 @@ def register() -> None:
                 return f"还可尝试 {limit - obj.failures_since_start} 次"
             return "已锁定"
 
-    class ZhAccessLogAdmin(AccessLogAdmin):  # type: ignore[misc]
+    class ZhAccessLogAdmin(AccessLogAdmin):
         fieldsets = (
             (None, {"fields": ("username", "path_info")}),
             ("请求信息", {"fields": ("user_agent", "ip_address", "http_accept")}),
         )
 
-    class ZhAccessFailureLogAdmin(AccessFailureLogAdmin):  # type: ignore[misc]
+    class ZhAccessFailureLogAdmin(AccessFailureLogAdmin):
         fieldsets = (
             (None, {"fields": ("username", "path_info")}),
             ("请求信息", {"fields": ("user_agent", "ip_address", "http_accept")}),
@@ -175,7 +184,7 @@ def register() -> None:
         "Throttling": "失败限制",
     }
 
-    class ZhTOTPDeviceAdmin(TOTPDeviceAdmin):  # type: ignore[misc]
+    class ZhTOTPDeviceAdmin(TOTPDeviceAdmin):
         search_help_text = "按用户的用户名或姓名搜索"
         search_fields = ["user__username", "user__name"]
 
@@ -194,7 +203,7 @@ def register() -> None:
             return format_html('<a href="{}">二维码</a>', href)
 
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
-        model.__str__ = _log_title  # type: ignore[method-assign,assignment]
+        model.__str__ = _log_title
     for model, model_admin in (
         (AccessAttempt, ZhAccessAttemptAdmin),
         (AccessLog, ZhAccessLogAdmin),
