@@ -98,7 +98,7 @@ def page_for(server: Server, browser: object, request: pytest.FixtureRequest) ->
             base_url=server.url,
             locale="zh-CN",
             timezone_id="Asia/Shanghai",
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": 1440, "height": 900},
         )
         contexts.append(context)
         page = context.new_page()
@@ -138,15 +138,28 @@ def page_for(server: Server, browser: object, request: pytest.FixtureRequest) ->
         context.close()
 
 
+SHOT_SIZES = ((1440, 900), (390, 844))  # a desktop and a phone
+
+
 @pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Callable:  # type: ignore[type-arg]
-    """shot(page, name): save a full-page screenshot as a test artifact."""
+    """shot(page, name): save full-page screenshots as test artifacts, on a desktop (1440 px)
+    and on a phone (390 px): ``<test>-<name>-1440.png`` and ``-390.png``. The viewport is put
+    back as it was; returns the desktop shot's path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> Path:  # type: ignore[no-untyped-def]
-        path = ARTIFACTS / f"{request.node.name}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+        size = page.viewport_size
+        paths = []
+        try:
+            for width, height in SHOT_SIZES:
+                page.set_viewport_size({"width": width, "height": height})
+                path = ARTIFACTS / f"{request.node.name}-{name}-{width}.png"
+                page.screenshot(path=str(path), full_page=True)
+                paths.append(path)
+        finally:
+            page.set_viewport_size(size)
+        return paths[0]
 
     return take
 
@@ -290,6 +303,7 @@ def typed(moment: datetime) -> str:
 @dataclass(frozen=True)
 class TimelineRow:
     seq: int
+    record: str  # the record's id (data-record), "" for an entry that is not a record
     text: str  # 事项: what was recorded, its findings
     who: str  # 人员: the agency's people the record names
     by: str  # 录入人: who recorded it
@@ -306,7 +320,7 @@ class CaseView:
     badges: str
 
     def row_of(self, record_id: str) -> TimelineRow:
-        found = [r for r in self.rows if f"{record_id} · 行为时间" in r.text]
+        found = [r for r in self.rows if r.record == record_id]
         assert len(found) == 1, (record_id, [r.text for r in self.rows])
         return found[0]
 
@@ -334,12 +348,16 @@ class Walk:
 
     @staticmethod
     def reveal(locator) -> None:  # type: ignore[no-untyped-def]
-        """Unfold the <details> (an extra signature, a refusal …) that holds the field."""
+        """Unfold the <details> (a folded section, an extra signature, a refusal …) that hold
+        the field, the outermost first."""
         folded = locator.evaluate(
-            "el => { const d = el.closest('details'); return !!d && !d.open; }"
+            """el => { const out = []; let n = 0;
+                for (let d = el.closest('details'); d; d = d.parentElement.closest('details')) {
+                    n += 1; if (!d.open) out.push(n); }
+                return out.reverse(); }"""
         )
-        if folded:
-            locator.locator("xpath=ancestor::details[1]/summary").click()
+        for level in folded:
+            locator.locator(f"xpath=ancestor::details[{level}]/summary").click()
 
     def fill(self, page, values: Mapping[str, Any]) -> None:  # type: ignore[no-untyped-def]
         """Fill a form by its fields' names: text, a select's value, a checkbox (bool) or the
@@ -443,7 +461,10 @@ class Walk:
         url = self.submit(page)
         match = re.search(rf"/cases/{pk}/records/([^/]+)/$", url)
         assert match, url
-        expect(page.locator(".messages")).to_contain_text(f"（{match[1]}，账本第")
+        # named by its place in the case (第7份记录), never by its id (r7)
+        number = int(re.search(r"(\d+)$", match[1])[1])  # type: ignore[index]
+        expect(page.locator(".messages")).to_contain_text(f"（第{number}份记录，账本第")
+        expect(page.locator("main")).not_to_contain_text(match[1])
         if name:
             self.shot(page, name)
         return match[1]
@@ -464,14 +485,15 @@ class Walk:
                 const heads = [...table.tHead.rows[0].cells].map(c => c.textContent.trim());
                 const columns = ["事项", "人员", "录入人"].map(name => heads.indexOf(name));
                 if (columns.includes(-1)) throw new Error("timeline columns: " + heads);
-                return [...table.tBodies[0].rows].map(
-                    tr => [tr.dataset.seq, ...columns.map(i => tr.cells[i].innerText.trim())]);
+                return [...table.tBodies[0].rows].map(tr => [
+                    tr.dataset.seq, tr.dataset.record || "",
+                    ...columns.map(i => tr.cells[i].innerText.trim())]);
             }"""
         )
         required = page.locator(".required-next .required-item").all_inner_texts()
         badges = page.locator(".case-header dl.facts").inner_text()
         view = CaseView(
-            [TimelineRow(int(s), t, w, b, proofs.get(s, "")) for s, t, w, b in rows],
+            [TimelineRow(int(s), r, t, w, b, proofs.get(s, "")) for s, r, t, w, b in rows],
             required,
             badges,
         )

@@ -122,9 +122,9 @@ def test_document_number_is_the_number_the_record_states() -> None:
     assert document_number(CASE, hearing) == "通市监听〔2026〕3号"
 
 
-def test_document_number_without_one_is_case_number_and_record_id() -> None:
+def test_document_number_without_one_is_case_number_and_the_records_number() -> None:
     record = Record("r05", "appraisal", at(2026, 3, 12), fields={"document_number": "  "})
-    assert document_number(CASE, record) == "通市监罚〔2026〕12号-r05"
+    assert document_number(CASE, record) == "通市监罚〔2026〕12号-5"  # not "-r05": no raw id
     assert document_number(CASE, record) == document_number(CASE, record)
 
 

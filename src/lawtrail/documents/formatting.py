@@ -133,15 +133,17 @@ def document_number(case: Case, record: Record) -> str:
 
     The number the agency gave the document (``document_number``, ``decision_number``,
     ``notice_number`` or, for a 送达回证, ``receipt_number``) when the record states one;
-    otherwise one derived from the case number and the record id, ``<案号>-<记录编号>``
-    (e.g. ``通市监罚〔2026〕12号-r05``): unique within the agency, and the same every time the
-    document is rendered.
+    otherwise one derived from the case number and the record's number in the case,
+    ``<案号>-<序号>`` (e.g. ``通市监罚〔2026〕12号-5`` for the record ``r05``; the id itself is
+    not shown to users — issue #15): unique within the agency, and the same every time the
+    document is rendered. An id without a number (an API client's own) is used as it is.
     """
     for name in NUMBER_FIELDS:
         value = record.fields.get(name)
         if isinstance(value, str) and value.strip():
             return value.strip()
-    return f"{case.case_number}-{record.id}"
+    found = re.search(r"(\d+)$", record.id)
+    return f"{case.case_number}-{int(found[1]) if found else record.id}"
 
 
 _DOCUMENT_SUFFIXES = ("表", "书", "单", "证", "录", "纪要", "声明")

@@ -436,9 +436,24 @@ class Group:
 
 @dataclass(frozen=True)
 class Section:
+    """A part of the form, shown as a card. A ``collapsible`` one (the refusals, the note) is
+    folded until needed: it opens when it holds a value or an error, or when one of its fields
+    is required — structurally or by the agency's rules (issue #15: quick forms). The parts
+    every record of the kind needs (time, contents, officers, signatures, media) stay open."""
+
     title: str
     groups: list[Group]
     help: str = ""
+    collapsible: bool = False
+
+    @property
+    def open(self) -> bool:
+        if not self.collapsible:
+            return True
+        fields = [f for g in self.groups for f in g.fields]
+        return any(g.open for g in self.groups) or any(
+            f.field.required or getattr(f.field, "rule_article", "") for f in fields
+        )
 
 
 class RecordForm(forms.Form):
@@ -623,7 +638,7 @@ class RecordForm(forms.Form):
             )
             for i in range(REFUSAL_SLOTS)
         ]
-        sections.append(Section("拒绝签名", ref_groups))
+        sections.append(Section("拒绝签名", ref_groups, collapsible=True))
         sections.append(
             Section(
                 "音像记录",
@@ -639,7 +654,7 @@ class RecordForm(forms.Form):
                 ],
             )
         )
-        sections.append(Section("备注", [Group("", [b("note")])]))
+        sections.append(Section("备注", [Group("", [b("note")])], collapsible=True))
         return sections
 
     # ------------------------------------------------------------------ checks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from lawtrail.web.casepage import record_label as _record_label
 from lawtrail.web.dashboard import regulation_title as _regulation_title
 
 register = template.Library()
@@ -13,3 +14,9 @@ register = template.Library()
 def regulation_title(file_name: str) -> str:
     """A regulation's title as users know it (not its packaged file's name)."""
     return _regulation_title(str(file_name))
+
+
+@register.filter
+def record_no(record_id: str) -> str:
+    """A record named by its number in the case (第7份记录), not its id (r7)."""
+    return _record_label(str(record_id))

@@ -443,9 +443,8 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                 receipt = actions.do_append_record_with_signatures(user, index, record, form.images)
                 drafts.mark_submitted(draft, user, record["id"], now)
                 request.session["draft_done"] = request.path
-                messages.success(
-                    request, f"已记录{spec.label}（{record['id']}，账本第 {receipt.seq} 条）"
-                )
+                named = casepage.record_label(record["id"])  # 第7份记录, not its id
+                messages.success(request, f"已记录{spec.label}（{named}，账本第 {receipt.seq} 条）")
                 return redirect("record_detail", pk, record["id"])
             if what == "submit":
                 errors.append("提交后将产生下列违规：请补正后再提交，或确认知晓后仍然提交")
