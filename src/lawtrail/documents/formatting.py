@@ -10,7 +10,6 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from lawtrail.core.model import Case, Record
 from lawtrail.core.record_kinds import RECORD_KINDS
 from lawtrail.core.timeutil import local
 
@@ -128,24 +127,6 @@ def _group_in_words(group: int) -> str:
     return text
 
 
-def document_number(case: Case, record: Record) -> str:
-    """The record's 文号.
-
-    The number the agency gave the document (``document_number``, ``decision_number``,
-    ``notice_number`` or, for a 送达回证, ``receipt_number``) when the record states one;
-    otherwise one derived from the case number and the record's number in the case,
-    ``<案号>-<序号>`` (e.g. ``通市监罚〔2026〕12号-5`` for the record ``r05``; the id itself is
-    not shown to users — issue #15): unique within the agency, and the same every time the
-    document is rendered. An id without a number (an API client's own) is used as it is.
-    """
-    for name in NUMBER_FIELDS:
-        value = record.fields.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    found = re.search(r"(\d+)$", record.id)
-    return f"{case.case_number}-{int(found[1]) if found else record.id}"
-
-
 _DOCUMENT_SUFFIXES = ("表", "书", "单", "证", "录", "纪要", "声明")
 
 
@@ -244,7 +225,6 @@ __all__ = [
     "chinese_time",
     "clauses",
     "decision_title",
-    "document_number",
     "file_size",
     "format_amount",
     "lines",

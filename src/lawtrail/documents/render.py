@@ -55,10 +55,10 @@ from lawtrail.documents.context import (
     CASE_TITLES,
     ContextBuilder,
     catalog_entries,
+    document_number,
     document_title,
     volume_records,
 )
-from lawtrail.documents.formatting import chinese_date, chinese_datetime, document_number
 from lawtrail.documents.form import (
     ACKNOWLEDGMENTS,
     DEFAULT_BODY_FONTS,
@@ -74,16 +74,24 @@ from lawtrail.documents.form import (
     retention_label,
     sign_lines,
 )
+from lawtrail.documents.formatting import (
+    chinese_date,
+    chinese_datetime,
+    clauses,
+    lines,
+    safe_filename,
+    sentence,
+    w3c_datetime,
+)
 from lawtrail.documents.pades import PdfSigner
-from lawtrail.documents.formatting import clauses, lines, safe_filename, sentence, w3c_datetime
 from lawtrail.documents.registry import (
     CASE_CATALOG,
     CASE_COVER,
     CASE_REMARKS,
     FORMATS,
+    GENERIC,
     MEDIA_TYPES,
     DocumentError,
-    GENERIC,
     DocumentTemplate,
     get_template,
     template_for,
