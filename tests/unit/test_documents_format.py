@@ -10,7 +10,7 @@ import pytest
 from lawtrail.core.model import Case, Record
 from lawtrail.core.timeutil import SHANGHAI
 from lawtrail.documents import TEMPLATES, DocumentError, template_for
-from lawtrail.documents.context import Fields
+from lawtrail.documents.context import Fields, document_number
 from lawtrail.documents.formatting import (
     amount_in_words,
     chinese_date,
@@ -19,7 +19,6 @@ from lawtrail.documents.formatting import (
     chinese_period,
     clauses,
     decision_title,
-    document_number,
     file_size,
     format_amount,
     record_title,
@@ -114,18 +113,19 @@ def test_document_number_is_the_number_the_record_states() -> None:
     service = Record(
         "r14", "service", at(2026, 4, 21), fields={"receipt_number": "通市监送〔2026〕12-3号"}
     )
+    assert document_number(CASE, decision) == "通市监罚〔2026〕12号"
+    assert document_number(CASE, service) == "通市监送〔2026〕12-3号"
+
+
+def test_an_internal_record_carries_no_document_number_and_never_a_record_id() -> None:
+    # Only documents the agency issues carry a 文号 (issue #17); a 笔录 or an 审批表 has none,
+    # and nothing derived from the record's id ("…号-r05") is invented for it.
     hearing = Record(
         "h1", "hearing", at(2026, 4, 12), fields={"notice_number": "通市监听〔2026〕3号"}
     )
-    assert document_number(CASE, decision) == "通市监罚〔2026〕12号"
-    assert document_number(CASE, service) == "通市监送〔2026〕12-3号"
-    assert document_number(CASE, hearing) == "通市监听〔2026〕3号"
-
-
-def test_document_number_without_one_is_case_number_and_the_records_number() -> None:
-    record = Record("r05", "appraisal", at(2026, 3, 12), fields={"document_number": "  "})
-    assert document_number(CASE, record) == "通市监罚〔2026〕12号-5"  # not "-r05": no raw id
-    assert document_number(CASE, record) == document_number(CASE, record)
+    approval = Record("r05", "initiation_approval", at(2026, 3, 12))
+    assert document_number(CASE, hearing) == ""
+    assert document_number(CASE, approval) == ""
 
 
 def test_generic_sheet_titles_read_as_documents() -> None:
