@@ -248,8 +248,8 @@ def _make_dirs_durable(base: Path, parts: Iterable[str]) -> Path:
 # --- the local-directory backend ------------------------------------------------------------
 
 
-class _Writer:
-    """Writes a put's chunks to its file on a thread of its own, flushing them to the disk as it
+class SyncingWriter:
+    """Writes a stream's chunks to its file on a thread of its own, flushing them to the disk as it
     goes (`fdatasync` every `SYNC_EVERY` bytes).
 
     Why: the pass is paced by SM3 on one core. Written inline, the reading thread stops feeding
@@ -269,7 +269,7 @@ class _Writer:
         self._error: OSError | None = None
         self._thread = threading.Thread(target=self._run, name="media-writer", daemon=True)
 
-    def __enter__(self) -> _Writer:
+    def __enter__(self) -> SyncingWriter:
         self._thread.start()
         return self
 
@@ -308,7 +308,6 @@ class _Writer:
         """Wait for every chunk to be written; raise the writer's error, if any."""
         self._stop()
         self._raise()
-
 
 
 class LocalMediaStore:
@@ -351,7 +350,7 @@ class LocalMediaStore:
             with _os_errors(f"在媒体存储 {self.url} 中创建临时文件"):
                 fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
                 out = open(fd, "wb")  # noqa: SIM115 - closed by the `with out` below
-            with out, _Writer(out) as writer:
+            with out, SyncingWriter(out) as writer:
 
                 def write(chunk: bytes) -> None:
                     with _os_errors(f"写入媒体存储 {self.url}"):
