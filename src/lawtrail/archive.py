@@ -52,7 +52,12 @@ from lawtrail.core.regulations import article_label
 from lawtrail.core.rules import load_pack
 from lawtrail.evidence import filetypes
 from lawtrail.evidence.hashing import hash_stream
-from lawtrail.evidence.store import MediaNotFoundError, MediaStore, MediaStoreError
+from lawtrail.evidence.store import (
+    MediaNotFoundError,
+    MediaStore,
+    MediaStoreError,
+    SyncingWriter,
+)
 from lawtrail.ledger.keys import KeyDirectory, KeyFileError
 from lawtrail.ledger.log import Ledger, LedgerError, StoredCheckpoint, StoredEntry
 from lawtrail.ledger.signing import CheckpointSigner
@@ -122,8 +127,11 @@ class _Bag:
             raise ExportError(f"包内文件重名：{rel}")
         target = self.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as out:
-            digests, size = hash_stream(source, PAYLOAD_ALGORITHMS, sink=out.write)
+        # The copy is written (and flushed to the disk as it goes) on its own thread while the
+        # digests are computed: no serial write or final flush of the whole file after hashing.
+        with open(target, "wb") as out, SyncingWriter(out) as writer:
+            digests, size = hash_stream(source, PAYLOAD_ALGORITHMS, sink=writer.write)
+            writer.finish()
             out.flush()
             os.fsync(out.fileno())
         self.payload[rel] = digests

@@ -331,3 +331,15 @@ class Nginx:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def case_pk_sqlite(path: Path, agency: str) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        row = db.execute(
+            "SELECT id FROM lawtrail_caseindex WHERE agency_id = ? ORDER BY case_number LIMIT 1",
+            (agency,),
+        ).fetchone()
+    assert row is not None, f"no case of {agency}"
+    return int(row[0])

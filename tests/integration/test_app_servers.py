@@ -137,7 +137,8 @@ class Client:
         if answer.status_code == 201:
             data = answer.json()
             assert data["sha256"] == hashlib.sha256(body).hexdigest()
-            self.acked.append((int(data["seq"]), data["sha256"], answer.headers[UPSTREAM]))
+            server = answer.headers.get(UPSTREAM, self.base_url)  # nginx names the server
+            self.acked.append((int(data["seq"]), data["sha256"], server))
         else:
             self.failures.append(f"{answer.status_code} {answer.text[:200]}")
             time.sleep(0.05)

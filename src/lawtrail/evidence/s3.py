@@ -461,13 +461,17 @@ class S3MediaStore:
             removed, error = False, ""
             if not dry_run:
                 try:
-                    with _s3_errors(f"中止 {where} 的分段上传 {upload_id}"):
-                        self.client.abort_multipart_upload(
-                            Bucket=self.bucket, Key=key, UploadId=upload_id
-                        )
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=key, UploadId=upload_id
+                    )
                     removed = True
-                except MediaStoreError as exc:
-                    error = str(exc)
+                except ClientError as exc:
+                    code = str(exc.response.get("Error", {}).get("Code", ""))
+                    if code == "NoSuchUpload":
+                        continue  # finished or aborted meanwhile (another server's cleanup)
+                    error = f"中止 {where} 的分段上传 {upload_id} 失败：{code} {exc}"
+                except BotoCoreError as exc:
+                    error = f"中止 {where} 的分段上传 {upload_id} 失败：{exc}"
             location = f"{where}?uploadId={upload_id}"
             found.append(Orphan("multipart_upload", location, size, age, removed, error))
         for item in self._incoming_objects(prefix):

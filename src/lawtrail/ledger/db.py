@@ -46,6 +46,19 @@ class IntegrityViolation(Exception):
     """The database refused a write because of a constraint or one of the ledger's triggers."""
 
 
+_DISK_FULL = (
+    "数据库所在磁盘空间已满，本次写入未保存（事务已回滚，此前已确认的记录不受影响）；"
+    "请联系系统管理员扩容后重试"
+)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL (13) or PostgreSQL's disk_full (SQLSTATE 53100)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return getattr(exc, "sqlite_errorcode", None) == 13 or "disk is full" in str(exc)
+    return getattr(exc, "sqlstate", None) == "53100"
+
+
 def _is_constraint_error(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.IntegrityError):
         return True
@@ -127,6 +140,8 @@ class Database:
         except Exception as exc:
             if _is_constraint_error(exc):
                 raise IntegrityViolation(str(exc)) from exc
+            if _is_disk_full(exc):
+                raise DatabaseError(f"{_DISK_FULL}（{exc}）") from exc
             raise
 
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
@@ -141,6 +156,8 @@ class Database:
         except Exception as exc:
             if _is_constraint_error(exc):
                 raise IntegrityViolation(str(exc)) from exc
+            if _is_disk_full(exc):
+                raise DatabaseError(f"{_DISK_FULL}（{exc}）") from exc
             raise
 
     def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
@@ -183,11 +200,13 @@ class Database:
         try:
             yield self
             self._conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             # Whatever failed (the body or COMMIT itself), leave no transaction open — and do
             # not let a failing ROLLBACK (a dead connection) hide the original error.
             with suppress(Exception):
                 self._conn.execute("ROLLBACK")
+            if _is_disk_full(exc):  # COMMIT itself (the WAL could not grow)
+                raise DatabaseError(f"{_DISK_FULL}（{exc}）") from exc
             raise
         finally:
             self._in_transaction = False
