@@ -123,12 +123,16 @@ def test_an_append_rolled_back_is_not_kept(demo_users: Any) -> None:
     class Undo(Exception):
         pass
 
-    with pytest.raises(Undo), transaction.atomic():
-        append(inspection("r2"))
-        inside = services.case_state(wiring.ledger(), MARKET, NUMBER)
-        assert inside is not None and inside.case is not None
-        assert inside.case.record("r2") is not None
-        raise Undo
+    def append_then_undo() -> None:
+        with transaction.atomic():
+            append(inspection("r2"))
+            inside = services.case_state(wiring.ledger(), MARKET, NUMBER)
+            assert inside is not None and inside.case is not None
+            assert inside.case.record("r2") is not None  # kept, from the uncommitted entry
+            raise Undo
+
+    with pytest.raises(Undo):
+        append_then_undo()
     after = services.case_state(wiring.ledger(), MARKET, NUMBER)
     assert after is not None and after.case is not None
     assert after.case.record("r2") is None
