@@ -227,6 +227,7 @@ def test_a_long_case_page_shows_its_latest_entries_and_links_to_the_earlier_ones
     latest = client.get(f"/cases/{index.pk}/").content.decode()
     assert f"共 {len(entries)} 条记载，第 2/2 页" in latest
     assert 'href="?p=1"' in latest
+    assert "本页显示的记载已逐条核对内容" in latest  # the others' proofs: the 核验 page
     assert f'href="/cases/{index.pk}/records/r105/"' in latest
     assert f'href="/cases/{index.pk}/records/r2/"' not in latest
     first = client.get(f"/cases/{index.pk}/?p=1").content.decode()
