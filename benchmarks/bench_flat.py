@@ -42,7 +42,36 @@ def _stats(samples: list[float]) -> dict[str, float]:
     return {"median": statistics.median(ordered), "p95": p95, "n": len(ordered)}
 
 
+def _in_subprocess(name: str, quick: bool) -> dict[str, Any]:
+    """Run ``name`` of this module in a fresh Python process (each sets Django up on its own
+    throw-away data directory; one process can set Django up only once)."""
+    code = (
+        "import json, sys; from benchmarks import bench_flat; "
+        f"print('RESULT ' + json.dumps(bench_flat.{name}({quick!r})), flush=True)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=flatcase.ROOT,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(lines[-1][len("RESULT ") :])
+    return result
+
+
 def run_append(quick: bool) -> dict[str, Any]:
+    return _in_subprocess("measure_append", quick)
+
+
+def run_scale(quick: bool) -> dict[str, Any]:
+    return _in_subprocess("measure_scale", quick)
+
+
+def measure_append(quick: bool) -> dict[str, Any]:
     rounds = 5 if quick else 20
     with tempfile.TemporaryDirectory(prefix="lawtrail-bench-flat-") as tmp:
         flatcase.setup(Path(tmp))
@@ -100,10 +129,10 @@ def run_append(quick: bool) -> dict[str, Any]:
                 else:
                     pages[size].append(elapsed)
         out: dict[str, Any] = {"rounds": rounds, "made_s": made, "sizes": {}}
-        for size in SIZES:
+        for size in SIZES:  # keys as JSON gives them back: strings
             total = totals[size][1:]
             proj = projections[size][1:]
-            out["sizes"][size] = {
+            out["sizes"][str(size)] = {
                 "records": CaseIndex.objects.get(case_number=f"FLAT-{size}").records,
                 "append": _stats(total),
                 "projection": _stats(proj),
@@ -114,7 +143,7 @@ def run_append(quick: bool) -> dict[str, Any]:
 
 
 def markdown_append(r: dict[str, Any]) -> str:
-    small, large = r["sizes"][SIZES[0]], r["sizes"][SIZES[1]]
+    small, large = r["sizes"][str(SIZES[0])], r["sizes"][str(SIZES[1])]
 
     def cell(s: dict[str, Any], key: str) -> str:
         return f"{s[key]['median']:,.1f} / {s[key]['p95']:,.1f}"
@@ -274,3 +303,104 @@ def markdown_contention(r: dict[str, Any]) -> str:
 
 def dump(r: dict[str, Any]) -> str:  # pragma: no cover - debugging aid
     return json.dumps(r, indent=1, default=str)
+
+
+# ---------------------------------------------------------------------------- scale
+
+SCALE = (1_000, 100_000)
+
+
+def measure_scale(quick: bool) -> dict[str, Any]:
+    """The inbox and a case page with 1,000 and with 100,000 cases in the index."""
+    from benchmarks import bench_dashboard
+
+    rounds = 5 if quick else 15
+    sizes = (SCALE[0], 10_000) if quick else SCALE
+    with tempfile.TemporaryDirectory(prefix="lawtrail-bench-scale-") as tmp:
+        flatcase.setup(Path(tmp))
+        from django.db import transaction
+        from django.test import Client
+
+        from lawtrail.core import timeutil
+        from lawtrail.web import actions, demo
+        from lawtrail.web.models import CaseIndex, InboxTask, User
+
+        user = User.objects.get(username="market.handler")
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        out: dict[str, Any] = {"rounds": rounds, "sizes": {}}
+        for n in sizes:
+            began = time.perf_counter()
+            with transaction.atomic():
+                bench_dashboard._generate(n - 11, timeutil.now())  # deletes every index row
+            # The examples through the services (ledger entries, their rows and tasks): the
+            # case page's case and the handler's tasks, the same at every size (imported once;
+            # at the next size their rows, deleted with the others, are rebuilt from the ledger).
+            if n == sizes[0]:
+                demo.import_examples(flatcase.ROOT / "examples")
+            else:
+                for path in sorted((flatcase.ROOT / "examples").glob("*/*.json")):
+                    data = json.loads(path.read_text(encoding="utf-8"))
+                    handler = User.objects.get(username=f"{demo.SHORT[data['agency']]}.handler")
+                    with transaction.atomic():
+                        actions.project(data["agency"], data["case_number"], handler=handler)
+            generated = time.perf_counter() - began
+            assert CaseIndex.objects.count() == n, CaseIndex.objects.count()
+            pk = CaseIndex.objects.get(case_number="通市监罚〔2026〕12号").pk
+
+            def page(url: str) -> Callable[[], None]:
+                def get() -> None:
+                    response = client.get(url)
+                    assert response.status_code == 200, response.status_code
+
+                return get
+
+            out["sizes"][str(n)] = {
+                "generate_s": generated,
+                "tasks": InboxTask.objects.count(),
+                "inbox": _timed(page("/inbox/"), rounds),
+                "case": _timed(page(f"/cases/{pk}/"), rounds),
+                "list": _timed(page("/cases/"), rounds),
+            }
+    return out
+
+
+def _timed(fn: Callable[[], None], rounds: int) -> dict[str, float]:
+    fn()  # warm-up
+    samples = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - began) * 1000)
+    return _stats(samples)
+
+
+def markdown_scale(r: dict[str, Any]) -> str:
+    keys = list(r["sizes"])
+    small, large = r["sizes"][keys[0]], r["sizes"][keys[-1]]
+
+    def cell(s: dict[str, Any], key: str) -> str:
+        return f"{s[key]['median']:,.1f} / {s[key]['p95']:,.1f}"
+
+    def ratio(key: str) -> str:
+        return f"{large[key]['median'] / small[key]['median']:.2f}×"
+
+    return "\n".join(
+        [
+            f"In-process on SQLite; median / p95 ms of {r['rounds']} views after a warm-up, "
+            "as `market.handler`. The cases beyond the 11 examples are index rows **generated "
+            "in bulk** (as in the dashboard benchmark: five agencies, findings, orders; no "
+            "ledger behind them and no inbox tasks), the examples imported through the "
+            "services (their ledger entries, rows and inbox tasks): the handler's own tasks "
+            "are the same at both sizes, the number of cases is not.",
+            "",
+            f"| page | baseline: {int(keys[0]):,} cases | {int(keys[-1]):,} cases | ratio |",
+            "|---|---|---|---|",
+            f"| **inbox** (`/inbox/`) | {cell(small, 'inbox')} | {cell(large, 'inbox')} "
+            f"| **{ratio('inbox')}** |",
+            f"| **case page** (`/cases/<pk>/`, 通市监罚〔2026〕12号) | {cell(small, 'case')} "
+            f"| {cell(large, 'case')} | **{ratio('case')}** |",
+            f"| case list (`/cases/`, first page) | {cell(small, 'list')} "
+            f"| {cell(large, 'list')} | {ratio('list')} |",
+        ]
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -131,7 +131,13 @@ def _for_the_page(message: str) -> str:
     return _AGENCY_CODE.sub(lambda m: names.get(m[1], m[0]), message)
 
 
-def proof_report(agency: str, case_number: str, *, inclusion: bool = True) -> ProofReport:
+def proof_report(
+    agency: str,
+    case_number: str,
+    *,
+    inclusion: bool = True,
+    only_seqs: Collection[int] | None = None,
+) -> ProofReport:
     """The case's verification for its page. The keys are the system's configured ones (the
     page cannot pin keys for its reader), so the verdict shown is whether every entry is
     covered by a cosignature of a witness configured here (完好) or not yet (未验证).
@@ -139,7 +145,8 @@ def proof_report(agency: str, case_number: str, *, inclusion: bool = True) -> Pr
     ``inclusion=False`` (the case page, issue #18): every entry's content against its leaf
     hash, the checkpoint's signature and the witnesses' coverage, without each entry's
     inclusion proof (two reads per entry, a third of a 2,000-record case's page); the 核验 page
-    proves each entry."""
+    proves each entry. ``only_seqs``: the entries whose content is checked (the page shown of
+    a long case's timeline; the signing and witness coverage are the whole case's)."""
     try:
         report = verify(
             wiring.ledger(),
@@ -149,6 +156,7 @@ def proof_report(agency: str, case_number: str, *, inclusion: bool = True) -> Pr
             entry_types=("case", "record", "media"),
             allow_unpinned=True,
             inclusion=inclusion,
+            only_seqs=only_seqs,
         )
     except LedgerError as exc:
         return ProofReport(general=[f"无法验证：{exc}"])

@@ -58,12 +58,13 @@ class Projector:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        from django.db import close_old_connections
+        from django.db import close_old_connections, connections
 
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._pending or self._stop)
                 if self._stop and not self._pending:
+                    connections.close_all()  # this thread's: nothing left open on stop
                     return
                 key, _ = self._pending.popitem(last=False)
                 self._busy = True

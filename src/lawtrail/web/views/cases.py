@@ -222,9 +222,6 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation, case = judged.evaluation, judged.evaluation.case
     findings = casepage.finding_rows(evaluation.findings)
     names = casepage.names_of(case, casepage.agency_users(index.agency_id))
-    # Each entry's content against its hash, the checkpoint and the witnesses: not each
-    # entry's inclusion proof, which its 核验 page shows (two reads per entry).
-    proof = casepage.proof_report(index.agency_id, index.case_number, inclusion=False)
     entries = list(
         wiring.ledger().entries(
             index.agency_id, case_number=index.case_number, types=casepage.SHOWN_TYPES
@@ -232,6 +229,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # A long case shows its latest entries, a page at a time (the others a link away).
     page = casepage.timeline_page(len(entries), request.GET.get("p"))
+    # The shown entries' content against their hashes, the checkpoint and the witnesses'
+    # coverage of the whole case: not each entry's inclusion proof, nor the content of the
+    # entries on other pages — its 核验 page proves every entry (issue #18).
+    proof = casepage.proof_report(
+        index.agency_id,
+        index.case_number,
+        inclusion=False,
+        only_seqs={entries[i].seq for i in page.window} if page.count > 1 else None,
+    )
     rows = casepage.timeline(case, entries, names, findings, proof, page.window)
     people = inbox_index.People()
     handler = index.handler.display_name if index.handler is not None else ""
