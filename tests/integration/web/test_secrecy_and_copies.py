@@ -11,8 +11,8 @@ import hashlib
 import io
 import json
 import re
-import zipfile
 import subprocess
+import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -84,7 +84,9 @@ def _open_case() -> CaseIndex:
         "at": "2026-09-01T09:00:00+08:00",
         "fields": {
             "complainant": "王某某等12名农民工",
-            "content": f"公司拖欠工资；证人李四（身份证号 {WITNESS_ID}，电话 {WITNESS_PHONE}）知情。",
+            "content": (
+                f"公司拖欠工资；证人李四（身份证号 {WITNESS_ID}，电话 {WITNESS_PHONE}）知情。"
+            ),
             "taken_up": True,
         },
     }
