@@ -44,7 +44,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lawtrail import __version__
-from lawtrail.core import completeness, merkle, notes, timeutil
+from lawtrail.core import completeness, merkle, notes, secrecy, timeutil
 from lawtrail.core.caseio import CaseFormatError, parse_case
 from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case
@@ -61,7 +61,7 @@ from lawtrail.evidence.store import (
 from lawtrail.ledger.keys import KeyDirectory, KeyFileError
 from lawtrail.ledger.log import Ledger, LedgerError, StoredCheckpoint, StoredEntry
 from lawtrail.ledger.signing import CheckpointSigner
-from lawtrail.services import case_json
+from lawtrail.services import case_json, secrecy_events
 from lawtrail.verify import BAG_NOTE_HEADER, SIGNATURE_FILE
 
 PROOFS_FORMAT = "lawtrail-proofs/1"
@@ -284,6 +284,9 @@ def _export(
         data = case_json(ledger, agency, case_number)
         if data is None:  # pragma: no cover - a readable case entry was found above
             raise ExportError(f"案件 {case_number} 不存在于机关 {agency} 的账本中")
+        # Secrecy labels travel with the package (issue #16): a court's package holds
+        # everything, and what of it is 国家秘密 / 商业秘密 / 个人隐私 / 工作秘密 says so.
+        labels = secrecy.fold(secrecy_events(ledger, agency, case_number)).labels
         witnesses = _latest_cosigned(ledger, agency, checkpoint.size)
         stamps = [s for s in ledger.timestamps(agency) if s[0] <= checkpoint.size]
         stamp = stamps[-1] if stamps else None
@@ -311,6 +314,8 @@ def _export(
     bag = _Bag(root)
     case_text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     bag.add_bytes("case.json", case_text.encode("utf-8"))
+    if labels:
+        bag.add_bytes("secrecy/labels.json", _labels_json(labels.values()))
 
     entry_list = []
     for entry, proof in zip(entries, proofs, strict=True):
@@ -418,6 +423,37 @@ def _export(
 
 _NOT_INTACT = "账本不完好，拒绝导出，请运行 lawtrail verify"
 _NAMED = 5  # entries named in one message
+
+
+def _labels_json(labels: Iterable[secrecy.Label]) -> bytes:
+    """The case's secrecy labels, lifted ones included, each with the sequence number of its
+    entry in the agency's log (where it is proven); the package's manifests sign the file."""
+    rows = [
+        {
+            "label": label.id,
+            "kind": label.kind,
+            "kind_label": label.kind_label,
+            "target": label.target.to_json(),
+            "holder": label.holder,
+            "reference": dict(label.reference),
+            "reason": label.reason,
+            "by": label.by,
+            "at": timeutil.local(label.at).isoformat(),
+            "seq": label.seq,
+            "active": label.active,
+            "lifted_by": label.lifted_by,
+            "lifted_reason": label.lifted_reason,
+            "lifted_at": timeutil.local(label.lifted_at).isoformat() if label.lifted_at else "",
+        }
+        for label in sorted(labels, key=lambda lb: lb.seq)
+    ]
+    doc = {
+        "format": "lawtrail-secrecy-labels/1",
+        "note": "本包所含内容的密级标识（000 第三十四条等）：标识为国家秘密、商业秘密、个人隐私、"
+        "工作秘密的内容应按保密规定管理，不得向无权人员提供",
+        "labels": rows,
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _time(text: Any) -> datetime | None:

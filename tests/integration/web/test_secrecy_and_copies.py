@@ -8,8 +8,11 @@ the verification page confirms the issued copy and rejects a changed one."""
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import re
 import subprocess
+import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +24,7 @@ import time_machine
 from django.test import Client
 
 from lawtrail import secrecy_service
+from lawtrail import verify as offline
 from lawtrail.core import secrecy, timeutil
 from lawtrail.core.secrecy import Target
 from lawtrail.web import actions, wiring
@@ -80,7 +84,9 @@ def _open_case() -> CaseIndex:
         "at": "2026-09-01T09:00:00+08:00",
         "fields": {
             "complainant": "王某某等12名农民工",
-            "content": f"公司拖欠工资；证人李四（身份证号 {WITNESS_ID}，电话 {WITNESS_PHONE}）知情。",
+            "content": (
+                f"公司拖欠工资；证人李四（身份证号 {WITNESS_ID}，电话 {WITNESS_PHONE}）知情。"
+            ),
             "taken_up": True,
         },
     }
@@ -454,3 +460,43 @@ def test_the_verification_page_confirms_an_issued_copy_and_rejects_a_changed_one
     assert "不一致" in bad.content.decode()
     by_digest = anyone.post("/copies/verify/", {"sha256": hashlib.sha256(pdf).hexdigest()})
     assert "一致" in by_digest.content.decode() and "不一致" not in by_digest.content.decode()
+
+
+# ---------------------------------------------------------------------------- packages
+
+
+def test_a_court_package_holds_everything_and_the_labels_travel_with_it(
+    case: CaseIndex, login: Login, tmp_path: Path, web_env: Path
+) -> None:
+    label(case, "trade_secret", Target("field", record="c2", field="content"), holder="p1")
+    lifted = label(case, "work_secret", Target("record", record="c1"))
+    secrecy_service.do_lift(
+        wiring.ledger(),
+        case.agency_id,
+        case.case_number,
+        lifted,
+        reason="案件已办结，不再作为工作秘密",
+        by="hrss.head",
+    )
+    response = login("hrss.archivist").get(f"/cases/{case.pk}/export/")
+    assert response.status_code == 200, response.content[:500]
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        zf.extractall(tmp_path / "out")
+    [bag] = [p for p in (tmp_path / "out").iterdir() if p.is_dir()]
+    key = (web_env / "keys" / f"{case.agency_id}.vkey").read_text("utf-8")
+    checked = offline.verify_package(bag, key=key, allow_unwitnessed=True)
+    assert checked.intact, offline.report_text(checked)
+    # everything: the labelled record's content is in the court's package …
+    assert TRADE_SECRET in (bag / "data" / "case.json").read_text("utf-8")
+    # … and says it is a trade secret; the lifted label stays, marked lifted
+    labels = json.loads((bag / "data" / "secrecy" / "labels.json").read_text("utf-8"))
+    by_kind = {row["kind"]: row for row in labels["labels"]}
+    assert by_kind["trade_secret"]["target"] == {
+        "kind": "field",
+        "record": "c2",
+        "field": "content",
+    }
+    assert by_kind["trade_secret"]["active"] is True
+    assert by_kind["work_secret"]["active"] is False
+    assert by_kind["work_secret"]["lifted_by"] == "hrss.head"
