@@ -29,9 +29,9 @@ from lawtrail.core.model import Case, Media, Record, Signature
 from lawtrail.documents import CaseVolume, DocumentError, DocumentRenderer
 from lawtrail.documents.form import (
     SEALS_DIR,
-    demo_seal_png,
     SealSource,
     Typography,
+    demo_seal_png,
     installed_font_families,
     package_path,
     retention_label,
@@ -238,7 +238,9 @@ def test_every_page_of_a_transcript_carries_the_signature_lines_and_its_page_cou
     # The party's screen signature is printed on every page's line; the officer signed on
     # paper, so his line stays blank there and his cell in the table shows 年 月 日.
     pictures = pdf_images(document.data)
-    pages_with_signature = {page for page, width, height in pictures if (width, height) == (160, 50)}
+    pages_with_signature = {
+        page for page, width, height in pictures if (width, height) == (160, 50)
+    }
     assert pages_with_signature == set(range(1, document.pages + 1))
     last = pdf_text(document.data, document.pages)
     assert "以上笔录我已看过，与我所述相符。" in last
@@ -297,9 +299,10 @@ def test_the_docx_names_the_deployment_fonts() -> None:
 
     def fonts(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            return package.read("word/styles.xml").decode() + package.read(
-                "word/document.xml"
-            ).decode()
+            return (
+                package.read("word/styles.xml").decode()
+                + package.read("word/document.xml").decode()
+            )
 
     assert 'w:eastAsia="仿宋_GB2312"' in fonts(default.data)
     assert 'w:eastAsia="方正小标宋简体"' in fonts(default.data)
@@ -349,7 +352,7 @@ def evidence_volume() -> tuple[Case, CaseVolume, dict[str, bytes]]:
         "cf0", "case_file", at(2026, 11, 12, 9, 0),
         fields={"archivist": "o1", "volume_number": "旧卷", "retention": "永久"},
     )  # fmt: skip
-    records = tuple(inquiry if r.id == "r04" else r for r in case.records) + (archived,)
+    records = (*(inquiry if r.id == "r04" else r for r in case.records), archived)
     case = dataclasses.replace(case, records=records)
     renderer = DocumentRenderer(seal=SealSource(), image=blobs.get)
     volume = renderer.volume(
@@ -400,7 +403,7 @@ def test_scanned_evidence_appears_at_its_place_in_the_volume(
 def test_the_volume_cover_has_the_archival_fields_and_no_page_number(
     evidence_volume: tuple[Case, CaseVolume, dict[str, bytes]],
 ) -> None:
-    case, volume, blobs = evidence_volume
+    _case, volume, blobs = evidence_volume
     cover = pdf_text(volume.pdf, 1)
     for text in (
         "全宗号Z045",
@@ -493,8 +496,8 @@ def test_docx_decision_notice_and_transcript_are_laid_out_as_pages(tmp_path: Pat
     renderer = DocumentRenderer(seal=SealSource())
     out = ARTIFACTS / "docx"
     for template_id, record, expected in (
-        ("decision", decision, ["行政处罚决定书", "通市监罚〔2026〕12号", "通化市鑫盛达商贸有限公司",
-                                "六十日内", "2026年4月20日"]),
+        ("decision", decision, ["行政处罚决定书", "通市监罚〔2026〕12号",
+                                "通化市鑫盛达商贸有限公司", "六十日内", "2026年4月20日"]),
         ("rights_notice", notice, ["权利告知书", "通化市鑫盛达商贸有限公司", "陈述"]),
         ("inquiry_record", inquiry, ["询问笔录", "马宏伟", "第39个问题",
                                      "以上笔录我已看过，与我所述相符。"]),
@@ -535,4 +538,3 @@ def test_a_signed_volume_validates(credentials: tuple[Path, Path]) -> None:
     assert status.bottom_line  # type: ignore[attr-defined]
     assert volume.secondary is not None
     assert validate(volume.secondary.pdf, ca).bottom_line  # type: ignore[attr-defined]
-

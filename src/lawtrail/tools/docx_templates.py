@@ -284,7 +284,8 @@ def signatures(doc: Doc) -> None:
                     "{{ s.name }}",
                     "{{ s.role }}{% if s.method != '手写签名' %}（{{ s.method }}）{% endif %}",
                     "{{ s.image }}",
-                    "{% if s.has_image and s.at %}{{ s.at }}{% else %}　　年　　月　　日{% endif %}",
+                    "{% if s.has_image and s.at %}{{ s.at }}"
+                    "{% else %}　　年　　月　　日{% endif %}",
                 ),
             ),
             (
