@@ -50,8 +50,9 @@ def open_media_store(url: str | None = None) -> MediaStore:
 
 
 def document_renderer(store: MediaStore) -> DocumentRenderer:
-    """The 文书 renderer: the agency's replacement templates, if any, and signature images
-    (scans, on-screen drawings) read from the evidence store."""
+    """The 文书 renderer: the agency's replacement templates, if any, signature images (scans,
+    on-screen drawings) and scanned evidence read from the evidence store, the deployment's
+    fonts, the agencies' seals and their PDF signing certificates (config.py)."""
     from lawtrail.documents import DocumentRenderer
 
     def image(sha256: str) -> bytes | None:
@@ -61,4 +62,15 @@ def document_renderer(store: MediaStore) -> DocumentRenderer:
             data: bytes = fh.read()
         return data
 
-    return DocumentRenderer(override_dir=config.templates_dir(), image=image)
+    from lawtrail.documents.form import SealSource, Typography
+    from lawtrail.documents.pades import PdfSigner
+
+    fonts = config.document_fonts()
+    signing = config.pdf_signing_dir()
+    return DocumentRenderer(
+        override_dir=config.templates_dir(),
+        image=image,
+        typography=Typography.with_fonts(**fonts),
+        seal=SealSource(config.seals_dir(), demo=config.demo_seals()),
+        pdf_signer=PdfSigner(signing) if signing is not None else None,
+    )

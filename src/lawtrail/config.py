@@ -137,6 +137,48 @@ def templates_dir() -> Path | None:
     return default if default.is_dir() else None
 
 
+def document_fonts() -> dict[str, tuple[str, ...]]:
+    """The deployment's own fonts for the 文书 (documents/form.py Typography), each a
+    comma-separated list of font family names put before the GB/T 9704 defaults:
+    LAWTRAIL_FONT_TITLE (小标宋), LAWTRAIL_FONT_BODY (仿宋), LAWTRAIL_FONT_HEADING (黑体),
+    LAWTRAIL_FONT_KAI (楷体)."""
+    result = {}
+    for part in ("title", "body", "heading", "kai"):
+        value = env_str(f"LAWTRAIL_FONT_{part.upper()}", "")
+        result[part] = tuple(n.strip() for n in value.split(",") if n.strip())
+    return result
+
+
+def seals_dir() -> Path | None:
+    """The agencies' seal images (<dir>/<agency>.png) printed on issued 文书:
+    LAWTRAIL_SEALS_DIR, else <data dir>/seals when it exists. An agency without one there
+    gets the shipped demo seal marked 样章 unless LAWTRAIL_DEMO_SEALS=0."""
+    if os.environ.get("LAWTRAIL_SEALS_DIR") is not None:
+        path = env_path("LAWTRAIL_SEALS_DIR", Path())
+        if not path.is_dir():
+            raise ConfigError(f"环境变量 LAWTRAIL_SEALS_DIR 指向的目录不存在：{path}")
+        return path
+    default = data_dir() / "seals"
+    return default if default.is_dir() else None
+
+
+def demo_seals() -> bool:
+    return env_str("LAWTRAIL_DEMO_SEALS", "1") != "0"
+
+
+def pdf_signing_dir() -> Path | None:
+    """The agencies' signing keys and certificates for the PAdES signature of issued PDFs
+    (<dir>/<agency>.key.pem, .cert.pem, .chain.pem; documents/pades.py):
+    LAWTRAIL_PDF_SIGNING_DIR, else <data dir>/pdf-signing when it exists."""
+    if os.environ.get("LAWTRAIL_PDF_SIGNING_DIR") is not None:
+        path = env_path("LAWTRAIL_PDF_SIGNING_DIR", Path())
+        if not path.is_dir():
+            raise ConfigError(f"环境变量 LAWTRAIL_PDF_SIGNING_DIR 指向的目录不存在：{path}")
+        return path
+    default = data_dir() / "pdf-signing"
+    return default if default.is_dir() else None
+
+
 def witness_state_dir() -> Path | None:
     value = os.environ.get("LAWTRAIL_WITNESS_STATE")
     return env_path("LAWTRAIL_WITNESS_STATE", Path()) if value is not None else None

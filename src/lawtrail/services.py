@@ -978,6 +978,32 @@ def do_archive_case(
         "catalog": catalog,
         "location": stored.location,
     }
+    # The 副卷 of internal deliberation, where the agency's archive profile keeps one
+    # (documents/form.py): stored and recorded beside the volume, in the same transaction.
+    secondary: dict[str, Any] | None = None
+    if volume.secondary is not None:
+        kept = store.put(iter((volume.secondary.pdf,)))
+        secondary = {
+            **{k: document[k] for k in ("format", "media_type", "volume_number")},
+            "template": "case_volume_secondary",
+            "record": record_id,
+            "filename": f"{case_number}-案卷（副卷）.pdf",
+            "sha256": kept.sha256,
+            "sm3": kept.sm3,
+            "size": kept.size,
+            "pages": volume.secondary.pages,
+            "catalog": [
+                {
+                    "number": item.number,
+                    "title": item.title,
+                    "first_page": item.first_page,
+                    "last_page": item.last_page,
+                    "record": item.record_id or "",
+                }
+                for item in volume.secondary.catalog
+            ],
+            "location": kept.location,
+        }
     record: dict[str, Any] = {
         "id": record_id,
         "kind": "case_file",
@@ -1014,7 +1040,10 @@ def do_archive_case(
         }
         _validated(candidate, "案卷归档记录")
         volume_entry = NewEntry(case_number, "document", stored.sha256, document, actor)
-        receipt = ledger.append_in_transaction(agency, [volume_entry], recorded_at=now)[0]
+        entries = [volume_entry]
+        if secondary is not None:
+            entries.append(NewEntry(case_number, "document", secondary["sha256"], secondary, actor))
+        receipt = ledger.append_in_transaction(agency, entries, recorded_at=now)[0]
         # The completeness commitment (issue #12): every entry of the case so far, the volume
         # just appended included, found by the case its hashed body names.
         info = ledger.log_info(agency)

@@ -91,8 +91,16 @@ def test_archiving_assembles_the_volume_and_records_it_with_the_case_file_record
     assert record.fields["volume_number"] == "本人社档〔2026〕15-1"
     catalog = volume.body["catalog"]
     assert [c["number"] for c in catalog] == list(range(1, len(catalog) + 1))
-    # Every effective record is in the volume, each starting after the previous one.
-    assert len(catalog) >= len([r for r in case.records if r.kind not in ("case_file",)])
+    # Every effective record is in the volume or (internal deliberation, this agency keeps a
+    # 副卷) in the 副卷 recorded beside it, each starting after the previous one.
+    side = world.ledger.entry(AGENCY, seq - 1)
+    assert side is not None and side.type == "document"
+    secondary = side.data()["document"]
+    assert secondary["template"] == "case_volume_secondary"
+    assert secondary["record"] == record.id
+    listed = {c["record"] for c in catalog} | {c["record"] for c in secondary["catalog"]}
+    assert listed == {r.id for r in case.records if r.kind != "case_file"}
+    assert {c["title"] for c in secondary["catalog"]} >= {"法制审核意见书"}
     assert all(a["last_page"] < b["first_page"] for a, b in itertools.pairwise(catalog))
     assert record.fields["documents"][0].startswith("1. ")
     path = world.tmp / "volume.pdf"
@@ -107,8 +115,8 @@ def test_archiving_assembles_the_volume_and_records_it_with_the_case_file_record
         "本溪市人力资源和社会保障局",
     ):
         assert needle.replace(" ", "") in text.replace(" ", ""), needle
-    # The document entry precedes the record, in the same transaction.
-    entry = world.ledger.entry(AGENCY, seq - 1)
+    # The document entries precede the record, in the same transaction.
+    entry = world.ledger.entry(AGENCY, seq - 2)
     assert entry is not None and entry.type == "document"
     assert entry.data()["document"]["template"] == "case_volume"
     assert entry.data()["actor"] == "archivist.wang"
@@ -200,5 +208,7 @@ def test_the_archive_package_of_an_archived_case_carries_its_volume(world: World
     assert volume_check["result"] == "通过"
     result = offline.verify_package(bag)
     assert result.problems == []
-    assert result.documents == 1
+    # The volume and, beside it, the 副卷 of internal deliberation (this agency keeps one).
+    assert result.documents == 2
+    assert (bag / f"data/documents/{world.case_number}-案卷（副卷）.pdf").is_file()
     assert volume.sha256 in (bag / "data/ledger/proofs.json").read_text("utf-8")

@@ -585,9 +585,7 @@ def test_the_catalog_numbers_the_pages_of_the_volume(
     case, volume = volumes[agency]
     catalog = volume.catalog
     assert volume.pages == pdf_pages(volume.pdf)
-    records = [
-        r for r in case.effective_records() if r.kind not in ("access", "void", "case_file")
-    ]
+    records = [r for r in case.effective_records() if r.kind not in ("access", "void", "case_file")]
     # These agencies keep a 副卷: internal deliberation is filed there, the rest in the 正卷.
     assert volume.part == "正卷" and volume.secondary is not None
     main = [r.id for r in records if r.kind not in SECONDARY_KINDS]
@@ -618,7 +616,10 @@ def test_the_catalog_numbers_the_pages_of_the_volume(
         assert re.match(rf"{entry.first_page}(?!\d)", page)
         assert "—1—" not in page
         assert entry.responsible == AGENCY_NAMES[agency]
-    for unnumbered in (*range(1, front + 1), *range(front + volume.numbered_pages + 1, volume.pages + 1)):
+    for unnumbered in (
+        *range(1, front + 1),
+        *range(front + volume.numbered_pages + 1, volume.pages + 1),
+    ):
         page = pdf_text(volume.pdf, unnumbered)
         assert not re.match(r"\d", page), unnumbered
         assert not re.search(r"—\d+—", page), unnumbered

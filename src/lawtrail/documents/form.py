@@ -158,7 +158,9 @@ def demo_seal_png(agency_name: str, *, size: int = 480) -> bytes:
     draw = ImageDraw.Draw(image)
     c = size / 2
     ring = size * 0.03
-    draw.ellipse((ring / 2, ring / 2, size - ring / 2, size - ring / 2), outline=red, width=int(ring))
+    draw.ellipse(
+        (ring / 2, ring / 2, size - ring / 2, size - ring / 2), outline=red, width=int(ring)
+    )
     font_path = _font_file(FALLBACK_SANS)
     name_font = ImageFont.truetype(font_path, int(size * 0.095), index=_font_index(font_path))
     mark_font = ImageFont.truetype(font_path, int(size * 0.13), index=_font_index(font_path))

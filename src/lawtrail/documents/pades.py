@@ -55,7 +55,7 @@ class PdfSigner:
 
         chain = self._directory / f"{agency}.chain.pem"
         try:
-            signer = signers.SimpleSigner.load(
+            signer = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
                 str(self._directory / f"{agency}.key.pem"),
                 str(self._directory / f"{agency}.cert.pem"),
                 ca_chain_files=(str(chain),) if chain.is_file() else (),
@@ -72,7 +72,8 @@ class PdfSigner:
             subfilter=SigSeedSubFilter.PADES,
         )
         out = signers.sign_pdf(writer, meta, signer=signer)
-        return out.getvalue()
+        signed: bytes = out.getvalue()
+        return signed
 
 
 def make_demo_credentials(

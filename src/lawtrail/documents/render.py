@@ -120,6 +120,7 @@ class Evidence:
         stem = Path(self.media.filename).stem if self.media.filename else self.media.sha256[:12]
         return f"{stem}（{'扫描件' if self.pdf_pages else '照片'}）"
 
+
 HTML_DIR = TEMPLATE_ROOT / "html"
 DOCX_DIR = TEMPLATE_ROOT / "docx"
 
@@ -303,18 +304,21 @@ class DocumentRenderer:
         if profile.secondary_volume:
             secondary_records = [r for r in records if r.kind in SECONDARY_KINDS]
             records = [r for r in records if r.kind not in SECONDARY_KINDS]
-        particulars = {
-            "volume_number": volume_number,
-            "archivist": archivist,
-            "retention": retention,
-            "archived_at": archived_at,
-        }
-        secondary = None
-        if secondary_records:
-            secondary = self._assemble(
-                case, secondary_records, profile, "副卷", **particulars
+
+        def assemble(chosen: Sequence[Record], part: str) -> CaseVolume:
+            return self._assemble(
+                case,
+                chosen,
+                profile,
+                part,
+                volume_number=volume_number,
+                archivist=archivist,
+                retention=retention,
+                archived_at=archived_at,
             )
-        main = self._assemble(case, records, profile, "正卷" if secondary else "", **particulars)
+
+        secondary = assemble(secondary_records, "副卷") if secondary_records else None
+        main = assemble(records, "正卷" if secondary else "")
         return dataclasses.replace(main, secondary=secondary)
 
     def _assemble(
@@ -434,7 +438,7 @@ class DocumentRenderer:
         """The scanned evidence and photos of a record that the volume takes in: a PDF (its
         pages) or a JPEG/PNG picture, read from the evidence store; audio and video stay in
         the archive package and are listed in the 备考表."""
-        result = []
+        result: list[Evidence] = []
         if self._image is None:
             return result
         for media in record.media:
@@ -513,9 +517,7 @@ class DocumentRenderer:
                 "fonds": profile.fonds,
                 "catalog_number": profile.catalog,
                 "reference": profile.reference(volume_number),
-                "decision_number": (
-                    document_number(case, decisions[-1]) if decisions else ""
-                ),
+                "decision_number": (document_number(case, decisions[-1]) if decisions else ""),
                 "opened": chinese_date(case.opened_at),
                 "closed": chinese_date(closures[-1].at) if closures else "",
                 "unit": self._agency_name(case),

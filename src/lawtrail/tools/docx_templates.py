@@ -285,7 +285,8 @@ def signatures(doc: Doc) -> None:
                     "{{ s.name }}",
                     "{{ s.role }}{% if s.method != '手写签名' %}（{{ s.method }}）{% endif %}",
                     "{{ s.image }}",
-                    "{% if s.has_image and s.at %}{{ s.at }}{% else %}　　年　　月　　日{% endif %}",
+                    "{% if s.has_image and s.at %}{{ s.at }}"
+                    "{% else %}　　年　　月　　日{% endif %}",
                 ),
             ),
             (
@@ -745,25 +746,41 @@ def record() -> Doc:
 
 
 def case_cover() -> Doc:
+    """The 案卷封面 (as templates/html/case_cover.html): 全宗号, 目录号, 案卷号 and 档号, the
+    decision's 文号, 立案/结案日期, 承办单位/人, 处理结果, 保管期限; no page number."""
     doc = new_document(cover=True)
-    para(doc, "{{ agency.name }}", size=18, align="center", before=30)
-    para(doc, "{{ document.title }}", size=30, bold=True, align="center", before=18, after=36)
+    para(doc, "全宗号：{{ volume.fonds }}　　目录号：{{ volume.catalog_number }}", size=12,
+         align="right")  # fmt: skip
+    para(doc, "{{ agency.name }}", size=18, align="center", before=18, font=TITLE_FONT)
+    para(doc, "{{ document.title }}", size=26, align="center", before=12, font=TITLE_FONT)
+    para(
+        doc,
+        "{% if volume.part %}（{{ volume.part }}）{% endif %}",
+        size=BODY_SIZE,
+        align="center",
+        after=18,
+    )
     form(
         doc,
         (
             ("案卷题名", "{{ case.title }}"),
+            ("案卷号", "{{ volume.number }}"),
+            ("档号", "{{ volume.reference }}"),
             ("案号", "{{ case.number }}"),
+            ("决定书文号", "{{ volume.decision_number }}"),
             ("当事人", PARTY_NAMES),
             ("执法类别", "{{ case.acts }}（{{ case.procedure }}）"),
-            ("起止日期", "{{ volume.start }}至{{ volume.end }}"),
+            ("立案日期", "{{ volume.opened }}"),
+            ("结案日期", "{{ volume.closed }}"),
+            ("承办单位", "{{ volume.unit }}"),
+            ("承办人", "{{ volume.handlers }}"),
+            ("处理结果", "{{ volume.result }}"),
             ("卷内文件", "{{ volume.documents }}件　　共{{ volume.pages or '　　' }}页"),
             ("保管期限", "{{ volume.retention }}"),
-            ("案卷号", "{{ volume.number }}"),
-            ("立卷单位", "{{ agency.name }}"),
             ("立卷人", "{{ volume.archivist }}"),
             ("立卷日期", "{{ volume.archived }}"),
         ),
-        size=14,
+        size=12,
     )
     return doc
 
@@ -812,7 +829,7 @@ def case_remarks() -> Doc:
         + PARTY_NAMES
         + "）的行政执法案卷，"
         "共有文件{{ volume.documents }}件，共{{ volume.pages or '　　' }}页"
-        "（含案卷封面、卷内目录和本备考表）。",
+        "（自第一份文件起编页号，案卷封面、卷内目录和本备考表不编页号）。",
         indent=True,
         align="justify",
     )
@@ -820,18 +837,24 @@ def case_remarks() -> Doc:
     para(
         doc,
         "本案音像资料及照片共{{ volume.media|length }}件，按规定另行存储，"
-        "以下列 SHA-256 校验值标识，可据以核对其完整性：",
+        "以下列 SHA-256 校验值标识，原件存于本案归档包（BagIt）的 data/media/ 目录，"
+        "可据以核对其完整性：",
         indent=True,
         align="justify",
     )
     loop_table(
         doc,
-        ("序号", "类型", "文件名", "SHA-256 校验值"),
+        ("序号", "类型", "文件名", "SHA-256 校验值及归档包位置"),
         (0.08, 0.09, 0.37, 0.46),
         (
             (
                 "x in volume.media",
-                ("{{ loop.index }}", "{{ x.type }}", "{{ x.filename }}", "{{ x.sha256 }}"),
+                (
+                    "{{ loop.index }}",
+                    "{{ x.type }}",
+                    "{{ x.filename }}",
+                    "{{ x.sha256 }} {{ x.package }}",
+                ),
             ),
         ),
         size=9,

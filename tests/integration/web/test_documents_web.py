@@ -346,7 +346,8 @@ def test_the_archivist_archives_a_closed_case_and_the_volume_downloads(
     assert "导出电子档案包" in page
 
     response = client.post(
-        f"/cases/{index.pk}/archive/", {"volume_number": "栾统档〔2026〕7号", "retention": "长期"}
+        f"/cases/{index.pk}/archive/",
+        {"volume_number": "栾统档〔2026〕7号", "retention": "定期30年"},
     )
     assert response.status_code == 302
     assert response["Location"] == f"/cases/{index.pk}/"
@@ -355,7 +356,7 @@ def test_the_archivist_archives_a_closed_case_and_the_volume_downloads(
     [case_file] = [r for r in case.records if r.kind == "case_file"]
     assert case_file.fields["archivist"] == "stats.archivist"
     assert case_file.fields["volume_number"] == "栾统档〔2026〕7号"
-    assert case_file.fields["retention"] == "长期"
+    assert case_file.fields["retention"] == "定期30年"
     assert case.person("stats.archivist") is not None  # put into the case's people
     [volume] = documents(index)
     assert volume["template"] == "case_volume" and volume["record"] == case_file.id
@@ -377,7 +378,8 @@ def test_the_archivist_archives_a_closed_case_and_the_volume_downloads(
 
     before = written(index)
     again = client.post(
-        f"/cases/{index.pk}/archive/", {"volume_number": "栾统档〔2026〕7号", "retention": "长期"}
+        f"/cases/{index.pk}/archive/",
+        {"volume_number": "栾统档〔2026〕7号", "retention": "定期30年"},
     )
     assert again.status_code == 200
     assert "无需重新归档" in again.content.decode()
@@ -429,7 +431,7 @@ def test_archiving_a_case_not_yet_closed_is_refused_in_chinese_and_stores_nothin
     empty = client.post(f"/cases/{index.pk}/archive/", {"volume_number": " ", "retention": "永久"})
     assert "请填写案卷号" in empty.content.decode()
     odd = client.post(f"/cases/{index.pk}/archive/", {"volume_number": "V", "retention": "5年"})
-    assert "保管期限应为：永久、长期、30年、10年" in odd.content.decode()
+    assert "保管期限应为：永久、定期30年、定期10年" in odd.content.decode()
     assert written(index) == before
 
 
