@@ -470,8 +470,15 @@ def form_records(agency: str) -> dict[str, tuple[Record, list[str]]]:
     }
 
 
+COMPULSORY_FORMS = ("compulsory_measure", "compulsory_extension", "compulsory_release")
+
+
 def applies(agency: str, kind: str) -> bool:
-    """A form applies to every agency unless it is another agency's own form."""
+    """A form applies to every agency unless it is another agency's own form; the forms of
+    行政强制 to the agencies whose regulation covers 行政强制 (acts_covered)."""
+    pack = load_pack(agency)
+    if kind in COMPULSORY_FORMS and "compulsory" not in pack.acts_covered:
+        return False
     owners = [a for a in agency_ids() if kind in load_pack(a).documents.own_forms]
     return not owners or agency in owners
 
@@ -503,6 +510,8 @@ def test_every_form_states_its_statutory_content_for_every_agency_it_applies_to(
         case = dataclasses.replace(case, records=(*case.records, record))
         number = document_number(case, record)
         pattern = load_pack(agency).documents.number_patterns.get(kind)
+        if kind in COMPULSORY_FORMS or kind in load_pack(agency).documents.own_forms:
+            assert pattern is not None, f"{agency} numbers no {kind}"
         if pattern is not None:
             year, n = re.findall(r"〔(\d{4})〕(\d+)号", case.case_number)[0]
             assert number == pattern.format(int(year), int(n))

@@ -162,7 +162,7 @@ def compulsory_measure(b: ContextBuilder, r: Record, ctx: Mapping[str, Any]) -> 
             + (f"依据{f.legal_basis}的规定，" if f.legal_basis else "")
             + f"决定对{you}的下列场所、设施或者财物实施{f.measure}的行政强制措施，"
             f"期限为{days}日（《中华人民共和国行政强制法》第二十五条）。",
-            "对查封的场所、设施或者财物，当事人不得擅自启封、转移、损毁、隐匿。",
+            "对查封、扣押的场所、设施或者财物，当事人不得擅自启封、使用、转移、损毁或者隐匿。",
             _remedies(ctx),
         ],
         "lists": [{"title": "场所、设施、财物清单", "items": _lines(r, "items")}],
