@@ -26,6 +26,7 @@ from docx import Document as DocxDocument
 
 from lawtrail.core.caseio import parse_case
 from lawtrail.core.model import Case, Correction, OfficerPresence, Record
+from lawtrail.core.record_kinds import RECORD_KINDS
 from lawtrail.core.rules import PackError, agency_ids, load_pack, parse_pack
 from lawtrail.core.timeutil import SHANGHAI
 from lawtrail.documents import DocumentRenderer, template_for
@@ -602,3 +603,52 @@ def test_a_pack_with_a_bad_number_pattern_or_form_is_refused() -> None:
         parse_pack(head + '[documents]\nown_forms = ["no_such_kind"]\n')
     settings: Any = parse_pack(head).documents
     assert settings.self_name == "本机关"
+
+
+# Internal forms (审批表, 报告, 登记表) and the party's own papers: the generic sheet, with their
+# official titles, their fields, no 文号 and no seal of the agency.
+INTERNAL_FORMS: Mapping[str, tuple[dict[str, Any], str]] = {
+    "case_source_registration": (
+        {"source": "complaint", "summary": "群众举报销售假鞋"},
+        "投诉、举报",
+    ),
+    "no_filing_approval": ({"reason": "违法事实不能成立", "head": PERSON}, "违法事实不能成立"),
+    "investigation_report": (
+        {"facts": "销售假冒商品", "evidence": ("询问笔录",), "proposal": "罚款"},
+        "1.询问笔录",
+    ),
+    "case_approval": ({"case_summary": "销售假冒商品", "head_opinion": "同意"}, "销售假冒商品"),
+    "hearing_report": (
+        {"summary": "听证如期举行", "opinion": "维持原拟处罚意见"},
+        "维持原拟处罚意见",
+    ),
+    "closure_approval": ({"result": "罚款已缴纳", "head_opinion": "同意结案"}, "罚款已缴纳"),
+    "confiscated_disposal": ({"items": ("假冒运动鞋185双",), "method": "destroy"}, "销毁"),
+    "sampling": ({"items": ("运动鞋2双",), "location": "当事人仓库"}, "当事人仓库"),
+    "address_confirmation": (
+        {"address": "通化市东昌区新华大街218号", "phone": "0435-1234567"},
+        "0435-1234567",
+    ),
+    "power_of_attorney": ({"agent": "王律师", "scope": "代为参加听证"}, "代为参加听证"),
+}
+INTERNAL_TITLES = {"sampling": "抽样记录"}
+
+
+@pytest.mark.parametrize("kind", sorted(INTERNAL_FORMS))
+def test_internal_forms_have_their_titles_and_no_number(kind: str) -> None:
+    fields, value = INTERNAL_FORMS[kind]
+    title = INTERNAL_TITLES.get(kind, RECORD_KINDS[kind].label)
+    case = load("tonghua-market", PENALTY_CASES["tonghua-market"][0])
+    record = Record("x1", kind, at(2026, 3, 10, 9, 0), fields=fields)
+    case = dataclasses.replace(case, records=(*case.records, record))
+    assert document_number(case, record) == ""
+    formats = ("pdf", "docx") if sorted(INTERNAL_FORMS).index(kind) % 3 == 0 else ("docx",)
+    for fmt in formats:
+        doc = RENDERER.render(template_for(kind).id, case, record, format=fmt)
+        if fmt == "pdf":
+            page_images(doc.data, f"internal-{kind}")
+        text = pdf_text(doc.data) if fmt == "pdf" else docx_text(doc.data)
+        assert title in text
+        assert value in text
+        assert "（印章）" not in text
+        assert "编号：" not in text
