@@ -649,6 +649,7 @@ def test_internal_forms_have_their_titles_and_no_number(kind: str) -> None:
             page_images(doc.data, f"internal-{kind}")
         text = pdf_text(doc.data) if fmt == "pdf" else docx_text(doc.data)
         assert title in text
+        assert f"{title}记录" not in text
         assert value in text
         assert "（印章）" not in text
         assert "编号：" not in text
