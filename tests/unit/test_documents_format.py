@@ -189,8 +189,11 @@ def test_each_record_kind_finds_its_template() -> None:
     assert template_for("decision").id == "decision"
     assert template_for("service").label == "送达回证"
     assert template_for("collective_discussion").id == "record"
+    # 先行登记保存证据通知书 and the other issued forms without a layout of their own (#17).
+    assert template_for("register_preservation").id == "notice"
     assert {t.id for t in TEMPLATES.values() if t.kind is None} == {
         "record",
+        "notice",
         "case_cover",
         "case_catalog",
         "case_remarks",

@@ -1420,10 +1420,6 @@ SIGNATURE_METHODS: Mapping[str, str] = {
 ACTS: Mapping[str, str] = {
     "license": "行政许可",
     "penalty": "行政处罚",
-    # 行政处罚法 (2021) 第五十七条第一款第（二）项、第三十三条: 不予行政处罚 is a decision too.
-    "no_penalty": "不予行政处罚",
-    # 劳动保障监察条例 第十八条第一款第（二）项: 行政处理决定 of a 劳动保障监察 case.
-    "handling": "行政处理",
     "compulsory": "行政强制",
     "levy": "行政征收",
     "fee": "行政收费",

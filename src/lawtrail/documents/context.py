@@ -249,7 +249,9 @@ def document_title(case: Case, record: Record, template: DocumentTemplate | None
     if record.kind in KIND_TITLES:
         return KIND_TITLES[record.kind]
     if template.id in (GENERIC, NOTICE):
-        return record_title(record.kind)
+        label = RECORD_KINDS[record.kind].label
+        # 案件调查终结报告, 听证报告: a report is titled as it is, not as a 记录.
+        return label if label.endswith("报告") else record_title(record.kind)
     return template.label
 
 

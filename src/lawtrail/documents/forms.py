@@ -40,13 +40,27 @@ def _remedies(ctx: Mapping[str, Any]) -> str:
     )
 
 
+_ORGANISATION_ENDINGS = ("公司", "厂", "店", "部", "中心", "社", "所", "院", "会", "局", "站", "行")
+
+
+def _you_for(recipient: str, ctx: Mapping[str, Any]) -> str:
+    """你单位 / 你 for the addressee: the party's kind when it is the party; otherwise what its
+    name says (an organisation's name ends with 公司, 厂, 中心 …)."""
+    if not recipient or recipient == ctx["party"]["name"]:
+        return str(ctx["wording"]["you"])
+    return "你单位" if recipient.endswith(_ORGANISATION_ENDINGS) else "你"
+
+
 def _ref(text: str) -> str:
     return f"（{text}）" if text else ""
 
 
 def _case(ctx: Mapping[str, Any]) -> str:
     case = ctx["case"]
-    return f"{case['title'] or '你单位的案件'}一案（案号：{case['number']}）"
+    title = case["title"] or f"{ctx['wording']['you']}的案件"
+    # 某某案 is named as it is; any other title becomes 某某一案.
+    named = title if title.endswith(("案", "案件")) else title + "一案"
+    return f"{named}（案号：{case['number']}）"
 
 
 def _proposed(ctx: Mapping[str, Any]) -> list[str]:
@@ -67,9 +81,10 @@ def _proposed(ctx: Mapping[str, Any]) -> list[str]:
 
 
 def inquiry_notice(b: ContextBuilder, r: Record, ctx: Mapping[str, Any]) -> Text:
-    f, you = ctx["f"], ctx["wording"]["you"]
+    f = ctx["f"]
+    you = _you_for(f.recipient, ctx)
     return {
-        "addressee": f.recipient,
+        "addressee": f.recipient or ctx["party"]["name"],
         "paragraphs": [
             f"因调查{_case(ctx)}，依据《中华人民共和国行政处罚法》第五十五条的规定，"
             f"请{you}（或者委托代理人）于{f.inquiry_at or '　　年　月　日'}"
@@ -84,10 +99,11 @@ def inquiry_notice(b: ContextBuilder, r: Record, ctx: Mapping[str, Any]) -> Text
 
 
 def material_request(b: ContextBuilder, r: Record, ctx: Mapping[str, Any]) -> Text:
-    f, you, me = ctx["f"], ctx["wording"]["you"], ctx["wording"]["self"]
+    f, me = ctx["f"], ctx["wording"]["self"]
+    you = _you_for(f.recipient, ctx)
     basis = f.legal_basis or "《中华人民共和国行政处罚法》第五十五条"
     return {
-        "addressee": f.recipient,
+        "addressee": f.recipient or ctx["party"]["name"],
         "paragraphs": [
             f"因调查{_case(ctx)}，依据{basis}的规定，请{you}于{f.deadline or '　　年　月　日'}前"
             f"将下列材料提供至{f.place or me}。",
@@ -146,7 +162,7 @@ def compulsory_measure(b: ContextBuilder, r: Record, ctx: Mapping[str, Any]) -> 
             + (f"依据{f.legal_basis}的规定，" if f.legal_basis else "")
             + f"决定对{you}的下列场所、设施或者财物实施{f.measure}的行政强制措施，"
             f"期限为{days}日（《中华人民共和国行政强制法》第二十五条）。",
-            "对查封的场所、设施或者财物，当事人不得擅自启封、转移、损毁、隐匿。",
+            "对查封、扣押的场所、设施或者财物，当事人不得擅自启封、使用、转移、损毁或者隐匿。",
             _remedies(ctx),
         ],
         "lists": [{"title": "场所、设施、财物清单", "items": _lines(r, "items")}],
@@ -402,7 +418,7 @@ def form_text(builder: ContextBuilder, record: Record, ctx: Mapping[str, Any]) -
         "addressee": text.get("addressee") or "",
         "paragraphs": [p for p in text.get("paragraphs", []) if p],
         "lists": [
-            {"title": x["title"], "items": [f"{n}. {i}" for n, i in enumerate(x["items"], 1)]}
+            {"title": x["title"], "entries": [f"{n}. {i}" for n, i in enumerate(x["items"], 1)]}
             for x in text.get("lists", [])
             if x["items"]
         ],

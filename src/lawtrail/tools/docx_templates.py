@@ -655,7 +655,7 @@ def notice() -> Doc:
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p for x in form.lists %}")
     heading(doc, "{{ x.title }}")
-    tag(doc, "{%p for item in x.items %}")
+    tag(doc, "{%p for item in x.entries %}")
     line(doc, "{{ item }}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
