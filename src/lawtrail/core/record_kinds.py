@@ -13,6 +13,7 @@ article instead of a record the officer cannot save at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -1615,3 +1616,24 @@ PENALTY_WORDS: tuple[tuple[str, str], ...] = (
     ("警告", "warning"),
     ("行政拘留", "detention"),
 )
+
+
+_RECORD_NUMBER = re.compile(r"(\d+)$")
+
+
+def record_label(record_id: str) -> str:
+    """A record as users name it: 第7份记录, not its id ``r7`` (issue #15: no raw ids shown).
+    The number is the record's place in the case; an id without one (an API client's own)
+    is shown as it is."""
+    found = _RECORD_NUMBER.search(str(record_id))
+    return f"第{int(found[1])}份记录" if found else str(record_id)
+
+
+# "记录 r9" as the rule engine's and the case format's messages name a record (they cite the
+# id, which the ledger and the tests rely on)
+_RECORD_CITED = re.compile(r"记录 ([A-Za-z][\w\-]*?\d+)(?![\w\-]) ?")
+
+
+def records_named(text: str) -> str:
+    """A message for users with each record it cites named by its number (第9份记录)."""
+    return _RECORD_CITED.sub(lambda m: record_label(m[1]), str(text))

@@ -32,6 +32,7 @@ from lawtrail.core.record_kinds import (
     FieldType,
     Stage,
 )
+from lawtrail.core.record_kinds import record_label as record_label  # the pages name records so
 from lawtrail.core.regulations import article_label, load_regulation
 from lawtrail.core.rules import SEVERITY_LABELS
 from lawtrail.ledger.log import LedgerError, StoredEntry, body_ref
@@ -596,17 +597,6 @@ def header_labels(case: Case) -> dict[str, Any]:
         "procedure": PROCEDURES.get(case.procedure, case.procedure),
         "origin": ORIGINS.get(case.origin, case.origin),
     }
-
-
-_RECORD_NUMBER = re.compile(r"(\d+)$")
-
-
-def record_label(record_id: str) -> str:
-    """A record as users name it: 第7份记录, not its id ``r7`` (issue #15: no raw ids shown).
-    The number is the record's place in the case; an id without one (an API client's own)
-    is shown as it is."""
-    found = _RECORD_NUMBER.search(str(record_id))
-    return f"第{int(found[1])}份记录" if found else str(record_id)
 
 
 def stage_label(stage: str) -> str:

@@ -47,6 +47,7 @@ from lawtrail.core.record_kinds import (
     FieldSpec,
     FieldType,
     RecordKind,
+    record_label,
 )
 from lawtrail.core.regulations import article_label
 from lawtrail.core.rules import FieldsCheck, load_pack
@@ -484,7 +485,7 @@ class RecordForm(forms.Form):
         f = self.fields
         if correcting is not None:
             f["correction_reason"] = _text(
-                "更正理由", required=True, help_text=f"更正记录 {correcting.id} 的原因"
+                "更正理由", required=True, help_text=f"更正{record_label(correcting.id)}的原因"
             )
         f["at"] = ShanghaiDateTimeField(label="行为发生时间", required=True, help_text="北京时间")
         self.entered = entered_fields(kind, roles)

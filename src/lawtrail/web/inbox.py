@@ -28,7 +28,12 @@ from typing import Any
 from lawtrail.core import role_acts, timeutil
 from lawtrail.core.engine import Evaluation
 from lawtrail.core.model import Case, Record
-from lawtrail.core.record_kinds import AV_EXEMPTION_ACT, RECORD_KINDS, opinion_decision
+from lawtrail.core.record_kinds import (
+    AV_EXEMPTION_ACT,
+    RECORD_KINDS,
+    opinion_decision,
+    record_label,
+)
 from lawtrail.core.rules import (
     ApprovalChainCheck,
     FollowedByCheck,
@@ -250,7 +255,7 @@ def _role_act_tasks(case: Case, effective: list[Record]) -> list[Task]:
                 Task(
                     act.role,
                     record.kind,
-                    f"{act.label}：{kind.label}（记录 {record.id}）",
+                    f"{act.label}：{kind.label}（{record_label(record.id)}）",
                     record=record.id,
                     step=ACT_STEP_PREFIX + act.name,
                 )
@@ -297,7 +302,7 @@ def _overdue_acts(case: Case, evaluation: Evaluation, effective: list[Record]) -
         check = rule.check
         assert isinstance(check, FollowedByCheck)
         record = by_id[finding.record]
-        label = f"{RECORD_KINDS[record.kind].label}（记录 {record.id}）"
+        label = f"{RECORD_KINDS[record.kind].label}（{record_label(record.id)}）"
         kinds_label = "、".join(RECORD_KINDS[k].label for k in check.kinds)
         tasks.append(
             Task(

@@ -239,7 +239,7 @@ class Sweep:
             if route is not None:
                 self.rendered.add(route.split(":")[0])
             for link in self.check(f"{who} {url}", response):
-                target = urljoin(url, link)
+                target = urljoin(url, link).split("#")[0]  # "#main" (跳到正文): the same page
                 parts = urlsplit(target)
                 if parts.scheme or parts.netloc or not parts.path.startswith("/"):
                     continue

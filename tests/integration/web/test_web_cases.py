@@ -20,7 +20,7 @@ from lawtrail import services
 from lawtrail.core import timeutil
 from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case
-from lawtrail.core.record_kinds import RECORD_KINDS
+from lawtrail.core.record_kinds import RECORD_KINDS, record_label
 from lawtrail.core.regulations import article_label
 from lawtrail.web import wiring
 from lawtrail.web.casepage import stage_label
@@ -514,7 +514,9 @@ def test_a_correction_is_a_new_record_pointing_at_the_old_one(
     assert new.id in effective
     assert "r13" not in effective
     case_page = page(client.get(f"/cases/{index.pk}/"))
-    assert f'更正记录 <a href="/cases/{index.pk}/records/{new.id}/">{new.id}</a>' in (case_page)
+    named = record_label(new.id)  # 第23份记录: the page names records, never by their id
+    assert f'更正记录 <a href="/cases/{index.pk}/records/{new.id}/">{named}</a>' in (case_page)
+    assert f">{new.id}<" not in case_page
     old_page = page(client.get(f"/cases/{index.pk}/records/r13/"))
     assert "本记录已不再有效" in old_page
     assert f"/cases/{index.pk}/records/{new.id}/" in old_page
