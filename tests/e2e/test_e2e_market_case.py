@@ -452,7 +452,7 @@ def test_a_market_case_walks_from_ex_officio_start_to_the_archive_through_the_pa
             "f_volume_number": f"通市监档〔2026〕罚字第{number[-5:-1]}号",
             "f_documents": "立案审批表\n现场检查笔录及录像\n行政处罚告知书\n法制审核意见书\n"
             "案件审批表\n行政处罚决定书\n送达回证（留置送达）及录像\n催告书及送达回证\n强制执行决定书",
-            "f_retention": "长期",
+            "f_retention": "定期30年",
             "sig_0_role": "archivist",
             "sig_0_signer": "person:market.archivist",
             "sig_0_method": "handwritten",

@@ -323,7 +323,7 @@ def test_a_stats_case_with_electronic_service_walks_to_the_archive_and_flags_the
             "f_volume_number": f"栾统档〔2026〕罚-{number[-5:-1]}",
             "f_documents": "立案审批表\n询问笔录\n权利告知书及传真送达记录\n负责人审批表\n"
             "行政处罚决定书\n电子邮件送达记录\n送达回证",
-            "f_retention": "长期",
+            "f_retention": "定期30年",
         },
         name="07-case-file",
     )

@@ -538,3 +538,29 @@ def test_a_signed_volume_validates(credentials: tuple[Path, Path]) -> None:
     assert status.bottom_line  # type: ignore[attr-defined]
     assert volume.secondary is not None
     assert validate(volume.secondary.pdf, ca).bottom_line  # type: ignore[attr-defined]
+
+
+def test_the_seal_never_stands_alone_on_a_page() -> None:
+    """However long the decision, the seal goes with the text before it (the review clause):
+    the page that carries the seal carries the end of the letter too."""
+    case = market_case()
+    decision = next(r for r in case.records if r.kind == "decision")
+    renderer = DocumentRenderer(seal=SealSource())
+    crossed = False
+    for extra in range(0, 24, 2):
+        facts = str(decision.fields.get("facts", "")) + "".join(
+            f"另查明：当事人第{n}次销售涉案运动鞋，有销售记录为证。" for n in range(extra * 3)
+        )
+        longer = dataclasses.replace(decision, fields={**decision.fields, "facts": facts})
+        document = renderer.render("decision", case, longer)
+        assert document.pages is not None
+        crossed = crossed or document.pages > 2
+        seal_pages = [
+            page
+            for page in range(1, document.pages + 1)
+            if "通化市市场监督管理局2026年4月20日" in pdf_text(document.data, page, layout=False)
+        ]
+        assert len(seal_pages) == 1, extra
+        page = pdf_text(document.data, seal_pages[0], layout=False)
+        assert "提起行政诉讼" in page, (extra, page[:80])
+    assert crossed  # the lengths tried push the seal across at least one page boundary

@@ -103,6 +103,9 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 # The page(s) of a scanned evidence file or photo in a volume (templates/html/case_evidence.html).
 EVIDENCE_TEMPLATE = "case_evidence"
 
+# The files a volume takes in: scanned PDFs and pictures (HEIC is not read by WeasyPrint).
+EVIDENCE_SUFFIXES = frozenset({".pdf", ".jpg", ".jpeg", ".png"})
+
 # The 案卷归档 record does not list itself (nor an earlier archiving) among the volume's files.
 NOT_IN_THE_VOLUME = frozenset({"case_file"})
 
@@ -442,6 +445,12 @@ class DocumentRenderer:
         if self._image is None:
             return result
         for media in record.media:
+            # Only stills are read (never a video into memory): photos and scans by name.
+            if (
+                media.type != "photo"
+                or Path(media.filename).suffix.lower() not in EVIDENCE_SUFFIXES
+            ):
+                continue
             data = self._image(media.sha256)
             if not data:
                 continue

@@ -189,7 +189,10 @@ def header(doc: Doc, *, number: bool = True) -> None:
 
 
 def heading(doc: Doc, text: str) -> None:
-    para(doc, text, size=BODY_SIZE, before=8, after=3, font=HEADING_FONT)
+    # Kept with what follows (a signature or media table never starts a page without its
+    # heading, as in the PDF's keep-together rules).
+    paragraph = para(doc, text, size=BODY_SIZE, before=8, after=3, font=HEADING_FONT)
+    paragraph.paragraph_format.keep_with_next = True
 
 
 def _cell(cell: Any, text: str, *, size: float, bold: bool = False, center: bool = False) -> None:

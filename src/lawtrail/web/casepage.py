@@ -613,8 +613,10 @@ def party_kind_label(kind: str) -> str:
 # ---------------------------------------------------------------------------- documents (#5)
 
 FORMAT_LABELS = {"pdf": "PDF", "docx": "Word"}
-# The volume is assembled by the archive service, not rendered from one template.
+# The volume is assembled by the archive service, not rendered from one template; so is its
+# 副卷 of internal deliberation where the agency keeps one (documents/form.py).
 VOLUME_TEMPLATE = "case_volume"
+SECONDARY_VOLUME_TEMPLATE = "case_volume_secondary"
 
 
 def document_label(template_id: str) -> str:
@@ -622,6 +624,8 @@ def document_label(template_id: str) -> str:
 
     if template_id == VOLUME_TEMPLATE:
         return "案卷（封面、卷内目录、卷内文件、备考表）"
+    if template_id == SECONDARY_VOLUME_TEMPLATE:
+        return "案卷副卷（内部审批、法制审核、集体讨论等）"
     template = TEMPLATES.get(template_id)
     return template.label if template is not None else template_id
 
@@ -661,7 +665,7 @@ def document_rows(
         body = data["document"]
         record_id = str(body.get("record") or "")
         record = case.record(record_id) if record_id else None
-        if body.get("template") == VOLUME_TEMPLATE:
+        if body.get("template") in (VOLUME_TEMPLATE, SECONDARY_VOLUME_TEMPLATE):
             number = f"案卷号 {body.get('volume_number', '')}"
         else:
             number = str(
