@@ -89,6 +89,13 @@ def test_a_party_copy_is_registered_approved_in_part_produced_and_downloaded(
     walk.submit(handler, "form.label-form button.primary")
     expect(handler.locator("table.labels")).to_contain_text("个人隐私")
     _both_widths(handler, walk, shot, "01-secrecy")
+    # An officer of the agency outside the case team sees the record masked.
+    officer = page_for("hrss.officer")
+    walk.visit(officer, f"/cases/{pk}/records/{second}/")
+    expect(officer.locator(".record-fields")).to_contain_text("〔内容已隐去：个人隐私〕")
+    expect(officer.locator(".record-fields")).not_to_contain_text(PRIVATE)
+    expect(officer.locator(".secrecy-notice")).to_contain_text("向负责人申请查看")
+    _both_widths(officer, walk, shot, "01b-masked-record")
 
     # The party's request, registered at the counter.
     handler.locator("a.button", has_text="登记查阅、复制申请").click()

@@ -27,8 +27,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from lawtrail.core import timeutil
 from lawtrail.core.record_kinds import RECORD_KINDS
-from lawtrail.web import actions, denials, wiring
+from lawtrail.core.secrecy import Item
+from lawtrail.web import actions, denials, secrecy_actions, wiring
 from lawtrail.web.access_labels import ACTION_LABELS
 from lawtrail.web.models import ApiToken, CaseIndex, User
 
@@ -79,6 +81,10 @@ NOT_CASE_SCOPED = {
     "otp_enrol": "the user's own second factor (a sign-in event: otp_enrolled)",
     "tokens": "the user's own API tokens (sign-in events: token_created)",
     "token_revoke": "revoking one of the user's own API tokens (a sign-in event: token_revoked)",
+    # 查阅/复制 (issue #16): the party's pages, no account
+    "copy_download": "the party's one-time download: its copy_downloaded entry in the agency's"
+    " log records it (test_secrecy_and_copies)",
+    "copy_verify": "anyone checks a file's digest against the issued copies (no case data)",
 }
 CASE_ROUTE = "cases/<int:pk>/"
 # Prefixes of patterns that are not the application's pages.
@@ -98,6 +104,10 @@ READ_ACTIONS = {
     "role_act": "view_record",
     "media_page": "view_media_list",
     "media_file": "view_media",
+    "case_secrecy": "view_secrecy",
+    "copy_new": "copy_form",
+    "copy_detail": "view_copy",
+    "copy_file": "download_copy",
     "get_case": "view_case",
     "list_records": "view_records",
     "get_record": "view_record",
@@ -187,7 +197,30 @@ def world(demo_cases: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     )
     assert uploaded.status_code in (200, 201), uploaded.content
     media = hashlib.sha256(WORLD_JPEG).hexdigest()
+    # A party's 查阅/复制 request with its copy made (issue #16).
+    copy = secrecy_actions.do_register_copy(
+        handler,
+        index,
+        requester={"name": "某公司"},
+        items=[Item("record", record.id)],
+        mode="copy",
+        received_via="counter",
+        received_at=timeutil.now(),
+    )
+    secrecy_actions.do_decide_copy(
+        User.objects.get(username="market.head"),
+        index,
+        copy,
+        outcome="whole",
+        approved=[Item("record", record.id)],
+        withheld=[],
+        reason="同意",
+    )
+    secrecy_actions.do_produce_copy(
+        handler, index, copy, delivery="disc", verify_url="http://testserver/copies/verify/"
+    )
     return {
+        "copy": copy,
         "index": index,
         "record": record.id,
         "approval": approval,
@@ -233,6 +266,7 @@ def _url(route: str, world: dict[str, Any], name: str) -> str:
         "kind": world["kind"],
         "format": "pdf",
         "sha256": world["document"] if name == "document_file" else world["media"],
+        "request_id": world["copy"],
     }
 
     def fill(match: re.Match[str]) -> str:

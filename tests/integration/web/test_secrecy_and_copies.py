@@ -229,9 +229,14 @@ def test_an_officer_outside_the_team_sees_the_record_masked_and_the_head_grants_
     assert TRADE_SECRET not in officer.get(f"/api/cases/{case.pk}").content.decode()
     refused = officer.post(f"/cases/{case.pk}/records/c2/document/pdf/")
     assert refused.status_code == 403
+    # Nor through the correction form, which is filled with the record's values.
+    correcting = officer.get(f"/cases/{case.pk}/records/new/complaint/?corrects=c2")
+    assert correcting.status_code == 403
+    assert TRADE_SECRET not in correcting.content.decode()
     # Personal data is masked outside the team: the witness's number on the case page.
     case_page = officer.get(f"/cases/{case.pk}/").content.decode()
     assert WITNESS_ID not in case_page and "210502********4321" in case_page
+    assert TRADE_SECRET not in case_page
     assert WITNESS_ID not in officer.get(f"/cases/{case.pk}/records/c1/").content.decode()
     assert not accesses(case, "view_labelled")
 

@@ -17,7 +17,8 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from lawtrail.core import timeutil
-from lawtrail.web import actions, urls, wiring
+from lawtrail.core.secrecy import Item
+from lawtrail.web import actions, secrecy_actions, urls, wiring
 from lawtrail.web.models import CaseIndex, User
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,7 @@ class Case:
     sha256: str  # a photo ingested into the case
     document: str  # the SHA-256 of a 文书 generated from the case
     secrets: tuple[str, ...]  # what must never reach an outsider
+    copy_request: str = ""  # a party's 查阅/复制 request with its copy issued (issue #16)
 
 
 @pytest.fixture
@@ -75,12 +77,34 @@ def market_case(demo_users: list[tuple[str, str, str]]) -> Case:
         actions.Upload(type="photo", captured_at=timeutil.now(), filename="shoes.jpg"),
     )
     document = actions.do_generate_document(handler, index, "record", "r1", "pdf")
+    copy = secrecy_actions.do_register_copy(
+        handler,
+        index,
+        requester={"name": PARTY, "party": "p1"},
+        items=[Item("record", "r1")],
+        mode="copy",
+        received_via="counter",
+        received_at=timeutil.now(),
+    )
+    secrecy_actions.do_decide_copy(
+        User.objects.get(username="market.head"),
+        index,
+        copy,
+        outcome="whole",
+        approved=[Item("record", "r1")],
+        withheld=[],
+        reason="同意",
+    )
+    secrecy_actions.do_produce_copy(
+        handler, index, copy, delivery="disc", verify_url="http://testserver/copies/verify/"
+    )
     return Case(
         index=index,
         record_id="r1",
         sha256=ingested.media.sha256,
         document=document.sha256,
         secrets=(CASE_NUMBER, TITLE, PARTY, OPINION, "shoes.jpg", "JFIF-test-photo"),
+        copy_request=copy,
     )
 
 
@@ -101,8 +125,16 @@ CASE_ROUTES = {
     "document_file",
     "case_archive",
     "case_export",
+    # 保密与查阅、复制 (issue #16)
+    "case_secrecy",
+    "copy_new",
+    "copy_detail",
+    "copy_file",
 }
 WRITING_ROUTES = {
+    "case_secrecy",
+    "copy_new",
+    "copy_detail",
     "case_change",
     "record_new",
     "approval_step",
@@ -126,6 +158,7 @@ def case_urls(case: Case, pk: int | None = None) -> dict[str, str]:
         "act": "av_exemption",
         "sha256": case.sha256,
         "format": "pdf",
+        "request_id": case.copy_request,
     }
     found = {}
     for pattern in urls.urlpatterns:

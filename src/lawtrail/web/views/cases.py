@@ -405,6 +405,14 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         correcting = case.record(corrects)
         if correcting is None or correcting.kind != kind:
             raise Http404("要更正的记录不存在，或与该记录类型不同")
+        # The correction form is filled with the record's values: labelled content only on
+        # need to know, as on the record page (issue #16).
+        d = web_secrecy.disclosure(user, index, case)
+        if d.touches(correcting.id) and not d.sees_labelled:
+            raise PermissionDenied(
+                "该记录含标识为秘密的内容，您不在本案承办人员之列，不能更正；"
+                "可在本案「保密与查阅复制」页向负责人申请查看"
+            )
     data = request.POST if posted else (drafts.as_post(draft) if draft is not None else None)
     form = record_form(
         spec,

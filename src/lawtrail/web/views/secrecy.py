@@ -101,6 +101,8 @@ def case_secrecy(request: HttpRequest, pk: int) -> HttpResponse:
     posted = request.method == "POST"
     index = case_for(request, pk, action="secrecy" if posted else "view_secrecy")
     user = current_user(request)
+    if posted and not actions.can_write(user, index.agency_id):
+        raise actions.PermissionDenied("只有本机关的执法工作人员可以标识密级或申请查看")
     targets = _targets(index)
     act = request.POST.get("act", "") if posted else ""
     label_form = LabelForm(request.POST if act == "label" else None, targets=targets)
