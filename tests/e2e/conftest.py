@@ -154,6 +154,9 @@ def shot(request: pytest.FixtureRequest) -> Callable:  # type: ignore[type-arg]
         try:
             for width, height in SHOT_SIZES:
                 page.set_viewport_size({"width": width, "height": height})
+                # from the top: the sticky top bar and side navigation then sit where they
+                # belong on the full-page image
+                page.evaluate("window.scrollTo(0, 0)")
                 path = ARTIFACTS / f"{request.node.name}-{name}-{width}.png"
                 page.screenshot(path=str(path), full_page=True)
                 paths.append(path)

@@ -30,30 +30,47 @@ pytestmark = pytest.mark.e2e
 
 OUT = ARTIFACTS.parent / "field-counts"
 BEFORE_SRC = os.environ.get("LAWTRAIL_BEFORE_SRC", "")
+# the two officers sign on paper (handwritten), the party on the screen
+OFFICERS_SIGN = {
+    "sig_1_role": "officer",
+    "sig_1_signer": "person:market.handler",
+    "sig_1_method": "handwritten",
+    "sig_2_role": "officer",
+    "sig_2_signer": "person:market.officer",
+    "sig_2_method": "handwritten",
+}
 
 OPEN_CASE = """
-import json, sys
-from lawtrail.web import actions
+import json
+from django.db import transaction
+from lawtrail import services
+from lawtrail.core.caseio import parse_case
+from lawtrail.web import actions, wiring
 from lawtrail.web.models import User
-header = json.loads(sys.argv[-1])
-index = actions.do_open_case(User.objects.get(username="market.handler"), header)
+case = json.loads(CASE_JSON)
+with transaction.atomic():
+    services.do_import_case(wiring.ledger(), parse_case(case))
+    handler = User.objects.get(username="market.handler")
+    index = actions.project(case["agency"], case["case_number"], handler=handler)
 print("CASE-PK", index.pk)
 """
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tonghua-market"
 
 
 def open_case(server: LocalServer, opened: str) -> int:
-    """A general-procedure case of the market agency with its party, opened by the handler
-    (not counted: the records are)."""
-    header = {
-        "case_number": f"通市监罚〔2026〕{secrets.randbelow(9000) + 1000}号",
-        "title": "某副食品商行销售过期食品案",
-        "acts": ["penalty"],
-        "procedure": "general",
-        "origin": "ex_officio",
-        "opened_at": opened,
-        "parties": [{"id": "p1", "name": "通化市恒源副食品商行", "kind": "organization"}],
-    }
-    script = OPEN_CASE.replace("sys.argv[-1]", repr(json.dumps(header, ensure_ascii=False)))
+    """A general-procedure case of the market agency at the start of its investigation: the
+    example case's approved 程序启动审批表 only, under a new number, imported (not counted:
+    the records after it are)."""
+    case = json.loads((EXAMPLE / "compliant-ex-officio-penalty.json").read_text("utf-8"))
+    case["case_number"] = f"通市监罚〔2026〕{secrets.randbelow(9000) + 1000}号"
+    case["opened_at"] = opened
+    start = case["records"][0]
+    assert start["kind"] == "initiation_approval", start["kind"]
+    start["at"] = opened
+    for signature in start.get("signatures", []):
+        signature["at"] = opened
+    case["records"] = [start]
+    script = OPEN_CASE.replace("CASE_JSON", repr(json.dumps(case, ensure_ascii=False)))
     done = server.lawtrail("manage", "shell", "-c", script)
     assert done.returncode == 0, done.stderr
     found = re.search(r"CASE-PK (\d+)", done.stdout)
@@ -98,6 +115,7 @@ def measure(server: LocalServer, browser: Any, video: Path) -> dict[str, Any]:
                 "officer_1_shown": "true",
                 "sig_0_role": "party",
                 "sig_0_signer": "party:p1",
+                **OFFICERS_SIGN,
             },
             signatures=(0,),
         )
@@ -116,6 +134,7 @@ def measure(server: LocalServer, browser: Any, video: Path) -> dict[str, Any]:
                 "officer_1_shown": "true",
                 "sig_0_role": "party",
                 "sig_0_signer": "party:p1",
+                **OFFICERS_SIGN,
             },
             signatures=(0,),
             video=video,

@@ -12,6 +12,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.functional import lazy
 
 APP_NAMES = {
     "axes": "登录失败限制",
@@ -75,6 +77,13 @@ AXES_COMMON = {
 }
 
 
+def _chinese_or(chinese: str, original: Any) -> str:
+    return chinese if translation.get_language() else str(original)
+
+
+_when_translating = lazy(_chinese_or, str)
+
+
 def localize() -> None:
     """Name the sign-in packages' apps, models and fields in Chinese (called at start-up)."""
     for label, name in APP_NAMES.items():
@@ -95,9 +104,12 @@ def localize() -> None:
                 field = model._meta.get_field(field_name)
             except FieldDoesNotExist:
                 continue
+            # verbose_name is not part of the field's migration state (Django keeps the
+            # original apart); help_text is: it stays the package's own text when no language
+            # is active (makemigrations), so that no migration of the package is asked for.
             field.verbose_name = label_text
             if help_text is not None:
-                field.help_text = help_text
+                field.help_text = _when_translating(help_text, field.help_text)
 
 
 def _log_title(entry: Any) -> str:
