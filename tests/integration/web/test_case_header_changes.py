@@ -451,3 +451,11 @@ def test_the_legal_representative_is_recorded_by_a_change_and_printed_in_documen
     assert loaded.parties[0].legal_representative == "王某"
     shown = client.get(f"/cases/{case.pk}/").content.decode()
     assert "法定代表人（负责人）" in shown and "王某" in shown
+
+
+def test_another_agencys_own_forms_are_not_offered(case: CaseIndex, login: Login) -> None:
+    """统计检查查询书 is the statistics bureau's own form (its pack's own_forms): a market case's
+    menu of acts does not offer it; the market's own kinds stay."""
+    page = login("market.handler").get(f"/cases/{case.pk}/").content.decode()
+    assert "统计检查查询书" not in page and "统计执法检查通知书" not in page
+    assert "先行登记保存证据通知书" in page and "案件调查终结报告" in page

@@ -254,7 +254,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case_findings": findings.get(None, []),
             "violations": len(evaluation.violations),
             "warnings": len(evaluation.warnings),
-            "menu": casepage.kind_menu(user.roles),
+            "menu": casepage.kind_menu(user.roles, index.agency_id),
             "can_write": actions.can_write(user, index.agency_id),
             "can_order": orders.can_issue(user, index.agency_id),
             # An archived case is final (services.do_change_header refuses): no button.
