@@ -473,6 +473,11 @@ def kind_menu(
     ]
 
 
+def offers_kind(agency: str, kind: str) -> bool:
+    """Whether the agency records this kind (not another agency's own form)."""
+    return kind not in _foreign_forms(agency)
+
+
 def _foreign_forms(agency: str) -> set[str]:
     own: set[str] = set()
     others: set[str] = set()

@@ -459,3 +459,5 @@ def test_another_agencys_own_forms_are_not_offered(case: CaseIndex, login: Login
     page = login("market.handler").get(f"/cases/{case.pk}/").content.decode()
     assert "统计检查查询书" not in page and "统计执法检查通知书" not in page
     assert "先行登记保存证据通知书" in page and "案件调查终结报告" in page
+    form = login("market.handler").get(f"/cases/{case.pk}/records/new/stats_inquiry/")
+    assert form.status_code == 404

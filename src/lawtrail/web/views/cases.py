@@ -368,6 +368,8 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if spec.recorded_by and not user.has_role(spec.recorded_by):
         role = role_label(spec.recorded_by)
         raise PermissionDenied(f"“{spec.label}”是{role}的职责，只有{role}可以记录")
+    if not casepage.offers_kind(index.agency_id, kind):
+        raise Http404(f"“{spec.label}”是其他机关特有的文书，本机关不使用")
     case = actions.case_of(index)
     now = timeutil.now()
     draft_id = request.POST.get("draft") if posted else request.GET.get("draft")
