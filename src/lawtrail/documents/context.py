@@ -7,9 +7,12 @@ person/party id by a name, every date by 2026年10月9日, every time by Shangha
 
 Variables (all strings unless said):
 
-``agency``   name, id
+``agency``   name, id, self_name (本局/本办), reconsideration_body 复议机关, court 人民法院
+             (the pack's [documents]; see lawtrail.core.rules.DocumentSettings)
+``wording``  self (本局 …), you (你单位 for an organisation, 你 for a person)
 ``case``     number 案号, title, acts, procedure, origin, opened, major (是/否)
-``parties``  list of party dicts (name, kind 单位/个人, id_label, id_number, address, contact);
+``parties``  list of party dicts (name, kind 单位/个人, id_label, id_number, address,
+             address_label 住所/住址, contact, legal_representative);
              ``party`` the first of them (empty strings when the case has none)
 ``document`` template, label, title, number 文号, date, datetime, issued (bool: carries the
              agency's seal), created (ISO time written as the PDF creation date)
@@ -19,6 +22,12 @@ Variables (all strings unless said):
              default template does not place itself) — None for the case-level documents
 ``f``        every field of the record's kind by name, printable ("" when not stated)
 ``officers`` name, title, certificate_number 执法证件编号, certificate_shown
+``penalty``  (告知书, 决定书) kinds, content (the amount once, in figures and 大写), figures,
+             words, facts, reasons, legal_basis, fine (bool), hearing (bool)
+``decision`` (决定书) penalty, simplified (bool), evidence, notice_account (告知 and 陈述申辩),
+             payment (第六十七条), late_penalty (第七十二条), remedies, not_suspended, place,
+             simplified_account (the officers of a 当场处罚)
+``form``     (notice template) addressee, paragraphs, lists (title, entries), approval
 ``signatures`` role, name, method, at, image ("" or the picture), has_image (bool)
 ``refusals`` role, name, reason, at
 ``media``    type 照片/录音/录像, filename, sha256, sm3, captured, size
@@ -677,6 +686,8 @@ class ContextBuilder:
             figures, words = format_amount(amount), amount_in_words(amount)
         content = str(fields.get("proposed_penalty") or fields.get("content") or "").strip()
         content = with_amount_words(content, figures, words)
+        if words and content.endswith(f"{words}）"):
+            content += "。"  # the item ends with the 大写 we added: end the sentence
         if not content and kinds:
             content = kinds + (f"，数额人民币{figures}（大写：{words}）" if figures else "")
         elif content and figures and words not in content:

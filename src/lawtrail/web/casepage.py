@@ -34,7 +34,7 @@ from lawtrail.core.record_kinds import (
 )
 from lawtrail.core.record_kinds import record_label as record_label  # the pages name records so
 from lawtrail.core.regulations import article_label, load_regulation
-from lawtrail.core.rules import SEVERITY_LABELS
+from lawtrail.core.rules import SEVERITY_LABELS, all_packs
 from lawtrail.ledger.log import LedgerError, StoredEntry, body_ref
 from lawtrail.ledger.verify import Problem, verify
 from lawtrail.web import inbox, wiring
@@ -574,21 +574,41 @@ def record_entry(agency: str, case_number: str, record_id: str) -> StoredEntry |
 # ---------------------------------------------------------------------------- labels
 
 
-def kind_menu(roles: Iterable[str] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+def kind_menu(
+    roles: Iterable[str] | None = None, agency: str | None = None
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """The record kinds grouped by stage (the menu of acts to record): given the user's
-    ``roles``, not the kinds that are wholly another role's act (RecordKind.recorded_by)."""
+    ``roles``, not the kinds that are wholly another role's act (RecordKind.recorded_by); given
+    the ``agency``, not the forms that are another agency's own (its pack's [documents]
+    own_forms, e.g. 统计检查查询书 of a statistics bureau)."""
     held = None if roles is None else set(roles)
+    foreign = set() if agency is None else _foreign_forms(agency)
     return [
         (
             STAGE_LABELS[stage],
             [
                 (k.id, k.label)
                 for k in RECORD_KINDS.values()
-                if k.stage is stage and (held is None or k.recorded_by in {"", *held})
+                if k.stage is stage
+                and (held is None or k.recorded_by in {"", *held})
+                and k.id not in foreign
             ],
         )
         for stage in Stage
     ]
+
+
+def offers_kind(agency: str, kind: str) -> bool:
+    """Whether the agency records this kind (not another agency's own form)."""
+    return kind not in _foreign_forms(agency)
+
+
+def _foreign_forms(agency: str) -> set[str]:
+    own: set[str] = set()
+    others: set[str] = set()
+    for pack in all_packs():
+        (own if pack.agency == agency else others).update(pack.documents.own_forms)
+    return others - own
 
 
 def header_labels(case: Case) -> dict[str, Any]:

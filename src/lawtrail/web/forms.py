@@ -1109,13 +1109,14 @@ class CaseForm(forms.Form):
             f[f"party_{i}_id_number"] = _line("统一社会信用代码或身份证号", max_length=64)
             f[f"party_{i}_address"] = _line("住所或地址")
             f[f"party_{i}_contact"] = _line("联系方式", max_length=100)
+            f[f"party_{i}_legal_representative"] = _line("法定代表人（负责人）", max_length=100)
 
     def header_fields(self) -> list[forms.BoundField]:
         names = ("case_number", "title", "acts", "procedure", "major", "opened_at")
         return [self[name] for name in names]
 
     def party_groups(self) -> list[Group]:
-        keys = ("name", "kind", "id_number", "address", "contact")
+        keys = ("name", "kind", "id_number", "address", "contact", "legal_representative")
         return [
             Group(
                 f"当事人{'一二三四'[i]}", [self[f"party_{i}_{k}"] for k in keys], collapsible=i >= 1
@@ -1150,7 +1151,7 @@ class CaseForm(forms.Form):
             if not d.get(f"party_{i}_name"):
                 continue
             party: dict[str, Any] = {"id": f"p{i + 1}", "name": d[f"party_{i}_name"]}
-            for key in ("kind", "id_number", "address", "contact"):
+            for key in ("kind", "id_number", "address", "contact", "legal_representative"):
                 if d.get(f"party_{i}_{key}"):
                     party[key] = d[f"party_{i}_{key}"]
             parties.append(party)
@@ -1171,7 +1172,7 @@ class CaseForm(forms.Form):
     def field_for(self, path: str) -> str | None:
         if m := re.match(r"^\$\.parties\[(\d+)\](?:\.(\w+))?", path):
             slot = _slot(self._party_slots, int(m.group(1)))
-            keys = ("kind", "id_number", "address", "contact")
+            keys = ("kind", "id_number", "address", "contact", "legal_representative")
             key = m.group(2) if m.group(2) in keys else "name"
             return None if slot is None else f"party_{slot}_{key}"
         if m := re.match(r"^\$\.(case_number|title|acts|procedure|major|opened_at)\b", path):
@@ -1214,7 +1215,15 @@ class HeaderChangeForm(forms.Form):
             "major": case.major,
         }
         for i, party in enumerate(case.parties):
-            for key in ("name", "kind", "id_number", "address", "contact", "misjoined"):
+            for key in (
+                "name",
+                "kind",
+                "id_number",
+                "address",
+                "contact",
+                "legal_representative",
+                "misjoined",
+            ):
                 initial[f"party_{i}_{key}"] = getattr(party, key)
         super().__init__(data=data, initial=initial, label_suffix="：")
         self.case = case
@@ -1236,6 +1245,7 @@ class HeaderChangeForm(forms.Form):
             f[f"party_{i}_id_number"] = _line("统一社会信用代码或身份证号", max_length=64)
             f[f"party_{i}_address"] = _line("住所或地址")
             f[f"party_{i}_contact"] = _line("联系方式", max_length=100)
+            f[f"party_{i}_legal_representative"] = _line("法定代表人（负责人）", max_length=100)
             f[f"party_{i}_misjoined"] = _line("误列理由", max_length=500)
             f[
                 f"party_{i}_misjoined"
@@ -1248,6 +1258,7 @@ class HeaderChangeForm(forms.Form):
             f[f"new_{i}_id_number"] = _line("统一社会信用代码或身份证号", max_length=64)
             f[f"new_{i}_address"] = _line("住所或地址")
             f[f"new_{i}_contact"] = _line("联系方式", max_length=100)
+            f[f"new_{i}_legal_representative"] = _line("法定代表人（负责人）", max_length=100)
         f["reason"] = forms.CharField(
             label="变更理由",
             max_length=REASON_MAX,
@@ -1261,14 +1272,22 @@ class HeaderChangeForm(forms.Form):
         return [self[name] for name in ("title", "acts", "major")]
 
     def party_groups(self) -> list[Group]:
-        keys = ("name", "kind", "id_number", "address", "contact", "misjoined")
+        keys = (
+            "name",
+            "kind",
+            "id_number",
+            "address",
+            "contact",
+            "legal_representative",
+            "misjoined",
+        )
         return [
             Group(f"当事人 {party.name}", [self[f"party_{i}_{k}"] for k in keys])
             for i, party in enumerate(self.case.parties)
         ]
 
     def new_party_groups(self) -> list[Group]:
-        keys = ("name", "kind", "id_number", "address", "contact")
+        keys = ("name", "kind", "id_number", "address", "contact", "legal_representative")
         return [
             Group(f"增加当事人{'一二'[i]}", [self[f"new_{i}_{k}"] for k in keys], collapsible=True)
             for i in range(NEW_PARTY_SLOTS)
@@ -1284,7 +1303,7 @@ class HeaderChangeForm(forms.Form):
 
     def change(self) -> HeaderChange:
         d = self.cleaned_data
-        keys = ("name", "kind", "id_number", "address", "contact")
+        keys = ("name", "kind", "id_number", "address", "contact", "legal_representative")
         parties: list[dict[str, Any]] = [
             {"id": party.id, **{k: d.get(f"party_{i}_{k}") or "" for k in (*keys, "misjoined")}}
             for i, party in enumerate(self.case.parties)

@@ -59,6 +59,7 @@ _NUMBERED_LABELS = {
     ("party", "kind"): "当事人{n}：类型",
     ("party", "address"): "当事人{n}：住所或地址",
     ("party", "contact"): "当事人{n}：联系方式",
+    ("party", "legal_representative"): "当事人{n}：法定代表人（负责人）",
     ("party", "id_number"): "当事人{n}：统一社会信用代码或身份证号",
     ("refusal", "name"): "拒签人（{n}）姓名",
     ("refusal", "party"): "拒签的当事人（{n}）",

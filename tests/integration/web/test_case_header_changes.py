@@ -424,3 +424,40 @@ def test_documents_after_a_change_show_it_and_those_before_keep_what_they_showed
     assert len(documents) == 2  # the earlier document stays as it was, in the store
     with wiring.media_store().open(documents[0]["sha256"]) as stored:
         assert stored.read() == old
+
+
+def test_the_legal_representative_is_recorded_by_a_change_and_printed_in_documents(
+    case: CaseIndex, login: Login
+) -> None:
+    """法定代表人 (issue #17): the change form takes it, the history names it, and the party's
+    documents print it under the organisation's name."""
+    client = login("market.handler")
+    form = client.get(f"/cases/{case.pk}/change/").content.decode()
+    assert "法定代表人（负责人）" in form
+    response = client.post(
+        f"/cases/{case.pk}/change/",
+        form_data(
+            case,
+            **{
+                "change-party_0_legal_representative": "王某",
+                "change-reason": "补充当事人的法定代表人",
+            },
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()
+    body = headers(case)[-1]["case"]
+    assert body["parties"][0]["legal_representative"] == "王某"
+    loaded = actions.case_of(case)
+    assert loaded.parties[0].legal_representative == "王某"
+    shown = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "法定代表人（负责人）" in shown and "王某" in shown
+
+
+def test_another_agencys_own_forms_are_not_offered(case: CaseIndex, login: Login) -> None:
+    """统计检查查询书 is the statistics bureau's own form (its pack's own_forms): a market case's
+    menu of acts does not offer it; the market's own kinds stay."""
+    page = login("market.handler").get(f"/cases/{case.pk}/").content.decode()
+    assert "统计检查查询书" not in page and "统计执法检查通知书" not in page
+    assert "先行登记保存证据通知书" in page and "案件调查终结报告" in page
+    form = login("market.handler").get(f"/cases/{case.pk}/records/new/stats_inquiry/")
+    assert form.status_code == 404

@@ -271,7 +271,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case_findings": findings.get(None, []),
             "violations": len(evaluation.violations),
             "warnings": len(evaluation.warnings),
-            "menu": casepage.kind_menu(user.roles),
+            "menu": casepage.kind_menu(user.roles, index.agency_id),
             "can_write": actions.can_write(user, index.agency_id),
             "can_order": orders.can_issue(user, index.agency_id),
             # An archived case is final (services.do_change_header refuses): no button.
@@ -387,6 +387,8 @@ def record_new(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if spec.recorded_by and not user.has_role(spec.recorded_by):
         role = role_label(spec.recorded_by)
         raise PermissionDenied(f"“{spec.label}”是{role}的职责，只有{role}可以记录")
+    if not casepage.offers_kind(index.agency_id, kind):
+        raise Http404(f"“{spec.label}”是其他机关特有的文书，本机关不使用")
     case = actions.case_of(index)
     now = timeutil.now()
     draft_id = request.POST.get("draft") if posted else request.GET.get("draft")
