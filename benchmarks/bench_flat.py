@@ -311,7 +311,8 @@ def markdown_contention(r: dict[str, Any]) -> str:
             f"`market.officer`), {r['seconds']} s per run after a 3 s warm-up; the page: the "
             "22-record example 通市监罚〔2026〕12号. The appender is another process appending to "
             "the 2,000-record case FLAT-2000 of the same agency and database in a loop "
-            f"(`actions.do_append_record`): {r['appends']} appends during the run, median "
+            "(`actions.do_append_record`, its index row judged in that process after each "
+            f"commit): {r['appends']} appends during the run, median "
             f"{r['append_median_ms']:,.0f} ms each. Server, wrk and appender share the 2 cores "
             "(and the machine was shared with other work).",
             "",
