@@ -385,8 +385,9 @@ def project_after_write(agency: str, case_number: str) -> None:
     short transaction holding the log's lock, only if the case has no newer entry by then (a
     newer one is another write's, whose own projection follows). Inside a caller's transaction
     (an action composed of several, the tests' transaction) the row is written at once, as
-    :func:`project` does. In the server the projector thread does it (:mod:`web.projector`),
-    so the request returns once the write has committed. Between the commit and the row there
+    :func:`project` does. In the server the projector thread does it for a long case
+    (:data:`PROJECT_LATER_FROM` records, :mod:`web.projector`), so the request returns once the
+    write has committed. Between the commit and the row there
     is a window of that judging: the lists may show the case as of its previous write; a crash
     in it leaves the row stale,
     which ``lawtrail verify`` reports (``case_index_*``) and ``lawtrail manage reindex``
@@ -395,10 +396,22 @@ def project_after_write(agency: str, case_number: str) -> None:
         project(agency, case_number)
         return
     projector = wiring.projector()
-    if projector is not None:  # the server: its projector thread does it (web/projector.py)
+    if projector is not None and _records(agency, case_number) >= PROJECT_LATER_FROM:
+        # The server, a long case: its projector thread does it (web/projector.py).
         projector.submit(agency, case_number)
         return
     project_committed(agency, case_number)
+
+
+# From this many records a case's row is rewritten by the projector thread rather than in the
+# request: judging a shorter case takes a few milliseconds, and its lists and inbox are then
+# current when the request returns (a user moving on to the inbox sees the task at once).
+PROJECT_LATER_FROM = 200
+
+
+def _records(agency: str, case_number: str) -> int:
+    state = services.case_state(wiring.ledger(), agency, case_number)
+    return len(state.records) if state is not None else 0
 
 
 def project_committed(agency: str, case_number: str) -> None:

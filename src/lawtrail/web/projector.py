@@ -3,8 +3,9 @@
 A write (a record appended, an approval step …) commits its ledger entry and returns; the
 case's index row — the rule engine's judgement of the whole case, its findings and inbox tasks
 (:func:`lawtrail.web.actions.project_after_write`) — is rewritten here, on one thread per
-server process, instead of in the request (issue #18: the request then costs the same for a
-case of 2,000 records as for one of 20, and nothing of the judging holds the write lock).
+server process, instead of in the request — for cases of ``actions.PROJECT_LATER_FROM``
+records and more (issue #18: the request then costs the same for a case of 2,000 records as
+for one of 20, and nothing of the judging holds the write lock).
 
 Requests for the same case coalesce: while a case waits, further writes to it add nothing, so
 a burst of appends to a big case is judged once per round, not once per append. The lists

@@ -141,7 +141,7 @@ def test_an_append_rolled_back_is_not_kept(demo_users: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_row_written_after_the_commit_verifies_and_a_tampered_one_is_reported(
-    demo_users: Any,
+    demo_users: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     open_case()
     assert not connection.in_atomic_block  # the actions commit, then write the row
@@ -149,7 +149,8 @@ def test_the_row_written_after_the_commit_verifies_and_a_tampered_one_is_reporte
     row = CaseIndex.objects.get(agency_id=MARKET, case_number=NUMBER)
     assert row.records == 2
     assert check(agency=MARKET).problems == []
-    # The same through the server's projector thread.
+    # The same through the server's projector thread (which takes long cases: here all).
+    monkeypatch.setattr(actions, "PROJECT_LATER_FROM", 0)
     projector = wiring.start_projector()
     try:
         append(inspection("r3"))
