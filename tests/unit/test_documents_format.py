@@ -18,7 +18,6 @@ from lawtrail.documents.formatting import (
     chinese_ordinal,
     chinese_period,
     clauses,
-    decision_title,
     file_size,
     format_amount,
     record_title,
@@ -132,12 +131,6 @@ def test_generic_sheet_titles_read_as_documents() -> None:
     assert record_title("collective_discussion") == "集体讨论记录"
     assert record_title("evidence_register") == "证据登记保存清单"
     assert record_title("evidence_request") == "调取证据通知书"
-
-
-def test_decision_title_names_the_decision_type() -> None:
-    assert decision_title("行政处罚决定") == "行政处罚决定书"
-    assert decision_title("不予行政处罚决定书") == "不予行政处罚决定书"
-    assert decision_title("罚款") == "行政执法决定书"
 
 
 def test_filenames_keep_chinese_and_drop_unsafe_characters() -> None:

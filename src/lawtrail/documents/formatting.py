@@ -139,16 +139,6 @@ def record_title(kind: str) -> str:
     return label if label.endswith(_DOCUMENT_SUFFIXES) else label + "记录"
 
 
-def decision_title(decision_type: str) -> str:
-    """行政处罚决定 → 行政处罚决定书; anything that is not a named decision → 行政执法决定书."""
-    name = decision_type.strip()
-    if name.endswith("决定书"):
-        return name
-    if name.endswith("决定") and len(name) <= 20:
-        return name + "书"
-    return "行政执法决定书"
-
-
 # File names travel through e-mail, ZIP archives and Windows shares: keep out the characters
 # any of them refuses, and control characters.
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
@@ -224,7 +214,6 @@ __all__ = [
     "chinese_period",
     "chinese_time",
     "clauses",
-    "decision_title",
     "file_size",
     "format_amount",
     "lines",

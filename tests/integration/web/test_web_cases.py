@@ -20,7 +20,7 @@ from lawtrail import services
 from lawtrail.core import timeutil
 from lawtrail.core.engine import evaluate
 from lawtrail.core.model import Case
-from lawtrail.core.record_kinds import RECORD_KINDS, record_label
+from lawtrail.core.record_kinds import RECORD_KINDS, record_label, records_named
 from lawtrail.core.regulations import article_label
 from lawtrail.web import wiring
 from lawtrail.web.casepage import stage_label
@@ -631,7 +631,10 @@ def test_the_case_page_shows_what_is_required_next_with_article_and_deadline(
     panel = text.split("规定应当办理的事项", 1)[1].split("</section>", 1)[0]
     assert article_label(required.article) == "第八条"
     assert "第八条" in panel
-    assert required.message in panel
+    # The engine's message, its record ids named as users see them (第1份记录, issue #15).
+    assert "记录 r1" in required.message
+    assert records_named(required.message) in panel
+    assert "r1" not in panel
     assert timeutil.local(required.due).strftime("%Y-%m-%d %H:%M") in panel
     assert "已逾期" not in panel
     assert f'href="{new_record_url(index, "initiation_approval")}"' in panel
