@@ -36,7 +36,7 @@ from lawtrail.documents.form import (
     package_path,
     retention_label,
 )
-from lawtrail.documents.pades import PdfSigner, make_demo_credentials
+from lawtrail.documents.pades import PdfSigner, make_demo_credentials, outside_event_loop
 from tests.integration.test_documents import (
     AGENCY_NAMES,
     at,
@@ -89,7 +89,7 @@ def validate(pdf: bytes, ca: Path) -> object:
     context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca))])
     reader = PdfFileReader(io.BytesIO(pdf))
     assert len(reader.embedded_signatures) == 1
-    return validate_pdf_signature(reader.embedded_signatures[0], context)
+    return outside_event_loop(validate_pdf_signature, reader.embedded_signatures[0], context)
 
 
 def test_an_issued_document_is_signed_by_the_agency_and_validates(
@@ -285,7 +285,13 @@ def test_the_title_and_body_follow_gb_t_9704_with_free_fallbacks() -> None:
     ).stdout.decode()
     assert "Noto-Serif-CJK-SC-Bold" in fonts  # the title's stand-in for 小标宋
     assert "Noto-Serif-CJK-SC " in fonts  # the body's stand-in for 仿宋
-    assert "Noto-Sans-CJK-SC" in fonts  # headings: 黑体's stand-in
+    # headings (a 笔录's sections): 黑体's stand-in
+    record = next(r for r in case.records if r.kind == "inquiry_record")
+    transcript = DocumentRenderer().render("inquiry_record", case, record)
+    fonts = subprocess.run(
+        ["pdffonts", "-"], input=transcript.data, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Noto-Sans-CJK-SC" in fonts
 
 
 def test_the_docx_names_the_deployment_fonts() -> None:
@@ -498,7 +504,7 @@ def test_docx_decision_notice_and_transcript_are_laid_out_as_pages(tmp_path: Pat
     for template_id, record, expected in (
         ("decision", decision, ["行政处罚决定书", "通市监罚〔2026〕12号",
                                 "通化市鑫盛达商贸有限公司", "六十日内", "2026年4月20日"]),
-        ("rights_notice", notice, ["权利告知书", "通化市鑫盛达商贸有限公司", "陈述"]),
+        ("rights_notice", notice, ["行政处罚告知书", "通化市鑫盛达商贸有限公司", "陈述"]),
         ("inquiry_record", inquiry, ["询问笔录", "马宏伟", "第39个问题",
                                      "以上笔录我已看过，与我所述相符。"]),
     ):  # fmt: skip

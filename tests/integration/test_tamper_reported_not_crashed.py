@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def world(database_url: str, tmp_path: Path) -> World:
         record.pop("media", None)  # illustrative digests: no such files
     case = parse_case(data)
     do_import_case(ledger, case, now=t("2026-09-02 07:00"))
-    header = type(case)(**{**vars(case), "case_number": AV_CASE, "records": ()})
+    header = replace(case, case_number=AV_CASE, records=())
     do_open_case(ledger, header, now=t("2026-09-02 08:00"))
     video = do_ingest_media(
         ledger, store, AGENCY, AV_CASE, [VIDEO], type="video",

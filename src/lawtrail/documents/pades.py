@@ -19,10 +19,13 @@ The algorithm is RSA with SHA-256: what Adobe and WPS validate today. SM2 with S
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -32,6 +35,21 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from lawtrail.documents.registry import DocumentError
 
 SIGNATURE_FIELD = "机关签章"
+
+T = TypeVar("T")
+
+
+def outside_event_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)``, run on a thread of its own when this thread already runs an
+    asyncio event loop: pyHanko's synchronous calls (signing, validation) wrap its async API in
+    ``asyncio.run``, which refuses to start inside a running loop (an async server, or a
+    browser driven by Playwright's sync API in the same thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
 
 
 class PdfSigner:
@@ -71,7 +89,7 @@ class PdfSigner:
             md_algorithm="sha256",
             subfilter=SigSeedSubFilter.PADES,
         )
-        out = signers.sign_pdf(writer, meta, signer=signer)
+        out = outside_event_loop(signers.sign_pdf, writer, meta, signer=signer)
         signed: bytes = out.getvalue()
         return signed
 

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from lawtrail.core import secrecy
 from lawtrail.core.party_copy import Plan
+from lawtrail.core.record_kinds import record_label
 from lawtrail.core.secrecy import CopyRequest
 from lawtrail.documents.render import DocumentRenderer
 
@@ -27,6 +28,8 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Records as users name them (第1份记录), never their ids (issue #15).
+_env.filters["record_label"] = record_label
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def _css_safe(text: str) -> str:
 
 def item_text(item: secrecy.Item, names: Mapping[str, str]) -> str:
     what = names.get(item.key, "")
-    ref = item.ref if item.type == "record" else f"SHA-256 {item.ref[:16]}…"
+    ref = record_label(item.ref) if item.type == "record" else f"SHA-256 {item.ref[:16]}…"
     return f"{ref} {what}".strip()
 
 

@@ -626,7 +626,7 @@ class DocumentRenderer:
     ) -> dict[str, Any]:
         """The form of the document (documents/form.py) added to its context: fonts, the seal
         picture (``document.seal``), and for a 笔录 its acknowledgment line and the signature
-        lines printed on every page (``form``)."""
+        lines printed on every page (``layout``)."""
         seal_image = self._seal(case.agency) if self._seal is not None else None
         ctx["document"]["seal"] = (seal_embed or embed)(seal_image) if seal_image else ""
         transcript = record is not None and is_transcript(str(ctx["document"]["title"]))
@@ -641,7 +641,8 @@ class DocumentRenderer:
             )
             if transcript:
                 lines_ = sign_lines(record.kind, record.signatures, ctx["signatures"], recorder)
-        ctx["form"] = {
+        # ``layout``, not ``form``: ``form`` is the statutory text of a 通知书 (documents/forms.py).
+        ctx["layout"] = {
             "fonts": self._fonts,
             "in_volume": in_volume,
             "transcript": transcript,

@@ -99,14 +99,14 @@ def new_document(*, cover: bool = False) -> Doc:
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.line_spacing = 1.3
     # The page number "— 1 —" in the footer; none on a cover (GB/T 9705-2008). A 笔录 has
-    # instead, on every page, its signature lines and 第 页 共 页 (form.transcript).
+    # instead, on every page, its signature lines and 第 页 共 页 (layout.transcript).
     if cover:
         section.different_first_page_header_footer = True
     footer = section.footer.paragraphs[0]
-    footer.text = "{%p if form.transcript %}"
+    footer.text = "{%p if layout.transcript %}"
     lines = section.footer.add_paragraph()
     lines.add_run(
-        "{% for line in form.sign_lines %}{{ line.label }}（签名）：＿＿＿＿　{% endfor %}"
+        "{% for line in layout.sign_lines %}{{ line.label }}（签名）：＿＿＿＿　{% endfor %}"
     ).font.size = Pt(10.5)
     pages = section.footer.add_paragraph()
     pages.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -80,6 +80,8 @@ def test_every_date_field_of_every_record_form_answers_posted_bad_dates_in_chine
     checked = 0
     for k, kind in enumerate(RECORD_KINDS):
         url = f"/cases/{index.pk}/records/new/{kind}/"
+        if not casepage.offers_kind(index.agency_id, kind):
+            continue  # another agency's own form: not offered here (404)
         for client in clients.values():
             page = client.get(url)
             assert page.status_code in (200, 403), (kind, page.status_code)

@@ -370,7 +370,7 @@ def test_a_copy_request_from_registration_to_download_redacts_and_lists_what_was
     assert "〔已删除：他人个人信息〕" in flat and "〔已删除：商业秘密〕" in flat
     # The cover: what was withheld and why, what was redacted, the watermark on every page.
     assert "不予提供的材料及理由（1项）" in flat and "涉及他人个人隐私，依法应保密" in flat
-    assert "c3" in flat
+    assert "第3份记录" in flat  # the withheld record (c3), named as users name it
     assert "删除处理的内容（2处）" in flat
     pages = text.split("\f")
     assert all(request_id in p for p in pages if p.strip())

@@ -5,6 +5,7 @@ services' issues land on the fields they concern."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -228,7 +229,7 @@ def test_the_record_a_form_produces_passes_the_case_format_reader() -> None:
         {"role": "party", "party": "p1", "name": "通化市某商贸有限公司", "method": "handwritten"}
     ]
     case = a_case()
-    case = Case(**{**vars(case), "people": (*case.people, *[u.as_person() for u in staff()])})
+    case = replace(case, people=(*case.people, *[u.as_person() for u in staff()]))
     parsed = parses(case, record).record("r1")
     assert parsed is not None
     assert parsed.refusals[0].reason == "在场人员拒绝签名"
