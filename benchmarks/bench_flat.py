@@ -174,8 +174,9 @@ def markdown_append(r: dict[str, Any]) -> str:
     lines = [
         f"In-process on SQLite; median / p95 ms of {r['rounds']} appends per case (alternating "
         "between the two cases, after one warm-up each) and of as many case-page views. The "
-        "machine's 2 cores were shared with other work (other helpers' tests) during the run: "
-        "absolute times vary by 2× from run to run, the ratios less.",
+        "first view after the appends includes the process's first judgement of each case (its "
+        "rule pack and regulations loaded); absolute times vary from run to run, the ratios "
+        "less.",
         "",
         "| measure | baseline: 20-record case | 2,000-record case | ratio |",
         "|---|---|---|---|",
@@ -314,7 +315,8 @@ def markdown_contention(r: dict[str, Any]) -> str:
             "(`actions.do_append_record`, its index row judged in that process after each "
             f"commit): {r['appends']} appends during the run, median "
             f"{r['append_median_ms']:,.0f} ms each. Server, wrk and appender share the 2 cores "
-            "(and the machine was shared with other work).",
+            "(nothing else ran on the machine: compare the rows with each other, not with a "
+            "machine where the appender has cores of its own).",
             "",
             "| other case's page | requests/s | p50 ms | p95 ms | p99 ms | requests | non-2xx |",
             "|---|---|---|---|---|---|---|",
