@@ -174,9 +174,8 @@ def markdown_append(r: dict[str, Any]) -> str:
     lines = [
         f"In-process on SQLite; median / p95 ms of {r['rounds']} appends per case (alternating "
         "between the two cases, after one warm-up each) and of as many case-page views. The "
-        "first view after the appends includes the process's first judgement of each case (its "
-        "rule pack and regulations loaded); absolute times vary from run to run, the ratios "
-        "less.",
+        "first view after the appends judges the case afresh (no judgement cached yet); absolute "
+        "times vary from run to run, the ratios less.",
         "",
         "| measure | baseline: 20-record case | 2,000-record case | ratio |",
         "|---|---|---|---|",
