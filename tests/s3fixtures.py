@@ -72,6 +72,28 @@ class S3Server:
         """A fresh, valid bucket name (not created)."""
         return f"{stem}-{uuid.uuid4().hex[:24]}"
 
+    def new_store(self, stem: str = "t", prefix: str = "lawtrail") -> Any:
+        """A media store on a new bucket of this server (the bucket created)."""
+        from lawtrail.evidence.s3 import S3MediaStore
+
+        return S3MediaStore(
+            self.new_bucket_name(stem),
+            prefix,
+            endpoint_url=self.endpoint_url,
+            region=self.region,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            create_bucket=True,
+        )
+
+    def env(self, store: Any) -> dict[str, str]:
+        """What a `lawtrail` process needs in its environment to use ``store``."""
+        return {
+            "LAWTRAIL_MEDIA_STORE": store.url,
+            "LAWTRAIL_S3_ACCESS_KEY": self.access_key,
+            "LAWTRAIL_S3_SECRET_KEY": self.secret_key,
+        }
+
 
 def _weed_binary() -> str:
     weed = shutil.which("weed", path=os.path.dirname(sys.executable))

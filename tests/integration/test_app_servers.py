@@ -59,21 +59,11 @@ class Site:
 @pytest.fixture(scope="module")
 def site(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     work = tmp_path_factory.mktemp("app-servers")
-    store = S3MediaStore(
-        s3_server.new_bucket_name("servers"),
-        "evidence",
-        endpoint_url=s3_server.endpoint_url,
-        region=s3_server.region,
-        access_key=s3_server.access_key,
-        secret_key=s3_server.secret_key,
-        create_bucket=True,
-    )
+    store = s3_server.new_store("servers", prefix="evidence")
     env = {
         "LAWTRAIL_DATA_DIR": str(work / "data"),
         "LAWTRAIL_KEYS_DIR": str(work / "keys"),
-        "LAWTRAIL_MEDIA_STORE": store.url,
-        "LAWTRAIL_S3_ACCESS_KEY": s3_server.access_key,
-        "LAWTRAIL_S3_SECRET_KEY": s3_server.secret_key,
+        **s3_server.env(store),
         # Both servers sign sessions with the same key; the sessions are in the database.
         "LAWTRAIL_SECRET_KEY": "test-only-secret-key-" + "x" * 40,
     }

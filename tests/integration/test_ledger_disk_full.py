@@ -7,7 +7,6 @@ server administrator's, not something a test can fill on the shared server.)"""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,26 +26,15 @@ from tests.integration.test_ledger_concurrency import (
     open_ledger,
     stored_log,
 )
+from tests.tmpfs import tiny_tmpfs
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs to fill (needs root): {mounted.stderr.strip()}")
-    try:
+    with tiny_tmpfs(tmp_path / "disk", "2m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
 def test_a_full_disk_stops_the_writer_with_a_chinese_error_and_loses_no_acknowledged_entry(

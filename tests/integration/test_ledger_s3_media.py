@@ -10,7 +10,6 @@ import os
 import subprocess
 from pathlib import Path
 
-from lawtrail.evidence.s3 import S3MediaStore
 from tests.builders import run_lawtrail
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,22 +25,12 @@ def test_media_in_s3_verify_and_a_flipped_or_deleted_object_is_named(
     sqlite_url: str,
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
-    bucket = s3_server.new_bucket_name("evidence")
-    store = S3MediaStore(
-        bucket,
-        "lawtrail",
-        endpoint_url=s3_server.endpoint_url,
-        region=s3_server.region,
-        access_key=s3_server.access_key,
-        secret_key=s3_server.secret_key,
-        create_bucket=True,
-    )
+    store = s3_server.new_store("evidence")
+    bucket = store.bucket
     env = {
         "DATABASE_URL": sqlite_url,
         "LAWTRAIL_KEYS_DIR": str(tmp_path / "keys"),
-        "LAWTRAIL_MEDIA_STORE": store.url,
-        "LAWTRAIL_S3_ACCESS_KEY": s3_server.access_key,
-        "LAWTRAIL_S3_SECRET_KEY": s3_server.secret_key,
+        **s3_server.env(store),
     }
     case = json.loads(CASE_FILE.read_text("utf-8"))
     for record in case["records"]:

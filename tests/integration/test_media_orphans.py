@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 
 from lawtrail import web_cli
-from lawtrail.evidence.s3 import S3MediaStore
 from lawtrail.evidence.store import LocalMediaStore
 from tests.builders import run_lawtrail
 from tests.s3fixtures import S3Server
@@ -228,22 +227,12 @@ def test_the_server_removes_old_orphans_at_start(
 def test_a_sigkilled_s3_upload_leaves_multipart_parts_that_cleanup_aborts(
     s3_server: S3Server, sqlite_url: str, tmp_path: Path, killed_upload: list[KilledUpload]
 ) -> None:
-    bucket = s3_server.new_bucket_name("orphans")
-    store = S3MediaStore(
-        bucket,
-        "lawtrail",
-        endpoint_url=s3_server.endpoint_url,
-        region=s3_server.region,
-        access_key=s3_server.access_key,
-        secret_key=s3_server.secret_key,
-        create_bucket=True,
-    )
+    store = s3_server.new_store("orphans")
+    bucket = store.bucket
     env = {
         "DATABASE_URL": sqlite_url,
         "LAWTRAIL_KEYS_DIR": str(tmp_path / "keys"),
-        "LAWTRAIL_MEDIA_STORE": store.url,
-        "LAWTRAIL_S3_ACCESS_KEY": s3_server.access_key,
-        "LAWTRAIL_S3_SECRET_KEY": s3_server.secret_key,
+        **s3_server.env(store),
     }
     client = s3_server.client()
     case_number = import_case(env, tmp_path)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import socket
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from tests.integration.web.test_web_media import (
     upload_url,
 )
 from tests.s3fixtures import S3Server
+from tests.tmpfs import tiny_tmpfs
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -186,20 +186,8 @@ def test_the_object_store_going_down_mid_upload_answers_503_in_chinese_and_loses
 @pytest.fixture
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:
     """A 6 MiB tmpfs mounted for the media store (needs root, as the test machines run)."""
-    mount_point = tmp_path / "media"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs to fill (needs root): {mounted.stderr.strip()}")
-    try:
+    with tiny_tmpfs(tmp_path / "media", "6m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
 def test_a_full_disk_answers_507_in_chinese_and_leaves_no_partial_file(
