@@ -72,6 +72,7 @@ def _start_integrator(worker: Any) -> None:
 
     wiring.start_integrator()
     wiring.start_projector()  # case index rows rewritten after their writes (issue #18)
+    wiring.start_group_committer()  # access entries of concurrent views in one commit (#18)
 
 
 def remove_orphans_at_start() -> None:

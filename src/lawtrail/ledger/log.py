@@ -655,6 +655,41 @@ class Ledger:
             sql += " DESC"
         return (_entry(row) for row in self.db.stream(sql, params))
 
+    def case_head(
+        self, agency: str, case_number: str, types: Sequence[str]
+    ) -> tuple[int, bytes] | None:
+        """The case's last entry of these types, as (sequence number, stored leaf hash); None
+        when it has none. One lookup of the ``(agency, case_number, type, seq)`` index per type,
+        however many entries of other types follow it (a much-viewed case's access entries)."""
+        if not types:
+            return None
+        heads = " UNION ALL ".join(
+            "SELECT MAX(seq) AS m FROM ledger_entry "
+            "WHERE agency = ? AND case_number = ? AND type = ?"
+            for _ in types
+        )
+        params = [value for kind in types for value in (agency, case_number, kind)]
+        row = self.db.one(f"SELECT MAX(m) FROM ({heads}) AS heads", params)
+        if row is None or row[0] is None:
+            return None
+        seq = int(row[0])
+        leaf = self.db.one(
+            "SELECT leaf_hash FROM ledger_entry WHERE agency = ? AND seq = ?", (agency, seq)
+        )
+        return (seq, _blob(leaf[0])) if leaf is not None else None
+
+    def signed_and_cosigned(self, agency: str) -> tuple[int, int]:
+        """The size of the agency's latest checkpoint and of its latest cosigned one (0: none):
+        what a page's verdict about the log's coverage changes with."""
+        row = self.db.one(
+            "SELECT (SELECT MAX(size) FROM ledger_checkpoint WHERE agency = ?), "
+            "(SELECT MAX(size) FROM ledger_cosignature WHERE agency = ?)",
+            (agency, agency),
+        )
+        if row is None:
+            return 0, 0
+        return int(row[0] or 0), int(row[1] or 0)
+
     def entries_named(
         self, agency: str, type: str, ref: str, *, case_number: str | None = None
     ) -> list[StoredEntry]:

@@ -60,6 +60,9 @@ CREATE TABLE IF NOT EXISTS ledger_entry (
 );
 CREATE INDEX IF NOT EXISTS ledger_entry_case ON ledger_entry (agency, case_number, seq);
 CREATE INDEX IF NOT EXISTS ledger_entry_ref ON ledger_entry (agency, type, ref);
+-- A case's entries of one type: its last record or header however many access entries (one
+-- per view of the case) follow it (issue #18: Ledger.case_head, case_state's reads).
+CREATE INDEX IF NOT EXISTS ledger_entry_case_type ON ledger_entry (agency, case_number, type, seq);
 CREATE TABLE IF NOT EXISTS ledger_node (
     agency  TEXT NOT NULL REFERENCES ledger_log (agency),
     size    BIGINT NOT NULL,
@@ -199,6 +202,19 @@ def has_schema(db: Database) -> bool:
     return db.one(sql) is not None
 
 
+EXPECTED_INDEXES = ("ledger_entry_case", "ledger_entry_ref", "ledger_entry_case_type")
+
+
+def missing_indexes(db: Database) -> list[str]:
+    """The ledger's indexes not in the database (one added since it was created)."""
+    if db.dialect == SQLITE:
+        rows = db.all("SELECT name FROM sqlite_master WHERE type = 'index'")
+    else:
+        rows = db.all("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+    present = {row[0] for row in rows}
+    return [name for name in EXPECTED_INDEXES if name not in present]
+
+
 def missing_triggers(db: Database) -> list[str]:
     """The append-only triggers that are missing or disabled (the fence is down)."""
     if db.dialect == SQLITE:
@@ -221,9 +237,13 @@ def install(db: Database) -> None:
     """
     if has_schema(db):
         missing = missing_triggers(db)
-        if not missing:
+        indexes = missing_indexes(db)
+        if not missing and not indexes:
             return
-        log.warning("ledger triggers missing or disabled, reinstalling: %s", ", ".join(missing))
+        if missing:
+            log.warning("ledger triggers missing or disabled, reinstalling: %s", ", ".join(missing))
+        if indexes:  # an index added by a newer version: CREATE INDEX IF NOT EXISTS adds it
+            log.info("creating ledger indexes: %s", ", ".join(indexes))
     if db.dialect != SQLITE:
         # Serialise concurrent installers: CREATE … IF NOT EXISTS is not race-free in PostgreSQL.
         with db.write():

@@ -107,6 +107,11 @@ def do_log_access(
         user, action=action, target=target, allowed=allowed, ip=ip, channel=channel, reason=reason
     )
     entry = NewEntry(case_number, "access", target or case_number, body)
+    committer = wiring.group_committer()
+    if committer is not None and not transaction.get_connection().in_atomic_block:
+        # The server: committed with the other views' access entries of the moment, in one
+        # transaction (lawtrail.ledger.groupcommit); returns once it is durable.
+        return committer.append(agency, entry)
     return wiring.ledger().append(agency, [entry])[0]
 
 

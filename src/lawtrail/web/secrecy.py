@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from lawtrail.core import secrecy, timeutil
 from lawtrail.core.model import Case
@@ -91,6 +91,19 @@ def granted(state: State, username: str) -> bool:
         and now <= req.decided_at + timedelta(days=GRANT_DAYS)
         for req in state.access.values()
     )
+
+
+def grant_ends(state: State, username: str) -> datetime | None:
+    """When the user's first access grant still running ends (None: none runs): what they see
+    of the case changes then (a page kept until then, web.pagecache)."""
+    now = timeutil.now()
+    ends = [
+        req.decided_at + timedelta(days=GRANT_DAYS)
+        for req in state.access.values()
+        if req.user == username and req.granted and req.decided_at is not None
+    ]
+    coming = [end for end in ends if end >= now]
+    return min(coming) if coming else None
 
 
 def disclosure(user: User, index: CaseIndex, case: Case | None = None) -> Disclosure:

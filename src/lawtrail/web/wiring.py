@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from lawtrail import bootstrap, config
 from lawtrail.evidence.store import MediaStore
+from lawtrail.ledger.groupcommit import GroupCommitter
 from lawtrail.ledger.integrator import INTERVAL_SECONDS, Integrator
 from lawtrail.ledger.keys import KeyDirectory
 from lawtrail.ledger.log import Ledger
@@ -57,6 +58,41 @@ def start_integrator(interval: float = INTERVAL_SECONDS) -> Integrator:
         _integrator = Integrator(open_ledger, interval=interval).start()
         ledger.cache_clear()
     return _integrator
+
+
+_committer: GroupCommitter | None = None
+
+
+def group_committer() -> GroupCommitter | None:
+    """This process's group committer of access entries (None: each is its own transaction,
+    as in tests and commands)."""
+    return _committer
+
+
+def start_group_committer() -> GroupCommitter:
+    """Start this process's group-commit thread (once); the server calls it in every worker:
+    the access entries of concurrent page views commit together (issue #18)."""
+    global _committer
+    if _committer is None:
+
+        def open_ledger() -> Ledger:
+            return Ledger(
+                DjangoDatabase(),
+                keys(),
+                config.log_origin_base(),
+                install_schema=False,
+                integrate_on_append=_integrator is None,
+            )
+
+        _committer = GroupCommitter(open_ledger).start()
+    return _committer
+
+
+def stop_group_committer() -> None:
+    global _committer
+    if _committer is not None:
+        _committer.stop()
+        _committer = None
 
 
 _projector: Projector | None = None

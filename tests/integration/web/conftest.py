@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from lawtrail.web import actions, denials, wiring
+from lawtrail.web import actions, denials, pagecache, wiring
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +31,12 @@ def web_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     # Refusals are counted per process (lawtrail.web.denials): each test starts a fresh count.
     monkeypatch.setattr(actions, "_denials", denials.DenialLimiter())
     wiring.reset()
+    # The case pages kept per process (lawtrail.web.pagecache) belong to the previous test's
+    # database: two tests' cases can share a primary key and their ledgers a head.
+    pagecache.clear()
     yield tmp_path
     wiring.reset()
+    pagecache.clear()
 
 
 @pytest.fixture

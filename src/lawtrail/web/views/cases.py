@@ -12,6 +12,7 @@ user's draft (:mod:`lawtrail.web.drafts`), outside the ledger.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -20,12 +21,16 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from lawtrail.core import timeutil
 from lawtrail.core.engine import evaluate
+from lawtrail.core.merkle import leaf_hash
 from lawtrail.core.model import Case, Record
 from lawtrail.core.record_kinds import (
     MEDIA_TYPES,
@@ -46,6 +51,7 @@ from lawtrail.web import (
     inbox,
     inbox_index,
     orders,
+    pagecache,
     wiring,
 )
 from lawtrail.web import secrecy as web_secrecy
@@ -57,7 +63,7 @@ from lawtrail.web.forms import (
     record_form,
 )
 from lawtrail.web.middleware import refused
-from lawtrail.web.models import CaseIndex
+from lawtrail.web.models import CaseIndex, User
 from lawtrail.web.roles import HANDLER
 from lawtrail.web.views.common import case_for, case_to_write, client_ip, current_user
 
@@ -217,6 +223,22 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     index = case_for(request, pk, action="view_case")
     user = current_user(request)
     now = timeutil.now()
+    # The content is rendered once per change of what it shows (web.pagecache, issue #18);
+    # the access entry above is written for every view.
+    content_key = pagecache.key(index, user, request.GET.get("p"))
+    content = pagecache.get_or_fill(
+        content_key, index.agency_id, now, lambda: _case_content(request, index, user, now)
+    ).replace(pagecache.CSRF_PLACEHOLDER, get_token(request))
+    return render(
+        request, "lawtrail/case_detail.html", {"index": index, "content": mark_safe(content)}
+    )
+
+
+def _case_content(
+    request: HttpRequest, index: CaseIndex, user: User, now: datetime
+) -> pagecache.Content:
+    """The case page's content as of ``now``, until when it stays so and the entries it shows
+    (see web.pagecache)."""
     # Judged once per change of the case or of its deadlines, not once per view (issue #18).
     judged = casepage.case_judged(index.agency_id, index.case_number, now)
     evaluation, case = judged.evaluation, judged.evaluation.case
@@ -247,9 +269,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return people.who(index.agency_id, str(task.get("role")), barred, handler)
 
     required = casepage.required_rows(evaluation, now)
-    return render(
-        request,
-        "lawtrail/case_detail.html",
+    disclosure = web_secrecy.disclosure(user, index, case)
+    steps = casepage.steps(case, judged.pending, now, who)
+    html = render_to_string(
+        "lawtrail/case_detail_content.html",
         {
             "index": index,
             "case": case,
@@ -260,7 +283,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entry_count": len(entries),
             "proof": proof,
             "proof_elsewhere": proof.elsewhere(row.seq for row in rows),
-            "steps": casepage.steps(case, judged.pending, now, who),
+            "steps": steps,
             "required": [
                 (req, who({"role": inbox.KIND_ROLE.get(req.kinds[0][0], HANDLER)}))
                 if req.kinds
@@ -279,9 +302,23 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and actions.can_change_header(user, index, case),
             "drafts": drafts.labelled(drafts.open_drafts(user, index, case)),
             # Personal data of natural persons: shown to those who need to know (issue #16).
-            "sees_personal": web_secrecy.disclosure(user, index, case).sees_personal,
+            "sees_personal": disclosure.sees_personal,
+            "csrf_token": pagecache.CSRF_PLACEHOLDER,
         },
+        request,
     )
+    # Until a deadline shown passes, the judgement ends or the viewer's access grant ends.
+    until = pagecache.expiry(
+        now,
+        [
+            judged.until,
+            *(req.due for req in required),
+            *(task.due for step in steps for task in step.pending),
+            web_secrecy.grant_ends(disclosure.state, user.username),
+        ],
+    )
+    shown = (entries[i] for i in page.window)
+    return pagecache.Content(html, until, tuple((e.seq, leaf_hash(e.body)) for e in shown))
 
 
 @require_safe

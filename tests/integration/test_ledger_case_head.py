@@ -1,0 +1,68 @@
+"""What the case page's kept content is keyed by (issue #18), on SQLite and PostgreSQL: a case's
+last entry of some types however many entries of other types follow it, the sizes of the latest
+signed and cosigned checkpoints — and the index that makes the first a lookup, added to a
+database created before it existed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lawtrail.ledger.db import Database
+from lawtrail.ledger.keys import KeyDirectory
+from lawtrail.ledger.log import Ledger, NewEntry
+from lawtrail.ledger.schema import missing_indexes
+
+AGENCY = "tonghua-market"
+CASE, OTHER = "通市监罚〔2026〕12号", "通市监罚〔2026〕13号"
+
+
+def make(url: str, keys: Path) -> Ledger:
+    return Ledger(Database(url), KeyDirectory(keys), "lawtrail.local", integrate_on_append=False)
+
+
+@pytest.fixture
+def ledger(database_url: str, tmp_path: Path) -> Iterator[Ledger]:
+    led = make(database_url, tmp_path / "keys")
+    led.ensure_log(AGENCY)
+    yield led
+    led.db.close()
+
+
+def entry(case: str, kind: str, n: int) -> NewEntry:
+    return NewEntry(case, kind, f"{kind}{n}", {"n": n})
+
+
+def test_case_head_is_the_last_entry_of_the_types_asked_for(ledger: Ledger) -> None:
+    assert ledger.case_head(AGENCY, CASE, ("record",)) is None
+    ledger.append(AGENCY, [entry(CASE, "case", 0), entry(CASE, "record", 1)])
+    ledger.append(AGENCY, [entry(OTHER, "record", 2)])  # another case's later record
+    ledger.append(AGENCY, [entry(CASE, "access", n) for n in range(50)])  # views of the case
+    head = ledger.case_head(AGENCY, CASE, ("case", "record", "media"))
+    stored = ledger.entry(AGENCY, 1)
+    assert stored is not None and head == (1, stored.leaf_hash)
+    ledger.append(AGENCY, [entry(CASE, "media", 3)])
+    assert ledger.case_head(AGENCY, CASE, ("case", "record", "media"))[0] == 53  # type: ignore[index]
+    assert ledger.case_head(AGENCY, CASE, ("case",))[0] == 0  # type: ignore[index]
+    assert ledger.case_head(AGENCY, CASE, ()) is None
+
+
+def test_signed_and_cosigned_sizes(ledger: Ledger) -> None:
+    assert ledger.signed_and_cosigned(AGENCY) == (0, 0)
+    ledger.append(AGENCY, [entry(CASE, "case", 0), entry(CASE, "record", 1)])
+    ledger.integrate(AGENCY)
+    assert ledger.signed_and_cosigned(AGENCY) == (2, 0)
+
+
+def test_an_index_added_since_the_database_was_created_is_created_at_start(
+    ledger: Ledger, database_url: str, tmp_path: Path
+) -> None:
+    ledger.db.execute("DROP INDEX ledger_entry_case_type")
+    assert missing_indexes(ledger.db) == ["ledger_entry_case_type"]
+    again = make(database_url, tmp_path / "keys")  # a start of the new version: installs
+    try:
+        assert missing_indexes(again.db) == []
+    finally:
+        again.db.close()

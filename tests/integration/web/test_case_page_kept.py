@@ -1,0 +1,188 @@
+"""The case page's content kept between views (lawtrail.web.pagecache, issue #18): a view that
+would render the same content serves the kept one — every view still logs its access — and
+anything the content shows makes the next view render afresh: a new record, a deadline
+passing, another viewer, an entry edited behind the application's back; the kept content's
+forms carry each session's own CSRF token."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+
+from lawtrail.core import timeutil
+from lawtrail.core.timeutil import SHANGHAI
+from lawtrail.web import actions, pagecache, wiring
+from lawtrail.web.models import CaseIndex, User
+from lawtrail.web.views import cases
+
+Login = Callable[[str], Client]
+MARKET = "tonghua-market"
+EXAMPLE = "通市监罚〔2026〕12号"
+EXAMPLE_FILE = Path(__file__).parents[3] / "examples" / MARKET / "compliant-ex-officio-penalty.json"
+
+
+@pytest.fixture
+def renderings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the case page's content was rendered (not served kept)."""
+    done: list[int] = []
+    render = cases._case_content
+
+    def counted(*args: Any, **kwargs: Any) -> pagecache.Content:
+        done.append(1)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(cases, "_case_content", counted)
+    return done
+
+
+def append_evidence(index: CaseIndex, record_id: str) -> None:
+    """An evidence register recorded by the handler (the example's, a new id, now)."""
+    source = json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
+    record = next(r for r in source["records"] if r["kind"] == "evidence_register")
+    record = {k: v for k, v in record.items() if k not in ("signatures", "officers")}
+    record.update(
+        id=record_id,
+        at=timeutil.now().isoformat(),
+        officers=[{"person": "market.handler"}, {"person": "market.officer"}],
+    )
+    actions.do_append_record(User.objects.get(username="market.handler"), index, record)
+
+
+def accesses(index: CaseIndex) -> int:
+    found = wiring.ledger().entries(MARKET, case_number=index.case_number, types=("access",))
+    return sum(1 for _ in found)
+
+
+def test_a_view_that_would_render_the_same_serves_the_kept_content_and_logs_its_access(
+    demo_cases: None, login: Login, renderings: list[int]
+) -> None:
+    index = CaseIndex.objects.get(agency_id=MARKET, case_number=EXAMPLE)
+    client = login("market.handler")
+    before = accesses(index)
+    pages = [client.get(f"/cases/{index.pk}/") for _ in range(3)]
+    assert [p.status_code for p in pages] == [200, 200, 200]
+    # Each view signed a new checkpoint here (the tests' ledger integrates on append): the
+    # page's verdict does not change with the log's later checkpoints, so it is kept.
+    assert len(renderings) == 1
+    assert accesses(index) == before + 3
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert strip.sub("", pages[0].content.decode()) == strip.sub("", pages[2].content.decode())
+
+
+def test_a_new_record_shows_on_the_next_view(
+    demo_cases: None, login: Login, renderings: list[int]
+) -> None:
+    index = CaseIndex.objects.get(agency_id=MARKET, case_number=EXAMPLE)
+    client = login("market.handler")
+    first = client.get(f"/cases/{index.pk}/").content.decode()
+    assert 'data-record="r90"' not in first
+    append_evidence(index, "r90")
+    page = client.get(f"/cases/{index.pk}/").content.decode()
+    assert len(renderings) == 2
+    assert 'data-record="r90"' in page
+
+
+def test_content_is_rendered_again_when_a_deadline_shown_passes(
+    demo_users: list[tuple[str, str, str]], renderings: list[int]
+) -> None:
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(start, tick=False):
+        header = {
+            "case_number": "通市监罚〔2026〕109号",
+            "title": "销售侵犯注册商标专用权商品案",
+            "acts": ["penalty"],
+            "procedure": "general",
+            "origin": "emergency",
+            "opened_at": timeutil.now().isoformat(),
+            "parties": [{"id": "p1", "name": "通化市鑫盛达商贸有限公司"}],
+        }
+        first_record = {
+            "id": "r1",
+            "kind": "emergency_start",
+            "at": start.isoformat(),
+            "fields": {"reason": "现场发现正在销售假冒商品，需立即查处"},
+        }
+        handler = User.objects.get(username="market.handler")
+        index = actions.do_open_case(handler, header, first_record)
+    client = Client()
+    assert client.login(username="market.handler", password="lawtrail-demo")
+    # The 程序启动审批 is due 24 hours after the emergency start (the pack's rule).
+    with time_machine.travel(start + timedelta(hours=23, minutes=59), tick=False):
+        page = client.get(f"/cases/{index.pk}/").content.decode()
+        assert "2026-11-03 09:00" in page and "已逾期" not in page
+        client.get(f"/cases/{index.pk}/")
+        assert len(renderings) == 1
+    with time_machine.travel(start + timedelta(hours=24, seconds=1), tick=False):
+        page = client.get(f"/cases/{index.pk}/").content.decode()
+    assert len(renderings) == 2  # the deadline passed within the kept content's lifetime
+    assert "已逾期" in page
+
+
+def test_kept_content_expires_after_its_longest_lifetime(
+    demo_cases: None, login: Login, renderings: list[int]
+) -> None:
+    index = CaseIndex.objects.get(agency_id=MARKET, case_number=EXAMPLE)
+    client = login("market.handler")
+    now = timeutil.now()
+    with time_machine.travel(now, tick=False):
+        client.get(f"/cases/{index.pk}/")
+    with time_machine.travel(now + pagecache.MAX_AGE - timedelta(seconds=1), tick=False):
+        client.get(f"/cases/{index.pk}/")
+        assert len(renderings) == 1
+    with time_machine.travel(now + pagecache.MAX_AGE, tick=False):
+        client.get(f"/cases/{index.pk}/")
+    assert len(renderings) == 2
+
+
+def test_each_viewer_gets_content_rendered_for_them(
+    demo_cases: None, login: Login, renderings: list[int]
+) -> None:
+    index = CaseIndex.objects.get(agency_id=MARKET, case_number=EXAMPLE)
+    mine = login("market.handler").get(f"/cases/{index.pk}/").content.decode()
+    theirs = login("market.archivist").get(f"/cases/{index.pk}/").content.decode()
+    assert len(renderings) == 2
+    # The archivist's 组卷归档 box is the archivist's only.
+    assert 'class="archive-box"' in theirs and 'class="archive-box"' not in mine
+
+
+def test_kept_content_carries_each_sessions_own_csrf_token(
+    demo_cases: None, renderings: list[int]
+) -> None:
+    index = CaseIndex.objects.get(agency_id=MARKET, case_number=EXAMPLE)
+    append_evidence(index, "r90")  # recorded after the 归档: the archivist's form is on the page
+    sessions = []
+    for _ in range(2):
+        client = Client(enforce_csrf_checks=True)
+        assert client.login(username="market.archivist", password="lawtrail-demo")
+        sessions.append(client)
+    tokens = []
+    for client in sessions:
+        page = client.get(f"/cases/{index.pk}/").content.decode()
+        assert pagecache.CSRF_PLACEHOLDER not in page
+        form = page.split('class="archive-form"', 1)[1].split("</form>", 1)[0]
+        [token] = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+        tokens.append(token)
+    assert len(renderings) == 1  # the second session was served the first one's rendering
+    # … with its own token: the content's form posts in either session (an empty 案卷号: the
+    # form's error, 200 — a token of the other session would be refused, 403).
+    for client, token in zip(sessions, tokens, strict=True):
+        response = client.post(
+            f"/cases/{index.pk}/archive/", {"csrfmiddlewaretoken": token, "volume_number": ""}
+        )
+        assert response.status_code == 200, response.status_code
+        assert "案卷号" in response.content.decode()
+    stale = Client(enforce_csrf_checks=True)
+    assert stale.login(username="market.archivist", password="lawtrail-demo")
+    stale.get(f"/cases/{index.pk}/")
+    response = stale.post(
+        f"/cases/{index.pk}/archive/", {"csrfmiddlewaretoken": "x" * 64, "volume_number": ""}
+    )
+    assert response.status_code == 403
