@@ -31,7 +31,7 @@ from lawtrail.core.role_acts import Actor
 from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import NewEntry, Receipt
 from lawtrail.ledger.tsa import tsa_roots_from_env
-from lawtrail.web import accessscope, denials, inbox, inbox_index, projections, wiring
+from lawtrail.web import access_index, accessscope, denials, inbox, inbox_index, projections, wiring
 from lawtrail.web.models import CaseFinding, CaseIndex, User
 from lawtrail.web.roles import ADMIN, ARCHIVIST, SUPERVISOR
 
@@ -107,7 +107,18 @@ def do_log_access(
         user, action=action, target=target, allowed=allowed, ip=ip, channel=channel, reason=reason
     )
     entry = NewEntry(case_number, "access", target or case_number, body)
-    return wiring.ledger().append(agency, [entry])[0]
+    return _append_access(agency, entry)
+
+
+def _append_access(agency: str, entry: NewEntry) -> Receipt:
+    """Append an access entry and its row of the access log's index in one transaction: the
+    supervisors' page picks its entries from that index (:mod:`lawtrail.web.access_index`)."""
+    ledger = wiring.ledger()
+    ledger.ensure_log(agency)
+    with ledger.db.write():
+        receipts = ledger.append_in_transaction(agency, [entry])
+        access_index.index_appended(ledger, agency, receipts)
+    return receipts[0]
 
 
 _denials = denials.DenialLimiter()
@@ -161,7 +172,7 @@ def _log_counted_denials(now: datetime) -> None:
         }
         case_number = counted.case_number
         entry = NewEntry(case_number, "access", case_number, body)
-        wiring.ledger().append(counted.key.agency, [entry])
+        _append_access(counted.key.agency, entry)
 
 
 # ---------------------------------------------------------------------------- cases
