@@ -135,11 +135,11 @@ def test_migrating_fills_the_access_index_with_the_entries_appended_before_it(
     for name in ("DJANGO_SETTINGS_MODULE", "LAWTRAIL_MEDIA_STORE", "LAWTRAIL_KEYS_DIR"):
         monkeypatch.delenv(name, raising=False)
     env = {"LAWTRAIL_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": web_database}
+    export = ("export", "--agency", CLOSED[0], "--case", CLOSED[1], "--allow-missing-media")
     for args in (
         ("manage", "migrate", "lawtrail", "0010", "--no-input", "-v", "0"),
         ("manage", "seed_demo"),
-        ("export", "--agency", CLOSED[0], "--case", CLOSED[1], "--to", str(tmp_path / "bag"))
-        + ("--allow-missing-media",),
+        (*export, "--to", str(tmp_path / "bag")),
         ("manage", "migrate", "--no-input", "-v", "0"),
     ):
         done = run_lawtrail(env, *args)
