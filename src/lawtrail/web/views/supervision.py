@@ -121,18 +121,23 @@ def _outcome_label(body: dict[str, Any]) -> str:
 
 
 # The page's order: newest first; entries of the same moment by agency, then newest first (the
-# order the merge of the logs' backward walks gave). The index's own indexes follow it.
-ORDER = ("-recorded_at", "agency_id", "-seq")
+# order the merge of the logs' backward walks gave).
+ORDER = ("-recorded_at", "-seq")
 _INDEXED = ("agency_id", "seq", *access_index.COLUMNS)
 
 
 def _picked(
     agencies: list[str], filters: dict[str, Any], skip: int, take: int
 ) -> list[dict[str, Any]]:
-    """Index rows ``skip`` … ``skip + take`` of the filtered, ordered access log."""
+    """Index rows ``skip`` … ``skip + take`` of the filtered, ordered access log.
+
+    Each log's first ``skip + take`` matching rows are one range of one of the index's indexes
+    (agency, the filtered column, time): read newest first, they are merged here, as the logs'
+    backward walks were. An ``agency IN (…)`` query ordered by time would let the database sort
+    every row of those agencies instead."""
     since: date | None = filters.get("since")
     until: date | None = filters.get("until")
-    rows = AccessIndex.objects.filter(agency_id__in=agencies)
+    rows = AccessIndex.objects.all()
     if since:
         rows = rows.filter(
             recorded_at__gte=datetime.combine(since, time.min, tzinfo=timeutil.SHANGHAI)
@@ -146,15 +151,15 @@ def _picked(
     if filters.get("outcome"):
         rows = rows.filter(outcome=filters["outcome"])
     user = (filters.get("user") or "").strip()
-    if not user:
-        return list(rows.order_by(*ORDER).values(*_INDEXED)[skip : skip + take])
-    # The user is a username or a display name. Two ordered reads, each an index range that
-    # stops after the page (an OR of the two would make the database collect and sort every
-    # entry of the user), merged here.
+    # The user is a username or a display name: two ranges (an OR would not be one).
+    selections = [rows.filter(username=user), rows.filter(name=user)] if user else [rows]
     found = {
         (row["agency_id"], row["seq"]): row
-        for column in ("username", "name")
-        for row in rows.filter(**{column: user}).order_by(*ORDER).values(*_INDEXED)[: skip + take]
+        for agency in agencies
+        for selection in selections
+        for row in selection.filter(agency_id=agency)
+        .order_by(*ORDER)
+        .values(*_INDEXED)[: skip + take]
     }
     merged = sorted(found.values(), key=lambda r: -r["seq"])
     merged.sort(key=lambda r: r["agency_id"])
