@@ -2,8 +2,9 @@
 ``access``) in the agencies the supervisor supervises, newest first.
 
 The page picks its entries from the access log's index (:mod:`lawtrail.web.access_index`): the
-filters (agency, case, user, outcome, dates), the order and the paging are one indexed query, so
-a page costs the same whatever the number of access entries. It then reads those entries from
+filters (agency, case, user, outcome, dates), the order and the paging run in the database, each
+log's part of the page one range of an index, so a page costs the same whatever the number of
+access entries. It then reads those entries from
 the ledger by (agency, sequence number) and shows what *they* say: each must hash to its leaf
 hash and give exactly its index row's values, else it is not shown as a row but named as an
 entry the index does not match (``lawtrail verify`` finds which rows were changed). Viewing this
@@ -120,8 +121,8 @@ def _outcome_label(body: dict[str, Any]) -> str:
     return label
 
 
-# The page's order: newest first; entries of the same moment by agency, then newest first (the
-# order the merge of the logs' backward walks gave).
+# A log's order: newest first (its times never go back, so this is its backward walk). Merged
+# across logs by time, entries of the same moment by agency: the order the page always had.
 ORDER = ("-recorded_at", "-seq")
 _INDEXED = ("agency_id", "seq", *access_index.COLUMNS)
 
