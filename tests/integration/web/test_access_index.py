@@ -289,6 +289,16 @@ def test_an_edited_index_is_reported_and_not_believed_by_the_page(
     assert found(report, "access_index_missing") == [(MARKET, deleted.seq, "")]
     assert found(report, "access_index_orphan") == [(MARKET, size + 5, "")]
     assert "market.head" in next(p.message for p in access_problems(report) if p.column)
+    # scoped to the agency, or to the framed entry's case: the same findings of that scope
+    assert access_problems(check(agency=MARKET)) == access_problems(report)
+    assert access_problems(check(agency=POSTAL)) == []
+    framed_case = framed.data()["case_number"]
+    scoped = access_problems(check(agency=MARKET, case_number=framed_case))
+    assert {(p.code, p.seq) for p in scoped} == {("access_index_mismatch", framed.seq)} | (
+        {("access_index_missing", deleted.seq)}
+        if deleted.data()["case_number"] == framed_case
+        else set()
+    )
 
     # The page: the framed entry is not shown as market.handler's; the invented row shows nothing.
     rows = list(paged([MARKET], {"user": "market.handler"}))
