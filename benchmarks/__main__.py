@@ -4,7 +4,7 @@ python -m benchmarks [--quick] [--no-write] [NAME ...]
 
 NAME is a section (engine, ledger-append, ledger-verify, ledger-proof, media, web, archive,
 dashboard: the supervision dashboard and the 评议考核 report, flat-append, flat-contention,
-flat-scale: issue #18's flat costs) or
+flat-scale, flat-access: issue #18's flat costs — the last the access log page and reindex) or
 a group (ledger: its three sections); none runs them all. Each section is written to the document as
 soon as it is measured.
 """
@@ -47,10 +47,11 @@ SECTIONS: dict[str, tuple[Run, Markdown]] = {
     "flat-append": (bench_flat.run_append, bench_flat.markdown_append),
     "flat-contention": (bench_flat.run_contention, bench_flat.markdown_contention),
     "flat-scale": (bench_flat.run_scale, bench_flat.markdown_scale),
+    "flat-access": (bench_flat.run_access, bench_flat.markdown_access),
 }
 GROUPS = {
     "ledger": ["ledger-append", "ledger-verify", "ledger-proof"],
-    "flat": ["flat-append", "flat-contention", "flat-scale"],
+    "flat": ["flat-append", "flat-contention", "flat-scale", "flat-access"],
 }
 
 

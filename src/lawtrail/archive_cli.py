@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from lawtrail import archive, bootstrap, services
 from lawtrail.core import timeutil
-from lawtrail.ledger.log import LedgerIntegrityError, NewEntry
+from lawtrail.ledger.log import Ledger, LedgerIntegrityError, NewEntry, Receipt
 from lawtrail.ledger.tsa import tsa_roots_from_env
 from lawtrail.ledger_cli import RUN_ERRORS
 from lawtrail.services import ServiceError
@@ -87,10 +88,18 @@ def add_commands(sub: Any) -> None:
     arc.add_argument("--actor", default="", help="操作人（默认：当前系统用户）")
 
 
-def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+# Called with the access entries an export appends, inside their transaction: the wiring
+# (``cli.py``) hands in the web application's index of the access log
+# (``lawtrail.web.access_index.index_appended``), which this layer may not import.
+AccessIndexer = Callable[[Ledger, str, Sequence[Receipt]], None]
+
+
+def run(
+    args: argparse.Namespace, out: TextIO, err: TextIO, *, index_access: AccessIndexer | None = None
+) -> int:
     try:
         if args.command == "export":
-            return cmd_export(args, out, err)
+            return cmd_export(args, out, err, index_access)
         if args.command == "document":
             return cmd_document(args, out)
         if args.command == "archive":
@@ -106,7 +115,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     raise AssertionError(args.command)  # pragma: no cover
 
 
-def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_export(
+    args: argparse.Namespace, out: TextIO, err: TextIO, index_access: AccessIndexer | None = None
+) -> int:
     ledger = bootstrap.open_ledger(install_schema=False)
     try:
         store = bootstrap.open_media_store()
@@ -132,9 +143,12 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "tree_size": result.tree_size,
         }
         try:
-            ledger.append(
-                args.agency, [NewEntry(args.case_number, "access", args.case_number, body)]
-            )
+            entry = NewEntry(args.case_number, "access", args.case_number, body)
+            ledger.ensure_log(args.agency)
+            with ledger.db.write():
+                receipts = ledger.append_in_transaction(args.agency, [entry])
+                if index_access is not None:
+                    index_access(ledger, args.agency, receipts)
         except BaseException:
             # No package leaves the system without its entry in the access log.
             shutil.rmtree(result.path, ignore_errors=True)

@@ -113,7 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from lawtrail import archive_cli, ledger_cli, web_cli
 
     if args.command in archive_cli.COMMANDS:
-        return archive_cli.run(args, sys.stdout, sys.stderr)
+        # An export's access entry gets its row in the web application's access-log index.
+        return archive_cli.run(args, sys.stdout, sys.stderr, index_access=web_cli.access_indexer())
     # `lawtrail verify` also checks the web application's projections (the case index) when
     # the database holds them; the ledger itself knows nothing of the web.
     checks = web_cli.projection_checks() if args.command == "verify" else ()

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from lawtrail.archive_cli import AccessIndexer
     from lawtrail.ledger.verify import ProjectionCheck
 
 SETTINGS = "lawtrail.web.settings"
@@ -33,14 +34,24 @@ def manage(argv: Sequence[str]) -> int:
 def projection_checks() -> tuple[ProjectionCheck, ...]:
     """What `lawtrail verify` checks besides the ledger: the tables the pages read instead of
     it (the case index, :mod:`lawtrail.web.projections`; the index of 责令限期整改 orders,
-    :mod:`lawtrail.web.order_index`; the index of 案卷评查, :mod:`lawtrail.web.review_index`), each
-    when the database holds it. Needs no Django settings:
-    the checks read the tables through the ledger's connection."""
+    :mod:`lawtrail.web.order_index`; the index of 案卷评查, :mod:`lawtrail.web.review_index`; the
+    index of the access log, :mod:`lawtrail.web.access_index`), each when the database holds
+    it. Needs no Django settings: the checks read the tables through the ledger's connection."""
+    from lawtrail.web.access_index import AccessIndexCheck
     from lawtrail.web.order_index import OrderIndexCheck
     from lawtrail.web.projections import CaseIndexCheck
     from lawtrail.web.review_index import ReviewIndexCheck
 
-    return (CaseIndexCheck(), OrderIndexCheck(), ReviewIndexCheck())
+    return (CaseIndexCheck(), OrderIndexCheck(), ReviewIndexCheck(), AccessIndexCheck())
+
+
+def access_indexer() -> AccessIndexer:
+    """How the CLI's own access entries (``lawtrail export``) get their row in the access log's
+    index (:mod:`lawtrail.web.access_index`), in the entry's transaction, when the database holds
+    the web tables. Needs no Django settings."""
+    from lawtrail.web.access_index import index_appended
+
+    return index_appended
 
 
 def add_commands(sub: Any) -> None:

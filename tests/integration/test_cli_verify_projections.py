@@ -54,10 +54,18 @@ def test_verify_reports_an_edited_case_index_and_a_swapped_ref(
     for args in (("manage", "migrate", "--no-input", "-v", "0"), ("manage", "seed_demo")):
         done = run_lawtrail(env, *args)
         assert done.returncode == 0, done.stderr
+    # The CLI's own access entry (an export) gets its row of the access log's index (issue #18).
+    exported = run_lawtrail(
+        env,
+        *("export", "--agency", CLOSED[0], "--case", CLOSED[1]),
+        *("--to", str(tmp_path / "bag"), "--allow-missing-media", "--actor", "档案员"),
+    )
+    assert exported.returncode == 0, exported.stdout + exported.stderr
     # No witness here: the projections are what this checks, so trust is relaxed (said so).
     intact = run_lawtrail(env, "verify", "--allow-unpinned", "--allow-unwitnessed")
     assert intact.returncode == 0, intact.stdout + intact.stderr
     assert "案件索引（lawtrail_caseindex）：11 行" in intact.stdout
+    assert "查阅记录索引（lawtrail_accessindex）：1 行" in intact.stdout
     assert "结论：完好（已按要求放宽" in intact.stdout and "未要求见证联署" in intact.stdout
 
     with Database(web_database) as db:
@@ -111,8 +119,31 @@ def test_verify_reports_an_edited_case_index_and_a_swapped_ref(
             "table": "lawtrail_reviewsampling, lawtrail_casereview",
             "rows": 2,
         },
+        {"name": "查阅记录索引", "table": "lawtrail_accessindex", "rows": 1},
     ]
     text = run_lawtrail(env, "verify", "--agency", VIOLATIONS[0])
     assert text.returncode == 1
     assert f"{VIOLATIONS[1]} 的违规项（violations）为 0" in text.stdout
     assert CLOSED[1] not in text.stdout  # another agency's log and rows
+
+
+def test_migrating_fills_the_access_index_with_the_entries_appended_before_it(
+    web_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment upgraded to the access log's index (migration 0011) finds the entries
+    already in its logs on the page at once, not after a `lawtrail manage reindex`."""
+    for name in ("DJANGO_SETTINGS_MODULE", "LAWTRAIL_MEDIA_STORE", "LAWTRAIL_KEYS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    env = {"LAWTRAIL_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": web_database}
+    export = ("export", "--agency", CLOSED[0], "--case", CLOSED[1], "--allow-missing-media")
+    for args in (
+        ("manage", "migrate", "lawtrail", "0010", "--no-input", "-v", "0"),
+        ("manage", "seed_demo"),
+        (*export, "--to", str(tmp_path / "bag")),
+        ("manage", "migrate", "--no-input", "-v", "0"),
+    ):
+        done = run_lawtrail(env, *args)
+        assert done.returncode == 0, (args, done.stdout + done.stderr)
+    intact = run_lawtrail(env, "verify", "--allow-unpinned", "--allow-unwitnessed")
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    assert "查阅记录索引（lawtrail_accessindex）：1 行" in intact.stdout

@@ -631,11 +631,14 @@ class Ledger:
         ref: str | None = None,
         newest_first: bool = False,
         after: int | None = None,
+        limit: int | None = None,
     ) -> Iterator[StoredEntry]:
         """Entries in log order (streamed); ``newest_first`` walks the same indexes backwards,
         so a reader that wants the latest page stops after it without reading the rest.
         ``after``: only the entries with a greater sequence number (a range of the case index
-        ``(agency, case_number, seq)``: what a reader holding the case up to there lacks)."""
+        ``(agency, case_number, seq)``: what a reader holding the case up to there lacks).
+        ``limit``: at most that many — with ``after``, a batch of a walk that holds no cursor
+        open between its transactions (``lawtrail manage reindex``)."""
         where: list[str] = ["agency = ?"]
         params: list[Any] = [agency]
         if after is not None:
@@ -653,6 +656,9 @@ class Ledger:
         sql = f"SELECT {_ENTRY_COLUMNS} FROM ledger_entry WHERE {' AND '.join(where)} ORDER BY seq"
         if newest_first:
             sql += " DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
         return (_entry(row) for row in self.db.stream(sql, params))
 
     def case_head(
@@ -689,6 +695,22 @@ class Ledger:
         if row is None:
             return 0, 0
         return int(row[0] or 0), int(row[1] or 0)
+
+    def entries_at(self, agency: str, seqs: Sequence[int]) -> dict[int, StoredEntry]:
+        """The entries at these sequence numbers (those that exist), by sequence number: one
+        primary-key read for a page of entries picked elsewhere (the access log's index)."""
+        found: dict[int, StoredEntry] = {}
+        wanted = sorted({int(seq) for seq in seqs})
+        for start in range(0, len(wanted), 500):  # well under SQLite's bound parameters
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.db.all(
+                f"SELECT {_ENTRY_COLUMNS} FROM ledger_entry WHERE agency = ? AND seq IN ({marks})",
+                (agency, *chunk),
+            ):
+                entry = _entry(row)
+                found[entry.seq] = entry
+        return found
 
     def entries_named(
         self, agency: str, type: str, ref: str, *, case_number: str | None = None

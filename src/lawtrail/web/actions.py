@@ -12,7 +12,7 @@ ledger entry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,9 +29,9 @@ from lawtrail.core.model import Case
 from lawtrail.core.record_kinds import AV_EXEMPTION_ACT, RECORD_KINDS, FieldType, RoleAct
 from lawtrail.core.role_acts import Actor
 from lawtrail.ledger.db import POSTGRESQL
-from lawtrail.ledger.log import NewEntry, Receipt
+from lawtrail.ledger.log import Ledger, NewEntry, Receipt
 from lawtrail.ledger.tsa import tsa_roots_from_env
-from lawtrail.web import accessscope, denials, inbox, inbox_index, projections, wiring
+from lawtrail.web import access_index, accessscope, denials, inbox, inbox_index, projections, wiring
 from lawtrail.web.models import CaseFinding, CaseIndex, User
 from lawtrail.web.roles import ADMIN, ARCHIVIST, SUPERVISOR
 
@@ -110,9 +110,29 @@ def do_log_access(
     committer = wiring.group_committer()
     if committer is not None and not transaction.get_connection().in_atomic_block:
         # The server: committed with the other views' access entries of the moment, in one
-        # transaction (lawtrail.ledger.groupcommit); returns once it is durable.
+        # transaction with their index rows (lawtrail.ledger.groupcommit, index_access below);
+        # returns once it is durable.
         return committer.append(agency, entry)
-    return wiring.ledger().append(agency, [entry])[0]
+    return _append_access(agency, entry)
+
+
+def index_access(
+    ledger: Ledger, agency: str, entries: Sequence[NewEntry], receipts: Sequence[Receipt]
+) -> None:
+    """The access log's index rows of access entries just appended, in their transaction (the
+    group committer's hook)."""
+    access_index.index_appended(ledger, agency, receipts)
+
+
+def _append_access(agency: str, entry: NewEntry) -> Receipt:
+    """Append an access entry and its row of the access log's index in one transaction: the
+    supervisors' page picks its entries from that index (:mod:`lawtrail.web.access_index`)."""
+    ledger = wiring.ledger()
+    ledger.ensure_log(agency)
+    with ledger.db.write():
+        receipts = ledger.append_in_transaction(agency, [entry])
+        index_access(ledger, agency, [entry], receipts)
+    return receipts[0]
 
 
 _denials = denials.DenialLimiter()
@@ -166,7 +186,7 @@ def _log_counted_denials(now: datetime) -> None:
         }
         case_number = counted.case_number
         entry = NewEntry(case_number, "access", case_number, body)
-        wiring.ledger().append(counted.key.agency, [entry])
+        _append_access(counted.key.agency, entry)
 
 
 # ---------------------------------------------------------------------------- cases

@@ -369,6 +369,60 @@ class RectificationOrder(models.Model):
         return self.order_id
 
 
+class AccessIndex(models.Model):
+    """One ``access`` entry of an agency's log (a view, a download, a refused attempt), as a row
+    for the supervisors' access log page (:mod:`lawtrail.web.access_index`): the page picks its
+    rows here — filters, order and paging in SQL — and shows the entries it then reads from the
+    ledger, never these columns. A projection: written in the transaction of its entry, rebuilt
+    by ``lawtrail manage reindex``, checked by ``lawtrail verify`` (``AccessIndexCheck``)."""
+
+    # No database constraint: a row is rebuilt, never a source (and an access entry must be
+    # appendable to any agency's log, whatever the agency table holds).
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name="账本所属机关",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the indexes below all begin with it
+    )
+    seq = models.BigIntegerField("账本序号")
+    recorded_at = models.DateTimeField("记录时间")
+    # Text, not bounded: the values are whatever the hashed entry holds (a CLI export names any
+    # operating-system account), and an over-long value must never refuse the access entry.
+    case_number = models.TextField("案号", blank=True)
+    username = models.TextField("用户名", blank=True)
+    name = models.TextField("姓名", blank=True)
+    outcome = models.CharField("结果", max_length=20, blank=True)
+    leaf_hash = models.CharField("叶哈希", max_length=64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "查阅记录索引"
+        ordering = ["-recorded_at", "agency", "-seq"]
+        constraints = [models.UniqueConstraint(fields=["agency", "seq"], name="access_index_entry")]
+        # Per log, the page's order (newest first) behind each filter: the page reads each
+        # supervised log's first rows as one index range and merges them (views.supervision),
+        # so a page costs the same whatever the number of entries — the database never sorts.
+        indexes = [
+            models.Index(fields=["agency", "-recorded_at", "-seq"], name="access_index_time"),
+            models.Index(
+                fields=["agency", "username", "-recorded_at", "-seq"], name="access_index_user"
+            ),
+            models.Index(
+                fields=["agency", "name", "-recorded_at", "-seq"], name="access_index_name"
+            ),
+            models.Index(
+                fields=["agency", "outcome", "-recorded_at", "-seq"], name="access_index_outcome"
+            ),
+            models.Index(
+                fields=["agency", "case_number", "-recorded_at", "-seq"], name="access_index_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} #{self.seq}"
+
+
 class InboxTask(models.Model):
     """One task of a case's ``pending`` (:mod:`lawtrail.web.inbox`) as a row, so that the inbox
     and the navigation's counts are indexed queries for one person — not a read of every case's

@@ -74,6 +74,7 @@ _lock = threading.Lock()
 def key(index: CaseIndex, user: User, page: str | None) -> Hashable:
     """What the case page's content depends on, besides the time (see the module's doc)."""
     ledger = wiring.ledger()
+    # The case's open drafts (any change of one: an autosave, a new one, one submitted).
     drafts = RecordDraft.objects.filter(
         case=index, submitted_at__isnull=True, discarded_at__isnull=True
     ).aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))

@@ -84,7 +84,10 @@ def start_group_committer() -> GroupCommitter:
                 integrate_on_append=_integrator is None,
             )
 
-        _committer = GroupCommitter(open_ledger).start()
+        from lawtrail.web import actions
+
+        # An access entry's row of the access log's index commits with it.
+        _committer = GroupCommitter(open_ledger, also=actions.index_access).start()
     return _committer
 
 

@@ -84,7 +84,7 @@ def test_the_demo_case_index_matches_its_rebuild_from_the_ledger(demo_cases: Non
     open_case()
     report = check()
     assert report.problems == []
-    summary, orders, reviews = report.projections
+    summary, orders, reviews, accesses = report.projections
     assert (summary.name, summary.table, summary.rows) == ("案件索引", "lawtrail_caseindex", 12)
     assert (orders.name, orders.table, orders.rows) == (
         "责令整改索引",
@@ -92,6 +92,7 @@ def test_the_demo_case_index_matches_its_rebuild_from_the_ledger(demo_cases: Non
         0,
     )
     assert (reviews.name, reviews.rows) == ("案卷评查索引", 0)  # test_case_review.py has rows
+    assert (accesses.name, accesses.table) == ("查阅记录索引", "lawtrail_accessindex")
     assert check(agency=MARKET).projections[0].rows == 4
     assert check(agency=MARKET, case_number=EXAMPLE).projections[0].rows == 1
 

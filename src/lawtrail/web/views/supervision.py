@@ -1,19 +1,18 @@
 """The supervisor's access log: every view, download and refused attempt (ledger entries of type
 ``access``) in the agencies the supervisor supervises, newest first.
 
-The entries are streamed from the agencies' logs newest first (one cursor per agency, merged by
-time) and reading stops after the requested page: the log is never loaded whole. Filters on the
-case number run in the database (its index); the others on the streamed entries, and the date
-range also ends the walk early (a log's times never go back). Viewing this page is not an access
-to any case and appends nothing.
+The page picks its entries from the access log's index (:mod:`lawtrail.web.access_index`): the
+filters (agency, case, user, outcome, dates), the order and the paging run in the database, each
+log's part of the page one range of an index, so a page costs the same whatever the number of
+access entries. It then reads those entries from
+the ledger by (agency, sequence number) and shows what *they* say: each must hash to its leaf
+hash and give exactly its index row's values, else it is not shown as a row but named as an
+entry the index does not match (``lawtrail verify`` finds which rows were changed). Viewing this
+page is not an access to any case and appends nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
-import heapq
-import itertools
-from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -26,16 +25,15 @@ from django.shortcuts import render
 
 from lawtrail import config
 from lawtrail.core import timeutil
-from lawtrail.ledger.db import POSTGRESQL
-from lawtrail.ledger.log import Ledger, StoredEntry
-from lawtrail.web import wiring
+from lawtrail.ledger.log import Ledger
+from lawtrail.web import access_index, wiring
 from lawtrail.web.access_labels import (
     CHANNEL_LABELS,
     OUTCOME_LABELS,
     action_label,
     target_label,
 )
-from lawtrail.web.models import Agency
+from lawtrail.web.models import AccessIndex, Agency
 from lawtrail.web.roles import APPROVER, SUPERVISOR
 from lawtrail.web.views.common import current_user
 from lawtrail.web.witness_panel import witness_overview
@@ -95,7 +93,7 @@ class AccessFilter(forms.Form):
 
 @dataclass(frozen=True)
 class Row:
-    at: datetime
+    at: datetime | None
     agency: str
     seq: int
     case_number: str
@@ -109,31 +107,8 @@ class Row:
     reason: str
     ip: str
     channel: str
-
-
-def _time(entry: StoredEntry) -> datetime:
-    return timeutil.parse_aware(entry.recorded_at)
-
-
-def _newest_first(
-    ledger: Ledger, agencies: list[str], case_number: str
-) -> Generator[StoredEntry, None, None]:
-    """Access entries of all ``agencies``, newest first (each log's times only grow, so its
-    backward walk is in time order and a merge keeps the whole stream in order)."""
-    streams = [
-        ledger.entries(
-            agency, case_number=case_number or None, types=("access",), newest_first=True
-        )
-        for agency in agencies
-        if ledger.log_info(agency) is not None
-    ]
-    try:
-        yield from heapq.merge(*streams, key=_time, reverse=True)
-    finally:
-        for stream in streams:  # end the cursors now, inside the reading transaction
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
+    # Why the index row's entry is not shown ("" for an entry shown): see access_index.matches.
+    problem: str = ""
 
 
 def _outcome_label(body: dict[str, Any]) -> str:
@@ -146,10 +121,51 @@ def _outcome_label(body: dict[str, Any]) -> str:
     return label
 
 
-def _matches(body: dict[str, Any], user: str, outcome: str) -> bool:
-    if user and user not in (body.get("user"), body.get("name")):
-        return False
-    return not (outcome and body.get("outcome") != outcome)
+# A log's order: newest first (its times never go back, so this is its backward walk). Merged
+# across logs by time, entries of the same moment by agency: the order the page always had.
+ORDER = ("-recorded_at", "-seq")
+_INDEXED = ("agency_id", "seq", *access_index.COLUMNS)
+
+
+def _picked(
+    agencies: list[str], filters: dict[str, Any], skip: int, take: int
+) -> list[dict[str, Any]]:
+    """Index rows ``skip`` … ``skip + take`` of the filtered, ordered access log.
+
+    Each log's first ``skip + take`` matching rows are one range of one of the index's indexes
+    (agency, the filtered column, time): read newest first, they are merged here, as the logs'
+    backward walks were. An ``agency IN (…)`` query ordered by time would let the database sort
+    every row of those agencies instead."""
+    since: date | None = filters.get("since")
+    until: date | None = filters.get("until")
+    rows = AccessIndex.objects.all()
+    if since:
+        rows = rows.filter(
+            recorded_at__gte=datetime.combine(since, time.min, tzinfo=timeutil.SHANGHAI)
+        )
+    if until:
+        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=timeutil.SHANGHAI)
+        rows = rows.filter(recorded_at__lt=end)
+    case = (filters.get("case") or "").strip()
+    if case:
+        rows = rows.filter(case_number=case)
+    if filters.get("outcome"):
+        rows = rows.filter(outcome=filters["outcome"])
+    user = (filters.get("user") or "").strip()
+    # The user is a username or a display name: two ranges (an OR would not be one).
+    selections = [rows.filter(username=user), rows.filter(name=user)] if user else [rows]
+    found = {
+        (row["agency_id"], row["seq"]): row
+        for agency in agencies
+        for selection in selections
+        for row in selection.filter(agency_id=agency)
+        .order_by(*ORDER)
+        .values(*_INDEXED)[: skip + take]
+    }
+    merged = sorted(found.values(), key=lambda r: -r["seq"])
+    merged.sort(key=lambda r: r["agency_id"])
+    merged.sort(key=lambda r: r["recorded_at"], reverse=True)
+    return merged[skip : skip + take]
 
 
 def _page(
@@ -160,61 +176,68 @@ def _page(
     names: dict[str, str],
 ) -> tuple[list[Row], bool]:
     """One page of rows, and whether another page follows."""
-    since: date | None = filters.get("since")
-    until: date | None = filters.get("until")
-    start = datetime.combine(since, time.min, tzinfo=timeutil.SHANGHAI) if since else None
-    end = (
-        datetime.combine(until + timedelta(days=1), time.min, tzinfo=timeutil.SHANGHAI)
-        if until
-        else None
-    )
-    user = (filters.get("user") or "").strip()
-    outcome = filters.get("outcome") or ""
-    reading = (
-        ledger.db.snapshot()  # a server-side cursor needs a transaction to stay lazy
-        if ledger.db.dialect == POSTGRESQL
-        else contextlib.nullcontext()
-    )
-    with reading:
-        entries = _newest_first(ledger, agencies, (filters.get("case") or "").strip())
-        try:
-
-            def selected() -> Iterator[tuple[datetime, StoredEntry, dict[str, Any]]]:
-                for entry in entries:
-                    at = _time(entry)
-                    if start is not None and at < start:
-                        return  # everything after this is older still
-                    if end is not None and at >= end:
-                        continue
-                    body = entry.data().get("access") or {}
-                    if _matches(body, user, outcome):
-                        yield at, entry, body
-
-            skip = (page - 1) * PER_PAGE
-            found = list(itertools.islice(selected(), skip, skip + PER_PAGE + 1))
-        finally:
-            entries.close()
-    rows = [
-        Row(
-            at=timeutil.local(at),
-            agency=names.get(entry.agency, entry.agency),
-            seq=entry.seq,
-            case_number=entry.case_number,
-            user=str(body.get("user", "")),
-            name=str(body.get("name", "")),
-            user_agency=names.get(str(body.get("user_agency", "")), "")
-            or str(body.get("user_agency") or "（无所属机关）"),
-            action=action_label(body.get("action")),
-            target=target_label(body.get("target")),
-            outcome=_outcome_label(body),
-            denied=body.get("outcome") == "denied",
-            reason=str(body.get("reason") or ""),
-            ip=str(body.get("ip", "")),
-            channel=CHANNEL_LABELS.get(str(body.get("channel")), str(body.get("channel", ""))),
+    picked = _picked(agencies, filters, (page - 1) * PER_PAGE, PER_PAGE + 1)
+    shown = picked[:PER_PAGE]
+    seqs: dict[str, list[int]] = {}
+    for row in shown:
+        seqs.setdefault(row["agency_id"], []).append(row["seq"])
+    entries = {
+        (agency, seq): entry
+        for agency, wanted in seqs.items()
+        for seq, entry in ledger.entries_at(agency, wanted).items()
+    }
+    rows = []
+    for index_row in shown:
+        agency, seq = index_row["agency_id"], index_row["seq"]
+        entry = entries.get((agency, seq))
+        values = {**index_row, "recorded_at": timeutil.require_aware(index_row["recorded_at"])}
+        problem = "账本中没有该序号的条目" if entry is None else access_index.matches(entry, values)
+        if problem or entry is None:
+            rows.append(_unmatched(agency, seq, names, problem))
+            continue
+        data = entry.data()
+        body = data["access"]
+        rows.append(
+            Row(
+                at=timeutil.local(timeutil.parse_aware(data["recorded_at"])),
+                agency=names.get(agency, agency),
+                seq=seq,
+                case_number=str(data.get("case_number") or ""),
+                user=str(body.get("user", "")),
+                name=str(body.get("name", "")),
+                user_agency=names.get(str(body.get("user_agency", "")), "")
+                or str(body.get("user_agency") or "（无所属机关）"),
+                action=action_label(body.get("action")),
+                target=target_label(body.get("target")),
+                outcome=_outcome_label(body),
+                denied=body.get("outcome") == "denied",
+                reason=str(body.get("reason") or ""),
+                ip=str(body.get("ip", "")),
+                channel=CHANNEL_LABELS.get(str(body.get("channel")), str(body.get("channel", ""))),
+            )
         )
-        for at, entry, body in found[:PER_PAGE]
-    ]
-    return rows, len(found) > PER_PAGE
+    return rows, len(picked) > PER_PAGE
+
+
+def _unmatched(agency: str, seq: int, names: dict[str, str], problem: str) -> Row:
+    """In place of an entry the index does not match: nothing of the row is shown as fact."""
+    return Row(
+        at=None,
+        agency=names.get(agency, agency),
+        seq=seq,
+        case_number="",
+        user="",
+        name="",
+        user_agency="",
+        action="",
+        target="",
+        outcome="",
+        denied=False,
+        reason="",
+        ip="",
+        channel="",
+        problem=problem,
+    )
 
 
 @login_required
@@ -241,6 +264,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "rows": rows,
+            "unmatched": sum(1 for row in rows if row.problem),
             "page": page,
             "more": more,
             "query": query.urlencode(),
