@@ -101,6 +101,8 @@ def test_verify_reports_an_edited_case_index_and_a_swapped_ref(
         ("case_index_mismatch", *CLOSED, "closed", None),
         ("entry_header_mismatch", *VIOLATIONS, "ref", a),
         ("entry_header_mismatch", *VIOLATIONS, "ref", b),
+        # the dashboard's sums, still the ledger's, no longer those of the edited row
+        ("dashboard_aggregate_mismatch", VIOLATIONS[0], "", "with_violations", None),
     }
     assert report["projections"] == [
         {"name": "案件索引", "table": "lawtrail_caseindex", "rows": 11},
@@ -111,7 +113,13 @@ def test_verify_reports_an_edited_case_index_and_a_swapped_ref(
             "table": "lawtrail_reviewsampling, lawtrail_casereview",
             "rows": 2,
         },
+        {
+            "name": "监督看板统计",
+            "table": "lawtrail_openedaggregate",
+            "rows": report["projections"][3]["rows"],
+        },
     ]
+    assert report["projections"][3]["rows"] > 0
     text = run_lawtrail(env, "verify", "--agency", VIOLATIONS[0])
     assert text.returncode == 1
     assert f"{VIOLATIONS[1]} 的违规项（violations）为 0" in text.stdout
