@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from lawtrail import archive, services
 from lawtrail.archive import ExportResult
@@ -384,21 +384,40 @@ def write_index_row(
     dashboard's aggregates (:mod:`lawtrail.web.aggregates`) by the difference between the old
     row's contribution and the new one's — all in the caller's transaction."""
     findings = list(findings)
+
+    def locked() -> dict[str, Any] | None:
+        return (
+            CaseIndex.objects.select_for_update()
+            .filter(agency_id=agency, case_number=case_number)
+            .values(*aggregates.ROW_COLUMNS)
+            .first()
+        )
+
     # The row as it was, locked until the transaction ends: its contribution is taken away
     # below, and a concurrent projection of the same case (reindex beside the server) waits
     # here and then reads this one's row, never the same old row (which it would subtract twice).
-    old = (
-        CaseIndex.objects.select_for_update()
-        .filter(agency_id=agency, case_number=case_number)
-        .values(*aggregates.ROW_COLUMNS)
-        .first()
-    )
+    old = locked()
+    index: CaseIndex | None = None
+    if old is None:
+        # A new row. Two projections of a new case may both find none: the second one's INSERT
+        # waits for the first to commit and fails on the unique key, and it then locks and
+        # reads the first one's row — never overwrites it without taking its sums away.
+        try:
+            with transaction.atomic():
+                index = CaseIndex.objects.create(
+                    agency_id=agency, case_number=case_number, **values
+                )
+        except IntegrityError:
+            old = locked()
+            if old is None:
+                raise
     delta = aggregates.Delta()
     if old is not None:
         delta.merge(aggregates.contributions(old, _violations_of(old["id"])), sign=-1)
-    index, _ = CaseIndex.objects.update_or_create(
-        agency_id=agency, case_number=case_number, defaults=dict(values)
-    )
+        index, _ = CaseIndex.objects.update_or_create(
+            agency_id=agency, case_number=case_number, defaults=dict(values)
+        )
+    assert index is not None
     # The case's finding rows (the dashboard's counts), rewritten with the row.
     CaseFinding.objects.filter(case=index).delete()
     CaseFinding.objects.bulk_create(
