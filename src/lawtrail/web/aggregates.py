@@ -10,20 +10,22 @@ the case findings of a period. Grouping those rows costs what the period holds �
 at the edges of a from/to period are still counted from the index rows of those days only
 (:func:`lawtrail.web.dashboard.figures`):
 
-- ``lawtrail_openedaggregate``: by the month of ``opened_at``, ``opened_month``, handler and
-  ``due_month`` — the cases opened, with violations, with AV stored late, archived late, with
-  approvals pending, with an AV gap, and the AV sums. ``due_month`` is the month of
-  ``archive_due`` for a case neither archived nor archived late (empty otherwise): whether
-  such a case is 归档逾期 depends on the moment of the request (``archive_due < now``), so it is
-  counted by its due month — overdue for an earlier month than now's, not for a later one, and
-  for now's month from the index rows due in it (a month's cases, not all of them).
+- ``lawtrail_openedaggregate``: by the month of ``opened_at``, ``opened_month`` and handler —
+  the cases opened, with violations, with AV stored late, archived late, with approvals
+  pending, with an AV gap, and the AV sums.
+- ``lawtrail_archivedueaggregate``: by the month of ``opened_at`` and the month of
+  ``archive_due``, the cases neither archived nor archived late: whether such a case is
+  归档逾期 depends on the moment of the request (``archive_due < now``), so it is counted by
+  its due month — overdue for an earlier month than now's, not for a later one, and for now's
+  month from the index rows due in it (a month's cases, not all of them).
 - ``lawtrail_closureaggregate``: by the month of ``closed_at`` the cases closed, by the month of
   ``archived_at`` the cases archived with the count and sum of their closure → archive lags.
-- ``lawtrail_violationaggregate``: violation findings by (agency, month, opened_month, handler,
+- ``lawtrail_violationaggregate``: violation findings by (agency, month, opened_month,
   regulation, article) with the number of their cases (a case counts once per article).
-- ``lawtrail_categoryaggregate``: violation findings by (…, handler, accountability category).
-  Kept apart from the articles: a case may violate one article under two categories, and a
-  case count keyed by both would count that case twice for the article.
+- ``lawtrail_categoryaggregate``: violation findings by (agency, month, opened_month, handler,
+  accountability category). Kept apart from the articles: a case may violate one article under
+  two categories, and a case count keyed by both would count that case twice for the article;
+  and no figure needs articles by officer, which would multiply the rows by the officers.
 
 They are a projection of the projection: :func:`contributions` is a pure function of one index
 row and its findings. :func:`lawtrail.web.actions.write_index_row` subtracts the old row's
@@ -68,7 +70,7 @@ class Table:
 OPENED = Table(
     "lawtrail_openedaggregate",
     "立案统计",
-    ("agency", "month", "opened_month", "handler", "due_month"),
+    ("agency", "month", "opened_month", "handler"),
     (
         "cases",
         "with_violations",
@@ -80,6 +82,12 @@ OPENED = Table(
         "av_covered",
     ),
 )
+ARCHIVE_DUE = Table(
+    "lawtrail_archivedueaggregate",
+    "待归档统计",
+    ("agency", "month", "due_month"),
+    ("pending",),
+)
 CLOSURE = Table(
     "lawtrail_closureaggregate",
     "终结与归档统计",
@@ -89,7 +97,7 @@ CLOSURE = Table(
 VIOLATIONS = Table(
     "lawtrail_violationaggregate",
     "违规条款统计",
-    ("agency", "month", "opened_month", "handler", "regulation", "article"),
+    ("agency", "month", "opened_month", "regulation", "article"),
     ("findings", "cases"),
 )
 CATEGORIES = Table(
@@ -98,7 +106,7 @@ CATEGORIES = Table(
     ("agency", "month", "opened_month", "handler", "category"),
     ("findings",),
 )
-TABLES = (OPENED, CLOSURE, VIOLATIONS, CATEGORIES)
+TABLES = (OPENED, ARCHIVE_DUE, CLOSURE, VIOLATIONS, CATEGORIES)
 
 # The index row's columns a contribution depends on (and nothing else of the row).
 ROW_COLUMNS = (
@@ -166,9 +174,11 @@ def contributions(row: Mapping[str, Any], findings: Iterable[tuple[str, int, str
     # dashboard's 归档逾期, 000 art. 31 / 002 art. 32), so kept by the month it falls due in.
     pending = not archive_late and not bool(row["archived"]) and due is not None
     required, covered = int(row["av_required"] or 0), int(row["av_covered"] or 0)
+    if pending:
+        delta.add(ARCHIVE_DUE, (agency, month, month_of(due)), (1,))
     delta.add(
         OPENED,
-        (agency, month, opened_month, handler, month_of(due) if pending else ""),
+        (agency, month, opened_month, handler),
         (
             1,
             (row["violations"] or 0) > 0,
@@ -195,7 +205,7 @@ def contributions(row: Mapping[str, Any], findings: Iterable[tuple[str, int, str
         articles[(str(regulation), int(article))] += 1
         categories[str(category)] += 1
     for (regulation, article), n in articles.items():
-        delta.add(VIOLATIONS, (agency, month, opened_month, handler, regulation, article), (n, 1))
+        delta.add(VIOLATIONS, (agency, month, opened_month, regulation, article), (n, 1))
     for category, n in categories.items():
         delta.add(CATEGORIES, (agency, month, opened_month, handler, category), (n,))
     return delta

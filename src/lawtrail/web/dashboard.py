@@ -33,6 +33,7 @@ from lawtrail.core.rules import Severity
 from lawtrail.web import wiring
 from lawtrail.web.models import (
     Agency,
+    ArchiveDueAggregate,
     CaseFinding,
     CaseIndex,
     CategoryAggregate,
@@ -306,11 +307,9 @@ def _tally_months(codes: list[str], first: date, end: date, now: datetime) -> Ta
     officer, however many cases they count."""
     out = Tally()
     months = {"agency__in": codes, "month__gte": _key_month(first), "month__lt": _key_month(end)}
-    current = timeutil.local(now).strftime("%Y-%m")
-    due_now = False
     for row in (
         OpenedAggregate.objects.filter(**months)
-        .values("agency", "opened_month", "handler", "due_month")
+        .values("agency", "opened_month", "handler")
         .annotate(
             n=Sum("cases"),
             v=Sum("with_violations"),
@@ -331,36 +330,42 @@ def _tally_months(codes: list[str], first: date, end: date, now: datetime) -> Ta
         out.flags["av_late"][code] += row["av_late"]
         out.flags["approvals"][code] += row["approvals"]
         out.flags["av_gap"][code] += row["av_gap"]
-        # 归档逾期 (000 art. 31, 002 art. 32): archived late, or not archived and due before
-        # now — all of an earlier due month, none of a later one; now's month is counted below.
-        due = row["due_month"]
-        out.flags["archive_overdue"][code] += row["late"] + (
-            row["n"] if due and due < current else 0
-        )
-        due_now = due_now or due == current
+        out.flags["archive_overdue"][code] += row["late"]  # and the unarchived due, below
         out.av_required[code] += row["req"]
         out.av_covered[code] += row["cov"]
         out.opened_months[row["opened_month"]] += row["n"]
         out.officer_n[handler] += row["n"]
         out.officer_v[handler] += row["v"]
-    if due_now:
-        # The cases of these months falling due this month, due before now: from the index
-        # rows due this month (caseindex_archive_due), a month's cases, not all of them.
-        for code, n in (
-            CaseIndex.objects.filter(
-                agency_id__in=codes,
-                opened_at__gte=_midnight(first),
-                opened_at__lt=_midnight(end),
-                archive_late=False,
-                archived=False,
-                archive_due__gte=_midnight(_month_start(timeutil.local_date(now))),
-                archive_due__lt=now,
-            )
-            .values_list("agency_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
+    # 归档逾期 (000 art. 31, 002 art. 32): archived late (above), or not archived and due
+    # before now — all of an earlier due month, none of a later one, and of now's month those
+    # due before the moment.
+    current = timeutil.local(now).strftime("%Y-%m")
+    due_now = False
+    for code, due, n in (
+        ArchiveDueAggregate.objects.filter(due_month__lte=current, **months)
+        .values_list("agency", "due_month")
+        .annotate(n=Sum("pending"))
+        .values_list("agency", "due_month", "n")
+        .order_by()
+    ):
+        if due < current:
             out.flags["archive_overdue"][code] += n
+        elif n:
+            due_now = True
+    if due_now:
+        # The cases falling due this month before now, of the cases opened in these months:
+        # from the index rows due this month, a month's cases — the deadline's range alone in
+        # SQL, so that the covering index on archive_due is the one used (SQLite would scan
+        # the months' rows by agency and opened_at otherwise), the rest tested here.
+        wanted, since, until = set(codes), _midnight(first), _midnight(end)
+        for code, opened_at in CaseIndex.objects.filter(
+            archive_due__gte=_midnight(_month_start(timeutil.local_date(now))),
+            archive_due__lt=now,
+            archived=False,
+            archive_late=False,
+        ).values_list("agency_id", "opened_at"):
+            if code in wanted and since <= opened_at < until:
+                out.flags["archive_overdue"][code] += 1
     for row in (
         ClosureAggregate.objects.filter(**months)
         .values("agency")
@@ -443,12 +448,9 @@ def _tally_rows(codes: list[str], since: datetime, until: datetime, now: datetim
         out.lag_n[code] += n_lag
         out.lag_sum[code] += lag or 0
 
-    violations = CaseFinding.objects.filter(
-        case__agency_id__in=codes,
-        severity=VIOLATION,
-        case__opened_at__gte=since,
-        case__opened_at__lt=until,
-    )
+    # The findings of these cases, looked up by case (casefinding_dashboard: severity, case):
+    # joined the other way, SQLite scans every violation finding and keeps those in range.
+    violations = CaseFinding.objects.filter(severity=VIOLATION, case_id__in=in_period.values("id"))
     # The violations, grouped by article, month and handler: the articles (with their cases: a
     # case has one month and one handler, so the groups' distinct counts add up), the
     # violations per month; and, by handler and category, the accountability counts.

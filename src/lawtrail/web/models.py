@@ -300,8 +300,12 @@ class CaseIndex(models.Model):
                 fields=["id", "opened_at", "opened_month", "handler"], name="caseindex_case_period"
             ),
             # The cases falling due for archiving in the current month (the dashboard's 归档逾期
-            # of whole months read the aggregates, lawtrail.web.aggregates, except these).
-            models.Index(fields=["archive_due", "agency"], name="caseindex_archive_due"),
+            # of whole months read the aggregates, lawtrail.web.aggregates, except these):
+            # covering, an index-only scan of the month's deadlines.
+            models.Index(
+                fields=["archive_due", "agency", "archived", "archive_late", "opened_at"],
+                name="caseindex_archive_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -355,11 +359,10 @@ class _Aggregate(models.Model):
 
 
 class OpenedAggregate(_Aggregate):
-    """Cases opened in a month, by ``opened_month``, handler and archive due month."""
+    """Cases opened in a month, by ``opened_month`` and handler."""
 
     opened_month = models.CharField("立案月份", max_length=7, blank=True)
     handler = models.IntegerField("承办人", default=0)  # the user's id; 0: none
-    due_month = models.CharField("归档期限月份", max_length=7, blank=True)
     cases = models.IntegerField("立案数", default=0)
     with_violations = models.IntegerField("有违规", default=0)
     av_late = models.IntegerField("音像未按时存储", default=0)
@@ -373,8 +376,24 @@ class OpenedAggregate(_Aggregate):
         verbose_name = verbose_name_plural = "立案统计"
         constraints = [
             models.UniqueConstraint(
-                fields=["agency", "month", "opened_month", "handler", "due_month"],
+                fields=["agency", "month", "opened_month", "handler"],
                 name="openedaggregate_key",
+            )
+        ]
+
+
+class ArchiveDueAggregate(_Aggregate):
+    """Cases opened in a month, neither archived nor archived late, by the month their archive
+    falls due (whether they are overdue is decided at request time)."""
+
+    due_month = models.CharField("归档期限月份", max_length=7)
+    pending = models.IntegerField("待归档", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待归档统计"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "month", "due_month"], name="archivedueaggregate_key"
             )
         ]
 
@@ -398,7 +417,6 @@ class ViolationAggregate(_Aggregate):
     """Violation findings of the cases opened in a month, by article, with their cases."""
 
     opened_month = models.CharField("立案月份", max_length=7, blank=True)
-    handler = models.IntegerField("承办人", default=0)
     regulation = models.CharField("办法", max_length=100)
     article = models.PositiveIntegerField("条")
     findings = models.IntegerField("违规项", default=0)
@@ -408,7 +426,7 @@ class ViolationAggregate(_Aggregate):
         verbose_name = verbose_name_plural = "违规条款统计"
         constraints = [
             models.UniqueConstraint(
-                fields=["agency", "month", "opened_month", "handler", "regulation", "article"],
+                fields=["agency", "month", "opened_month", "regulation", "article"],
                 name="violationaggregate_key",
             )
         ]

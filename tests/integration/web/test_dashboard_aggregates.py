@@ -24,7 +24,7 @@ from lawtrail.core.accountability import category_labels
 from lawtrail.core.rules import Severity
 from lawtrail.ledger.verify import Report, verify
 from lawtrail.web import actions, aggregates, dashboard, wiring
-from lawtrail.web.models import Agency, CaseIndex, OpenedAggregate, User
+from lawtrail.web.models import Agency, ArchiveDueAggregate, CaseIndex, OpenedAggregate, User
 
 SHANGHAI = timeutil.SHANGHAI
 NOW = datetime(2026, 6, 14, 15, 30, tzinfo=SHANGHAI)
@@ -175,7 +175,7 @@ def test_figures_from_the_aggregates_equal_the_figures_from_the_rows_for_random_
     ]
     # Cases falling due for archiving in NOW's month: the dashboard counts those due before
     # the moment from their index rows, the rest of their month's cases from the aggregates.
-    assert OpenedAggregate.objects.filter(due_month="2026-06", cases__gt=0).exists()
+    assert ArchiveDueAggregate.objects.filter(due_month="2026-06", pending__gt=0).exists()
     compared = 0
     for _ in range(80):
         period = _random_period(rng)
@@ -317,8 +317,8 @@ def test_verify_reports_an_edited_aggregate_and_reindex_rebuilds_it(demo_cases: 
             "(SELECT MIN(id) FROM lawtrail_closureaggregate WHERE closed > 0)"
         )
         cursor.execute(
-            "INSERT INTO lawtrail_violationaggregate (agency, month, opened_month, handler,"
-            " regulation, article, findings, cases) VALUES (%s, %s, %s, 0, 'x', 99, 3, 1)",
+            "INSERT INTO lawtrail_violationaggregate (agency, month, opened_month,"
+            " regulation, article, findings, cases) VALUES (%s, %s, %s, 'x', 99, 3, 1)",
             (next(iter(agencies)), f"{year}-02", f"{year}-02"),
         )
     assert dashboard.figures(agencies, period, now) != before
