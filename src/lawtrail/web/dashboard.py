@@ -358,12 +358,16 @@ def _tally_months(codes: list[str], first: date, end: date, now: datetime) -> Ta
         # SQL, so that the covering index on archive_due is the one used (SQLite would scan
         # the months' rows by agency and opened_at otherwise), the rest tested here.
         wanted, since, until = set(codes), _midnight(first), _midnight(end)
-        for code, opened_at in CaseIndex.objects.filter(
-            archive_due__gte=_midnight(_month_start(timeutil.local_date(now))),
-            archive_due__lt=now,
-            archived=False,
-            archive_late=False,
-        ).values_list("agency_id", "opened_at"):
+        for code, opened_at in (
+            CaseIndex.objects.filter(
+                archive_due__gte=_midnight(_month_start(timeutil.local_date(now))),
+                archive_due__lt=now,
+                archived=False,
+                archive_late=False,
+            )
+            .values_list("agency_id", "opened_at")
+            .order_by()
+        ):
             if code in wanted and since <= opened_at < until:
                 out.flags["archive_overdue"][code] += 1
     for row in (

@@ -350,3 +350,30 @@ def test_the_aggregate_tables_are_the_models_tables(demo_users: Any) -> None:
     assert str(Severity.VIOLATION) == aggregates.VIOLATION
     index_columns = {f.column for f in CaseIndex._meta.concrete_fields}
     assert set(aggregates.ROW_COLUMNS) <= index_columns
+
+
+@pytest.mark.django_db
+def test_whole_months_read_only_the_aggregates(demo_users: Any) -> None:
+    """A year, a month: no query of the index or finding rows (what grows with the cases),
+    except the index rows of archive deadlines falling in the current month, read by their
+    deadline's range."""
+    from django.test.utils import CaptureQueriesContext
+
+    _populate(random.Random(3), 60, 0)
+    agencies = dict(Agency.objects.values_list("code", "name"))
+    later = datetime(2030, 1, 1, tzinfo=SHANGHAI)  # every deadline in an earlier month
+    for params, now, deadlines in (
+        ({"year": "2025"}, later, False),
+        ({"month": "2026-03"}, later, False),
+        ({"year": "2026"}, NOW, True),  # June 2026's deadlines before NOW
+    ):
+        period = dashboard.parse_period(params, NOW.date())
+        with CaptureQueriesContext(connection) as queries:
+            dashboard.figures(agencies, period, now)
+        rows = [q["sql"] for q in queries.captured_queries if "lawtrail_case" in q["sql"]]
+        if deadlines:
+            (sql,) = rows
+            assert "archive_due" in sql and "opened_at" not in sql.split("WHERE")[1]
+            assert "ORDER BY" not in sql
+        else:
+            assert rows == [], rows
