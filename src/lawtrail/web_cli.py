@@ -33,16 +33,25 @@ def manage(argv: Sequence[str]) -> int:
 
 def projection_checks() -> tuple[ProjectionCheck, ...]:
     """What `lawtrail verify` checks besides the ledger: the tables the pages read instead of
-    it (the case index, :mod:`lawtrail.web.projections`; the index of 责令限期整改 orders,
+    it (the case index, :mod:`lawtrail.web.projections`, and the dashboard's aggregates of it,
+    :mod:`lawtrail.web.aggregates`; the index of 责令限期整改 orders,
     :mod:`lawtrail.web.order_index`; the index of 案卷评查, :mod:`lawtrail.web.review_index`; the
     index of the access log, :mod:`lawtrail.web.access_index`), each when the database holds
     it. Needs no Django settings: the checks read the tables through the ledger's connection."""
     from lawtrail.web.access_index import AccessIndexCheck
+    from lawtrail.web.aggregates import AggregateCheck
     from lawtrail.web.order_index import OrderIndexCheck
     from lawtrail.web.projections import CaseIndexCheck
     from lawtrail.web.review_index import ReviewIndexCheck
 
-    return (CaseIndexCheck(), OrderIndexCheck(), ReviewIndexCheck(), AccessIndexCheck())
+    # The aggregates after the rows they sum (a row edited is reported by both).
+    return (
+        CaseIndexCheck(),
+        OrderIndexCheck(),
+        ReviewIndexCheck(),
+        AggregateCheck(),
+        AccessIndexCheck(),
+    )
 
 
 def access_indexer() -> AccessIndexer:

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from lawtrail import archive, services
 from lawtrail.archive import ExportResult
@@ -31,7 +31,16 @@ from lawtrail.core.role_acts import Actor
 from lawtrail.ledger.db import POSTGRESQL
 from lawtrail.ledger.log import Ledger, NewEntry, Receipt
 from lawtrail.ledger.tsa import tsa_roots_from_env
-from lawtrail.web import access_index, accessscope, denials, inbox, inbox_index, projections, wiring
+from lawtrail.web import (
+    access_index,
+    accessscope,
+    aggregates,
+    denials,
+    inbox,
+    inbox_index,
+    projections,
+    wiring,
+)
 from lawtrail.web.models import CaseFinding, CaseIndex, User
 from lawtrail.web.roles import ADMIN, ARCHIVIST, SUPERVISOR
 
@@ -385,9 +394,56 @@ def _write_projection(
         values["handler"] = User.objects.filter(username=opener).first()
     elif handler is not None:
         values["handler"] = handler
-    index, _ = CaseIndex.objects.update_or_create(
-        agency_id=agency, case_number=case_number, defaults=values
-    )
+    index = write_index_row(agency, case_number, values, findings)
+    inbox_index.write(index)  # the inbox's rows: the row's ``pending``, one row per task
+    return index
+
+
+def write_index_row(
+    agency: str,
+    case_number: str,
+    values: Mapping[str, Any],
+    findings: Iterable[tuple[str, str, int, str, str]],
+) -> CaseIndex:
+    """Write the case's index row (``values``: its columns, the handler and ``updated_at``
+    among them) and its finding rows (:data:`projections.FINDING_COLUMNS`), and move the
+    dashboard's aggregates (:mod:`lawtrail.web.aggregates`) by the difference between the old
+    row's contribution and the new one's — all in the caller's transaction."""
+    findings = list(findings)
+
+    def locked() -> dict[str, Any] | None:
+        return (
+            CaseIndex.objects.select_for_update()
+            .filter(agency_id=agency, case_number=case_number)
+            .values(*aggregates.ROW_COLUMNS)
+            .first()
+        )
+
+    # The row as it was, locked until the transaction ends: its contribution is taken away
+    # below, and a concurrent projection of the same case (reindex beside the server) waits
+    # here and then reads this one's row, never the same old row (which it would subtract twice).
+    old = locked()
+    index: CaseIndex | None = None
+    if old is None:
+        # A new row. Two projections of a new case may both find none: the second one's INSERT
+        # waits for the first to commit and fails on the unique key, and it then locks and
+        # reads the first one's row — never overwrites it without taking its sums away.
+        try:
+            with transaction.atomic():
+                index = CaseIndex.objects.create(
+                    agency_id=agency, case_number=case_number, **values
+                )
+        except IntegrityError:
+            old = locked()
+            if old is None:
+                raise
+    delta = aggregates.Delta()
+    if old is not None:
+        delta.merge(aggregates.contributions(old, _violations_of(old["id"])), sign=-1)
+        index, _ = CaseIndex.objects.update_or_create(
+            agency_id=agency, case_number=case_number, defaults=dict(values)
+        )
+    assert index is not None
     # The case's finding rows (the dashboard's counts), rewritten with the row.
     CaseFinding.objects.filter(case=index).delete()
     CaseFinding.objects.bulk_create(
@@ -396,8 +452,23 @@ def _write_projection(
         )
         for f in findings
     )
-    inbox_index.write(index)  # the inbox's rows: the row's ``pending``, one row per task
+    new = {column: getattr(index, column) for column in aggregates.ROW_COLUMNS}
+    violations = [
+        (regulation, article, category)
+        for _, regulation, article, category, severity in findings
+        if severity == aggregates.VIOLATION
+    ]
+    delta.merge(aggregates.contributions(new, violations))
+    aggregates.apply(wiring.ledger().db, delta)  # Django's connection: the same transaction
     return index
+
+
+def _violations_of(case_id: int) -> list[tuple[str, int, str]]:
+    return list(
+        CaseFinding.objects.filter(case_id=case_id, severity=aggregates.VIOLATION).values_list(
+            "regulation", "article", "category"
+        )
+    )
 
 
 def project_after_write(agency: str, case_number: str) -> None:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import calendar
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 
 from lawtrail.core import timeutil
@@ -31,7 +31,17 @@ from lawtrail.core.accountability import category_labels
 from lawtrail.core.regulations import load_regulation
 from lawtrail.core.rules import Severity
 from lawtrail.web import wiring
-from lawtrail.web.models import Agency, CaseFinding, CaseIndex, User
+from lawtrail.web.models import (
+    Agency,
+    ArchiveDueAggregate,
+    CaseFinding,
+    CaseIndex,
+    CategoryAggregate,
+    ClosureAggregate,
+    OpenedAggregate,
+    User,
+    ViolationAggregate,
+)
 from lawtrail.web.roles import APPROVER, SUPERVISOR
 
 TOP_ARTICLES = 10
@@ -200,6 +210,270 @@ def drill_filter(params: Any, now: datetime) -> tuple[Q, list[str]]:
 # ---------------------------------------------------------------------------- figures
 
 
+# The flags the figures count per agency (archived_after_closure is a drill-down only: the
+# cases behind the archive-lag figure).
+COUNTED_FLAGS = ("violations", "av_late", "archive_overdue", "approvals", "av_gap")
+
+
+@dataclass
+class Tally:
+    """The counts every figure is made of, for some cases: per agency (opened, each flag, AV
+    sums, closed, archived, archive lags), per opened month, per handler (``None``: no handler),
+    per violated article (findings and cases), per handler and accountability category. Counts
+    of disjoint sets of cases add up (:meth:`add`): a period is its whole months, read from
+    the maintained aggregates (:func:`_tally_months`), and the days of its partial months,
+    counted from the index rows of those days (:func:`_tally_rows`)."""
+
+    opened: Counter[str] = field(default_factory=Counter)
+    flags: dict[str, Counter[str]] = field(
+        default_factory=lambda: {flag: Counter() for flag in COUNTED_FLAGS}
+    )
+    av_required: Counter[str] = field(default_factory=Counter)
+    av_covered: Counter[str] = field(default_factory=Counter)
+    opened_months: Counter[str] = field(default_factory=Counter)
+    officer_n: Counter[int | None] = field(default_factory=Counter)
+    officer_v: Counter[int | None] = field(default_factory=Counter)
+    closed: Counter[str] = field(default_factory=Counter)
+    archived: Counter[str] = field(default_factory=Counter)
+    lag_n: Counter[str] = field(default_factory=Counter)
+    lag_sum: Counter[str] = field(default_factory=Counter)
+    article_findings: Counter[tuple[str, int]] = field(default_factory=Counter)
+    article_cases: Counter[tuple[str, int]] = field(default_factory=Counter)
+    violation_months: Counter[str] = field(default_factory=Counter)
+    officer_cats: dict[int | None, Counter[str]] = field(default_factory=dict)
+
+    def add(self, other: Tally) -> None:
+        for name in (
+            "opened",
+            "av_required",
+            "av_covered",
+            "opened_months",
+            "officer_n",
+            "officer_v",
+            "closed",
+            "archived",
+            "lag_n",
+            "lag_sum",
+            "article_findings",
+            "article_cases",
+            "violation_months",
+        ):
+            getattr(self, name).update(getattr(other, name))
+        for flag, counts in other.flags.items():
+            self.flags[flag].update(counts)
+        for handler, cats in other.officer_cats.items():
+            self.officer_cats.setdefault(handler, Counter()).update(cats)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timeutil.SHANGHAI)
+
+
+def _key_month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def tally(codes: list[str], period: Period, now: datetime) -> Tally:
+    """The counts of ``period``: its whole calendar months from the aggregates, the days of a
+    partial first or last month from the index rows of those days only — so the cost is set
+    by the period's length and the days at its edges, not by the number of cases."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    # the first day after the whole months: the day after the period if it ends a month
+    after = _next_month(period.end)
+    end = after if period.end + timedelta(days=1) == after else _month_start(period.end)
+    total = Tally()
+    if first >= end:  # no whole month: a few weeks of rows at most
+        total.add(_tally_rows(codes, period.since, period.until, now))
+        return total
+    if period.start < first:
+        total.add(_tally_rows(codes, period.since, _midnight(first), now))
+    total.add(_tally_months(codes, first, end, now))
+    if _midnight(end) < period.until:
+        total.add(_tally_rows(codes, _midnight(end), period.until, now))
+    return total
+
+
+def _tally_months(codes: list[str], first: date, end: date, now: datetime) -> Tally:
+    """The counts of the whole months from ``first`` to before ``end`` (first days of months),
+    summed from the aggregates (:mod:`lawtrail.web.aggregates`): rows per agency, month and
+    officer, however many cases they count."""
+    out = Tally()
+    months = {"agency__in": codes, "month__gte": _key_month(first), "month__lt": _key_month(end)}
+    for row in (
+        OpenedAggregate.objects.filter(**months)
+        .values("agency", "opened_month", "handler")
+        .annotate(
+            n=Sum("cases"),
+            v=Sum("with_violations"),
+            av_late=Sum("av_late"),
+            late=Sum("archive_late"),
+            approvals=Sum("approvals"),
+            av_gap=Sum("av_gap"),
+            req=Sum("av_required"),
+            cov=Sum("av_covered"),
+        )
+        .order_by()
+    ):
+        if not row["n"]:
+            continue  # a group whose cases all moved on (kept at zero by the writers)
+        code, handler = row["agency"], row["handler"] or None
+        out.opened[code] += row["n"]
+        out.flags["violations"][code] += row["v"]
+        out.flags["av_late"][code] += row["av_late"]
+        out.flags["approvals"][code] += row["approvals"]
+        out.flags["av_gap"][code] += row["av_gap"]
+        out.flags["archive_overdue"][code] += row["late"]  # and the unarchived due, below
+        out.av_required[code] += row["req"]
+        out.av_covered[code] += row["cov"]
+        out.opened_months[row["opened_month"]] += row["n"]
+        out.officer_n[handler] += row["n"]
+        out.officer_v[handler] += row["v"]
+    # 归档逾期 (000 art. 31, 002 art. 32): archived late (above), or not archived and due
+    # before now — all of an earlier due month, none of a later one, and of now's month those
+    # due before the moment.
+    current = timeutil.local(now).strftime("%Y-%m")
+    due_now = False
+    for code, due, n in (
+        ArchiveDueAggregate.objects.filter(due_month__lte=current, **months)
+        .values_list("agency", "due_month")
+        .annotate(n=Sum("pending"))
+        .values_list("agency", "due_month", "n")
+        .order_by()
+    ):
+        if due < current:
+            out.flags["archive_overdue"][code] += n
+        elif n:
+            due_now = True
+    if due_now:
+        # The cases falling due this month before now, of the cases opened in these months:
+        # from the index rows due this month, a month's cases — the deadline's range alone in
+        # SQL, so that the covering index on archive_due is the one used (SQLite would scan
+        # the months' rows by agency and opened_at otherwise), the rest tested here.
+        wanted, since, until = set(codes), _midnight(first), _midnight(end)
+        for code, opened_at in (
+            CaseIndex.objects.filter(
+                archive_due__gte=_midnight(_month_start(timeutil.local_date(now))),
+                archive_due__lt=now,
+                archived=False,
+                archive_late=False,
+            )
+            .values_list("agency_id", "opened_at")
+            .order_by()
+        ):
+            if code in wanted and since <= opened_at < until:
+                out.flags["archive_overdue"][code] += 1
+    for row in (
+        ClosureAggregate.objects.filter(**months)
+        .values("agency")
+        .annotate(c=Sum("closed"), a=Sum("archived"), ln=Sum("lag_n"), ls=Sum("lag_sum"))
+        .order_by()
+    ):
+        code = row["agency"]
+        if row["c"]:
+            out.closed[code] += row["c"]
+        if row["a"]:
+            out.archived[code] += row["a"]
+            out.lag_n[code] += row["ln"]
+            out.lag_sum[code] += row["ls"]
+    for regulation, article, month, n, c in (
+        ViolationAggregate.objects.filter(**months)
+        .values_list("regulation", "article", "opened_month")
+        .annotate(n=Sum("findings"), c=Sum("cases"))
+        .values_list("regulation", "article", "opened_month", "n", "c")
+        .order_by()
+    ):
+        if n:
+            out.article_findings[(regulation, article)] += n
+            out.article_cases[(regulation, article)] += c
+            out.violation_months[month] += n
+    for handler, category, n in (
+        CategoryAggregate.objects.filter(**months)
+        .values_list("handler", "category")
+        .annotate(n=Sum("findings"))
+        .values_list("handler", "category", "n")
+        .order_by()
+    ):
+        if n:
+            out.officer_cats.setdefault(handler or None, Counter())[category] += n
+    return out
+
+
+def _tally_rows(codes: list[str], since: datetime, until: datetime, now: datetime) -> Tally:
+    """The counts of the cases opened (closed, archived) in ``[since, until)``, from the index
+    and finding rows themselves: the days of a partial month at a period's edge (the
+    aggregates are by whole month). For a whole month the same counts as the aggregates give:
+    the tests hold the two to each other."""
+    out = Tally()
+    cases = CaseIndex.objects.filter(agency_id__in=codes)
+    in_period = cases.filter(opened_at__gte=since, opened_at__lt=until)
+
+    def between(column: str) -> QuerySet[CaseIndex]:
+        return cases.filter(**{f"{column}__gte": since, f"{column}__lt": until})
+
+    # One pass over the rows, grouped by agency, month and handler: cases opened, with
+    # violations, each overdue flag, AV sums.
+    for row in (
+        in_period.values("agency_id", "opened_month", "handler_id")
+        .annotate(
+            n=Count("id"),
+            av_r=Sum("av_required"),
+            av_c=Sum("av_covered"),
+            **{flag: Count("id", filter=_flag_q(flag, now)) for flag in COUNTED_FLAGS},
+        )
+        .order_by()
+    ):
+        code = row["agency_id"]
+        out.opened[code] += row["n"]
+        for flag in COUNTED_FLAGS:
+            out.flags[flag][code] += row[flag]
+        out.av_required[code] += row["av_r"] or 0
+        out.av_covered[code] += row["av_c"] or 0
+        out.opened_months[row["opened_month"]] += row["n"]
+        out.officer_n[row["handler_id"]] += row["n"]
+        out.officer_v[row["handler_id"]] += row["violations"]
+    for code, n in between("closed_at").values_list("agency_id").annotate(n=Count("id")).order_by():
+        out.closed[code] += n
+    # closure → archive (archive_lag, seconds), of the cases archived in the period
+    for code, n, n_lag, lag in (
+        between("archived_at")
+        .values_list("agency_id")
+        .annotate(n=Count("id"), n_lag=Count("archive_lag"), lag=Sum("archive_lag"))
+        .order_by()
+    ):
+        out.archived[code] += n
+        out.lag_n[code] += n_lag
+        out.lag_sum[code] += lag or 0
+
+    # The findings of these cases, looked up by case (casefinding_dashboard: severity, case):
+    # joined the other way, SQLite scans every violation finding and keeps those in range.
+    violations = CaseFinding.objects.filter(severity=VIOLATION, case_id__in=in_period.values("id"))
+    # The violations, grouped by article, month and handler: the articles (with their cases: a
+    # case has one month and one handler, so the groups' distinct counts add up), the
+    # violations per month; and, by handler and category, the accountability counts.
+    for reg, art, month, n, c in (
+        violations.values_list("regulation", "article", "case__opened_month", "case__handler_id")
+        .annotate(n=Count("id"), c=Count("case_id", distinct=True))
+        .values_list("regulation", "article", "case__opened_month", "n", "c")
+        .order_by()
+    ):
+        out.article_findings[(reg, art)] += n
+        out.article_cases[(reg, art)] += c
+        out.violation_months[month] += n
+    for handler_id, category, n in (
+        violations.values_list("case__handler_id", "category").annotate(n=Count("id")).order_by()
+    ):
+        out.officer_cats.setdefault(handler_id, Counter())[category] += n
+    return out
+
+
 def figures(
     agencies: dict[str, str],
     period: Period,
@@ -211,59 +485,25 @@ def figures(
     """Every figure of the dashboard for ``agencies`` (code → name) and ``period``, each with
     the drill-down URL of its cases; ``only``: one of them chosen on the page. ``top``: how
     many of the violated articles (most violated first; None: all of them, as the 评议考核
-    report lists them, :mod:`lawtrail.web.report`)."""
-    codes = list(agencies)
-    cases = CaseIndex.objects.filter(agency_id__in=codes)
-    in_period = cases.filter(opened_at__gte=period.since, opened_at__lt=period.until)
+    report lists them, :mod:`lawtrail.web.report`). The counts: :func:`tally`."""
+    return render(agencies, period, tally(list(agencies), period, now), only=only, top=top)
+
+
+def render(
+    agencies: dict[str, str],
+    period: Period,
+    t: Tally,
+    *,
+    only: str = "",
+    top: int | None = TOP_ARTICLES,
+) -> dict[str, Any]:
+    """The figures of :func:`figures` from the counts ``t`` of the period."""
     p = {**period.params(), **({"agency": only} if only else {})}
-
-    def count_by_agency(qs: QuerySet[CaseIndex]) -> dict[str, int]:
-        return dict(qs.values_list("agency_id").annotate(n=Count("id")).order_by())
-
-    def between(column: str) -> QuerySet[CaseIndex]:
-        return cases.filter(**{f"{column}__gte": period.since, f"{column}__lt": period.until})
-
-    # One pass over the period's index rows, grouped by agency, month and handler: cases
-    # opened, with violations, each overdue flag, AV sums. Everything per agency, per month
-    # and per officer is a sum of these groups.
-    opened: Counter[str] = Counter()
-    flags: dict[str, Counter[str]] = {flag: Counter() for flag in FLAGS}
-    av: dict[str, list[int]] = {}
-    opened_month_s: Counter[str] = Counter()
-    officer_n: Counter[int | None] = Counter()
-    officer_v: Counter[int | None] = Counter()
-    for row in (
-        in_period.values("agency_id", "opened_month", "handler_id")
-        .annotate(
-            n=Count("id"),
-            av_r=Sum("av_required"),
-            av_c=Sum("av_covered"),
-            **{flag: Count("id", filter=_flag_q(flag, now)) for flag in FLAGS},
-        )
-        .order_by()
-    ):
-        code = row["agency_id"]
-        opened[code] += row["n"]
-        for flag in FLAGS:
-            flags[flag][code] += row[flag]
-        sums = av.setdefault(code, [0, 0])
-        sums[0] += row["av_r"] or 0
-        sums[1] += row["av_c"] or 0
-        opened_month_s[row["opened_month"]] += row["n"]
-        officer_n[row["handler_id"]] += row["n"]
-        officer_v[row["handler_id"]] += row["violations"]
-    closed = count_by_agency(between("closed_at"))
-    # closure → archive (archive_lag, seconds), of the cases archived in the period
-    archived: dict[str, int] = {}
-    lag: dict[str, tuple[int, float | None]] = {}
-    for code, n, n_lag, mean in (
-        between("archived_at")
-        .values_list("agency_id")
-        .annotate(n=Count("id"), n_lag=Count("archive_lag"), mean=Avg("archive_lag"))
-        .order_by()
-    ):
-        archived[code] = n
-        lag[code] = (n_lag, None if mean is None else mean / 86400)
+    opened, flags, closed, archived = t.opened, t.flags, t.closed, t.archived
+    officer_n, officer_v, opened_month_s = t.officer_n, t.officer_v, t.opened_months
+    # the mean closure → archive lag in days, of the archived cases that have one
+    lag = {code: (n, t.lag_sum[code] / n / 86400 if n else None) for code, n in t.lag_n.items()}
+    av = {code: [t.av_required[code], t.av_covered[code]] for code in t.av_required}
 
     agency_rows = []
     for code, name in agencies.items():
@@ -296,27 +536,8 @@ def figures(
             }
         )
 
-    violations = CaseFinding.objects.filter(
-        case__agency_id__in=codes,
-        severity=VIOLATION,
-        case__opened_at__gte=period.since,
-        case__opened_at__lt=period.until,
-    )
-    # The period's violations, grouped by article, month and handler: the top articles (with
-    # their cases: a case has one month and one handler, so the groups' distinct counts add
-    # up), the violations per month; and, by handler and category, the accountability counts.
-    per_article: dict[tuple[str, int], list[int]] = {}
-    by_month_s: Counter[str] = Counter()
-    for reg, art, month, n, c in (
-        violations.values_list("regulation", "article", "case__opened_month", "case__handler_id")
-        .annotate(n=Count("id"), c=Count("case_id", distinct=True))
-        .values_list("regulation", "article", "case__opened_month", "n", "c")
-        .order_by()
-    ):
-        totals = per_article.setdefault((reg, art), [0, 0])
-        totals[0] += n
-        totals[1] += c
-        by_month_s[month] += n
+    per_article = {key: [n, t.article_cases[key]] for key, n in t.article_findings.items()}
+    by_month_s = t.violation_months
     ranked = sorted(per_article.items(), key=lambda kv: (-kv[1][0], kv[0][0], kv[0][1]))
     articles = [
         {
@@ -341,11 +562,7 @@ def figures(
     ]
 
     labels = category_labels()
-    officer_cats: dict[int | None, Counter[str]] = {}
-    for handler_id, category, n in (
-        violations.values_list("case__handler_id", "category").annotate(n=Count("id")).order_by()
-    ):
-        officer_cats.setdefault(handler_id, Counter())[category] += n
+    officer_cats = t.officer_cats
     ids = set(officer_n) | set(officer_cats)
     # The officer's agency with the name: two agencies may each have a 刘建国.
     people = User.objects.filter(pk__in=[i for i in ids if i]).values_list(

@@ -299,6 +299,13 @@ class CaseIndex(models.Model):
             models.Index(
                 fields=["id", "opened_at", "opened_month", "handler"], name="caseindex_case_period"
             ),
+            # The cases falling due for archiving in the current month (the dashboard's 归档逾期
+            # of whole months read the aggregates, lawtrail.web.aggregates, except these):
+            # covering, an index-only scan of the month's deadlines.
+            models.Index(
+                fields=["archive_due", "agency", "archived", "archive_late", "opened_at"],
+                name="caseindex_archive_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -337,6 +344,110 @@ class CaseFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}（第{self.article}条）"
+
+
+class _Aggregate(models.Model):
+    """A row of the dashboard's maintained aggregates (:mod:`lawtrail.web.aggregates`): sums over
+    the case index, kept with every index row written and rebuilt by ``reindex``. The keys are
+    plain values, no foreign keys: the rows are derived and checked by ``lawtrail verify``."""
+
+    agency = models.CharField("执法机关", max_length=64)
+    month = models.CharField("月份", max_length=7)  # YYYY-MM, Beijing time
+
+    class Meta:
+        abstract = True
+
+
+class OpenedAggregate(_Aggregate):
+    """Cases opened in a month, by ``opened_month`` and handler."""
+
+    opened_month = models.CharField("立案月份", max_length=7, blank=True)
+    handler = models.IntegerField("承办人", default=0)  # the user's id; 0: none
+    cases = models.IntegerField("立案数", default=0)
+    with_violations = models.IntegerField("有违规", default=0)
+    av_late = models.IntegerField("音像未按时存储", default=0)
+    archive_late = models.IntegerField("归档逾期", default=0)
+    approvals = models.IntegerField("待审批", default=0)
+    av_gap = models.IntegerField("应音像记录而未记录", default=0)
+    av_required = models.IntegerField("应音像记录的行为", default=0)
+    av_covered = models.IntegerField("已音像记录的行为", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "立案统计"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "month", "opened_month", "handler"],
+                name="openedaggregate_key",
+            )
+        ]
+
+
+class ArchiveDueAggregate(_Aggregate):
+    """Cases opened in a month, neither archived nor archived late, by the month their archive
+    falls due (whether they are overdue is decided at request time)."""
+
+    due_month = models.CharField("归档期限月份", max_length=7)
+    pending = models.IntegerField("待归档", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待归档统计"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "month", "due_month"], name="archivedueaggregate_key"
+            )
+        ]
+
+
+class ClosureAggregate(_Aggregate):
+    """Cases closed (by the month of ``closed_at``) and archived (of ``archived_at``)."""
+
+    closed = models.IntegerField("终结数", default=0)
+    archived = models.IntegerField("归档数", default=0)
+    lag_n = models.IntegerField("有终结至归档时长的案件", default=0)
+    lag_sum = models.BigIntegerField("终结至归档（秒）合计", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "终结与归档统计"
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "month"], name="closureaggregate_key")
+        ]
+
+
+class ViolationAggregate(_Aggregate):
+    """Violation findings of the cases opened in a month, by article, with their cases."""
+
+    opened_month = models.CharField("立案月份", max_length=7, blank=True)
+    regulation = models.CharField("办法", max_length=100)
+    article = models.PositiveIntegerField("条")
+    findings = models.IntegerField("违规项", default=0)
+    cases = models.IntegerField("案件数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "违规条款统计"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "month", "opened_month", "regulation", "article"],
+                name="violationaggregate_key",
+            )
+        ]
+
+
+class CategoryAggregate(_Aggregate):
+    """Violation findings of the cases opened in a month, by accountability category."""
+
+    opened_month = models.CharField("立案月份", max_length=7, blank=True)
+    handler = models.IntegerField("承办人", default=0)
+    category = models.CharField("问责情形", max_length=20)
+    findings = models.IntegerField("违规项", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问责情形统计"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "month", "opened_month", "handler", "category"],
+                name="categoryaggregate_key",
+            )
+        ]
 
 
 class RectificationOrder(models.Model):

@@ -251,8 +251,8 @@ def test_every_writer_of_an_access_entry_writes_its_row(demo_cases: None, login:
     assert AccessIndex.objects.filter(agency_id=MARKET).count() == len(entries)
     report = check()
     assert access_problems(report) == []
-    assert report.projections[3].name == "查阅记录索引"
-    assert report.projections[3].rows == AccessIndex.objects.count()
+    assert report.projections[4].name == "查阅记录索引"
+    assert report.projections[4].rows == AccessIndex.objects.count()
 
 
 def test_an_edited_index_is_reported_and_not_believed_by_the_page(

@@ -139,7 +139,7 @@ def test_an_append_rolled_back_is_not_kept(demo_users: Any) -> None:
     assert after.case == read_whole()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_row_written_after_the_commit_verifies_and_a_tampered_one_is_reported(
     demo_users: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

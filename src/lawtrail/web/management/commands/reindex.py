@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from lawtrail.ledger.log import Ledger
-from lawtrail.web import access_index, actions, orders, reviews, wiring
+from lawtrail.web import access_index, actions, aggregates, orders, reviews, wiring
 from lawtrail.web.models import CaseFinding, CaseIndex, InboxTask
 
 # Cases projected per transaction: on SQLite a transaction holds the database's write lock, so a
@@ -55,6 +55,11 @@ class Command(BaseCommand):
             f"已重建 {count} 个案件的索引"
             + (f"，删除 {dropped} 行孤立的统计与待办" if dropped else "")
         )
+        # The dashboard's aggregates from the rows just written: each projection above kept
+        # them by difference, which carries over whatever was wrong in them before.
+        with transaction.atomic():
+            groups = aggregates.rebuild(ledger.db)
+        self.stdout.write(f"已重建监督看板的 {groups} 组统计")
         with transaction.atomic():
             rebuilt = orders.reindex_orders()
         self.stdout.write(f"已重建 {rebuilt} 项责令整改的索引")
