@@ -414,9 +414,8 @@ def check_log(
         verifiers=list(verifiers),
         checkpoints=checkpoints,
     )
-    count = workers if workers is not None else _cpu_count()
-    work = size + CHECKPOINT_WEIGHT * len(checkpoints)
-    parallel = count > 1 and work >= PARALLEL_MIN_WORK and _can_fork(db)
+    count = processes_for(size, len(checkpoints), workers)
+    parallel = count > 1 and _can_fork(db)
     level = CHUNK_LEVEL
     if parallel:
         level = max(MIN_CHUNK_LEVEL, (size // (CHUNKS_PER_WORKER * count)).bit_length() - 1)
@@ -493,6 +492,14 @@ def _combine(job: _Job, chunks: list[_Chunk], node_rows: int) -> bool:
 
 
 # --------------------------------------------------------------------------- processes
+
+
+def processes_for(entries: int, checkpoints: int, workers: int | None = None) -> int:
+    """How many processes check a log of this size (one below the threshold; ``workers``,
+    default one per CPU, above it), where the database and the process allow forking."""
+    count = workers if workers is not None else _cpu_count()
+    work = entries + CHECKPOINT_WEIGHT * checkpoints
+    return count if count > 1 and work >= PARALLEL_MIN_WORK else 1
 
 
 def _cpu_count() -> int:
