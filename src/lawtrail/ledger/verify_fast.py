@@ -54,6 +54,8 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter, itemgetter, methodcaller
@@ -552,10 +554,21 @@ def _run_parallel(
     context = multiprocessing.get_context("fork")
     run: Callable[[tuple[int, int]], _Chunk | None] = _worker_chunk
     chunks = []
-    with context.Pool(min(count, len(bounds)), initializer=_worker_start, initargs=(job,)) as pool:
-        for chunk in pool.imap(run, bounds):
+    # A process pool that notices a dead process (killed for memory, say): the work is then
+    # "unsure", and the detailed pass runs here.
+    try:
+        pool = ProcessPoolExecutor(
+            min(count, len(bounds)), mp_context=context, initializer=_worker_start, initargs=(job,)
+        )
+    except OSError:  # no process or semaphore to be had: one process does it
+        return _run_here(job, db, bounds)
+    try:
+        for chunk in pool.map(run, bounds):
             if chunk is None:
-                pool.terminate()
                 return None
             chunks.append(chunk)
+    except (BrokenProcessPool, OSError):
+        return None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return chunks
