@@ -202,6 +202,13 @@ def extra_node(world: World, raw: RawSQL) -> None:
     )
 
 
+def node_beyond_the_log(world: World, raw: RawSQL) -> None:
+    raw(
+        "INSERT INTO ledger_node (agency, size, level, hash) VALUES (?, ?, ?, ?)",
+        (AGENCY, world.size() + 3, 1, b"\x01" * 32),
+    )
+
+
 def back_dated_pending(world: World, raw: RawSQL) -> None:
     data = next_body(world, recorded_at="2026-09-01T08:00:00+08:00")
     ref = data["record"]["id"]
@@ -309,6 +316,7 @@ ATTACKS: dict[str, Callable[[World, RawSQL], None]] = {
     "altered subtree hash": altered_node,
     "deleted subtree row": deleted_node,
     "extra subtree row": extra_node,
+    "subtree row beyond the log": node_beyond_the_log,
     "back-dated entry, pending": back_dated_pending,
     "back-dated entry, signed": back_dated_signed,
     "signed media ingested_at": signed_ingested_at,
@@ -345,6 +353,7 @@ EXPECTED: dict[str, set[str]] = {
     "altered subtree hash": {"node_altered"},
     "deleted subtree row": {"node_missing"},
     "extra subtree row": {"node_unexpected"},
+    "subtree row beyond the log": {"node_unexpected"},
     "back-dated entry, pending": {"time_regression"},
     "back-dated entry, signed": {"time_regression"},
     "signed media ingested_at": {"media_ingested_at_mismatch"},

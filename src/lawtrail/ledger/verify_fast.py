@@ -29,8 +29,8 @@ What is checked, and how it stays the detailed pass's check:
   ``ingested_at`` is judged by the detailed pass's own function;
 - the tree: the leaves are hashed level by level (a chunk of 2^k entries at a time); every
   stored perfect subtree is compared with the recomputed one as whole lists (those beyond the
-  latest checkpoint may be missing, as in the detailed pass); the number of stored subtree rows
-  must equal the number compared (no row of another size);
+  latest checkpoint may be missing, as in the detailed pass); no stored subtree row may lie
+  outside the log's sizes (every row inside is read by one chunk);
 - every checkpoint: its size inside the log, its signature under the same keys, its note equal
   to its row, its root equal to the root recomputed at its size.
 
@@ -193,7 +193,6 @@ class _Chunk:
     partial_roots: list[tuple[int, list[bytes]]]
     # Stored subtree rows completed at hi that reach before lo (checked by the parent).
     spanning: list[tuple[Any, ...]]
-    nodes_read: int
     first_time: str
     last_time: str
     offset: str
@@ -303,7 +302,6 @@ def _check_chunk(job: _Job, db: Database, lo: int, hi: int) -> _Chunk | None:
     flat = [digest for level in levels[1:] for digest in level]
     expected = list(zip([lo + o for o in offsets], heights, [flat[p] for p in places], strict=True))
     stored = db.execute(_NODE_SQL, (job.agency, lo, hi)).fetchall()
-    nodes_read = len(stored)
     # Rows completed at hi above the chunk's own levels reach before lo: the parent's.
     top = ((hi - lo) & -(hi - lo)).bit_length() - 1
     cut = len(stored)
@@ -329,9 +327,7 @@ def _check_chunk(job: _Job, db: Database, lo: int, hi: int) -> _Chunk | None:
                 hashes.append(levels[level][position >> level])
                 position += 1 << level
         partial_roots.append((cp.size, hashes))
-    return _Chunk(
-        lo, hi, subtrees, partial_roots, spanning, nodes_read, times[0], times[-1], offset
-    )
+    return _Chunk(lo, hi, subtrees, partial_roots, spanning, times[0], times[-1], offset)
 
 
 def _refs_match(claims: list[_Claims], types: tuple[Any, ...], refs: tuple[Any, ...]) -> bool:
@@ -398,16 +394,24 @@ def check_log(
     no problem in them); None when anything is off or unsure."""
     db = ledger.db
     agency = info.agency
-    row = db.one(
-        "SELECT COUNT(*), MIN(seq), MAX(seq) FROM ledger_entry WHERE agency = ?", (agency,)
-    )
-    if row is None or not row[0] or row[1] != 0 or row[2] != row[0] - 1:
+    # The log's size from its first and last position (two index lookups, no scan): each chunk
+    # then proves it holds exactly its positions, so together they are exactly 0…size−1. A
+    # position that is not an integer (a hand edit) sorts last on SQLite, and is unsure here.
+    row = db.one("SELECT MIN(seq), MAX(seq) FROM ledger_entry WHERE agency = ?", (agency,))
+    if row is None or row[0] != 0 or type(row[1]) is not int:
         return None
-    size = int(row[0])
+    size = row[1] + 1
     checkpoints = list(ledger.checkpoints(agency))
     if any(not 0 < cp.size <= size for cp in checkpoints):
         return None
-    node_rows = db.one("SELECT COUNT(*) FROM ledger_node WHERE agency = ?", (agency,))
+    # The chunks read every subtree row of a size in (0, size]; none may lie outside.
+    outside = db.one(
+        "SELECT EXISTS (SELECT 1 FROM ledger_node WHERE agency = ? AND size <= 0) "
+        "OR EXISTS (SELECT 1 FROM ledger_node WHERE agency = ? AND size > ?)",
+        (agency, agency, size),
+    )
+    if outside is None or outside[0]:
+        return None
     job = _Job(
         url=db.url,
         agency=agency,
@@ -433,10 +437,10 @@ def check_log(
     finally:
         if enabled:
             gc.enable()
-    if chunks is None or node_rows is None:
+    if chunks is None:
         return None
     try:
-        combined = _combine(job, chunks, int(node_rows[0]))
+        combined = _combine(job, chunks)
     except Exception:  # a stored row of an unexpected type: unsure (as in _guarded)
         combined = False
     if not combined:
@@ -463,15 +467,13 @@ def _guarded(job: _Job, db: Database, lo: int, hi: int) -> _Chunk | None:
         return None
 
 
-def _combine(job: _Job, chunks: list[_Chunk], node_rows: int) -> bool:
+def _combine(job: _Job, chunks: list[_Chunk]) -> bool:
     """Put the chunks together: roots at every checkpoint, the subtrees spanning chunks, the
-    times across chunk boundaries, and no stored subtree row left unread."""
+    times across chunk boundaries."""
     roots = {cp.size: cp.root for cp in job.checkpoints}
     stack: list[tuple[int, bytes]] = []
-    read = 0
     previous = None
     for chunk in chunks:
-        read += chunk.nodes_read
         if previous is not None and (
             chunk.offset != previous.offset or chunk.first_time < previous.last_time
         ):
@@ -490,7 +492,7 @@ def _combine(job: _Job, chunks: list[_Chunk], node_rows: int) -> bool:
         if not _nodes_match(chunk.spanning, completed, job.signed_size):
             return False
         previous = chunk
-    return read == node_rows
+    return True
 
 
 # --------------------------------------------------------------------------- processes
