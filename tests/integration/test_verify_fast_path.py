@@ -79,7 +79,6 @@ def fast_answer(url: str, keys: KeyDirectory, workers: int = 1) -> verify_fast.F
 def split_small(monkeypatch: pytest.MonkeyPatch) -> None:
     """Split even a small log across processes, in chunks of 4 entries."""
     monkeypatch.setattr(verify_fast, "PARALLEL_MIN_WORK", 0)
-    monkeypatch.setattr(verify_fast, "MIN_CHUNK_LEVEL", 2)
     monkeypatch.setattr(verify_fast, "CHUNK_LEVEL", 2)
 
 
@@ -431,7 +430,6 @@ def test_a_log_split_across_processes_gives_what_one_process_gives(
     one = fast_answer(database_url, keys, workers=1)
     assert one is not None and one.entries == seq
     for level in (2, 3, 5):
-        monkeypatch.setattr(verify_fast, "MIN_CHUNK_LEVEL", level)
         monkeypatch.setattr(verify_fast, "CHUNK_LEVEL", level)
         assert fast_answer(database_url, keys, workers=2) == one
         assert fast_answer(database_url, keys, workers=3) == one
