@@ -80,6 +80,10 @@ CHECKPOINT_WEIGHT = 20
 CHUNK_LEVEL = 10
 RUNS_PER_WORKER = 4
 
+_CHECKPOINT_SQL = (
+    "SELECT agency, size, root, note, signed_at FROM ledger_checkpoint "
+    "WHERE agency = ? AND size > ? AND size <= ? ORDER BY size"
+)
 _ENTRY_SQL = (
     "SELECT seq, recorded_at, case_number, type, ref, body, leaf_hash FROM ledger_entry "
     "WHERE agency = ? AND seq >= ? AND seq < ? ORDER BY seq"
@@ -190,7 +194,7 @@ class _Chunk:
     subtrees: list[tuple[int, bytes]]
     # For every checkpoint size in (lo, hi]: the hashes of the perfect subtrees covering
     # [lo, size), largest first (the parent puts the prefix before them).
-    partial_roots: list[tuple[int, list[bytes]]]
+    partial_roots: list[tuple[int, list[bytes], bytes]]  # and the checkpoint's (signed) root
     # Stored subtree rows completed at hi that reach before lo (checked by the parent).
     spanning: list[tuple[Any, ...]]
     first_time: str
@@ -207,7 +211,6 @@ class _Job:
     origin: str
     signed_size: int
     verifiers: list[notes.Verifier]
-    checkpoints: list[StoredCheckpoint]
     snapshot_id: str | None = None
     templates: dict[int, tuple[list[int], list[int], list[int]]] = field(default_factory=dict)
 
@@ -315,10 +318,13 @@ def _check_chunk(job: _Job, db: Database, lo: int, hi: int) -> _Chunk | None:
     for level in range(len(levels) - 1, -1, -1):
         if (hi - lo) >> level & 1:
             subtrees.append((level, levels[level][-1]))
+    # The chunk's checkpoints, read here (the parent holds none: a log signed per entry has as
+    # many checkpoints as entries).
     partial_roots = []
-    for cp in job.checkpoints:
-        if not lo < cp.size <= hi:
-            continue
+    for row in db.execute(_CHECKPOINT_SQL, (job.agency, lo, hi)).fetchall():
+        if type(row[1]) is not int or not isinstance(row[2], bytes):
+            return None  # a hand edit: the detailed pass reads it as it does
+        cp = StoredCheckpoint(row[0], row[1], row[2], row[3], row[4])
         if not _checkpoint_signed(job, cp):
             return None
         position, hashes = 0, []
@@ -326,7 +332,7 @@ def _check_chunk(job: _Job, db: Database, lo: int, hi: int) -> _Chunk | None:
             if (cp.size - lo) >> level & 1:
                 hashes.append(levels[level][position >> level])
                 position += 1 << level
-        partial_roots.append((cp.size, hashes))
+        partial_roots.append((cp.size, hashes, cp.root))
     return _Chunk(lo, hi, subtrees, partial_roots, spanning, times[0], times[-1], offset)
 
 
@@ -401,8 +407,17 @@ def check_log(
     if row is None or row[0] != 0 or type(row[1]) is not int:
         return None
     size = row[1] + 1
-    checkpoints = list(ledger.checkpoints(agency))
-    if any(not 0 < cp.size <= size for cp in checkpoints):
+    # The checkpoints: each chunk reads and checks those of its sizes; none may lie outside.
+    row = db.one(
+        "SELECT COUNT(*), MIN(size), MAX(size) FROM ledger_checkpoint WHERE agency = ?", (agency,)
+    )
+    if row is None:
+        return None
+    checkpoints = int(row[0])
+    latest = ledger.latest_checkpoint(agency) if checkpoints else None
+    if latest is not None and (
+        type(row[1]) is not int or row[1] <= 0 or row[2] != latest.size or latest.size > size
+    ):
         return None
     # The chunks read every subtree row of a size in (0, size]; none may lie outside.
     outside = db.one(
@@ -416,42 +431,36 @@ def check_log(
         url=db.url,
         agency=agency,
         origin=info.origin,
-        signed_size=checkpoints[-1].size if checkpoints else 0,
+        signed_size=latest.size if latest is not None else 0,
         verifiers=list(verifiers),
-        checkpoints=checkpoints,
     )
-    count = processes_for(size, len(checkpoints), workers)
+    count = processes_for(size, checkpoints, workers)
     parallel = count > 1 and _can_fork(db)
     step = 1 << CHUNK_LEVEL
     bounds = [(lo, min(lo + step, size)) for lo in range(0, size, step)]
+    combiner = _Combiner(job)
     enabled = gc.isenabled()
     gc.disable()
     try:
         if parallel and len(bounds) > 1:
-            chunks = _run_parallel(job, db, bounds, count)
+            ok = _run_parallel(job, db, bounds, count, combiner)
         else:
-            chunks = _run_here(job, db, bounds)
+            ok = all(combiner.add([_guarded(job, db, lo, hi)]) for lo, hi in bounds)
     finally:
         if enabled:
             gc.enable()
-    if chunks is None:
+    if not ok or combiner.checkpoints != checkpoints:
         return None
-    try:
-        combined = _combine(job, chunks)
-    except Exception:  # a stored row of an unexpected type: unsure (as in _guarded)
-        combined = False
-    if not combined:
-        return None
-    return FastResult(size, len(checkpoints), checkpoints[-1] if checkpoints else None)
+    return FastResult(size, checkpoints, latest)
 
 
-def _run_here(job: _Job, db: Database, bounds: list[tuple[int, int]]) -> list[_Chunk] | None:
+def _run_here(job: _Job, db: Database, bounds: list[tuple[int, int]]) -> list[_Chunk | None]:
     chunks = []
     for lo, hi in bounds:
         chunk = _guarded(job, db, lo, hi)
-        if chunk is None:
-            return None
         chunks.append(chunk)
+        if chunk is None:
+            break
     return chunks
 
 
@@ -464,21 +473,35 @@ def _guarded(job: _Job, db: Database, lo: int, hi: int) -> _Chunk | None:
         return None
 
 
-def _combine(job: _Job, chunks: list[_Chunk]) -> bool:
-    """Put the chunks together: roots at every checkpoint, the subtrees spanning chunks, the
-    times across chunk boundaries."""
-    roots = {cp.size: cp.root for cp in job.checkpoints}
-    stack: list[tuple[int, bytes]] = []
-    previous = None
-    for chunk in chunks:
+class _Combiner:
+    """Puts the chunks together in order, as they come (a chunk is dropped once added): roots
+    at every checkpoint, the subtrees spanning chunks, the times across chunk boundaries."""
+
+    def __init__(self, job: _Job) -> None:
+        self.job = job
+        self.stack: list[tuple[int, bytes]] = []  # the compact range so far
+        self.previous: _Chunk | None = None
+        self.checkpoints = 0
+
+    def add(self, chunks: Sequence[_Chunk | None]) -> bool:
+        try:
+            return all(chunk is not None and self._add(chunk) for chunk in chunks)
+        except Exception:  # a stored row of an unexpected type: unsure (as in _guarded)
+            return False
+
+    def _add(self, chunk: _Chunk) -> bool:
+        previous, stack = self.previous, self.stack
         if previous is not None and (
-            chunk.offset != previous.offset or chunk.first_time < previous.last_time
+            chunk.lo != previous.hi
+            or chunk.offset != previous.offset
+            or chunk.first_time < previous.last_time
         ):
             return False
         prefix = [digest for _, digest in stack]
-        for size, hashes in chunk.partial_roots:
-            if merkle.fold_root(prefix + hashes) != roots[size]:
+        for _size, hashes, root in chunk.partial_roots:
+            if merkle.fold_root(prefix + hashes) != root:
                 return False
+        self.checkpoints += len(chunk.partial_roots)
         completed: list[tuple[Any, ...]] = []
         for level, digest in chunk.subtrees:
             while stack and stack[-1][0] == level:
@@ -486,10 +509,10 @@ def _combine(job: _Job, chunks: list[_Chunk]) -> bool:
                 level += 1
                 completed.append((chunk.hi, level, digest))
             stack.append((level, digest))
-        if not _nodes_match(chunk.spanning, completed, job.signed_size):
+        if not _nodes_match(chunk.spanning, completed, self.job.signed_size):
             return False
-        previous = chunk
-    return True
+        self.previous = chunk
+        return True
 
 
 # --------------------------------------------------------------------------- processes
@@ -539,22 +562,21 @@ def _worker_start(job: _Job) -> None:
     _WORKER["job"], _WORKER["db"] = job, db
 
 
-def _worker_run(bounds: list[tuple[int, int]]) -> list[_Chunk] | None:
+def _worker_run(bounds: list[tuple[int, int]]) -> list[_Chunk | None]:
     return _run_here(_WORKER["job"], _WORKER["db"], bounds)
 
 
 def _run_parallel(
-    job: _Job, db: Database, bounds: list[tuple[int, int]], count: int
-) -> list[_Chunk] | None:
+    job: _Job, db: Database, bounds: list[tuple[int, int]], count: int, combiner: _Combiner
+) -> bool:
     if db.dialect == POSTGRESQL:
         row = db.one("SELECT pg_export_snapshot()")
         assert row is not None
         job.snapshot_id = str(row[0])
     context = multiprocessing.get_context("fork")
-    run: Callable[[list[tuple[int, int]]], list[_Chunk] | None] = _worker_run
+    run: Callable[[list[tuple[int, int]]], list[_Chunk | None]] = _worker_run
     per_run = -(-len(bounds) // (RUNS_PER_WORKER * count))
     runs = [bounds[i : i + per_run] for i in range(0, len(bounds), per_run)]
-    chunks: list[_Chunk] = []
     # A process pool that notices a dead process (killed for memory, say): the work is then
     # "unsure", and the detailed pass runs here.
     try:
@@ -562,14 +584,11 @@ def _run_parallel(
             min(count, len(runs)), mp_context=context, initializer=_worker_start, initargs=(job,)
         )
     except OSError:  # no process or semaphore to be had: one process does it
-        return _run_here(job, db, bounds)
+        return all(combiner.add([_guarded(job, db, lo, hi)]) for lo, hi in bounds)
     try:
-        for done in pool.map(run, runs):
-            if done is None:
-                return None
-            chunks.extend(done)
+        # In order, each run combined as it comes and then dropped.
+        return all(combiner.add(done) for done in pool.map(run, runs))
     except (BrokenProcessPool, OSError):
-        return None
+        return False
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return chunks
