@@ -33,6 +33,11 @@ grow with the log):
 8. ``projections`` handed in by the wiring (the web application's case index, which the lists
    and the inbox read): each row rebuilt from the ledger and compared, column by column.
 
+For a whole log, 1–3 are first done in bulk by the fast path (:mod:`lawtrail.ledger.verify_fast`:
+a compiled decoder, whole-chunk comparisons, one process per CPU for a large log), which only
+answers "all consistent"; anything else — any problem, anything it cannot judge cheaply — is
+left to the detailed pass here, which names each problem, so the report is the same either way.
+
 ``case`` narrows 1 to that case's entries and replaces 2–4 by an inclusion proof of each of
 them in the latest signed checkpoint, read from the stored subtrees (O(log n) each), and 5 by
 the latest checkpoint a pinned witness cosigned, proven consistent with it.

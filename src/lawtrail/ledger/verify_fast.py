@@ -18,7 +18,7 @@ What is checked, and how it stays the detailed pass's check:
   strict UTF-8 (duplicate keys: the last wins in both); anything it rejects — a byte order mark,
   ``NaN``, a lone surrogate, a non-integer position, a per-type value that is not an object —
   is "unsure". It does not check the UTF-8 of the strings it skips, so every body is first
-  decoded as strict UTF-8 (all of a chunk's bodies at once);
+  decoded as strict UTF-8 (and the text dropped);
 - the claimed columns equal the row's (the same ``!=`` as the detailed pass, compared column by
   column over the whole chunk); the ``ref`` by :func:`_claimed_ref`, the mirror of
   :func:`body_ref` on the decoded fields;
@@ -32,14 +32,20 @@ What is checked, and how it stays the detailed pass's check:
   latest checkpoint may be missing, as in the detailed pass); no stored subtree row may lie
   outside the log's sizes (every row inside is read by one chunk);
 - every checkpoint: its size inside the log, its signature under the same keys, its note equal
-  to its row, its root equal to the root recomputed at its size.
+  to its row, its root equal to the root recomputed at its size (each chunk reads the
+  checkpoints of its sizes; the parent only counts them).
+
+Memory is bounded by a chunk (2^10 entries) and its checkpoints, not by the log: the chunks are
+combined in order as they come and dropped.
 
 A large log is split across processes (``fork``; one per CPU) by ranges of 2^k entries, which
 are perfect subtrees: each process checks its chunks and returns each chunk's compact range,
 the chunk's part of the tree at every checkpoint size in it and the stored subtree rows that
 span chunks; the parent combines them. Every process reads only the parent's entries (positions
 below the parent's size; the log is append-only, later rows are ignored) and, on PostgreSQL, the
-parent's very snapshot (``pg_export_snapshot`` / ``SET TRANSACTION SNAPSHOT``).
+parent's very snapshot (``pg_export_snapshot`` / ``SET TRANSACTION SNAPSHOT``). It forks only
+from a process with no other thread (the command line; never the web server's threads) and
+for a database another process can open; otherwise, and below the threshold, one process.
 """
 
 from __future__ import annotations
