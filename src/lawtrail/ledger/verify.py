@@ -33,6 +33,11 @@ grow with the log):
 8. ``projections`` handed in by the wiring (the web application's case index, which the lists
    and the inbox read): each row rebuilt from the ledger and compared, column by column.
 
+For a whole log, 1–3 are first done in bulk by the fast path (:mod:`lawtrail.ledger.verify_fast`:
+a compiled decoder, whole-chunk comparisons, one process per CPU for a large log), which only
+answers "all consistent"; anything else — any problem, anything it cannot judge cheaply — is
+left to the detailed pass here, which names each problem, so the report is the same either way.
+
 ``case`` narrows 1 to that case's entries and replaces 2–4 by an inclusion proof of each of
 them in the latest signed checkpoint, read from the stored subtrees (O(log n) each), and 5 by
 the latest checkpoint a pinned witness cosigned, proven consistent with it.
@@ -53,6 +58,7 @@ from typing import Any, Protocol
 
 from lawtrail.core import merkle, notes, timeutil, verdict
 from lawtrail.evidence.store import MediaStore
+from lawtrail.ledger import verify_fast
 from lawtrail.ledger.db import Database
 from lawtrail.ledger.keys import KeyDirectory, KeyFileError
 from lawtrail.ledger.log import (
@@ -194,8 +200,10 @@ class _Verifier:
         tsa_roots: Sequence[bytes] | None,
         pinned_keys: Sequence[notes.Ed25519Verifier],
         witness_keys: Sequence[notes.CosignatureVerifier],
+        fast_path: bool = True,
     ) -> None:
         self.ledger = ledger
+        self.fast_path = fast_path
         self.keys = keys
         self.report = report
         self.media_store = media_store
@@ -256,6 +264,21 @@ class _Verifier:
         summary = LogSummary(agency=info.agency, origin=info.origin)
         self.report.logs.append(summary)
         verifier = self.log_key(info, summary)
+        if self.fast_path:
+            # All consistent (the usual case) is proven in bulk; anything else, or anything the
+            # fast path cannot judge cheaply, is left to the detailed pass below, which names
+            # every problem — so the report is the same either way (verify_fast).
+            fast = verify_fast.check_log(self.ledger, info, verifier)
+            if fast is not None:
+                summary.checkpoints = fast.checkpoints
+                self._finish_log(info, summary, fast.entries, fast.latest)
+                return
+        self._verify_log_entries(info, summary, verifier)
+
+    def _verify_log_entries(
+        self, info: LogInfo, summary: LogSummary, verifier: list[notes.Ed25519Verifier]
+    ) -> None:
+        """The detailed pass: entry by entry, naming every problem."""
         agency = info.agency
         # Entries beyond the latest checkpoint are sequenced but not yet integrated: their
         # subtree hashes may not be stored yet (those stored must still match).
@@ -362,6 +385,14 @@ class _Verifier:
                 f"子树哈希表中有不属于该日志的行（树大小 {extra[0]}，层 {extra[1]}）",
                 agency=agency,
             )
+        self._finish_log(info, summary, count, latest)
+
+    def _finish_log(
+        self, info: LogInfo, summary: LogSummary, count: int, latest: StoredCheckpoint | None
+    ) -> None:
+        """What follows the entries: coverage by checkpoints and witnesses, time stamps, the
+        witness's state."""
+        agency = info.agency
         summary.entries = count
         summary.latest_checkpoint = latest.size if latest else None
         signed = latest.size if latest else 0
@@ -438,13 +469,7 @@ class _Verifier:
         media = data.get("media")
         ingested = media.get("ingested_at") if isinstance(media, dict) else None
         recorded = data["recorded_at"]
-        same = (
-            isinstance(ingested, str)
-            and isinstance(recorded, str)
-            and _time(ingested) is not None
-            and _time(ingested) == _time(recorded)
-        )
-        if not same:
+        if not ingested_at_matches(ingested, recorded):
             self.problem(
                 "media_ingested_at_mismatch",
                 f"{entry.describe()}的入库时间 ingested_at 为 {ingested!r}，而该条目的入账时间为 "
@@ -868,6 +893,16 @@ def _claims(body: bytes, leaf: bytes) -> tuple[dict[str, Any] | None, dict[str, 
     return part, claimed
 
 
+def ingested_at_matches(ingested: Any, recorded: Any) -> bool:
+    """Whether a media entry's ``ingested_at`` is the same time as its ``recorded_at``."""
+    return (
+        isinstance(ingested, str)
+        and isinstance(recorded, str)
+        and _time(ingested) is not None
+        and _time(ingested) == _time(recorded)
+    )
+
+
 def _time(text: str) -> Any:
     try:
         return timeutil.parse_aware(text)
@@ -892,6 +927,7 @@ def verify(
     allow_unwitnessed: bool = False,
     inclusion: bool = True,
     only_seqs: Collection[int] | None = None,
+    fast_path: bool = True,
 ) -> Report:
     """Verify one agency's log (or all), optionally one case and the media files.
 
@@ -908,12 +944,22 @@ def verify(
     content against its leaf hash and its columns, the checkpoint's signature, the witnesses'
     coverage (the case page, issue #18; its 核验 page proves every entry). ``only_seqs`` (a
     case only): check the content of these entries alone (the page shown of a long case);
-    the signing and witness coverage are still the whole case's."""
+    the signing and witness coverage are still the whole case's. ``fast_path=False``: a
+    whole log always by the detailed pass (the fast path's report is the same; the tests hold
+    the two to it)."""
     report = Report(
         verdict=verdict.Verdict(allow_unpinned=allow_unpinned, allow_unwitnessed=allow_unwitnessed)
     )
     verifier = _Verifier(
-        ledger, keys, report, media_store, witness_state, tsa_roots, pinned_keys, witness_keys
+        ledger,
+        keys,
+        report,
+        media_store,
+        witness_state,
+        tsa_roots,
+        pinned_keys,
+        witness_keys,
+        fast_path,
     )
     if not has_schema(ledger.db):
         raise LedgerError(f"数据库 {ledger.db.url} 中没有账本（尚未写入任何记录？）")

@@ -1,0 +1,600 @@
+"""The fast path of ``lawtrail verify`` for a whole log: every check of the detailed pass
+(:meth:`lawtrail.ledger.verify._Verifier.verify_log`), done in bulk, answering only "all
+consistent" or "unsure".
+
+:func:`check_log` returns the log's size, its checkpoints and the latest one when it has proven
+that the detailed pass would find no problem in the entries, the stored subtrees and the
+checkpoints; ``None`` as soon as anything is off or cannot be judged cheaply (an odd body, a
+time in an unusual format, a checkpoint that does not verify, a missing row …). The caller then
+runs the detailed pass, which names every problem: the report is the detailed pass's whenever
+there is anything to report, by construction.
+
+What is checked, and how it stays the detailed pass's check:
+
+- every entry's bytes hash to its stored leaf hash; the positions are exactly 0…n−1;
+- every body is read by a compiled decoder (msgspec) into only the fields the checks need (the
+  claimed position, log, agency, case, type, time, the per-type object :func:`body_ref` reads
+  and a media entry's ``ingested_at``). It gives what ``json.loads`` gives for strict JSON in
+  strict UTF-8 (duplicate keys: the last wins in both); anything it rejects — a byte order mark,
+  ``NaN``, a lone surrogate, a non-integer position, a per-type value that is not an object —
+  is "unsure". It does not check the UTF-8 of the strings it skips, so every body is first
+  decoded as strict UTF-8 (and the text dropped);
+- the claimed columns equal the row's (the same ``!=`` as the detailed pass, compared column by
+  column over the whole chunk); the ``ref`` by :func:`_claimed_ref`, the mirror of
+  :func:`body_ref` on the decoded fields;
+- times: every ``recorded_at`` is in the fixed format the ledger writes (``isoformat()`` of the
+  Shanghai time, with or without microseconds) with one offset for the whole log; for those,
+  text order is time order (fixed-width digits; no fraction sorts before a fraction), so
+  non-decreasing text means no back-dated entry for the detailed pass either. A media entry's
+  ``ingested_at`` is judged by the detailed pass's own function;
+- the tree: the leaves are hashed level by level (a chunk of 2^k entries at a time); every
+  stored perfect subtree is compared with the recomputed one as whole lists (those beyond the
+  latest checkpoint may be missing, as in the detailed pass); no stored subtree row may lie
+  outside the log's sizes (every row inside is read by one chunk);
+- every checkpoint: its size inside the log, its signature under the same keys, its note equal
+  to its row, its root equal to the root recomputed at its size (each chunk reads the
+  checkpoints of its sizes; the parent only counts them).
+
+Memory is bounded by a chunk (2^10 entries) and its checkpoints, not by the log: the chunks are
+combined in order as they come and dropped.
+
+A large log is split across processes (``fork``; one per CPU) by ranges of 2^k entries, which
+are perfect subtrees: each process checks its chunks and returns each chunk's compact range,
+the chunk's part of the tree at every checkpoint size in it and the stored subtree rows that
+span chunks; the parent combines them. Every process reads only the parent's entries (positions
+below the parent's size; the log is append-only, later rows are ignored) and, on PostgreSQL, the
+parent's very snapshot (``pg_export_snapshot`` / ``SET TRANSACTION SNAPSHOT``). It forks only
+from a process with no other thread (the command line; never the web server's threads) and
+for a database another process can open; otherwise, and below the threshold, one process.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import hashlib
+import multiprocessing
+import multiprocessing.util
+import os
+import re
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter, itemgetter, methodcaller
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import msgspec
+
+from lawtrail.core import merkle, notes
+from lawtrail.ledger.db import POSTGRESQL, Database
+from lawtrail.ledger.log import Ledger, LogInfo, StoredCheckpoint
+
+# Below this many entries (and checkpoints, weighted by what a signature check costs) one
+# process does it all: forking and combining cost more than they save.
+PARALLEL_MIN_WORK = 20_000
+# A signature check (Ed25519) costs about as much as checking this many entries.
+CHECKPOINT_WEIGHT = 20
+# Chunks of 2^k entries: a chunk's rows, bodies and hashes are read, decoded and compared while
+# they are still in the CPU's caches (smaller chunks measured faster than 2^14), and memory is
+# bounded by the chunk, not the log. In parallel, each process takes runs of consecutive chunks,
+# several runs per process so that they finish together.
+CHUNK_LEVEL = 10
+RUNS_PER_WORKER = 4
+
+_CHECKPOINT_SQL = (
+    "SELECT agency, size, root, note, signed_at FROM ledger_checkpoint "
+    "WHERE agency = ? AND size > ? AND size <= ? ORDER BY size"
+)
+_ENTRY_SQL = (
+    "SELECT seq, recorded_at, case_number, type, ref, body, leaf_hash FROM ledger_entry "
+    "WHERE agency = ? AND seq >= ? AND seq < ? ORDER BY seq"
+)
+_NODE_SQL = (
+    "SELECT size, level, hash FROM ledger_node WHERE agency = ? AND size > ? AND size <= ? "
+    "ORDER BY size, level"
+)
+
+
+class _Part(msgspec.Struct, gc=False):
+    """The per-type object of an entry (``record``, ``media`` …): the fields :func:`body_ref`
+    reads and a media entry's ``ingested_at``; any other field is skipped. ``Any``: whatever
+    JSON value, decoded as ``json.loads`` decodes it (the checks judge the type, as the detailed
+    pass does)."""
+
+    id: Any = None
+    sha256: Any = None
+    target: Any = None
+    order: Any = None
+    act: Any = None
+    sheet: Any = None
+    sampling: Any = None
+    label: Any = None
+    request: Any = None
+    ingested_at: Any = None
+
+
+class _Claims(msgspec.Struct, gc=False):
+    """What an entry's body claims about itself. The header fields are typed strictly: a body
+    whose position is not an integer, or whose header is not text, is "unsure" (the detailed
+    pass names it). ``gc=False``: decoded JSON holds no cycles, and a chunk's worth of tracked
+    objects would otherwise set off the cyclic collector again and again."""
+
+    log: str
+    index: int
+    agency: str
+    case_number: str
+    type: str
+    recorded_at: str
+    case: _Part | None = None
+    record: _Part | None = None
+    media: _Part | None = None
+    document: _Part | None = None
+    access: _Part | None = None
+    supervision: _Part | None = None
+    review: _Part | None = None
+    secrecy: _Part | None = None
+
+
+_DECODE = msgspec.json.Decoder(_Claims).decode
+_HEADER = attrgetter("index", "recorded_at", "case_number", "type", "log", "agency")
+_UTF8 = methodcaller("decode", "utf-8")
+_KINDS = frozenset(
+    {"case", "record", "media", "document", "access", "supervision", "review", "secrecy"}
+)
+
+
+def _claimed_ref(claims: _Claims) -> str | None:
+    """:func:`lawtrail.ledger.log.body_ref` on the decoded fields (the unit tests hold the two
+    to the same answers)."""
+    kind = claims.type
+    if kind not in _KINDS:
+        return None
+    part: _Part | None = getattr(claims, kind)
+    if part is None:  # JSON null: not an object
+        return None
+    if kind == "record":
+        value = part.id
+    elif kind in ("media", "document"):
+        value = part.sha256
+    elif kind == "case":
+        value = claims.case_number
+    elif kind == "access":
+        value = part.target or claims.case_number
+    elif kind == "supervision":
+        value = part.order
+    elif kind == "review":
+        value = part.sheet if part.act == "sheet" else part.sampling
+    else:  # secrecy
+        value = part.label or part.request
+    return value if isinstance(value, str) else None
+
+
+# The time format the ledger writes: ``isoformat()`` of an aware datetime, microseconds only
+# when non-zero, and an offset.
+_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?"
+_OFFSET = re.compile(r"[+-][0-9]{2}:[0-9]{2}")
+_TIME_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _times_pattern(offset: str) -> re.Pattern[str]:
+    if offset not in _TIME_PATTERNS:
+        _TIME_PATTERNS[offset] = re.compile(_TIME + re.escape(offset))
+    return _TIME_PATTERNS[offset]
+
+
+# --------------------------------------------------------------------------- one chunk
+
+
+@dataclass
+class _Chunk:
+    """What one chunk ``[lo, hi)`` proved, for the parent to combine."""
+
+    lo: int
+    hi: int
+    # The chunk's compact range: (level, hash) of its perfect subtrees, largest first.
+    subtrees: list[tuple[int, bytes]]
+    # For every checkpoint size in (lo, hi]: the hashes of the perfect subtrees covering
+    # [lo, size), largest first (the parent puts the prefix before them).
+    partial_roots: list[tuple[int, list[bytes], bytes]]  # and the checkpoint's (signed) root
+    # Stored subtree rows completed at hi that reach before lo (checked by the parent).
+    spanning: list[tuple[Any, ...]]
+    first_time: str
+    last_time: str
+    offset: str
+
+
+@dataclass
+class _Job:
+    """Everything a chunk needs; set before forking, so the processes inherit it."""
+
+    url: str
+    agency: str
+    origin: str
+    signed_size: int
+    verifiers: list[notes.Verifier]
+    snapshot_id: str | None = None
+    templates: dict[int, tuple[list[int], list[int], list[int]]] = field(default_factory=dict)
+
+    def template(self, lengths: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
+        """For a chunk whose levels (0 up) have these lengths: the offset within the chunk of
+        the size at which each of its subtrees of level >= 1 completes, its level, and its
+        place in levels 1 up laid end to end — in the stored order (size, then level)."""
+        m, depth = lengths[0], len(lengths)
+        if m not in self.templates:
+            starts = [0]
+            for length in lengths[1:]:
+                starts.append(starts[-1] + length)
+            offsets: list[int] = []
+            heights: list[int] = []
+            places: list[int] = []
+            for j in range(2, m + 1, 2):
+                level = 1
+                while level < depth and j % (1 << level) == 0:
+                    offsets.append(j)
+                    heights.append(level)
+                    places.append(starts[level - 1] + (j >> level) - 1)
+                    level += 1
+            self.templates[m] = (offsets, heights, places)
+        return self.templates[m]
+
+
+def _node_hashes(lower: list[bytes]) -> list[bytes]:
+    """One level up: node hashes of consecutive pairs (an odd last one has no parent yet)."""
+    pairs = iter(lower)
+    sha256 = hashlib.sha256
+    return [
+        sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)
+    ]
+
+
+def _nodes_match(
+    stored: list[tuple[Any, ...]], expected: list[tuple[Any, ...]], signed: int
+) -> bool:
+    """The detailed pass's subtree check, in bulk: rows up to the signed size exactly as
+    recomputed; beyond it (not yet integrated) each stored row must be a recomputed one."""
+    cut_stored = bisect.bisect_right(stored, signed, key=itemgetter(0))
+    cut_expected = bisect.bisect_right(expected, signed, key=itemgetter(0))
+    if stored[:cut_stored] != expected[:cut_expected]:
+        return False
+    later = stored[cut_stored:]
+    return not later or set(later) <= set(expected[cut_expected:])
+
+
+def _check_chunk(job: _Job, db: Database, lo: int, hi: int) -> _Chunk | None:
+    """Check entries [lo, hi) — lo a multiple of hi − lo's power of two — their stored subtrees
+    and the checkpoints of sizes in (lo, hi]; None when unsure."""
+    rows = db.execute(_ENTRY_SQL, (job.agency, lo, hi)).fetchall()
+    if len(rows) != hi - lo:
+        return None
+    seqs, times, cases, types, refs, bodies, stored_leaves = zip(*rows, strict=True)
+    del rows
+    if seqs != tuple(range(lo, hi)):
+        return None
+    # Strict UTF-8 (the decoder does not check the strings it skips): decoded and dropped.
+    deque(map(_UTF8, bodies), maxlen=0)
+    sha256 = hashlib.sha256
+    leaves = [sha256(b"\x00" + body).digest() for body in bodies]
+    if leaves != list(stored_leaves):
+        return None
+    claims = list(map(_DECODE, bodies))
+    del bodies
+    # The claimed header against the row's, as two lists of tuples (the same != per column).
+    if list(map(_HEADER, claims)) != list(
+        zip(seqs, times, cases, types, repeat(job.origin), repeat(job.agency), strict=False)
+    ):
+        return None
+    if not _refs_match(claims, types, refs):
+        return None
+    if "media" in types and not _media_times_match(claims):
+        return None
+    offset = times[0][-6:]
+    if not _OFFSET.fullmatch(offset):
+        return None
+    pattern = _times_pattern(offset)
+    if not all(pattern.fullmatch(text) for text in set(times)):
+        return None
+    ordered = list(times)
+    if ordered != sorted(ordered):
+        return None
+
+    # The tree inside the chunk, level by level.
+    levels = [leaves]
+    while len(levels[-1]) > 1:
+        levels.append(_node_hashes(levels[-1]))
+    lengths = [len(level) for level in levels]
+    offsets, heights, places = job.template(lengths)
+    flat = [digest for level in levels[1:] for digest in level]
+    expected = list(zip([lo + o for o in offsets], heights, [flat[p] for p in places], strict=True))
+    stored = db.execute(_NODE_SQL, (job.agency, lo, hi)).fetchall()
+    # Rows completed at hi above the chunk's own levels reach before lo: the parent's.
+    top = ((hi - lo) & -(hi - lo)).bit_length() - 1
+    cut = len(stored)
+    while cut and stored[cut - 1][0] == hi and stored[cut - 1][1] > top:
+        cut -= 1
+    spanning = stored[cut:]
+    if not _nodes_match(stored[:cut], expected, job.signed_size):
+        return None
+
+    subtrees = []
+    for level in range(len(levels) - 1, -1, -1):
+        if (hi - lo) >> level & 1:
+            subtrees.append((level, levels[level][-1]))
+    # The chunk's checkpoints, read here (the parent holds none: a log signed per entry has as
+    # many checkpoints as entries).
+    partial_roots = []
+    for row in db.execute(_CHECKPOINT_SQL, (job.agency, lo, hi)).fetchall():
+        if type(row[1]) is not int or not isinstance(row[2], bytes):
+            return None  # a hand edit: the detailed pass reads it as it does
+        cp = StoredCheckpoint(row[0], row[1], row[2], row[3], row[4])
+        if not _checkpoint_signed(job, cp):
+            return None
+        position, hashes = 0, []
+        for level in range(len(levels) - 1, -1, -1):
+            if (cp.size - lo) >> level & 1:
+                hashes.append(levels[level][position >> level])
+                position += 1 << level
+        partial_roots.append((cp.size, hashes, cp.root))
+    return _Chunk(lo, hi, subtrees, partial_roots, spanning, times[0], times[-1], offset)
+
+
+def _refs_match(claims: list[_Claims], types: tuple[Any, ...], refs: tuple[Any, ...]) -> bool:
+    """Each ref column equals the ref its body claims (or the body claims none)."""
+    if types.count("record") == len(types):
+        try:
+            ids = tuple(map(attrgetter("id"), map(attrgetter("record"), claims)))
+        except AttributeError:  # a record without its object: judged one by one below
+            ids = ()
+        if ids == refs:
+            return True
+    for claim, ref in zip(claims, refs, strict=True):
+        claimed = _claimed_ref(claim)
+        if claimed is not None and claimed != ref:
+            return False
+    return True
+
+
+def _media_times_match(claims: list[_Claims]) -> bool:
+    from lawtrail.ledger.verify import ingested_at_matches
+
+    for claim in claims:
+        if claim.type == "media":
+            media = claim.media
+            ingested = media.ingested_at if media is not None else None
+            if not ingested_at_matches(ingested, claim.recorded_at):
+                return False
+    return True
+
+
+def _checkpoint_signed(job: _Job, cp: StoredCheckpoint) -> bool:
+    """The detailed pass's checkpoint check short of the root: well signed, note = row."""
+    try:
+        note, checkpoint = cp.parsed()
+        signed = bool(job.verifiers) and bool(notes.verify_note(note, job.verifiers))
+    except notes.NoteError:
+        return False
+    return signed and (checkpoint.origin, checkpoint.size, checkpoint.root) == (
+        job.origin,
+        cp.size,
+        cp.root,
+    )
+
+
+# --------------------------------------------------------------------------- the whole log
+
+
+@dataclass(frozen=True)
+class FastResult:
+    entries: int
+    checkpoints: int
+    latest: StoredCheckpoint | None
+
+
+def check_log(
+    ledger: Ledger,
+    info: LogInfo,
+    verifiers: Sequence[notes.Verifier],
+    *,
+    workers: int | None = None,
+) -> FastResult | None:
+    """Inside the caller's snapshot: the log's size, checkpoint count and latest checkpoint
+    when every entry, stored subtree and checkpoint is consistent (the detailed pass would find
+    no problem in them); None when anything is off or unsure."""
+    db = ledger.db
+    agency = info.agency
+    # The log's size from its first and last position (two index lookups, no scan): each chunk
+    # then proves it holds exactly its positions, so together they are exactly 0…size−1. A
+    # position that is not an integer (a hand edit) sorts last on SQLite, and is unsure here.
+    row = db.one("SELECT MIN(seq), MAX(seq) FROM ledger_entry WHERE agency = ?", (agency,))
+    if row is None or row[0] != 0 or type(row[1]) is not int:
+        return None
+    size = row[1] + 1
+    # The checkpoints: each chunk reads and checks those of its sizes; none may lie outside.
+    row = db.one(
+        "SELECT COUNT(*), MIN(size), MAX(size) FROM ledger_checkpoint WHERE agency = ?", (agency,)
+    )
+    if row is None:
+        return None
+    checkpoints = int(row[0])
+    latest = ledger.latest_checkpoint(agency) if checkpoints else None
+    if latest is not None and (
+        type(row[1]) is not int or row[1] <= 0 or row[2] != latest.size or latest.size > size
+    ):
+        return None
+    # The chunks read every subtree row of a size in (0, size]; none may lie outside.
+    outside = db.one(
+        "SELECT EXISTS (SELECT 1 FROM ledger_node WHERE agency = ? AND size <= 0) "
+        "OR EXISTS (SELECT 1 FROM ledger_node WHERE agency = ? AND size > ?)",
+        (agency, agency, size),
+    )
+    if outside is None or outside[0]:
+        return None
+    job = _Job(
+        url=db.url,
+        agency=agency,
+        origin=info.origin,
+        signed_size=latest.size if latest is not None else 0,
+        verifiers=list(verifiers),
+    )
+    count = processes_for(size, checkpoints, workers)
+    parallel = count > 1 and _can_fork(db)
+    step = 1 << CHUNK_LEVEL
+    bounds = [(lo, min(lo + step, size)) for lo in range(0, size, step)]
+    combiner = _Combiner(job)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if parallel and len(bounds) > 1:
+            ok = _run_parallel(job, db, bounds, count, combiner)
+        else:
+            ok = all(combiner.add([_guarded(job, db, lo, hi)]) for lo, hi in bounds)
+    finally:
+        if enabled:
+            gc.enable()
+    if not ok or combiner.checkpoints != checkpoints:
+        return None
+    return FastResult(size, checkpoints, latest)
+
+
+def _run_here(job: _Job, db: Database, bounds: list[tuple[int, int]]) -> list[_Chunk | None]:
+    chunks = []
+    for lo, hi in bounds:
+        chunk = _guarded(job, db, lo, hi)
+        chunks.append(chunk)
+        if chunk is None:
+            break
+    return chunks
+
+
+def _guarded(job: _Job, db: Database, lo: int, hi: int) -> _Chunk | None:
+    try:
+        return _check_chunk(job, db, lo, hi)
+    except Exception:
+        # Whatever went wrong (an undecodable body, a value of an unexpected type …): unsure.
+        # The detailed pass reads the same rows and names it.
+        return None
+
+
+class _Combiner:
+    """Puts the chunks together in order, as they come (a chunk is dropped once added): roots
+    at every checkpoint, the subtrees spanning chunks, the times across chunk boundaries."""
+
+    def __init__(self, job: _Job) -> None:
+        self.job = job
+        self.stack: list[tuple[int, bytes]] = []  # the compact range so far
+        self.previous: _Chunk | None = None
+        self.checkpoints = 0
+
+    def add(self, chunks: Sequence[_Chunk | None]) -> bool:
+        try:
+            return all(chunk is not None and self._add(chunk) for chunk in chunks)
+        except Exception:  # a stored row of an unexpected type: unsure (as in _guarded)
+            return False
+
+    def _add(self, chunk: _Chunk) -> bool:
+        previous, stack = self.previous, self.stack
+        if previous is not None and (
+            chunk.lo != previous.hi
+            or chunk.offset != previous.offset
+            or chunk.first_time < previous.last_time
+        ):
+            return False
+        prefix = [digest for _, digest in stack]
+        for _size, hashes, root in chunk.partial_roots:
+            if merkle.fold_root(prefix + hashes) != root:
+                return False
+        self.checkpoints += len(chunk.partial_roots)
+        completed: list[tuple[Any, ...]] = []
+        for level, digest in chunk.subtrees:
+            while stack and stack[-1][0] == level:
+                digest = merkle.node_hash(stack.pop()[1], digest)
+                level += 1
+                completed.append((chunk.hi, level, digest))
+            stack.append((level, digest))
+        if not _nodes_match(chunk.spanning, completed, self.job.signed_size):
+            return False
+        self.previous = chunk
+        return True
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def processes_for(entries: int, checkpoints: int, workers: int | None = None) -> int:
+    """How many processes check a log of this size (one below the threshold; ``workers``,
+    default one per CPU, above it), where the database and the process allow forking."""
+    count = workers if workers is not None else _cpu_count()
+    work = entries + CHECKPOINT_WEIGHT * checkpoints
+    return count if count > 1 and work >= PARALLEL_MIN_WORK else 1
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _can_fork(db: Database) -> bool:
+    """Whether processes can share the work: a database another process can open, and no
+    other thread in this one (a thread holding a lock at the fork would leave it locked in the
+    child forever)."""
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if db.dialect == POSTGRESQL:
+        return True
+    path = unquote(urlsplit(db.url).path)
+    return bool(path) and ":memory:" not in path and "mode=memory" not in db.url
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_start(job: _Job) -> None:
+    """In each process: its own connection (never the parent's), reading the parent's
+    snapshot on PostgreSQL; bounded to the parent's size by the chunk bounds."""
+    gc.disable()
+    db = Database(job.url)
+    if db.dialect == POSTGRESQL:
+        db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        db.execute(f"SET TRANSACTION SNAPSHOT '{job.snapshot_id}'")
+    else:
+        db.execute("BEGIN DEFERRED")
+    multiprocessing.util.Finalize(None, db.close, exitpriority=10)
+    _WORKER["job"], _WORKER["db"] = job, db
+
+
+def _worker_run(bounds: list[tuple[int, int]]) -> list[_Chunk | None]:
+    return _run_here(_WORKER["job"], _WORKER["db"], bounds)
+
+
+def _run_parallel(
+    job: _Job, db: Database, bounds: list[tuple[int, int]], count: int, combiner: _Combiner
+) -> bool:
+    if db.dialect == POSTGRESQL:
+        row = db.one("SELECT pg_export_snapshot()")
+        assert row is not None
+        job.snapshot_id = str(row[0])
+    context = multiprocessing.get_context("fork")
+    run: Callable[[list[tuple[int, int]]], list[_Chunk | None]] = _worker_run
+    per_run = -(-len(bounds) // (RUNS_PER_WORKER * count))
+    runs = [bounds[i : i + per_run] for i in range(0, len(bounds), per_run)]
+    # A process pool that notices a dead process (killed for memory, say): the work is then
+    # "unsure", and the detailed pass runs here.
+    try:
+        pool = ProcessPoolExecutor(
+            min(count, len(runs)), mp_context=context, initializer=_worker_start, initargs=(job,)
+        )
+    except OSError:  # no process or semaphore to be had: one process does it
+        return all(combiner.add([_guarded(job, db, lo, hi)]) for lo, hi in bounds)
+    try:
+        # In order, each run combined as it comes and then dropped.
+        return all(combiner.add(done) for done in pool.map(run, runs))
+    except (BrokenProcessPool, OSError):
+        return False
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

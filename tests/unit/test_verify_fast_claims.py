@@ -1,0 +1,119 @@
+"""The fast path of `lawtrail verify` reads an entry's body with a compiled decoder: for every body
+it reads, it must read what ``json.loads`` reads (else it refuses, and the detailed pass judges),
+and give the ref :func:`body_ref` gives."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lawtrail.core.canonical import canonical_bytes
+from lawtrail.ledger.log import body_ref
+from lawtrail.ledger.verify_fast import _DECODE, _claimed_ref
+
+HEADER = {
+    "agency": "tonghua-market",
+    "case_number": "通市监罚〔2026〕12号",
+    "format": "lawtrail-entry/1",
+    "index": 7,
+    "log": "lawtrail.local/tonghua-market",
+    "recorded_at": "2026-09-02T12:00:00+08:00",
+}
+
+# Each entry type with the fields body_ref reads, missing, of another type, or falsy.
+PARTS: list[tuple[str, Any]] = [
+    ("record", {"id": "r3", "kind": "site_inspection", "fields": {"a": [1, 2.5, None]}}),
+    ("record", {"kind": "site_inspection"}),
+    ("record", {"id": 3}),
+    ("record", None),
+    ("media", {"sha256": "ab" * 32, "ingested_at": "2026-09-02T12:00:00+08:00"}),
+    ("media", {"sha256": ""}),
+    ("document", {"sha256": "cd" * 32, "template": "立案审批表"}),
+    ("case", {"parties": [{"name": "某公司"}]}),
+    ("case", None),
+    ("access", {"target": "r3", "action": "view"}),
+    ("access", {"target": "", "action": "view"}),
+    ("access", {"target": None}),
+    ("access", {"target": 0}),
+    ("supervision", {"order": "o1"}),
+    ("supervision", {"order": ["o1"]}),
+    ("review", {"act": "sheet", "sheet": "s1", "sampling": "p1"}),
+    ("review", {"act": "sample", "sheet": "s1", "sampling": "p1"}),
+    ("review", {"act": None, "sampling": "p1"}),
+    ("secrecy", {"label": "l1", "request": "q1"}),
+    ("secrecy", {"label": "", "request": "q1"}),
+    ("secrecy", {"label": False}),
+    ("unknown", {"id": "x"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "part"), PARTS)
+def test_the_decoder_claims_what_json_and_body_ref_claim(kind: str, part: Any) -> None:
+    body = canonical_bytes({**HEADER, "type": kind, kind: part})
+    data = json.loads(body)
+    claims = _DECODE(body)
+    assert (
+        claims.log,
+        claims.index,
+        claims.agency,
+        claims.case_number,
+        claims.type,
+        claims.recorded_at,
+    ) == (
+        data["log"],
+        data["index"],
+        data["agency"],
+        data["case_number"],
+        data["type"],
+        data["recorded_at"],
+    )
+    assert _claimed_ref(claims) == body_ref(data)
+
+
+BASE = canonical_bytes({**HEADER, "type": "record", "record": {"id": "r3", "note": "仓库"}})
+
+# Bodies json.loads reads one way and a careless decoder another.
+ODD: list[bytes] = [
+    BASE.replace(b'"index":7', b'"index":1,"index":7'),
+    BASE.replace(b'"index":7', b'"index":7,"index":1'),
+    BASE.replace(b'"id":"r3"', b'"id":"r3","id":"r4"'),
+    BASE.replace(b'"record":{', b'"record":{"id":"r9"},"record":{'),
+    BASE.replace(b'"type":"record"', b'"type":"rec\\u006frd"'),
+    BASE.replace(b'"id":"r3"', b'"id":"\\ud800"'),
+    BASE.replace(b'"note":"', b'"note":"\\ud800'),
+    BASE.replace("仓库".encode(), b"\xff"),
+    BASE.replace("仓库".encode(), b"\xed\xa0\x80"),
+    BASE.replace("仓库".encode(), b"\xc0\xaf"),
+    BASE.replace(b'"note":', b'"n":NaN,"note":'),
+    BASE.replace(b'"note":', b'"n":1e999,"note":'),
+    BASE.replace(b'"index":7', b'"index":7.0'),
+    BASE.replace(b'"index":7', b'"index":true'),
+    BASE.replace(b'"index":7', b'"index":70000000000000000000000'),
+    b"\xef\xbb\xbf" + BASE,
+    b" \n" + BASE + b"\r\n",
+    BASE + b" x",
+    BASE[:-1] + b",}",
+    BASE.replace(b'"note":"', b'"note":"\x01'),
+]
+
+
+@pytest.mark.parametrize("body", ODD)
+def test_an_odd_body_is_read_as_json_reads_it_or_refused(body: bytes) -> None:
+    try:
+        # What the fast path does: strict UTF-8 (the decoder skips strings unchecked), decode.
+        body.decode("utf-8")
+        claims = _DECODE(body)
+    except Exception:
+        return  # refused: the fast path declines and the detailed pass judges the body
+    try:
+        data = json.loads(body)
+    except ValueError:
+        pytest.fail("the fast path read a body json.loads refuses")
+    assert (claims.index, claims.type, _claimed_ref(claims)) == (
+        data["index"],
+        data["type"],
+        body_ref(data),
+    )
+    assert type(claims.index) is type(data["index"])
