@@ -59,7 +59,8 @@ def used_codes() -> dict[str, str]:
     for path in sorted(SRC.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for code, line in _codes_in(tree):
-            found.setdefault(code, f"{path.relative_to(SRC.parent)}:{line}")
+            if code:  # "" is no code: a row shown blank (the access log's unmatched entry)
+                found.setdefault(code, f"{path.relative_to(SRC.parent)}:{line}")
     return found
 
 
