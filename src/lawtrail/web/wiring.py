@@ -41,21 +41,25 @@ def ledger() -> Ledger:
     )
 
 
+def _thread_ledger() -> Ledger:
+    """The ledger a background thread opens on its own Django connection (the schema is the
+    server's to install; appends are signed by the integrator when one runs)."""
+    return Ledger(
+        DjangoDatabase(),
+        keys(),
+        config.log_origin_base(),
+        install_schema=False,
+        integrate_on_append=_integrator is None,
+    )
+
+
 def start_integrator(interval: float = INTERVAL_SECONDS) -> Integrator:
     """Start this process's integrator thread (once); the server calls it in every worker."""
     global _integrator
     if _integrator is None:
-
-        def open_ledger() -> Ledger:
-            return Ledger(
-                DjangoDatabase(),
-                keys(),
-                config.log_origin_base(),
-                install_schema=False,
-                integrate_on_append=False,
-            )
-
-        _integrator = Integrator(open_ledger, interval=interval).start()
+        # Its ledger never integrates on append: it is the integrator (set before it opens).
+        _integrator = Integrator(_thread_ledger, interval=interval)
+        _integrator.start()
         ledger.cache_clear()
     return _integrator
 
@@ -74,20 +78,10 @@ def start_group_committer() -> GroupCommitter:
     the access entries of concurrent page views commit together (issue #18)."""
     global _committer
     if _committer is None:
-
-        def open_ledger() -> Ledger:
-            return Ledger(
-                DjangoDatabase(),
-                keys(),
-                config.log_origin_base(),
-                install_schema=False,
-                integrate_on_append=_integrator is None,
-            )
-
         from lawtrail.web import actions
 
         # An access entry's row of the access log's index commits with it.
-        _committer = GroupCommitter(open_ledger, also=actions.index_access).start()
+        _committer = GroupCommitter(_thread_ledger, also=actions.index_access).start()
     return _committer
 
 
