@@ -170,15 +170,24 @@ def measure_append(quick: bool) -> dict[str, Any]:
     return out
 
 
-def markdown_append(r: dict[str, Any]) -> str:
-    actions_threshold = r.get("threshold", 200)
-    small, large = r["sizes"][str(SIZES[0])], r["sizes"][str(SIZES[1])]
+def _formatters(
+    small: dict[str, Any], large: dict[str, Any]
+) -> tuple[Callable[[dict[str, Any], str], str], Callable[[str], str]]:
+    """A table's cell ("median / p95" of a measure) and ratio (large ÷ small median)."""
 
     def cell(s: dict[str, Any], key: str) -> str:
         return f"{s[key]['median']:,.1f} / {s[key]['p95']:,.1f}"
 
     def ratio(key: str) -> str:
         return f"{large[key]['median'] / small[key]['median']:.2f}×"
+
+    return cell, ratio
+
+
+def markdown_append(r: dict[str, Any]) -> str:
+    actions_threshold = r.get("threshold", 200)
+    small, large = r["sizes"][str(SIZES[0])], r["sizes"][str(SIZES[1])]
+    cell, ratio = _formatters(small, large)
 
     lines = [
         f"In-process on SQLite; median / p95 ms of {r['rounds']} appends per case (alternating "
@@ -422,12 +431,7 @@ def _timed(fn: Callable[[], None], rounds: int) -> dict[str, float]:
 def markdown_scale(r: dict[str, Any]) -> str:
     keys = list(r["sizes"])
     small, large = r["sizes"][keys[0]], r["sizes"][keys[-1]]
-
-    def cell(s: dict[str, Any], key: str) -> str:
-        return f"{s[key]['median']:,.1f} / {s[key]['p95']:,.1f}"
-
-    def ratio(key: str) -> str:
-        return f"{large[key]['median'] / small[key]['median']:.2f}×"
+    cell, ratio = _formatters(small, large)
 
     return "\n".join(
         [
@@ -562,12 +566,7 @@ def _accesses(count: int, offset: int) -> int:
 def markdown_access(r: dict[str, Any]) -> str:
     keys = list(r["sizes"])
     small, large = r["sizes"][keys[0]], r["sizes"][keys[-1]]
-
-    def cell(s: dict[str, Any], key: str) -> str:
-        return f"{s[key]['median']:,.1f} / {s[key]['p95']:,.1f}"
-
-    def ratio(key: str) -> str:
-        return f"{large[key]['median'] / small[key]['median']:.2f}×"
+    cell, ratio = _formatters(small, large)
 
     counts = list(r["reindex"])
     few, many = r["reindex"][counts[0]], r["reindex"][counts[-1]]

@@ -85,13 +85,6 @@ def start_group_committer() -> GroupCommitter:
     return _committer
 
 
-def stop_group_committer() -> None:
-    global _committer
-    if _committer is not None:
-        _committer.stop()
-        _committer = None
-
-
 _projector: Projector | None = None
 
 
