@@ -160,7 +160,9 @@ def stored_media(site: Site) -> dict[int, str]:
     return {int(seq): str(ref) for seq, ref in rows}
 
 
-def assert_acknowledged_and_intact(site: Site, acked: list[tuple[int, str, str]]) -> None:
+def assert_acknowledged_and_intact(
+    site: Site, acked: list[tuple[int, str, str]], *, killed_mid_upload: bool = False
+) -> None:
     time.sleep(1.5)  # the integrators sign within a second
     stored = stored_media(site)
     missing = [(seq, sha) for seq, sha, _ in acked if stored.get(seq) != sha]
@@ -173,9 +175,19 @@ def assert_acknowledged_and_intact(site: Site, acked: list[tuple[int, str, str]]
     assert checked.returncode == 0, json.dumps(report["problems"], ensure_ascii=False)[:3000]
     (log,) = report["logs"]
     assert log["latest_checkpoint"] == log["entries"]  # every entry signed: none half-written
+    # The cleanup (every client has stopped: nothing is in progress, so no grace period).
+    # Only a server killed mid-upload may have left something: its incoming object or
+    # multipart parts, never evidence. A server that lived through the database's restart
+    # removed its own failed uploads' bytes before answering.
+    removed = site.store.remove_orphans(0)
+    assert all(orphan.removed and not orphan.error for orphan in removed), removed
+    assert all("/incoming/" in orphan.location for orphan in removed), removed
+    if not killed_mid_upload:
+        assert removed == []
+    assert site.store.remove_orphans(0, dry_run=True) == []  # none left after the cleanup
+    # ... and every acknowledged record's media is still there, whole.
     damaged = [sha for _, sha, _ in acked if site.store.check(sha) is not None]
     assert damaged == []
-    assert site.store.remove_orphans(0) == []  # nothing left half-uploaded in the bucket
 
 
 def test_two_app_servers_behind_nginx_share_sessions_uploads_and_one_consistent_log(
@@ -237,4 +249,4 @@ def test_postgres_crash_restart_and_a_killed_app_server_lose_no_acknowledged_rec
     assert {server for _, _, server in client.acked[killed_at + 1 :]} == {survivor}
     # What the killed server had sequenced but not signed is signed by the survivor's
     # integrator (several servers may each run one; they share the log's lock).
-    assert_acknowledged_and_intact(site, client.acked)
+    assert_acknowledged_and_intact(site, client.acked, killed_mid_upload=True)
