@@ -36,7 +36,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max
+from django.db import connection
 
 from lawtrail.core import merkle
 from lawtrail.web import wiring
@@ -74,10 +74,6 @@ _lock = threading.Lock()
 def key(index: CaseIndex, user: User, page: str | None) -> Hashable:
     """What the case page's content depends on, besides the time (see the module's doc)."""
     ledger = wiring.ledger()
-    # The case's open drafts (any change of one: an autosave, a new one, one submitted).
-    drafts = RecordDraft.objects.filter(
-        case=index, submitted_at__isnull=True, discarded_at__isnull=True
-    ).aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
     head = ledger.case_head(index.agency_id, index.case_number, PAGE_TYPES)
     covers = head[0] + 1 if head is not None else 0
     signed, cosigned = ledger.signed_and_cosigned(index.agency_id)
@@ -89,13 +85,27 @@ def key(index: CaseIndex, user: User, page: str | None) -> Hashable:
         head,
         min(signed, covers),
         min(cosigned, covers),
-        (drafts["n"], drafts["last"], drafts["top"]),
+        drafts_fingerprint(index.pk),
         user.pk,
         user.agency_id,
         tuple(user.roles),
         user.is_active,
         page or "",
     )
+
+
+def drafts_fingerprint(case_pk: int) -> tuple[object, ...]:
+    """The case's open drafts as (count, last saved, newest id): any change of one — an
+    autosave, a new one, one submitted or discarded — changes it. Written as SQL: the ORM's
+    building of this aggregate cost a third of a millisecond on every view (issue #18)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), MAX(updated_at), MAX(id) FROM {RecordDraft._meta.db_table} "
+            "WHERE case_id = %s AND submitted_at IS NULL AND discarded_at IS NULL",
+            [case_pk],
+        )
+        row = cursor.fetchone()
+    return tuple(row)
 
 
 def unchanged(agency: str, entries: tuple[tuple[int, bytes], ...]) -> bool:

@@ -178,6 +178,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Django's database sessions, read with one SQL statement on every request (issue #18).
+SESSION_ENGINE = "lawtrail.web.sessions"
 SESSION_COOKIE_HTTPONLY = True
 # The longest a session lives, however active; LAWTRAIL_IDLE_MINUTES ends it sooner without
 # activity (lawtrail.web.signin.SignInMiddleware). The cookie ends with the browser.

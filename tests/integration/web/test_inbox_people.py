@@ -155,3 +155,42 @@ def test_an_edited_or_inserted_inbox_row_is_reported_by_verify(
         (index.pk + 100_000, MARKET),
     )
     assert "inbox_task_orphan" in {p.code for p in check().problems}
+
+
+def test_the_navigation_count_is_the_inbox_query_for_every_kind_of_task(
+    demo_users: object,
+) -> None:
+    """The badge's SQL (``counts``) answers as ``mine`` does: other agencies' and other roles'
+    tasks, a handler's task of another handler, steps the user may not take — and a username
+    with LIKE's wildcards, which must match only itself."""
+    case = open_emergency("通市监罚〔2026〕906号")
+    now = timeutil.now()
+    wild = User.objects.create_user("mk_a%1", agency_id=MARKET, roles=["handler", "reviewer"])
+    near = User.objects.create_user("mkXaZ1", agency_id=MARKET, roles=["handler", "reviewer"])
+    other = User.objects.get(username="market.handler")
+    rows = [
+        # (role, handler, not_by, due, agency)
+        ("handler", None, "", now - timedelta(days=1), MARKET),
+        ("handler", wild, "", now + timedelta(days=1), MARKET),
+        ("handler", other, "", now - timedelta(days=1), MARKET),
+        ("reviewer", other, ",mkXaZ1,", None, MARKET),  # bars the look-alike, not `wild`
+        ("reviewer", other, ",mk_a%1,", now - timedelta(days=2), MARKET),
+        ("reviewer", None, ",someone,mk_a%1,", now, MARKET),
+        ("approver", None, "", now - timedelta(days=3), MARKET),
+        ("reviewer", None, "", now - timedelta(days=3), "tonghua-postal"),
+    ]
+    InboxTask.objects.bulk_create(
+        InboxTask(case=case, agency_id=agency, position=100 + i, role=role, kind="k", title="t",
+                  due=due, handler=handler, not_by=not_by)
+        for i, (role, handler, not_by, due, agency) in enumerate(rows)
+    )  # fmt: skip
+    for user in (wild, near, other, User.objects.get(username="market.reviewer")):
+        expected = inbox_index.mine(user)
+        later = now + timedelta(hours=1)
+        assert inbox_index.counts(user, later) == (
+            expected.count(),
+            expected.filter(due__lt=later).count(),
+        ), user.username
+    assert inbox_index.counts(wild, now)[0] == inbox_index.mine(wild).count() >= 3
+    nobody = User.objects.create_user("no.agency", roles=["handler"])
+    assert inbox_index.counts(nobody, now) == (0, 0)

@@ -220,7 +220,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The case page: where the case stands (its steps, what each waits for, from whom, by
     when), what the rules require next, the record of its acts, the findings; the ledger's
     details (sequence numbers, each entry's proof) are on its 核验 page."""
-    index = case_for(request, pk, action="view_case")
+    index = case_for(request, pk, action="view_case", related=False)
     user = current_user(request)
     now = timeutil.now()
     # The content is rendered once per change of what it shows (web.pagecache, issue #18);

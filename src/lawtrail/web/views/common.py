@@ -7,12 +7,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 
 from lawtrail.core import timeutil
 from lawtrail.web import accessscope, actions, inbox_index
-from lawtrail.web.models import CaseIndex, User
+from lawtrail.web.models import Agency, CaseIndex, User
 from lawtrail.web.roles import APPROVER, ROLE_LABELS, SUPERVISOR
 
 
@@ -37,8 +38,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_sees_orders": user.has_role(SUPERVISOR) or user.has_role(APPROVER),
         # 案卷评查: the supervisors score, the agencies' heads read their own
         "nav_sees_reviews": user.has_role(SUPERVISOR) or user.has_role(APPROVER),
-        "nav_agency": user.agency.name if user.agency else "",
+        "nav_agency": agency_name(user.agency_id) if user.agency_id else "",
     }
+
+
+def agency_name(code: str) -> str:
+    """The agency's name for the navigation (one primary-key read; through the ORM's related
+    object it cost a quarter of a millisecond on every page, issue #18)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT name FROM {Agency._meta.db_table} WHERE code = %s", [code])
+        row = cursor.fetchone()
+    return str(row[0]) if row is not None else ""
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -51,9 +61,10 @@ def current_user(request: HttpRequest) -> User:
     return user
 
 
-def _case(pk: int) -> CaseIndex:
+def _case(pk: int, *, related: bool = True) -> CaseIndex:
+    rows = CaseIndex.objects.select_related("agency", "handler") if related else CaseIndex.objects
     try:
-        return CaseIndex.objects.select_related("agency", "handler").get(pk=pk)
+        return rows.get(pk=pk)
     except CaseIndex.DoesNotExist:
         raise Http404("案件不存在") from None
 
@@ -86,7 +97,13 @@ def _note(index: CaseIndex, action: str, target: str, channel: str) -> None:
 
 
 def case_for(
-    request: HttpRequest, pk: int, *, action: str, target: str = "", channel: str = "web"
+    request: HttpRequest,
+    pk: int,
+    *,
+    action: str,
+    target: str = "",
+    channel: str = "web",
+    related: bool = True,
 ) -> CaseIndex:
     """The case ``pk`` if the user may read it; every call is an access in the ledger.
 
@@ -94,8 +111,11 @@ def case_for(
     agency whose case it was (its supervisors see it) — never the case itself. The refusal is
     logged by the one mechanism for all refusals (:mod:`lawtrail.web.accessscope`, written by
     :class:`lawtrail.web.middleware.AccessLogMiddleware`), with the message as its reason.
+
+    ``related=False``: the row alone, its agency and handler read only if used (the case
+    page, whose content is mostly kept: issue #18).
     """
-    index = _case(pk)
+    index = _case(pk, related=related)
     user = current_user(request)
     _note(index, action, target, channel)
     if not actions.can_read(user, index.agency_id):
