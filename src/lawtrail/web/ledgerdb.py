@@ -14,7 +14,10 @@ PostgreSQL writers.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -75,6 +78,12 @@ class DjangoDatabase(Database):
     @contextmanager
     def write(self) -> Iterator[Database]:
         # Nested in a service's atomic block this is a savepoint; the outermost block commits.
+        wrapper = connections[self.alias]
+        if self.dialect == SQLITE and not wrapper.in_atomic_block:
+            queue = _sqlite_writers_queue(str(wrapper.settings_dict["NAME"]))
+            with queue, transaction.atomic(using=self.alias):
+                yield self
+            return
         with transaction.atomic(using=self.alias):
             yield self
 
@@ -85,6 +94,40 @@ class DjangoDatabase(Database):
             if self.dialect == POSTGRESQL and outermost:
                 self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield self
+
+
+_queue_files = threading.local()
+
+
+@contextmanager
+def _sqlite_writers_queue(name: str) -> Iterator[None]:
+    """Wait in line for SQLite's write lock instead of polling for it (issue #18).
+
+    A connection that finds the database locked sleeps and retries — 1, 2, 5 … up to 100 ms
+    between tries — while a writer that is not sleeping takes the lock again and again: with
+    the group committers and integrators of several server processes writing all the time, one
+    process's access entries waited hundreds of milliseconds. The ledger's own writers therefore
+    first take an exclusive ``flock`` on a file beside the database, which the kernel hands to
+    the next waiter as soon as it is released; only then BEGIN IMMEDIATE, which then rarely
+    waits. Each thread has its own open file (``flock`` is held per open file, so threads of
+    one process queue too). Writers that do not take it (Django's own atomic blocks) still wait
+    on SQLite's lock as before; none of them waits for this one while holding SQLite's, so the
+    two cannot deadlock."""
+    if not name or name == ":memory:" or "mode=memory" in name:
+        yield
+        return
+    files: dict[str, int] = getattr(_queue_files, "fds", None) or {}
+    _queue_files.fds = files
+    fd = files.get(name)
+    if fd is None:
+        path = f"{name}-writers"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        files[name] = fd
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _sqlite_statements(script: str) -> Iterator[str]:
