@@ -35,12 +35,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.contrib import messages
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from lawtrail.core import merkle
 from lawtrail.web import wiring
 from lawtrail.web.models import CaseIndex, RecordDraft, User
+from lawtrail.web.views.common import navigation
 
 # Every entry type a case page shows or depends on: all but the access log's.
 PAGE_TYPES = ("case", "record", "media", "document", "secrecy", "supervision", "review")
@@ -203,7 +210,73 @@ def get_or_fill(
                 _filling.pop(content_key, None)
 
 
+# The page around the content (header, navigation, footer), kept per viewer as well: rendering
+# it cost more than half a millisecond a view (issue #18). It is a function of the viewer, the
+# navigation's figures, the path and the page's title, all in its key.
+_frames: OrderedDict[Hashable, str] = OrderedDict()
+FRAME_SLOT = "<!-- lawtrail-content-slot-5f1c0a -->"
+
+
+def framed(
+    request: HttpRequest,
+    user: User,
+    template: str,
+    context: dict[str, Any],
+    title: Hashable,
+    content: str,
+) -> HttpResponse:
+    """The page: ``template`` (which extends the base page and shows ``{{ content }}``) around
+    ``content``, with this session's CSRF token in every form of both. The navigation's figures
+    are read for every view; a page with a message to show, or a form's draft to drop, is
+    rendered whole (those show once)."""
+    nav = navigation(request)  # reads the figures (and takes the draft to drop, once)
+    token = get_token(request)
+    if nav.get("nav_draft_done") or len(messages.get_messages(request)):
+        # Rendered whole; the figures just read are given (the context processor's are not
+        # taken: it would find the draft to drop already taken).
+        page = render_to_string(
+            template, {**context, **nav, "content": mark_safe(content)}, request=request
+        )
+        return HttpResponse(page.replace(CSRF_PLACEHOLDER, token))
+    frame_key = (
+        user.pk,
+        user.get_username(),
+        user.display_name,
+        user.is_staff,
+        request.path,
+        title,
+        tuple(sorted(nav.items())),
+    )
+    with _lock:
+        frame = _frames.get(frame_key)
+        if frame is not None:
+            _frames.move_to_end(frame_key)
+    if frame is None:
+        # Without the request: no context processor runs; what the base page reads of them is
+        # given here (the user, the request's path, no message, the navigation's figures).
+        frame = render_to_string(
+            template,
+            {
+                **context,
+                **nav,
+                "request": request,
+                "user": user,
+                "messages": (),
+                "csrf_token": CSRF_PLACEHOLDER,
+                "content": mark_safe(FRAME_SLOT),
+            },
+        )
+        with _lock:
+            _frames[frame_key] = frame
+            while len(_frames) > KEPT:
+                _frames.popitem(last=False)
+    before, _, after = frame.partition(FRAME_SLOT)
+    page = "".join((before, content, after)).replace(CSRF_PLACEHOLDER, token)
+    return HttpResponse(page)
+
+
 def clear() -> None:
-    """Forget every kept content (tests)."""
+    """Forget every kept content and page (tests)."""
     with _lock:
         _kept.clear()
+        _frames.clear()

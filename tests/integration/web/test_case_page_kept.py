@@ -19,8 +19,8 @@ from django.test import Client
 
 from lawtrail.core import timeutil
 from lawtrail.core.timeutil import SHANGHAI
-from lawtrail.web import actions, pagecache, wiring
-from lawtrail.web.models import CaseIndex, User
+from lawtrail.web import actions, inbox_index, pagecache, wiring
+from lawtrail.web.models import CaseIndex, InboxTask, User
 from lawtrail.web.views import cases
 
 Login = Callable[[str], Client]
@@ -186,3 +186,60 @@ def test_kept_content_carries_each_sessions_own_csrf_token(
         f"/cases/{index.pk}/archive/", {"csrfmiddlewaretoken": "x" * 64, "volume_number": ""}
     )
     assert response.status_code == 403
+
+
+def test_the_page_around_the_content_is_kept_per_viewer_and_shows_what_changed(
+    demo_cases: None, login: Login, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The header and navigation around the content are rendered once per viewer and figures:
+    the logout form gets each session's token, the navigation's count changes show on the next
+    view, a message or a draft to drop is shown once (that page is rendered whole)."""
+    frames: list[int] = []
+    render = pagecache.render_to_string
+
+    def counted(template: str, context: dict[str, Any], request: Any = None) -> str:
+        frames.append(1)
+        return render(template, context, request=request)
+
+    monkeypatch.setattr(pagecache, "render_to_string", counted)
+    index = CaseIndex.objects.get(agency_id=MARKET, case_number=EXAMPLE)
+    handler = login("market.handler")
+    url = f"/cases/{index.pk}/"
+    first, second = (handler.get(url).content.decode() for _ in range(2))
+    assert len(frames) == 1
+    tokens = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert tokens.findall(first) and pagecache.CSRF_PLACEHOLDER not in first + second
+    assert pagecache.FRAME_SLOT not in first
+    assert tokens.sub("", first) == tokens.sub("", second)
+    # The logout form's token is the session's: it signs out (a stale token would be refused).
+    checked = Client(enforce_csrf_checks=True)
+    checked.cookies = handler.cookies
+    [token, *_] = tokens.findall(checked.get(url).content.decode())
+    assert checked.post("/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+    handler = login("market.handler")
+    # Another viewer: their own name in the header.
+    archivist = User.objects.get(username="market.archivist")
+    theirs = login("market.archivist").get(url).content.decode()
+    assert len(frames) == 2
+    assert f'<span class="user-name">{archivist.display_name}</span>' in theirs
+    # A new task for the handler: the navigation's count on the next view.
+    me = User.objects.get(username="market.handler")
+    tasks = inbox_index.counts(me, timeutil.now())[0]
+    InboxTask.objects.create(
+        case=index, agency_id=MARKET, position=99, role="handler", kind="k", title="t", handler=me
+    )
+    count = re.search(r'class="nav-count[^"]*"[^>]*>(\d+)<', handler.get(url).content.decode())
+    assert count is not None and int(count[1]) == tasks + 1
+    # A draft to drop shows once: that page is rendered whole, the next one framed again.
+    session = handler.session
+    session["draft_done"] = url
+    session.save()
+    shown = handler.get(url).content.decode()
+    assert f'<meta name="lawtrail-draft-done" content="{url}">' in shown
+    framed = handler.get(url).content.decode()
+    assert "lawtrail-draft-done" not in framed
+    # The page rendered whole is the framed page but for what shows once.
+    once = re.compile(
+        r'<meta name="lawtrail-draft-done"[^>]*>|<script src="[^"]*drafts\.js"></script>'
+    )
+    assert tokens.sub("", once.sub("", shown)) == tokens.sub("", framed)

@@ -21,11 +21,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from lawtrail.core import timeutil
@@ -228,9 +226,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     content_key = pagecache.key(index, user, request.GET.get("p"))
     content = pagecache.get_or_fill(
         content_key, index.agency_id, now, lambda: _case_content(request, index, user, now)
-    ).replace(pagecache.CSRF_PLACEHOLDER, get_token(request))
-    return render(
-        request, "lawtrail/case_detail.html", {"index": index, "content": mark_safe(content)}
+    )
+    return pagecache.framed(
+        request, user, "lawtrail/case_detail.html", {"index": index}, (index.case_number,), content
     )
 
 
