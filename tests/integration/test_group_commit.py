@@ -15,7 +15,7 @@ from lawtrail.core import merkle
 from lawtrail.ledger.db import Database
 from lawtrail.ledger.groupcommit import GroupCommitter
 from lawtrail.ledger.keys import KeyDirectory
-from lawtrail.ledger.log import Ledger, NewEntry, Receipt
+from lawtrail.ledger.log import Ledger, NewEntry, Receipt, StoredEntry
 from lawtrail.ledger.verify import verify
 
 AGENCY = "tonghua-market"
@@ -54,9 +54,17 @@ class Batches:
         self.fail_on = fail_on
 
     def __call__(
-        self, ledger: Ledger, agency: str, entries: Sequence[NewEntry], receipts: Sequence[Receipt]
+        self,
+        ledger: Ledger,
+        agency: str,
+        entries: Sequence[NewEntry],
+        receipts: Sequence[Receipt],
+        stored: Sequence[StoredEntry],
     ) -> None:
         assert len(entries) == len(receipts) and agency == AGENCY
+        # The entries as written, for rows kept beside them: what a read would give back.
+        assert [(e.seq, e.leaf_hash) for e in stored] == [(r.seq, r.leaf_hash) for r in receipts]
+        assert list(ledger.entries_at(agency, [r.seq for r in receipts]).values()) == list(stored)
         if self.fail_on is not None and any(e.body.get("n") == self.fail_on for e in entries):
             raise RuntimeError("the disk is full")
         self.sizes.append(len(entries))

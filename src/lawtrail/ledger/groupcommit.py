@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from lawtrail.ledger.log import Ledger, NewEntry, Receipt
+from lawtrail.ledger.log import Ledger, NewEntry, Receipt, StoredEntry
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,11 @@ MAX_BATCH = 256
 # database is unreachable): longer than any lock wait the database itself allows.
 WAIT_SECONDS = 120.0
 
-# Called inside the batch's transaction for each agency's entries and their receipts: rows kept
-# beside the ledger that must commit with the entries (an index of them).
-AlsoWrite = Callable[[Ledger, str, Sequence[NewEntry], Sequence[Receipt]], None]
+# Called inside the batch's transaction for each agency's entries, their receipts and the entries
+# as stored: rows kept beside the ledger that must commit with the entries (an index of them).
+AlsoWrite = Callable[
+    [Ledger, str, Sequence[NewEntry], Sequence[Receipt], Sequence[StoredEntry]], None
+]
 
 
 @dataclass
@@ -89,9 +91,10 @@ class GroupCommitter:
         with ledger.db.write():
             for agency, items in by_agency.items():
                 entries = [item.entry for item in items]
-                receipts = ledger.append_in_transaction(agency, entries)
+                stored: list[StoredEntry] = []
+                receipts = ledger.append_in_transaction(agency, entries, stored=stored)
                 if self._also is not None:
-                    self._also(ledger, agency, entries, receipts)
+                    self._also(ledger, agency, entries, receipts, stored)
                 results.extend(zip(items, receipts, strict=True))
         for item, receipt in results:  # only once committed: durable
             item.done.set_result(receipt)

@@ -291,7 +291,12 @@ class Ledger:
             return self.append_in_transaction(agency, entries, recorded_at=recorded_at)
 
     def append_in_transaction(
-        self, agency: str, entries: Sequence[NewEntry], *, recorded_at: datetime | None = None
+        self,
+        agency: str,
+        entries: Sequence[NewEntry],
+        *,
+        recorded_at: datetime | None = None,
+        stored: list[StoredEntry] | None = None,
     ) -> list[Receipt]:
         """The body of :meth:`append`, for a service that writes other rows in the same
         transaction (it must have opened it with ``db.write()``).
@@ -301,6 +306,9 @@ class Ledger:
         checkpoint are the integrator's (:meth:`integrate`): in the same transaction when
         ``integrate_on_append`` (command-line tools, tests), otherwise in batches by the
         :class:`~lawtrail.ledger.integrator.Integrator` within its bounded delay.
+
+        ``stored``: filled with the entries as written (rows kept beside them in the same
+        transaction need not read them back while the log's lock is held).
         """
         info = self.log_info(agency)
         if info is None:
@@ -337,6 +345,8 @@ class Ledger:
             f"INSERT INTO ledger_entry ({_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             entry_rows,
         )
+        if stored is not None:
+            stored.extend(map(_entry, entry_rows))
         if not self.integrate_on_append:
             return receipts
         checkpoint = self._integrate_locked(agency, info, size + len(entries))

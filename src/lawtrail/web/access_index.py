@@ -126,13 +126,22 @@ def write(db: Database, entries: Iterable[StoredEntry]) -> int:
     return len(rows)
 
 
-def index_appended(ledger: Ledger, agency: str, receipts: Sequence[Receipt]) -> None:
+def index_appended(
+    ledger: Ledger,
+    agency: str,
+    receipts: Sequence[Receipt],
+    stored: Sequence[StoredEntry] | None = None,
+) -> None:
     """Write the rows of access entries just appended, in their transaction (the caller's
-    ``db.write()``): read back as stored, so that the row is what the check rebuilds. Does
-    nothing on a database without the table (a ledger-only deployment of the CLI)."""
+    ``db.write()``): from the entries as stored — given by the append that wrote them, else
+    read back — so that the row is what the check rebuilds. Does nothing on a database without
+    the table (a ledger-only deployment of the CLI)."""
     if not receipts or not has_table(ledger.db):
         return
-    entries = ledger.entries_at(agency, [r.seq for r in receipts])
+    if stored is not None:
+        entries = {entry.seq: entry for entry in stored if entry.agency == agency}
+    else:
+        entries = ledger.entries_at(agency, [r.seq for r in receipts])
     write(ledger.db, (entries[r.seq] for r in receipts if r.seq in entries))
 
 

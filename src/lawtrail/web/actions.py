@@ -29,7 +29,7 @@ from lawtrail.core.model import Case
 from lawtrail.core.record_kinds import AV_EXEMPTION_ACT, RECORD_KINDS, FieldType, RoleAct
 from lawtrail.core.role_acts import Actor
 from lawtrail.ledger.db import POSTGRESQL
-from lawtrail.ledger.log import Ledger, NewEntry, Receipt
+from lawtrail.ledger.log import Ledger, NewEntry, Receipt, StoredEntry
 from lawtrail.ledger.tsa import tsa_roots_from_env
 from lawtrail.web import (
     access_index,
@@ -126,11 +126,15 @@ def do_log_access(
 
 
 def index_access(
-    ledger: Ledger, agency: str, entries: Sequence[NewEntry], receipts: Sequence[Receipt]
+    ledger: Ledger,
+    agency: str,
+    entries: Sequence[NewEntry],
+    receipts: Sequence[Receipt],
+    stored: Sequence[StoredEntry] | None = None,
 ) -> None:
     """The access log's index rows of access entries just appended, in their transaction (the
     group committer's hook)."""
-    access_index.index_appended(ledger, agency, receipts)
+    access_index.index_appended(ledger, agency, receipts, stored)
 
 
 def _append_access(agency: str, entry: NewEntry) -> Receipt:
@@ -139,8 +143,9 @@ def _append_access(agency: str, entry: NewEntry) -> Receipt:
     ledger = wiring.ledger()
     ledger.ensure_log(agency)
     with ledger.db.write():
-        receipts = ledger.append_in_transaction(agency, [entry])
-        index_access(ledger, agency, [entry], receipts)
+        stored: list[StoredEntry] = []
+        receipts = ledger.append_in_transaction(agency, [entry], stored=stored)
+        index_access(ledger, agency, [entry], receipts, stored)
     return receipts[0]
 
 
