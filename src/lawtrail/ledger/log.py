@@ -685,14 +685,13 @@ class Ledger:
             for _ in types
         )
         params = [value for kind in types for value in (agency, case_number, kind)]
-        row = self.db.one(f"SELECT MAX(m) FROM ({heads}) AS heads", params)
-        if row is None or row[0] is None:
-            return None
-        seq = int(row[0])
-        leaf = self.db.one(
-            "SELECT leaf_hash FROM ledger_entry WHERE agency = ? AND seq = ?", (agency, seq)
+        # One statement (a round trip less on every case page, issue #18).
+        row = self.db.one(
+            "SELECT seq, leaf_hash FROM ledger_entry WHERE agency = ? "
+            f"AND seq = (SELECT MAX(m) FROM ({heads}) AS heads)",
+            [agency, *params],
         )
-        return (seq, _blob(leaf[0])) if leaf is not None else None
+        return (int(row[0]), _blob(row[1])) if row is not None else None
 
     def signed_and_cosigned(self, agency: str) -> tuple[int, int]:
         """The size of the agency's latest checkpoint and of its latest cosigned one (0: none):
