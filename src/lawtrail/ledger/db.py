@@ -188,6 +188,17 @@ class Database:
         else:
             self._conn.execute(script)
 
+    @contextmanager
+    def pipeline(self) -> Iterator[Database]:
+        """Statements sent without waiting for each one's result, all answered at the end of
+        the block (PostgreSQL's pipeline mode; on SQLite, which has no round trips, as they
+        come). Read a statement's cursor only after the block."""
+        if self.dialect == POSTGRESQL:
+            with self._conn.pipeline():
+                yield self
+        else:
+            yield self
+
     # ------------------------------------------------------------------ transactions
 
     @contextmanager
