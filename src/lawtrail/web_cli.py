@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -88,9 +92,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _start_integrator(worker: Any) -> None:
-    from lawtrail.web import wiring
+    from lawtrail.ledger.integrator import MAX_DELAY_SECONDS
+    from lawtrail.web import access_writer, wiring
 
-    wiring.start_integrator()
+    # With the access writer running, its integrator signs; each worker's stands by for what
+    # waits longer than the promised delay (the writer stopped).
+    standby = bool(os.environ.get(access_writer.SOCKET_ENV))
+    wiring.start_integrator(min_age=MAX_DELAY_SECONDS if standby else 0.0)
     wiring.start_projector()  # case index rows rewritten after their writes (issue #18)
     wiring.start_group_committer()  # access entries of concurrent views in one commit (#18)
 
@@ -156,6 +164,40 @@ def serve(bind: str, workers: int, threads: int) -> int:
         def load(self) -> Any:
             return application
 
+    from lawtrail.web.access_writer import SOCKET_ENV
+
+    writer = start_access_writer()
     print(f"执法留痕 Web 服务：http://{bind}/", file=sys.stderr, flush=True)
-    App().run()
+    try:
+        App().run()
+    finally:
+        if writer is not None:
+            writer.terminate()
+            writer.wait(10)
+            shutil.rmtree(os.path.dirname(os.environ[SOCKET_ENV]), ignore_errors=True)
     return 0
+
+
+def start_access_writer() -> subprocess.Popen[bytes] | None:
+    """The server's access writer (lawtrail.web.access_writer): started before the workers,
+    which find its socket in their environment. Its socket is in a directory of its own that
+    only this account can enter (a Unix socket's path must be short: not under the data
+    directory). Not started: the workers append their access entries themselves."""
+    from lawtrail.web import access_writer
+
+    folder = tempfile.mkdtemp(prefix="lawtrail-writer-")  # 0700
+    path = os.path.join(folder, "access.sock")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lawtrail.web.access_writer", path, str(os.getpid())]
+    )
+    deadline = time.monotonic() + 30
+    while not os.path.exists(path):
+        if process.poll() is not None or time.monotonic() > deadline:
+            message = "警告：访问记录写入进程未能启动，由各工作进程自行写入"
+            print(message, file=sys.stderr, flush=True)
+            if process.poll() is None:
+                process.terminate()
+            return None
+        time.sleep(0.05)
+    os.environ[access_writer.SOCKET_ENV] = path
+    return process

@@ -11,12 +11,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from lawtrail.cli import main
 from lawtrail.core import merkle, notes
+from lawtrail.core.timeutil import SHANGHAI
 from lawtrail.ledger.db import Database
 from lawtrail.ledger.integrator import MAX_DELAY_SECONDS, Integrator
 from lawtrail.ledger.keys import KeyDirectory
@@ -236,3 +238,34 @@ def test_lawtrail_ledger_integrate_signs_what_waits(
     assert code == 0, err
     assert out == f"{AGENCY}：签入 3 条，最新检查点大小 3\n"
     assert ledger.pending(AGENCY) == 0
+
+
+def test_a_standby_integrator_signs_only_what_the_usual_one_left_waiting(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A worker's integrator stands by while the server's access writer signs: it leaves a log
+    whose entries have waited less than ``min_age`` and signs one left waiting longer."""
+    now = [datetime(2026, 12, 3, 10, 0, 0, tzinfo=SHANGHAI)]
+    ledger = Ledger(
+        Database(database_url),
+        KeyDirectory(tmp_path / "keys"),
+        ORIGIN_BASE,
+        clock=lambda: now[0],
+        integrate_on_append=False,
+    )
+    try:
+        ledger.ensure_log(AGENCY)
+        ledger.append(AGENCY, [entry(n) for n in range(3)])
+        standby = Integrator(lambda: ledger, min_age=MAX_DELAY_SECONDS)
+        assert standby.run_once(ledger) == []  # just appended: the usual integrator's
+        assert ledger.pending(AGENCY) == 3
+        now[0] += timedelta(seconds=MAX_DELAY_SECONDS + 0.5)  # it did not come
+        (checkpoint,) = standby.run_once(ledger)
+        assert checkpoint.size == 3 and ledger.pending(AGENCY) == 0
+        # What waits since a moment ago (behind a signed checkpoint) is left again.
+        ledger.append(AGENCY, [entry(3)])
+        assert standby.run_once(ledger) == [] and ledger.waiting_since(AGENCY) == now[0]
+        assert Integrator(lambda: ledger).run_once(ledger)[0].size == 4  # not a standby
+        assert ledger.waiting_since(AGENCY) is None
+    finally:
+        ledger.db.close()

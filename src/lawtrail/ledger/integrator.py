@@ -42,9 +42,14 @@ class Integrator:
         *,
         interval: float = INTERVAL_SECONDS,
         on_checkpoint: Callable[[StoredCheckpoint], None] | None = None,
+        min_age: float = 0.0,
     ) -> None:
         self._open_ledger = open_ledger
         self.interval = interval
+        # A standby: a log whose entries have waited less than this is left to the integrator
+        # that normally signs it (another process's); only what that one leaves waiting longer
+        # (it stopped) is signed here.
+        self.min_age = min_age
         self._on_checkpoint = on_checkpoint
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -57,6 +62,8 @@ class Integrator:
             try:
                 if ledger.pending(info.agency) == 0:
                     continue
+                if self.min_age > 0 and self._young(ledger, info.agency):
+                    continue
                 checkpoint = ledger.integrate(info.agency)
             except (LedgerError, OSError) as exc:
                 log.error("integrating %s failed: %s", info.origin, exc)
@@ -67,6 +74,10 @@ class Integrator:
                 if self._on_checkpoint is not None:
                     self._on_checkpoint(checkpoint)
         return signed
+
+    def _young(self, ledger: Ledger, agency: str) -> bool:
+        since = ledger.waiting_since(agency)
+        return since is not None and (ledger.clock() - since).total_seconds() < self.min_age
 
     def _loop(self) -> None:
         ledger = self._open_ledger()
@@ -82,7 +93,10 @@ class Integrator:
                     if recover is not None:
                         recover()
                 self._stop.wait(self.interval)
-            self.run_once(ledger)  # what was appended before the stop is signed too
+            # What was appended before the stop is signed too — by a standby as well (the
+            # integrator it stood by for may be stopping with it).
+            self.min_age = 0.0
+            self.run_once(ledger)
         finally:
             close = getattr(ledger.db, "close", None)
             if close is not None:

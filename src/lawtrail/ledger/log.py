@@ -374,6 +374,12 @@ class Ledger:
         )
         return None if row is None else _body_time(_blob(row[0]))
 
+    def waiting_since(self, agency: str) -> datetime | None:
+        """The recorded time of the first entry no signed checkpoint covers yet (None: none
+        waits)."""
+        latest = self.latest_checkpoint(agency)
+        return self._time_at(agency, latest.size if latest is not None else 0)
+
     def pending(self, agency: str) -> int:
         """Entries sequenced but not yet covered by a signed checkpoint."""
         latest = self.latest_checkpoint(agency)

@@ -4,6 +4,8 @@ the media store from the environment, the agencies' keys, the 文书 renderer.""
 from __future__ import annotations
 
 import functools
+import os
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -13,6 +15,8 @@ from lawtrail.ledger.groupcommit import GroupCommitter
 from lawtrail.ledger.integrator import INTERVAL_SECONDS, Integrator
 from lawtrail.ledger.keys import KeyDirectory
 from lawtrail.ledger.log import Ledger
+from lawtrail.web import access_writer
+from lawtrail.web.access_writer import Appender
 from lawtrail.web.ledgerdb import DjangoDatabase
 from lawtrail.web.projector import Projector
 
@@ -53,36 +57,67 @@ def _thread_ledger() -> Ledger:
     )
 
 
-def start_integrator(interval: float = INTERVAL_SECONDS) -> Integrator:
-    """Start this process's integrator thread (once); the server calls it in every worker."""
+def start_integrator(interval: float = INTERVAL_SECONDS, *, min_age: float = 0.0) -> Integrator:
+    """Start this process's integrator thread (once); the server calls it in every worker —
+    as a standby (``min_age``) when the server's access writer process signs (its integrator
+    runs on an interpreter no request thread holds, so it keeps the log's lock briefly)."""
     global _integrator
     if _integrator is None:
         # Its ledger never integrates on append: it is the integrator (set before it opens).
-        _integrator = Integrator(_thread_ledger, interval=interval)
+        _integrator = Integrator(_thread_ledger, interval=interval, min_age=min_age)
         _integrator.start()
         ledger.cache_clear()
     return _integrator
 
 
-_committer: GroupCommitter | None = None
+def integrator() -> Integrator | None:
+    """This process's integrator (None: appends sign their own checkpoint)."""
+    return _integrator
 
 
-def group_committer() -> GroupCommitter | None:
+_committer: Appender | None = None
+_local_committer: GroupCommitter | None = None
+_committer_lock = threading.Lock()
+
+
+def group_committer() -> Appender | None:
     """This process's group committer of access entries (None: each is its own transaction,
     as in tests and commands)."""
     return _committer
 
 
-def start_group_committer() -> GroupCommitter:
-    """Start this process's group-commit thread (once); the server calls it in every worker:
-    the access entries of concurrent page views commit together (issue #18)."""
+def _start_local_committer() -> GroupCommitter:
+    """This process's own group-commit thread (once)."""
+    global _local_committer
+    with _committer_lock:
+        if _local_committer is None:
+            from lawtrail.web import actions
+
+            # An access entry's row of the access log's index commits with it.
+            _local_committer = GroupCommitter(_thread_ledger, also=actions.index_access).start()
+        return _local_committer
+
+
+def start_group_committer() -> Appender:
+    """The server calls it in every worker: the access entries of concurrent page views commit
+    together (issue #18) — sent to the server's access writer process when it runs one
+    (lawtrail.web.access_writer), else committed by a thread of this process."""
     global _committer
     if _committer is None:
-        from lawtrail.web import actions
-
-        # An access entry's row of the access log's index commits with it.
-        _committer = GroupCommitter(_thread_ledger, also=actions.index_access).start()
+        path = os.environ.get(access_writer.SOCKET_ENV, "")
+        _committer = (
+            access_writer.WriterClient(path, fallback=_start_local_committer)
+            if path
+            else _start_local_committer()
+        )
     return _committer
+
+
+def start_access_writer() -> GroupCommitter:
+    """In the access writer process: its integrator (its appends do not sign one by one) and
+    its group committer."""
+    start_integrator()
+    return _start_local_committer()
 
 
 _projector: Projector | None = None
