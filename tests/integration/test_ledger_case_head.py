@@ -56,6 +56,22 @@ def test_signed_and_cosigned_sizes(ledger: Ledger) -> None:
     assert ledger.signed_and_cosigned(AGENCY) == (2, 0)
 
 
+def test_case_state_is_the_head_and_the_signed_sizes_in_one_read(ledger: Ledger) -> None:
+    types = ("case", "record")
+    assert ledger.case_state(AGENCY, CASE, types) == (None, 0, 0)  # an empty log: one row
+    ledger.append(AGENCY, [entry(CASE, "case", 0), entry(OTHER, "record", 1)])
+    ledger.integrate(AGENCY)
+    ledger.append(AGENCY, [entry(CASE, "record", 2), entry(CASE, "access", 3)])
+    for case in (CASE, OTHER, "no such case"):
+        assert ledger.case_state(AGENCY, case, types) == (
+            ledger.case_head(AGENCY, case, types),
+            *ledger.signed_and_cosigned(AGENCY),
+        )
+    head, signed, cosigned = ledger.case_state(AGENCY, CASE, types)
+    assert head is not None and head[0] == 2 and (signed, cosigned) == (2, 0)
+    assert ledger.case_state(AGENCY, CASE, ())[0] is None
+
+
 def test_an_index_added_since_the_database_was_created_is_created_at_start(
     ledger: Ledger, database_url: str, tmp_path: Path
 ) -> None:

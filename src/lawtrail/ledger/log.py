@@ -693,21 +693,32 @@ class Ledger:
         """The case's last entry of these types, as (sequence number, stored leaf hash); None
         when it has none. One lookup of the ``(agency, case_number, type, seq)`` index per type,
         however many entries of other types follow it (a much-viewed case's access entries)."""
+        return self.case_state(agency, case_number, types)[0]
+
+    def case_state(
+        self, agency: str, case_number: str, types: Sequence[str]
+    ) -> tuple[tuple[int, bytes] | None, int, int]:
+        """:meth:`case_head` and :meth:`signed_and_cosigned` in one statement: what the case
+        page's kept content depends on in the log, one round trip on every view (issue #18)."""
         if not types:
-            return None
+            return (None, *self.signed_and_cosigned(agency))
         heads = " UNION ALL ".join(
             "SELECT MAX(seq) AS m FROM ledger_entry "
             "WHERE agency = ? AND case_number = ? AND type = ?"
             for _ in types
         )
         params = [value for kind in types for value in (agency, case_number, kind)]
-        # One statement (a round trip less on every case page, issue #18).
         row = self.db.one(
-            "SELECT seq, leaf_hash FROM ledger_entry WHERE agency = ? "
-            f"AND seq = (SELECT MAX(m) FROM ({heads}) AS heads)",
-            [agency, *params],
+            "SELECT head.seq, head.leaf_hash, "
+            "(SELECT MAX(size) FROM ledger_checkpoint WHERE agency = ?), "
+            "(SELECT MAX(size) FROM ledger_cosignature WHERE agency = ?) "
+            "FROM (SELECT 1 AS one) AS one LEFT JOIN ledger_entry AS head "
+            f"ON head.agency = ? AND head.seq = (SELECT MAX(m) FROM ({heads}) AS heads)",
+            [agency, agency, agency, *params],
         )
-        return (int(row[0]), _blob(row[1])) if row is not None else None
+        assert row is not None  # one row, whatever the log holds
+        head = (int(row[0]), _blob(row[1])) if row[0] is not None else None
+        return head, int(row[2] or 0), int(row[3] or 0)
 
     def signed_and_cosigned(self, agency: str) -> tuple[int, int]:
         """The size of the agency's latest checkpoint and of its latest cosigned one (0: none):

@@ -81,9 +81,8 @@ _lock = threading.Lock()
 def key(index: CaseIndex, user: User, page: str | None) -> Hashable:
     """What the case page's content depends on, besides the time (see the module's doc)."""
     ledger = wiring.ledger()
-    head = ledger.case_head(index.agency_id, index.case_number, PAGE_TYPES)
+    head, signed, cosigned = ledger.case_state(index.agency_id, index.case_number, PAGE_TYPES)
     covers = head[0] + 1 if head is not None else 0
-    signed, cosigned = ledger.signed_and_cosigned(index.agency_id)
     return (
         index.pk,
         index.updated_at,
