@@ -19,7 +19,7 @@ os.environ["LAWTRAIL_SECRET_KEY"] = "test-only-secret-key-not-for-production-012
 os.environ.pop("DATABASE_URL", None)
 try:
     from lawtrail.web.settings import *  # noqa: F403
-    from lawtrail.web.settings import ALLOWED_HOSTS, DATABASES
+    from lawtrail.web.settings import ALLOWED_HOSTS, DATABASES, POSTGRES_STATEMENTS
 finally:
     os.environ.clear()
     os.environ.update(_saved)
@@ -28,7 +28,11 @@ WEB_DB = os.environ.get("LAWTRAIL_TEST_WEB_DB", "sqlite")
 if WEB_DB == "postgresql":
     DATABASES["default"] = {
         **dj_database_url.parse(POSTGRES_URL),
-        "OPTIONS": {"options": "-c synchronous_commit=on", "connect_timeout": 5},
+        "OPTIONS": {
+            "options": "-c synchronous_commit=on",
+            "connect_timeout": 5,
+            **POSTGRES_STATEMENTS,  # as the server runs
+        },
     }
 elif WEB_DB != "sqlite":
     raise RuntimeError(f"LAWTRAIL_TEST_WEB_DB must be sqlite or postgresql, not {WEB_DB!r}")

@@ -46,6 +46,13 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+# Parameters bound by the server, and a statement run five times on a connection prepared: its
+# plan is made once per connection, not on every run. Django leaves both off by default (for
+# connection poolers in transaction mode, which LawTrail does not use); planning the case
+# page's reads cost PostgreSQL more than running them (issue #18).
+POSTGRES_STATEMENTS: dict[str, Any] = {"server_side_binding": True, "prepare_threshold": 5}
+
+
 def _database() -> dict[str, Any]:
     url = config.database_url()
     db: dict[str, Any] = dict(dj_database_url.parse(url))
@@ -72,7 +79,7 @@ def _database() -> dict[str, Any]:
         # Options given in the URL (`?options=-csearch_path%3Dschema`) are kept.
         given = str(db.get("OPTIONS", {}).get("options", "")).strip()
         options = f"{given} -c synchronous_commit=on".strip()
-        db["OPTIONS"] = {"options": options, "connect_timeout": 10}
+        db["OPTIONS"] = {"options": options, "connect_timeout": 10, **POSTGRES_STATEMENTS}
         db["CONN_MAX_AGE"] = config.env_int("LAWTRAIL_DB_CONN_MAX_AGE", 60)
         db["CONN_HEALTH_CHECKS"] = True
     else:
