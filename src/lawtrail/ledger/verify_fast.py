@@ -406,10 +406,16 @@ def check_log(
     no problem in them); None when anything is off or unsure."""
     db = ledger.db
     agency = info.agency
-    # The log's size from its first and last position (two index lookups, no scan): each chunk
-    # then proves it holds exactly its positions, so together they are exactly 0…size−1. A
-    # position that is not an integer (a hand edit) sorts last on SQLite, and is unsure here.
-    row = db.one("SELECT MIN(seq), MAX(seq) FROM ledger_entry WHERE agency = ?", (agency,))
+    # The log's size from its first and last position: each chunk then proves it holds exactly
+    # its positions, so together they are exactly 0…size−1. A position that is not an integer
+    # (a hand edit) sorts last on SQLite, and is unsure here. Two subqueries, because SQLite
+    # answers a lone MIN or MAX by one index lookup but both in one SELECT by scanning every
+    # entry of the log (≈ 10 ms at 10^5 entries, an eighth of hashing them all).
+    row = db.one(
+        "SELECT (SELECT MIN(seq) FROM ledger_entry WHERE agency = ?), "
+        "(SELECT MAX(seq) FROM ledger_entry WHERE agency = ?)",
+        (agency, agency),
+    )
     if row is None or row[0] != 0 or type(row[1]) is not int:
         return None
     size = row[1] + 1
