@@ -726,14 +726,22 @@ def _run_parallel(
         for _ in range(count - 1):
             try:
                 result_r, result_w = os.pipe()
+            except OSError:  # no descriptor to be had: fewer do it
+                break
+            try:
                 pid = os.fork()
             except OSError:  # no process to be had: fewer do it
+                os.close(result_r)
+                os.close(result_w)
                 break
             if pid == 0:  # the child: never returns into the caller
                 _child(job, tasks, queue_r, result_w)
             os.close(result_w)
             children[result_r] = pid
-        return _parent(job, db, tasks, queue_r, children, finished, combiner)
+        try:
+            return _parent(job, db, tasks, queue_r, children, finished, combiner)
+        except (OSError, pickle.UnpicklingError, EOFError):  # a pipe that failed: unsure
+            return False
     finally:
         os.close(queue_r)
         for result_r, pid in children.items():
