@@ -13,7 +13,9 @@ back-dated entry (pending, or signed in with the agency key), a media entry whos
 from __future__ import annotations
 
 import json
+import os
 import random
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -429,7 +431,7 @@ def test_a_log_split_across_processes_gives_what_one_process_gives(
     monkeypatch.setattr(verify_fast, "PARALLEL_MIN_WORK", 0)
     one = fast_answer(database_url, keys, workers=1)
     assert one is not None and one.entries == seq
-    for level in (2, 3, 5):
+    for level in (2, 3, 5, 8):  # 8: more chunks made, down to 2^6, for the processes
         monkeypatch.setattr(verify_fast, "CHUNK_LEVEL", level)
         assert fast_answer(database_url, keys, workers=2) == one
         assert fast_answer(database_url, keys, workers=3) == one
@@ -442,3 +444,56 @@ def test_a_log_split_across_processes_gives_what_one_process_gives(
     finally:
         ledger.db.close()
     assert reports[0] == reports[1]
+
+
+def small_log(database_url: str, tmp_path: Path) -> KeyDirectory:
+    """A log of 120 entries in 6 appends, split across processes in chunks of 4."""
+    keys = KeyDirectory(tmp_path / "keys")
+    with Database(database_url) as db:
+        ledger = Ledger(db, keys, "lawtrail.local")
+        for start in range(0, 120, 20):
+            news = [
+                NewEntry(AV_CASE, "record", f"r{n}", {"id": f"r{n}", "n": n})
+                for n in range(start, start + 20)
+            ]
+            ledger.append(AGENCY, news, recorded_at=t("2026-09-02 10:00"))
+    return keys
+
+
+def test_a_process_that_dies_leaves_the_answer_to_the_detailed_pass(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forked process that dies (killed for memory, say) with a chunk it took: the parent
+    neither waits for it forever nor answers for chunks nobody proved — unsure."""
+    keys = small_log(database_url, tmp_path)
+    monkeypatch.setattr(verify_fast, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(verify_fast, "CHUNK_LEVEL", 2)
+    assert fast_answer(database_url, keys, workers=2) is not None
+    parent = os.getpid()
+    run_here = verify_fast._run_here
+
+    def dies_in_a_child(job: Any, db: Database, bounds: Any) -> Any:
+        if os.getpid() != parent:
+            os._exit(9)
+        time.sleep(0.01)  # the parent slower: the child surely takes a chunk
+        return run_here(job, db, bounds)
+
+    monkeypatch.setattr(verify_fast, "_run_here", dies_in_a_child)
+    assert fast_answer(database_url, keys, workers=2) is None
+    assert fast_answer(database_url, keys, workers=1) is not None
+
+
+def test_no_process_to_be_had_leaves_the_work_to_fewer(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = small_log(database_url, tmp_path)
+    monkeypatch.setattr(verify_fast, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(verify_fast, "CHUNK_LEVEL", 2)
+    one = fast_answer(database_url, keys, workers=1)
+    assert one is not None
+
+    def no_fork() -> int:
+        raise OSError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert fast_answer(database_url, keys, workers=3) == one

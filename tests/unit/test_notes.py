@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 
 import pytest
 
+from lawtrail.core import notes
 from lawtrail.core.notes import (
     ALG_COSIGNATURE_V1,
     ALG_ED25519,
@@ -703,3 +705,24 @@ def test_cosignature_time_zero_and_maximum_are_representable() -> None:
     for moment in (0, 2**63 - 1):
         witness = fixed_clock(moment)
         assert witness.verifier().verify_timestamped(text, witness.sign(text)) == moment
+
+
+@pytest.mark.parametrize(
+    "code", [*range(0x80), 0x85, 0xA0, 0x1680, 0x2000, 0x2028, 0x2029, 0x3000, 0x4E2D, 0xD800]
+)
+def test_key_names_and_controls_are_judged_per_character_as_defined(code: int) -> None:
+    # The checks run as regex searches (ASCII) for speed; they must judge every character as
+    # the definitions do: no Unicode space, control character or "+" in a key name; no
+    # control character but the newline in a note, and valid Unicode.
+    ch = chr(code)
+    encodable = not 0xD800 <= code <= 0xDFFF
+    space = ch.isspace() or unicodedata.category(ch) in ("Zs", "Zl", "Zp")
+    name_ok = encodable and not space and code >= 0x20 and ch != "+"
+    assert notes.is_valid_key_name(f"a{ch}b") is name_ok
+    text_ok = encodable and (code >= 0x20 or ch == "\n")
+    if text_ok:
+        notes._check_no_controls(f"x{ch}y\n", "note text")
+        return
+    problem = "lone surrogate" if not encodable else f"U\\+{code:04X} at 1"
+    with pytest.raises(notes.NoteError, match=problem):
+        notes._check_no_controls(f"x{ch}y\n", "note text")
