@@ -468,6 +468,9 @@ def test_a_process_that_dies_leaves_the_answer_to_the_detailed_pass(
     keys = small_log(database_url, tmp_path)
     monkeypatch.setattr(verify_fast, "PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(verify_fast, "CHUNK_LEVEL", 2)
+    # Threads that earlier tests of this test process left behind (idle ones) would make the
+    # fast path keep to one process, and there would be no child to die.
+    monkeypatch.setattr(verify_fast.threading, "active_count", lambda: 1)
     assert fast_answer(database_url, keys, workers=2) is not None
     parent = os.getpid()
     run_here = verify_fast._run_here
