@@ -48,6 +48,18 @@ def slow_body(stop: threading.Event) -> Iterator[bytes]:
         yield os.urandom(1 << 20)
 
 
+def big_part(incoming: Path) -> bool:
+    """Whether the large upload's partial file has passed 4 MiB (the client's small uploads'
+    partial files come and go meanwhile: one published between listing and reading is gone)."""
+    for part in incoming.glob("*.part"):
+        try:
+            if part.stat().st_size >= 4 << 20:
+                return True
+        except FileNotFoundError:
+            continue
+    return False
+
+
 def test_a_sigkilled_app_server_on_sqlite_loses_no_acknowledged_record_and_its_orphan_is_cleaned(
     tmp_path: Path,
 ) -> None:
@@ -97,7 +109,7 @@ def test_a_sigkilled_app_server_on_sqlite_loses_no_acknowledged_record_and_its_o
         client.wait_for(10)
         incoming = media / "incoming"
         deadline = time.monotonic() + WAIT_S
-        while not [p for p in incoming.glob("*.part") if p.stat().st_size >= 4 << 20]:
+        while not big_part(incoming):
             assert time.monotonic() < deadline, "the large upload never reached the store"
             time.sleep(0.1)
         os.killpg(server.proc.pid, signal.SIGKILL)  # mid-traffic, mid-upload
