@@ -292,8 +292,8 @@ def markdown(r: dict[str, Any]) -> str:
         ratios.append(
             f"{label}: case page ÷ login page **{statistics.median(turns):.2f}** of the "
             f"requests/s (the median turn; each turn: {', '.join(f'{x:.2f}' for x in turns)}), "
-            f"case page p95 **{ms(case['LT_P95'])} ms** (the median turn's); the log verified "
-            f"after the run (agency key pinned, witness relaxed): {verdict}"
+            f"case page p95 **{ms(case['LT_P95'])} ms** (the median of the turns'); the log "
+            f"verified after the run (agency key pinned, witness relaxed): {verdict}"
         )
     lines.append("")
     lines.append("; ".join(ratios) + ".")
