@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -52,12 +53,14 @@ def short_dir() -> Path:
 
 
 def test_every_thread_gets_the_receipt_of_its_own_entry(short_dir: Path) -> None:
+    cleanup: list[Callable[[], None]] = []
     recorder = Recorder()
     path = str(short_dir / "a.sock")
     server = access_writer.serve(path, recorder)
     try:
         assert stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0  # the owner's only
         client = access_writer.WriterClient(path, fallback=lambda: Recorder(fail=True))
+        cleanup.append(client.close)
         got: dict[int, list[Receipt]] = {}
 
         def run(t: int) -> None:
@@ -81,8 +84,9 @@ def test_every_thread_gets_the_receipt_of_its_own_entry(short_dir: Path) -> None
             assert receipt.checkpoint_size == (None if receipt.seq % 2 else receipt.seq + 1)
         sent = {entry.body["n"]: entry for _, entry in recorder.got}
         assert sent[305] == view(305)  # body, names and all, as the view made it
-        client.close()
     finally:
+        for close in cleanup:
+            close()
         server.shutdown()
         server.server_close()
 

@@ -142,6 +142,7 @@ class _Handler(socketserver.StreamRequestHandler):
 
 class _Server(socketserver.ThreadingUnixStreamServer):
     daemon_threads = True
+    request_queue_size = 128  # every thread of every worker may connect at once
     appender: Appender
 
     def server_activate(self) -> None:
@@ -221,12 +222,14 @@ class WriterClient:
         stream = getattr(self._local, "stream", None)
         if stream is None:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(REPLY_SECONDS)
             try:
+                # Blocking: with many threads connecting at once (a worker's start) a full
+                # backlog makes a connect in timeout mode fail at once (EAGAIN); this one waits.
                 sock.connect(self.path)
             except OSError:
                 sock.close()
                 raise
+            sock.settimeout(REPLY_SECONDS)
             stream = sock.makefile("rwb")
             self._local.stream, self._local.sock = stream, sock
             with self._lock:
