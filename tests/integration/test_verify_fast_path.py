@@ -174,6 +174,17 @@ def moved_entries(world: World, raw: RawSQL) -> None:
         )
 
 
+def swapped_positions(world: World, raw: RawSQL) -> None:
+    """Two neighbouring rows' positions exchanged, nothing else: on SQLite the rows then lie in
+    the table (rowid) order av2, av1 — the fast path reads a chunk in that order."""
+    a, b = world.entry_seq("av1"), world.entry_seq("av2")
+    assert b == a + 1
+    parked = 10**9
+    raw("UPDATE ledger_entry SET seq = ? WHERE agency = ? AND seq = ?", (parked, AGENCY, a))
+    raw("UPDATE ledger_entry SET seq = ? WHERE agency = ? AND seq = ?", (a, AGENCY, b))
+    raw("UPDATE ledger_entry SET seq = ? WHERE agency = ? AND seq = ?", (b, AGENCY, parked))
+
+
 def forged_checkpoint(world: World, raw: RawSQL) -> None:
     latest = world.ledger.latest_checkpoint(AGENCY)
     assert latest is not None
@@ -313,6 +324,7 @@ ATTACKS: dict[str, Callable[[World, RawSQL], None]] = {
     "deleted entry": deleted_entry,
     "deleted latest entries": deleted_latest,
     "moved entries": moved_entries,
+    "swapped positions": swapped_positions,
     "forged checkpoint signature": forged_checkpoint,
     "altered subtree hash": altered_node,
     "deleted subtree row": deleted_node,
@@ -350,6 +362,7 @@ EXPECTED: dict[str, set[str]] = {
     },
     "deleted latest entries": {"checkpoint_mismatch", "entries_missing_at_end", "node_unexpected"},
     "moved entries": {"checkpoint_mismatch", "entry_moved", "node_altered", "time_regression"},
+    "swapped positions": {"checkpoint_mismatch", "entry_moved", "node_altered", "time_regression"},
     "forged checkpoint signature": {"checkpoint_signature_invalid"},
     "altered subtree hash": {"node_altered"},
     "deleted subtree row": {"node_missing"},
@@ -500,3 +513,63 @@ def test_no_process_to_be_had_leaves_the_work_to_fewer(
 
     monkeypatch.setattr(os, "fork", no_fork)
     assert fast_answer(database_url, keys, workers=3) == one
+
+
+# ---------------------------------------------------------------------------- SQLite's reads
+
+
+def test_a_row_stored_out_of_table_order_is_read_by_position_and_proven(
+    world: World, raw: RawSQL, split_small: None
+) -> None:
+    """An entry deleted and inserted again unchanged (a restore by hand, say) sits at the end
+    of the table: its chunk's rows are not consecutive in the table, so on SQLite that chunk is
+    read through the position index instead — nothing is wrong, and the fast path says so."""
+    seq = world.entry_seq("av1")
+    row = world.ledger.db.one(
+        "SELECT * FROM ledger_entry WHERE agency = ? AND seq = ?", (AGENCY, seq)
+    )
+    assert row is not None
+    raw("DELETE FROM ledger_entry WHERE agency = ? AND seq = ?", (AGENCY, seq))
+    raw("INSERT INTO ledger_entry VALUES (?, ?, ?, ?, ?, ?, ?, ?)", tuple(row))
+    assert report_json(world, fast_path=False)["problems"] == []
+    assert fast_answer(world.url, world.keys) is not None
+    assert fast_answer(world.url, world.keys, workers=2) == fast_answer(world.url, world.keys)
+    assert report_json(world, fast_path=True) == report_json(world, fast_path=False)
+
+
+def test_on_sqlite_only_forked_processes_read_chunks_through_apsw(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """APSW brings its own copy of SQLite; two copies in one process drop each other's POSIX
+    locks when one closes the file. So the verifying process (which holds the caller's
+    connection) never opens one: it forks, the forked processes read every chunk, and it only
+    combines what they send."""
+    keys = small_log(sqlite_url, tmp_path)
+    monkeypatch.setattr(verify_fast, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(verify_fast, "CHUNK_LEVEL", 2)
+    monkeypatch.setattr(verify_fast.threading, "active_count", lambda: 1)
+    one = fast_answer(sqlite_url, keys, workers=1)
+    assert one is not None and one.entries == 120
+    seen = tmp_path / "pids"
+    reader, check_chunk = verify_fast._sqlite_reader, verify_fast._check_chunk
+
+    def note(what: str) -> None:
+        with seen.open("a") as out:
+            out.write(f"{what} {os.getpid()}\n")
+
+    def noted_reader(url: str) -> Any:
+        note("apsw")
+        return reader(url)
+
+    def noted_chunk(job: Any, db: Any, lo: int, hi: int) -> Any:
+        note("chunk")
+        return check_chunk(job, db, lo, hi)
+
+    monkeypatch.setattr(verify_fast, "_sqlite_reader", noted_reader)
+    monkeypatch.setattr(verify_fast, "_check_chunk", noted_chunk)
+    assert fast_answer(sqlite_url, keys, workers=2) == one
+    lines = [line.split() for line in seen.read_text().splitlines()]
+    readers = {int(pid) for what, pid in lines if what == "apsw"}
+    chunks = [int(pid) for what, pid in lines if what == "chunk"]
+    assert len(readers) == 2 and os.getpid() not in readers
+    assert len(chunks) == 120 // 4 and set(chunks) <= readers
