@@ -19,7 +19,12 @@ os.environ["LAWTRAIL_SECRET_KEY"] = "test-only-secret-key-not-for-production-012
 os.environ.pop("DATABASE_URL", None)
 try:
     from lawtrail.web.settings import *  # noqa: F403
-    from lawtrail.web.settings import ALLOWED_HOSTS, DATABASES, POSTGRES_STATEMENTS
+    from lawtrail.web.settings import (
+        ALLOWED_HOSTS,
+        DATABASES,
+        POSTGRES_ENGINE,
+        POSTGRES_STATEMENTS,
+    )
 finally:
     os.environ.clear()
     os.environ.update(_saved)
@@ -28,6 +33,7 @@ WEB_DB = os.environ.get("LAWTRAIL_TEST_WEB_DB", "sqlite")
 if WEB_DB == "postgresql":
     DATABASES["default"] = {
         **dj_database_url.parse(POSTGRES_URL),
+        "ENGINE": POSTGRES_ENGINE,  # as the server runs
         "OPTIONS": {
             "options": "-c synchronous_commit=on",
             "connect_timeout": 5,

@@ -72,6 +72,24 @@ def test_case_state_is_the_head_and_the_signed_sizes_in_one_read(ledger: Ledger)
     assert ledger.case_state(AGENCY, CASE, ())[0] is None
 
 
+def test_case_state_reads_the_pages_other_figures_in_the_same_statement(ledger: Ledger) -> None:
+    """``also``: one-row SELECTs of the caller's, their values in order, with or without types
+    (a page's drafts and counts read with the case's state, issue #18)."""
+    ledger.append(AGENCY, [entry(CASE, "case", 0), entry(CASE, "record", 1)])
+    ledger.integrate(AGENCY)
+    also = [
+        ("SELECT COUNT(*), MAX(seq) FROM ledger_entry WHERE agency = ?", [AGENCY]),
+        ("SELECT COUNT(*) FROM ledger_entry WHERE agency = ? AND type = ?", [AGENCY, "none"]),
+    ]
+    alone = tuple(v for sql, params in also for v in (ledger.db.one(sql, params) or ()))
+    assert alone == (2, 1, 0)
+    for types in (("case", "record"), ()):
+        head, signed, cosigned, figures = ledger.case_state_with(AGENCY, CASE, types, also)
+        assert (head, signed, cosigned) == ledger.case_state(AGENCY, CASE, types)
+        assert figures == alone
+        assert ledger.case_state_with(AGENCY, CASE, types)[3] == ()
+
+
 def test_an_index_added_since_the_database_was_created_is_created_at_start(
     ledger: Ledger, database_url: str, tmp_path: Path
 ) -> None:

@@ -700,25 +700,49 @@ class Ledger:
     ) -> tuple[tuple[int, bytes] | None, int, int]:
         """:meth:`case_head` and :meth:`signed_and_cosigned` in one statement: what the case
         page's kept content depends on in the log, one round trip on every view (issue #18)."""
+        head, signed, cosigned, _ = self.case_state_with(agency, case_number, types)
+        return head, signed, cosigned
+
+    def case_state_with(
+        self,
+        agency: str,
+        case_number: str,
+        types: Sequence[str],
+        also: Sequence[tuple[str, Sequence[Any]]] = (),
+    ) -> tuple[tuple[int, bytes] | None, int, int, tuple[Any, ...]]:
+        """:meth:`case_state`, and in the same statement ``also``: SELECTs (``?`` placeholders,
+        their parameters) of one row each — aggregates — whose values are returned in order.
+        The page that reads the case's state reads its own figures with it: one round trip
+        for what were several (issue #18)."""
         if not types:
-            return (None, *self.signed_and_cosigned(agency))
+            return (None, *self.signed_and_cosigned(agency), self._also(also))
         heads = " UNION ALL ".join(
             "SELECT MAX(seq) AS m FROM ledger_entry "
             "WHERE agency = ? AND case_number = ? AND type = ?"
             for _ in types
         )
         params = [value for kind in types for value in (agency, case_number, kind)]
+        joins = "".join(f"CROSS JOIN ({sql}) AS also{i} " for i, (sql, _) in enumerate(also))
+        columns = "".join(f", also{i}.*" for i in range(len(also)))
         row = self.db.one(
-            "SELECT head.seq, head.leaf_hash, "
+            f"SELECT head.seq, head.leaf_hash, "
             "(SELECT MAX(size) FROM ledger_checkpoint WHERE agency = ?), "
-            "(SELECT MAX(size) FROM ledger_cosignature WHERE agency = ?) "
-            "FROM (SELECT 1 AS one) AS one LEFT JOIN ledger_entry AS head "
+            f"(SELECT MAX(size) FROM ledger_cosignature WHERE agency = ?){columns} "
+            f"FROM (SELECT 1 AS one) AS one {joins}LEFT JOIN ledger_entry AS head "
             f"ON head.agency = ? AND head.seq = (SELECT MAX(m) FROM ({heads}) AS heads)",
-            [agency, agency, agency, *params],
+            [agency, agency, *(v for _, values in also for v in values), agency, *params],
         )
         assert row is not None  # one row, whatever the log holds
         head = (int(row[0]), _blob(row[1])) if row[0] is not None else None
-        return head, int(row[2] or 0), int(row[3] or 0)
+        return head, int(row[2] or 0), int(row[3] or 0), tuple(row[4:])
+
+    def _also(self, also: Sequence[tuple[str, Sequence[Any]]]) -> tuple[Any, ...]:
+        values: list[Any] = []
+        for sql, params in also:
+            row = self.db.one(sql, params)
+            assert row is not None  # an aggregate: one row
+            values.extend(row)
+        return tuple(values)
 
     def signed_and_cosigned(self, agency: str) -> tuple[int, int]:
         """The size of the agency's latest checkpoint and of its latest cosigned one (0: none):

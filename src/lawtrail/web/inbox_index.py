@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
 
 from lawtrail.web.inbox import task_values
 from lawtrail.web.models import CaseIndex, InboxTask, User
@@ -70,16 +72,29 @@ def counts(user: User, now: datetime) -> tuple[int, int]:
     :func:`mine`'s conditions written out as SQL: this runs on every page, and building the
     same query through the ORM cost more than a millisecond a page (issue #18). The tests
     hold the two to the same answers."""
+    query = counts_query(user, now)
+    if query is None:
+        return 0, 0
+    with connection.cursor() as cursor:
+        cursor.execute(*query)
+        n, overdue = cursor.fetchone()
+    return int(n), int(overdue)
+
+
+def counts_query(user: User, now: datetime, mark: str = "%s") -> tuple[str, list[Any]] | None:
+    """:func:`counts`' SELECT (``mark``: the placeholder) and its parameters; None for a user
+    with no task to count. A page that reads other figures in one statement reads these with
+    them (web.pagecache, the case page), then :func:`keep_counts`."""
     roles = list(user.roles)
     if user.agency_id is None or not roles:
-        return 0, 0
+        return None
     ops = connection.ops
     table = InboxTask._meta.db_table
     sql = (
-        f"SELECT COUNT(*), COUNT(CASE WHEN due < %s THEN 1 END) FROM {table} "
-        f"WHERE agency_id = %s AND role IN ({', '.join(['%s'] * len(roles))}) "
-        "AND (role <> %s OR handler_id IS NULL OR handler_id = %s) "
-        "AND NOT (not_by LIKE %s ESCAPE '\\')"
+        f"SELECT COUNT(*), COUNT(CASE WHEN due < {mark} THEN 1 END) FROM {table} "
+        f"WHERE agency_id = {mark} AND role IN ({', '.join([mark] * len(roles))}) "
+        f"AND (role <> {mark} OR handler_id IS NULL OR handler_id = {mark}) "
+        f"AND NOT (not_by LIKE {mark} ESCAPE '\\')"
     )
     params = [
         ops.adapt_datetimefield_value(now),
@@ -89,10 +104,21 @@ def counts(user: User, now: datetime) -> tuple[int, int]:
         user.pk,
         f"%,{ops.prep_for_like_query(user.username)},%",
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        n, overdue = cursor.fetchone()
-    return int(n), int(overdue)
+    return sql, params
+
+
+_KEPT_COUNTS = "_lawtrail_nav_counts"
+
+
+def keep_counts(request: HttpRequest, found: tuple[int, int]) -> None:
+    """The counts read along with other figures in this request, for :func:`request_counts`."""
+    setattr(request, _KEPT_COUNTS, found)
+
+
+def request_counts(request: HttpRequest, user: User, now: datetime) -> tuple[int, int]:
+    """The counts this request has already read (:func:`keep_counts`), else read now."""
+    found: tuple[int, int] | None = getattr(request, _KEPT_COUNTS, None)
+    return found if found is not None else counts(user, now)
 
 
 class People:

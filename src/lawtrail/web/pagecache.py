@@ -44,8 +44,8 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from lawtrail.core import merkle
-from lawtrail.web import wiring
+from lawtrail.core import merkle, timeutil
+from lawtrail.web import inbox_index, wiring
 from lawtrail.web.models import CaseIndex, RecordDraft, User
 from lawtrail.web.views.common import navigation
 
@@ -78,10 +78,23 @@ _kept: OrderedDict[Hashable, Kept] = OrderedDict()
 _lock = threading.Lock()
 
 
-def key(index: CaseIndex, user: User, page: str | None) -> Hashable:
-    """What the case page's content depends on, besides the time (see the module's doc)."""
+def key(
+    index: CaseIndex, user: User, page: str | None, request: HttpRequest | None = None
+) -> Hashable:
+    """What the case page's content depends on, besides the time (see the module's doc).
+
+    Read in one statement with the log's state: the case's open drafts and — given the
+    request — the navigation's counts, kept on it for the page's frame (issue #18)."""
     ledger = wiring.ledger()
-    head, signed, cosigned = ledger.case_state(index.agency_id, index.case_number, PAGE_TYPES)
+    also = [_drafts_query(index.pk, "?")]
+    counting = inbox_index.counts_query(user, timeutil.now(), "?") if request else None
+    if counting is not None:
+        also.append(counting)
+    head, signed, cosigned, figures = ledger.case_state_with(
+        index.agency_id, index.case_number, PAGE_TYPES, also
+    )
+    if request is not None and counting is not None:
+        inbox_index.keep_counts(request, (int(figures[3]), int(figures[4])))
     covers = head[0] + 1 if head is not None else 0
     return (
         index.pk,
@@ -91,7 +104,7 @@ def key(index: CaseIndex, user: User, page: str | None) -> Hashable:
         head,
         min(signed, covers),
         min(cosigned, covers),
-        drafts_fingerprint(index.pk),
+        tuple(figures[:3]),
         user.pk,
         user.agency_id,
         tuple(user.roles),
@@ -105,13 +118,17 @@ def drafts_fingerprint(case_pk: int) -> tuple[object, ...]:
     autosave, a new one, one submitted or discarded — changes it. Written as SQL: the ORM's
     building of this aggregate cost a third of a millisecond on every view (issue #18)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*), MAX(updated_at), MAX(id) FROM {RecordDraft._meta.db_table} "
-            "WHERE case_id = %s AND submitted_at IS NULL AND discarded_at IS NULL",
-            [case_pk],
-        )
+        cursor.execute(*_drafts_query(case_pk, "%s"))
         row = cursor.fetchone()
     return tuple(row)
+
+
+def _drafts_query(case_pk: int, mark: str) -> tuple[str, list[Any]]:
+    return (
+        f"SELECT COUNT(*), MAX(updated_at), MAX(id) FROM {RecordDraft._meta.db_table} "
+        f"WHERE case_id = {mark} AND submitted_at IS NULL AND discarded_at IS NULL",
+        [case_pk],
+    )
 
 
 def unchanged(agency: str, entries: tuple[tuple[int, bytes], ...]) -> bool:

@@ -51,6 +51,7 @@ def _secret_key() -> str:
 # connection poolers in transaction mode, which LawTrail does not use); planning the case
 # page's reads cost PostgreSQL more than running them (issue #18).
 POSTGRES_STATEMENTS: dict[str, Any] = {"server_side_binding": True, "prepare_threshold": 5}
+POSTGRES_ENGINE = "lawtrail.web.postgresql"
 
 
 def _database() -> dict[str, Any]:
@@ -82,6 +83,8 @@ def _database() -> dict[str, Any]:
         db["OPTIONS"] = {"options": options, "connect_timeout": 10, **POSTGRES_STATEMENTS}
         db["CONN_MAX_AGE"] = config.env_int("LAWTRAIL_DB_CONN_MAX_AGE", 60)
         db["CONN_HEALTH_CHECKS"] = True
+        # Django's backend, its health check asking the kernel instead of the server.
+        db["ENGINE"] = POSTGRES_ENGINE
     else:
         raise config.ConfigError(f"DATABASE_URL 只支持 sqlite 和 postgresql：{db['ENGINE']}")
     return db
@@ -163,7 +166,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # The axes backend first: it refuses a locked-out sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "lawtrail.web.signin.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading a session's user with their agency and second-factor device at once.
+    "lawtrail.web.signin.UserBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -243,3 +243,34 @@ def test_the_page_around_the_content_is_kept_per_viewer_and_shows_what_changed(
         r'<meta name="lawtrail-draft-done"[^>]*>|<script src="[^"]*drafts\.js"></script>'
     )
     assert tokens.sub("", once.sub("", shown)) == tokens.sub("", framed)
+
+
+def test_the_case_page_reads_the_navigations_counts_with_the_cases_state(
+    demo_cases: None, login: Login, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The navigation's counts come from the statement that reads the case's state and
+    drafts (Ledger.case_state_with), not from a query of their own — and are the same."""
+    index = CaseIndex.objects.get(agency_id=MARKET, case_number=EXAMPLE)
+    me = User.objects.get(username="market.handler")
+    InboxTask.objects.create(
+        case=index,
+        agency_id=MARKET,
+        position=98,
+        role="handler",
+        kind="k",
+        title="t",
+        handler=me,
+        due=timeutil.now() - timedelta(days=1),
+    )
+    tasks, overdue = inbox_index.counts(me, timeutil.now())
+    assert tasks >= 1 and overdue >= 1
+    client = login("market.handler")
+
+    def apart(*args: Any) -> tuple[int, int]:
+        raise AssertionError("the counts were read apart")
+
+    monkeypatch.setattr(inbox_index, "counts", apart)
+    for _ in range(2):  # rendered, then kept
+        page = client.get(f"/cases/{index.pk}/").content.decode()
+        shown = re.search(r'title="(\d+) 项待办，(\d+) 项已逾期"', page)
+        assert shown is not None and (int(shown[1]), int(shown[2])) == (tasks, overdue)

@@ -1,5 +1,6 @@
 """The reads every page makes, written as SQL (issue #18), answer as the ORM reads they replace:
-the session, the second-factor device check, the case's open drafts, the agency's name."""
+the session, the session's user (with their agency and the second-factor device check), the
+case's index row, its open drafts, the agency's name."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ from datetime import timedelta
 from itertools import pairwise
 
 import pytest
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.backends.db import SessionStore as DjangoStore
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.db.models import Count, Max
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp import user_has_device  # type: ignore[import-untyped]
 from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
@@ -17,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import
 from lawtrail.web import pagecache, signin
 from lawtrail.web.models import Agency, CaseIndex, RecordDraft, User
 from lawtrail.web.sessions import SessionStore
-from lawtrail.web.views.common import agency_name
+from lawtrail.web.views.common import _case, agency_name
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +120,49 @@ def test_the_navigation_names_the_agency_by_its_code(demo_users: object) -> None
     agency = Agency.objects.get(code="tonghua-market")
     assert agency_name("tonghua-market") == agency.name != ""
     assert agency_name("no-such-agency") == ""
+
+
+def _fields(instance: object) -> dict[str, object]:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}  # type: ignore[attr-defined]
+
+
+def test_a_sessions_user_loads_as_the_orm_loads_it_with_agency_and_device(
+    demo_users: object,
+) -> None:
+    """signin.UserBackend's one read gives Django's ModelBackend's user, field by field, with
+    the agency's row and the device check already answered; a user without an agency, an
+    inactive one, an unknown and a malformed id as ModelBackend answers them."""
+    ours, django = signin.UserBackend(), ModelBackend()
+    handler = User.objects.get(username="market.handler")
+    TOTPDevice.objects.create(user=handler, name="phone", confirmed=True)
+    inactive = User.objects.get(username="market.reviewer")
+    inactive.is_active = False
+    inactive.save()
+    for username in ("market.handler", "market.officer", "supervisor", "admin", "market.reviewer"):
+        pk = User.objects.get(username=username).pk
+        loaded, expected = ours.get_user(str(pk)), django.get_user(str(pk))
+        if expected is None:
+            assert loaded is None, username
+            continue
+        assert loaded is not None
+        assert _fields(loaded) == _fields(expected), username
+        with CaptureQueriesContext(connection) as queries:
+            agency = loaded.agency
+            device = getattr(loaded, signin.DEVICE_AT_LOAD)
+        assert not queries.captured_queries  # both came with the user
+        if expected.agency is None:
+            assert agency is None
+        else:
+            assert agency is not None and _fields(agency) == _fields(expected.agency)
+        assert device == signin.has_confirmed_device(expected) == (username == "market.handler")
+    assert ours.get_user("999999") is django.get_user("999999") is None
+    assert ours.get_user("not-a-number") is None
+
+
+def test_the_case_pages_index_row_loads_as_the_orm_loads_it(demo_cases: object) -> None:
+    """The case page's row read as SQL: every field as the ORM gives it — times (text on
+    SQLite), JSON, nulls — and no such case a 404."""
+    for index in CaseIndex.objects.all():
+        assert _fields(_case(index.pk, related=False)) == _fields(index)
+    with pytest.raises(Http404):
+        _case(999_999, related=False)

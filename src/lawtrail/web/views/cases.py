@@ -223,7 +223,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timeutil.now()
     # The content is rendered once per change of what it shows (web.pagecache, issue #18);
     # the access entry above is written for every view.
-    content_key = pagecache.key(index, user, request.GET.get("p"))
+    content_key = pagecache.key(index, user, request.GET.get("p"), request)
     content = pagecache.get_or_fill(
         content_key, index.agency_id, now, lambda: _case_content(request, index, user, now)
     )

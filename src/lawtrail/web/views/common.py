@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 
 from lawtrail.core import timeutil
-from lawtrail.web import accessscope, actions, inbox_index
+from lawtrail.web import accessscope, actions, inbox_index, rowload
 from lawtrail.web.models import Agency, CaseIndex, User
 from lawtrail.web.roles import APPROVER, ROLE_LABELS, SUPERVISOR
 
@@ -22,8 +22,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not user.is_authenticated:
         return {}
     assert isinstance(user, User)
-    # The inbox's counts on every page: two indexed COUNTs (lawtrail.web.inbox_index).
-    tasks, overdue = inbox_index.counts(user, timeutil.now())
+    # The inbox's counts on every page: two indexed COUNTs (lawtrail.web.inbox_index), unless
+    # the page has read them already with its other figures (the case page: web.pagecache).
+    tasks, overdue = inbox_index.request_counts(request, user, timeutil.now())
     # A record submitted from a form on the previous request: its page tells the browser to
     # drop what drafts.js kept of that form locally (record_new sets it on success).
     done = request.session.pop("draft_done", "") if hasattr(request, "session") else ""
@@ -38,8 +39,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_sees_orders": user.has_role(SUPERVISOR) or user.has_role(APPROVER),
         # 案卷评查: the supervisors score, the agencies' heads read their own
         "nav_sees_reviews": user.has_role(SUPERVISOR) or user.has_role(APPROVER),
-        "nav_agency": agency_name(user.agency_id) if user.agency_id else "",
+        "nav_agency": _nav_agency(user),
     }
+
+
+def _nav_agency(user: User) -> str:
+    """The user's agency's name: from the row loaded with the user (signin.UserBackend),
+    else read."""
+    if not user.agency_id:
+        return ""
+    if User.agency.is_cached(user):
+        return user.agency.name if user.agency is not None else ""
+    return agency_name(user.agency_id)
 
 
 def agency_name(code: str) -> str:
@@ -62,9 +73,20 @@ def current_user(request: HttpRequest) -> User:
 
 
 def _case(pk: int, *, related: bool = True) -> CaseIndex:
-    rows = CaseIndex.objects.select_related("agency", "handler") if related else CaseIndex.objects
+    if not related:
+        # The row alone, read as SQL (lawtrail.web.rowload): through the ORM, building the
+        # query cost the case page more than running it (issue #18).
+        table = connection.ops.quote_name(CaseIndex._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {rowload.columns(CaseIndex)} FROM {table} WHERE {table}.id = %s", [pk]
+            )
+            row = cursor.fetchone()
+        if row is None:
+            raise Http404("案件不存在")
+        return rowload.instance(CaseIndex, row)
     try:
-        return rows.get(pk=pk)
+        return CaseIndex.objects.select_related("agency", "handler").get(pk=pk)
     except CaseIndex.DoesNotExist:
         raise Http404("案件不存在") from None
 
