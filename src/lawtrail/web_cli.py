@@ -78,7 +78,11 @@ def add_commands(sub: Any) -> None:
 def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bind", default="127.0.0.1:8000", help="监听地址（默认 127.0.0.1:8000）")
     p.add_argument("--workers", type=int, default=2, help="进程数（默认 2）")
-    p.add_argument("--threads", type=int, default=8, help="每进程线程数（默认 8）")
+    # More threads than cores: a view spends much of its time waiting — for its access entry to
+    # be durable (the access writer's commit), for the database — and 12 a process keep the
+    # cores busy through those waits where 8 left them idle a fifth of the time at 20 users
+    # (issue #18, docs/performance.md).
+    p.add_argument("--threads", type=int, default=12, help="每进程线程数（默认 12）")
 
 
 def run(args: argparse.Namespace) -> int:
