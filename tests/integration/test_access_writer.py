@@ -124,3 +124,10 @@ def test_a_worker_that_cannot_reach_the_writer_appends_itself(short_dir: Path) -
     client.close()
     assert [e.body["n"] for _, e in writer.got] == [8]
     assert [e.body["n"] for _, e in fallback.got] == [7, 9]
+
+
+def test_a_socket_that_cannot_be_bound_raises_the_binds_error(short_dir: Path) -> None:
+    """A path the writer cannot listen on (its directory gone): the OS's error is raised, as
+    is, not an error of the half-made server's closing."""
+    with pytest.raises(FileNotFoundError):
+        access_writer.serve(str(short_dir / "gone" / "w.sock"), lambda *args: None)  # type: ignore[arg-type,return-value]

@@ -145,10 +145,12 @@ class _Server(socketserver.ThreadingUnixStreamServer):
     request_queue_size = 128  # every thread of every worker may connect at once
     appender: Appender
 
-    def server_activate(self) -> None:
+    def __init__(self, path: str, handler: type[socketserver.BaseRequestHandler]) -> None:
+        # Before the socket is bound: a bind that fails closes the server at once, and
+        # server_close reads these (the bind's error, not an AttributeError, is what is raised).
         self.lock = threading.Lock()
         self.connections: set[socket.socket] = set()
-        super().server_activate()
+        super().__init__(path, handler)
 
     def server_close(self) -> None:
         """Stop listening and end every worker's connection (they append themselves next)."""
