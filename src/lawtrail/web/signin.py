@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -154,50 +155,119 @@ class UserBackend(ModelBackend):
     every page then asks about them: their agency's row (the navigation shows its name) and
     whether they have a confirmed second-factor device (:class:`SignInMiddleware`, for a
     session signed in without a code) — one SQL read (lawtrail.web.rowload) where there were
-    three queries, the first built through the ORM (issue #18)."""
+    three queries, the first built through the ORM (issue #18). That read is usually made
+    with the session's own (:func:`read_session`): then none is left to make here."""
 
     def get_user(self, user_id: Any) -> User | None:
         try:
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        sql, params = _user_sql(pk)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        row = _take_ahead(pk)
         if row is None:
-            return None
-        users = rowload.width(User)
-        user = rowload.instance(User, row[:users])
-        agency = row[users : users + rowload.width(Agency)]
-        _USER_AGENCY.set_cached_value(
-            user, rowload.instance(Agency, agency) if user.agency_id is not None else None
-        )
-        setattr(user, DEVICE_AT_LOAD, bool(row[-1]))
+            columns, params, join = _user_parts(pk)
+            users = _quoted(User._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {columns} FROM {users} {join} WHERE {users}.{_pk_column()} = %s",
+                    [*params, pk],
+                )
+                row = cursor.fetchone()
+            if row is None:
+                return None
+        user = _user_from_row(row)
         return user if self.user_can_authenticate(user) else None
 
 
 _USER_AGENCY = User._meta.get_field("agency")
 
 
-def _user_sql(pk: Any) -> tuple[str, list[Any]]:
-    """The user ``pk``, their agency's row (NULLs without one) and whether they have a
-    confirmed device, as one SELECT."""
-    quote = connection.ops.quote_name
-    users, agencies = User._meta.db_table, Agency._meta.db_table
+def _quoted(name: str) -> str:
+    return str(connection.ops.quote_name(name))
+
+
+def _pk_column() -> str:
+    return _quoted(User._meta.pk.column)
+
+
+def _user_parts(pk: Any) -> tuple[str, list[Any], str]:
+    """The SELECT list of the user ``pk``'s row, their agency's row (NULLs without one) and
+    whether they have a confirmed device; its parameters; the join of the agency to the users'
+    table."""
+    users, agencies = _quoted(User._meta.db_table), _quoted(Agency._meta.db_table)
     device = _confirmed_device_sql()
     params: list[Any] = [
         value for _ in range(device.count(" UNION ALL ") + 1) for value in (pk, True)
     ]
     exists = f"EXISTS ({device})" if device else "FALSE"
-    sql = (
-        f"SELECT {rowload.columns(User)}, {rowload.columns(Agency)}, {exists} "
-        f"FROM {quote(users)} LEFT JOIN {quote(agencies)} "
-        f"ON {quote(agencies)}.{quote(_USER_AGENCY.target_field.column)} "
-        f"= {quote(users)}.{quote(_USER_AGENCY.column)} "
-        f"WHERE {quote(users)}.{quote(User._meta.pk.column)} = %s"
+    join = (
+        f"LEFT JOIN {agencies} ON {agencies}.{_quoted(_USER_AGENCY.target_field.column)} "
+        f"= {users}.{_quoted(_USER_AGENCY.column)}"
     )
-    return sql, [*(params if device else []), pk]
+    columns = f"{rowload.columns(User)}, {rowload.columns(Agency)}, {exists}"
+    return columns, params if device else [], join
+
+
+def _user_from_row(row: Sequence[Any]) -> User:
+    users = rowload.width(User)
+    user = rowload.instance(User, row[:users])
+    agency = row[users : users + rowload.width(Agency)]
+    _USER_AGENCY.set_cached_value(
+        user, rowload.instance(Agency, agency) if user.agency_id is not None else None
+    )
+    setattr(user, DEVICE_AT_LOAD, bool(row[-1]))
+    return user
+
+
+# The user row read with this thread's last session read, for the get_user that follows it in
+# the same request: (the user's id, the row, when read).
+_ahead = threading.local()
+AHEAD_SECONDS = 5.0
+
+
+def read_session(table: str, session_key: str, now: Any, user_pk: Any) -> tuple[Any] | None:
+    """The session's row (``(session_data,)``; None when no unexpired session has this key)
+    and, in the same statement, the row of the user ``user_pk`` — whom the session named when
+    it was last read (web.sessions). The user's row is kept for this thread's next
+    :meth:`UserBackend.get_user`, which takes it only for that very user (the session, decoded,
+    names whom it names) and within seconds; it reads the user itself otherwise."""
+    columns, params, join = _user_parts(user_pk)
+    sessions, users = _quoted(table), _quoted(User._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sessions}.session_data, {columns} FROM {sessions} "
+            f"LEFT JOIN {users} ON {users}.{_pk_column()} = %s {join} "
+            f"WHERE {sessions}.session_key = %s AND {sessions}.expire_date > %s",
+            [*params, user_pk, session_key, now],
+        )
+        row = cursor.fetchone()
+    _ahead.row = None
+    if row is None:
+        return None
+    user = row[1:]
+    if user[_pk_index()] is not None:  # the user exists
+        _ahead.row = (user_pk, user, time.monotonic())
+    return (row[0],)
+
+
+def forget_ahead() -> None:
+    """A session read without its user's row: nothing kept from an earlier read is taken."""
+    _ahead.row = None
+
+
+def _take_ahead(pk: Any) -> Sequence[Any] | None:
+    ahead = getattr(_ahead, "row", None)
+    _ahead.row = None
+    if ahead is None:
+        return None
+    user_pk, row, at = ahead
+    if user_pk != pk or time.monotonic() - at > AHEAD_SECONDS:
+        return None
+    return row
+
+
+def _pk_index() -> int:
+    return [field.attname for field in User._meta.concrete_fields].index(User._meta.pk.attname)
 
 
 def has_confirmed_device(user: User) -> bool:

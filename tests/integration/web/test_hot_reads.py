@@ -8,6 +8,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 import pytest
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.backends.db import SessionStore as DjangoStore
 from django.contrib.sessions.models import Session
@@ -166,3 +167,48 @@ def test_the_case_pages_index_row_loads_as_the_orm_loads_it(demo_cases: object) 
         assert _fields(_case(index.pk, related=False)) == _fields(index)
     with pytest.raises(Http404):
         _case(999_999, related=False)
+
+
+def test_a_sessions_second_read_brings_its_users_row_and_only_that_user_takes_it(
+    demo_users: object,
+) -> None:
+    """The session remembered whom it named: its next read brings that user's row in the same
+    statement, and the user's load that follows makes no query of its own — and gives what
+    ModelBackend gives. A session read without it, another user, or a user deleted since:
+    each read as before, with the right answer."""
+    backend = signin.UserBackend()
+    handler = User.objects.get(username="market.handler")
+    officer = User.objects.get(username="market.officer")
+    store = SessionStore()
+    store[SESSION_KEY] = str(handler.pk)
+    store.save()
+    key = store.session_key
+    assert SessionStore(key).load()[SESSION_KEY] == str(handler.pk)  # remembered
+    with CaptureQueriesContext(connection) as queries:
+        assert SessionStore(key).load()[SESSION_KEY] == str(handler.pk)
+    assert len(queries.captured_queries) == 1  # the session and its user
+    with CaptureQueriesContext(connection) as queries:
+        loaded = backend.get_user(str(handler.pk))
+    assert not queries.captured_queries
+    assert loaded is not None and _fields(loaded) == _fields(ModelBackend().get_user(handler.pk))
+    assert loaded.agency is not None and loaded.agency.pk == handler.agency_id
+    # Taken once: the next load of the user reads it.
+    with CaptureQueriesContext(connection) as queries:
+        assert backend.get_user(str(handler.pk)) is not None
+    assert len(queries.captured_queries) == 1
+    # Another user than the one read ahead: read, right.
+    SessionStore(key).load()
+    other = backend.get_user(str(officer.pk))
+    assert other is not None and other.pk == officer.pk
+    # Read ahead, then another session read without it (a key never seen): not taken.
+    SessionStore(key).load()
+    SessionStore("y" * 32).load()
+    with CaptureQueriesContext(connection) as queries:
+        assert backend.get_user(str(handler.pk)) is not None
+    assert len(queries.captured_queries) == 1
+    # The user deleted since the session was last read: no row ahead, no user.
+    SessionStore(key).load()
+    gone = handler.pk
+    handler.delete()
+    assert SessionStore(key).load()[SESSION_KEY] == str(gone)
+    assert backend.get_user(str(gone)) is None
