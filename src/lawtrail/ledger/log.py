@@ -725,7 +725,7 @@ class Ledger:
         joins = "".join(f"CROSS JOIN ({sql}) AS also{i} " for i, (sql, _) in enumerate(also))
         columns = "".join(f", also{i}.*" for i in range(len(also)))
         row = self.db.one(
-            f"SELECT head.seq, head.leaf_hash, "
+            "SELECT head.seq, head.leaf_hash, "
             "(SELECT MAX(size) FROM ledger_checkpoint WHERE agency = ?), "
             f"(SELECT MAX(size) FROM ledger_cosignature WHERE agency = ?){columns} "
             f"FROM (SELECT 1 AS one) AS one {joins}LEFT JOIN ledger_entry AS head "

@@ -907,7 +907,7 @@ def _child(job: _Job, tasks: list[list[tuple[int, int]]], queue_r: int, result_w
     try:
         with os.fdopen(result_w, "wb") as out:
             db: Database | apsw.Connection
-            if urlsplit(job.url).scheme == "sqlite":
+            if job.sqlite:
                 db = _sqlite_reader(job.url)
             else:
                 db = Database(job.url)

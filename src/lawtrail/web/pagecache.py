@@ -78,22 +78,19 @@ _kept: OrderedDict[Hashable, Kept] = OrderedDict()
 _lock = threading.Lock()
 
 
-def key(
-    index: CaseIndex, user: User, page: str | None, request: HttpRequest | None = None
-) -> Hashable:
+def key(index: CaseIndex, user: User, page: str | None, request: HttpRequest) -> Hashable:
     """What the case page's content depends on, besides the time (see the module's doc).
 
-    Read in one statement with the log's state: the case's open drafts and — given the
-    request — the navigation's counts, kept on it for the page's frame (issue #18)."""
-    ledger = wiring.ledger()
+    Read in one statement with the log's state: the case's open drafts and the navigation's
+    counts, kept on the request for the page's frame (issue #18)."""
     also = [_drafts_query(index.pk, "?")]
-    counting = inbox_index.counts_query(user, timeutil.now(), "?") if request else None
+    counting = inbox_index.counts_query(user, timeutil.now(), "?")
     if counting is not None:
         also.append(counting)
-    head, signed, cosigned, figures = ledger.case_state_with(
+    head, signed, cosigned, figures = wiring.ledger().case_state_with(
         index.agency_id, index.case_number, PAGE_TYPES, also
     )
-    if request is not None and counting is not None:
+    if counting is not None:
         inbox_index.keep_counts(request, (int(figures[3]), int(figures[4])))
     covers = head[0] + 1 if head is not None else 0
     return (

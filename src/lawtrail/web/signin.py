@@ -180,6 +180,8 @@ class UserBackend(ModelBackend):
 
 
 _USER_AGENCY = User._meta.get_field("agency")
+# Where the user's id is in their row (rowload's order: the concrete fields').
+_PK_INDEX = [field.attname for field in User._meta.concrete_fields].index(User._meta.pk.attname)
 
 
 def _quoted(name: str) -> str:
@@ -194,18 +196,29 @@ def _user_parts(pk: Any) -> tuple[str, list[Any], str]:
     """The SELECT list of the user ``pk``'s row, their agency's row (NULLs without one) and
     whether they have a confirmed device; its parameters; the join of the agency to the users'
     table."""
+    columns, join = _user_sql()
+    return columns, _device_params(pk), join
+
+
+@functools.cache
+def _user_sql() -> tuple[str, str]:
+    """:func:`_user_parts`' SQL, the same for every user (written once per process)."""
     users, agencies = _quoted(User._meta.db_table), _quoted(Agency._meta.db_table)
     device = _confirmed_device_sql()
-    params: list[Any] = [
-        value for _ in range(device.count(" UNION ALL ") + 1) for value in (pk, True)
-    ]
     exists = f"EXISTS ({device})" if device else "FALSE"
     join = (
         f"LEFT JOIN {agencies} ON {agencies}.{_quoted(_USER_AGENCY.target_field.column)} "
         f"= {users}.{_quoted(_USER_AGENCY.column)}"
     )
-    columns = f"{rowload.columns(User)}, {rowload.columns(Agency)}, {exists}"
-    return columns, params if device else [], join
+    return f"{rowload.columns(User)}, {rowload.columns(Agency)}, {exists}", join
+
+
+def _device_params(pk: Any) -> list[Any]:
+    """The parameters of :func:`_confirmed_device_sql` for the user ``pk``."""
+    sql = _confirmed_device_sql()
+    return (
+        [value for _ in range(sql.count(" UNION ALL ") + 1) for value in (pk, True)] if sql else []
+    )
 
 
 def _user_from_row(row: Sequence[Any]) -> User:
@@ -245,7 +258,7 @@ def read_session(table: str, session_key: str, now: Any, user_pk: Any) -> tuple[
     if row is None:
         return None
     user = row[1:]
-    if user[_pk_index()] is not None:  # the user exists
+    if user[_PK_INDEX] is not None:  # the user exists
         _ahead.row = (user_pk, user, time.monotonic())
     return (row[0],)
 
@@ -266,10 +279,6 @@ def _take_ahead(pk: Any) -> Sequence[Any] | None:
     return row
 
 
-def _pk_index() -> int:
-    return [field.attname for field in User._meta.concrete_fields].index(User._meta.pk.attname)
-
-
 def has_confirmed_device(user: User) -> bool:
     """django_otp's ``user_has_device(user, confirmed=True)`` as one SQL query: it runs on every
     request of a session signed in without a code, and django_otp's own walk over the installed
@@ -278,9 +287,8 @@ def has_confirmed_device(user: User) -> bool:
     sql = _confirmed_device_sql()
     if not sql:
         return False
-    params = [value for _ in range(sql.count(" UNION ALL ") + 1) for value in (user.pk, True)]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS ({sql})", params)
+        cursor.execute(f"SELECT EXISTS ({sql})", _device_params(user.pk))
         row = cursor.fetchone()
     return bool(row[0])
 

@@ -76,10 +76,11 @@ def _case(pk: int, *, related: bool = True) -> CaseIndex:
     if not related:
         # The row alone, read as SQL (lawtrail.web.rowload): through the ORM, building the
         # query cost the case page more than running it (issue #18).
-        table = connection.ops.quote_name(CaseIndex._meta.db_table)
+        quote = connection.ops.quote_name
+        table, key = quote(CaseIndex._meta.db_table), quote(CaseIndex._meta.pk.column)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {rowload.columns(CaseIndex)} FROM {table} WHERE {table}.id = %s", [pk]
+                f"SELECT {rowload.columns(CaseIndex)} FROM {table} WHERE {table}.{key} = %s", [pk]
             )
             row = cursor.fetchone()
         if row is None:
